@@ -1,0 +1,1 @@
+"""Device discovery, ADB sessions and the Device facade."""

@@ -1,0 +1,1 @@
+"""Android Enterprise provisioning payloads, QR codes and sheets."""

@@ -1,0 +1,1 @@
+"""The reference fleet backend."""

@@ -1,0 +1,1 @@
+"""Step executors, the per-device runner and the station orchestrator."""

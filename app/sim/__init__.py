@@ -1,0 +1,1 @@
+"""Simulated Android devices that speak the real ADB protocol over TCP."""

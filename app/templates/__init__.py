@@ -1,0 +1,1 @@
+"""Template loading, validation, variables and secrets."""
