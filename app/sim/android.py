@@ -1,0 +1,654 @@
+"""A simulated Android device: its state, its files and its package manager.
+
+Everything a provisioning run can change lives here and is saved the moment it changes
+(`state.json` written atomically, file contents as real files under `fs/`), so a killed simulator
+loses nothing and a restarted one finds the same device. The shell (`app.sim.shell`) is the
+command-line face of this model; this module knows nothing of command syntax, only of the rules
+Android enforces (who may write where, which installs are refused).
+"""
+
+import base64
+import hashlib
+import json
+import os
+import posixpath
+import shutil
+import stat
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from app.sim.apk import NotAnApk, read_apk
+from app.sim.profiles import Profile
+
+STATE_VERSION = 1
+FIRST_APP_UID = 10150
+SYSTEM_EPOCH = 1230768000  # 2009-01-01: the timestamp of everything on a system image
+SHELL_WRITABLE = ("/storage/emulated/0", "/data/local/tmp")
+SHELL_READABLE_IN_DATA = ("/data/local", "/data/app")
+SYMLINKS = {
+    "/sdcard": "/storage/self/primary",
+    "/storage/self/primary": "/storage/emulated/0",
+    "/etc": "/system/etc",
+}
+SHARED_STORAGE_DIRS = (
+    "Alarms", "Android", "Audiobooks", "DCIM", "Documents", "Download", "Movies", "Music",
+    "Notifications", "Pictures", "Podcasts", "Recordings", "Ringtones",
+)  # fmt: skip
+FACTORY_DIRS = (
+    "/", "/system", "/system/bin", "/system/app", "/system/priv-app", "/system/etc",
+    "/system/framework", "/vendor", "/product", "/proc", "/dev", "/storage", "/storage/emulated",
+    "/storage/emulated/0", "/storage/self", "/data", "/data/local", "/data/local/tmp",
+    "/data/data", "/data/app", "/data/misc",
+)  # fmt: skip
+VIRTUAL_FILES = ("/proc/version", "/proc/uptime", "/system/build.prop", "/system/etc/hosts")
+
+
+@dataclass
+class CommandResult:
+    stdout: bytes = b""
+    stderr: bytes = b""
+    exit_code: int = 0
+    reboot: bool = False  # the command asked the device to reboot
+    install_bytes: int = 0  # size of the APK(s) installed, so the server can model install time
+    interleaved: bytes | None = None  # stdout and stderr in the order they were written
+
+    @property
+    def terminal_output(self) -> bytes:
+        """What a pty (shell v1, `exec:`) shows: both streams, in the order they were written."""
+        return self.interleaved if self.interleaved is not None else self.stdout + self.stderr
+
+
+@dataclass(frozen=True)
+class FileStat:
+    mode: int  # full st_mode with type bits
+    size: int
+    mtime: int  # seconds
+
+
+class FsError(Exception):
+    """A refused file operation; `reason` is the strerror text ("Permission denied")."""
+
+    def __init__(self, reason: str, action: str = "") -> None:
+        super().__init__(f"{action}: {reason}" if action else reason)
+        self.reason = reason
+
+
+ENOENT = "No such file or directory"
+EACCES = "Permission denied"
+EROFS = "Read-only file system"
+ENOTDIR = "Not a directory"
+EISDIR = "Is a directory"
+EEXIST = "File exists"
+ENOTEMPTY = "Directory not empty"
+
+
+@dataclass
+class Package:
+    name: str
+    version_code: int
+    version_name: str | None
+    system: bool
+    path: str  # the base.apk
+    uid: int
+    min_sdk: int
+    target_sdk: int
+    installed: bool = True  # for user 0 (a system app can be removed for the user only)
+    enabled: int = 0  # PackageManager.COMPONENT_ENABLED_STATE_*: 0 default, 2 disabled, 3 user
+    granted: list[str] = field(default_factory=list)
+    first_install_ms: int = 0
+    last_update_ms: int = 0
+    installer: str | None = None
+
+
+@dataclass
+class WifiNetwork:
+    network_id: int
+    ssid: str
+    security: str  # open, owe, wpa2, wpa3, wep
+    passphrase: str = ""
+
+
+@dataclass
+class Battery:
+    level: int
+    ac: bool = False
+    usb: bool = True  # on the bench: charging from the hub
+    temperature: int = 285  # tenths of a degree Celsius
+    voltage: int = 4123  # millivolts
+    health: int = 2  # BatteryManager.BATTERY_HEALTH_GOOD
+
+
+@dataclass
+class DeviceState:
+    """Everything that survives a reboot, as saved in state.json."""
+
+    serial: str
+    profile: str
+    props: dict[str, str]  # persist.* properties set on the device
+    packages: dict[str, Package]
+    settings: dict[str, dict[str, str]]
+    accounts: list[str]
+    battery: Battery
+    device_owner: str | None = None  # flattened component, "pkg/cls"
+    active_admins: list[str] = field(default_factory=list)
+    wifi_networks: list[WifiNetwork] = field(default_factory=list)
+    wifi_connected: int | None = None
+    trusted_keys: list[str] = field(default_factory=list)  # base64 of the RSAPUBLICKEY payload
+    nodes: dict[str, list[int]] = field(default_factory=dict)  # path -> [mode, mtime]
+    next_uid: int = FIRST_APP_UID
+    next_session: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DeviceState":
+        data = dict(data)
+        data["packages"] = {name: Package(**p) for name, p in data["packages"].items()}
+        data["wifi_networks"] = [WifiNetwork(**n) for n in data["wifi_networks"]]
+        data["battery"] = Battery(**data["battery"])
+        data.pop("version", None)
+        return cls(**data)
+
+
+def resolve(path: str, cwd: str = "/") -> str:
+    """An absolute, normalised path with the device's symlinks followed."""
+    path = posixpath.normpath(posixpath.join(cwd, path))
+    path = "/" + path.lstrip("/")
+    for _ in range(8):
+        for link, target in SYMLINKS.items():
+            if path == link or path.startswith(link + "/"):
+                path = target + path[len(link) :]
+                break
+        else:
+            return path
+    return path
+
+
+def _within(path: str, roots) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in roots)
+
+
+class AndroidDevice:
+    """One simulated device. Pure and synchronous: latency and the wire are the server's job."""
+
+    def __init__(
+        self, state_dir: Path, profile: Profile, serial: str, *, boot_time: float | None = None
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.profile = profile
+        self.boot_time = time.time() if boot_time is None else boot_time
+        self.booted = True
+        self.volatile_props: dict[str, str] = {}  # set by setprop, lost on reboot
+        self.battery_override: dict[str, int] = {}  # `dumpsys battery set`, lost on reboot
+        self._state_path = self.state_dir / "state.json"
+        self._fs_root = self.state_dir / "fs"
+        if self._state_path.exists():
+            self.state = DeviceState.from_json(json.loads(self._state_path.read_text()))
+        else:
+            self.state = self._factory_state(serial)
+            self.save()
+        self.serial = self.state.serial
+
+    # --- persistence -------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write state.json atomically: a crash leaves the old state or the new, never half."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        data = {"version": STATE_VERSION, **asdict(self.state)}
+        temp = self._state_path.with_suffix(".tmp")
+        temp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        os.replace(temp, self._state_path)
+
+    def _factory_state(self, serial: str) -> DeviceState:
+        profile, now = self.profile, int(time.time())
+        digest = hashlib.sha256(serial.encode()).digest()
+        packages = {}
+        for uid, app in enumerate(profile.system_packages, start=FIRST_APP_UID - 150):
+            packages[app.package] = Package(
+                name=app.package,
+                version_code=app.version_code,
+                version_name=app.version_name,
+                system=True,
+                path=app.path,
+                uid=1000 if app.package == "android" else uid,
+                min_sdk=min(profile.sdk, 21),
+                target_sdk=profile.sdk,
+                first_install_ms=SYSTEM_EPOCH * 1000,
+                last_update_ms=SYSTEM_EPOCH * 1000,
+            )
+        state = DeviceState(
+            serial=serial,
+            profile=profile.name,
+            props={"persist.sys.timezone": profile.timezone},
+            packages=packages,
+            settings=profile.factory_settings(android_id=digest[4:12].hex()),
+            accounts=profile.leftover_accounts(serial),
+            battery=Battery(level=profile.battery_level),
+            next_session=100_000_000 + int.from_bytes(digest[14:18], "big") % 900_000_000,
+        )
+        for path in FACTORY_DIRS:
+            state.nodes[path] = [stat.S_IFDIR | self._dir_mode(path), now]
+        for name in SHARED_STORAGE_DIRS:
+            state.nodes[f"/storage/emulated/0/{name}"] = [stat.S_IFDIR | 0o2770, now]
+        for path in VIRTUAL_FILES:
+            state.nodes[path] = [stat.S_IFREG | (0o444 if path.startswith("/proc") else 0o644), now]
+        return state
+
+    @staticmethod
+    def _dir_mode(path: str) -> int:
+        if path.startswith("/storage/emulated/0"):
+            return 0o2770
+        if path.startswith("/data"):
+            return 0o751 if path == "/data/local" else 0o771
+        return 0o555 if path == "/proc" else 0o755
+
+    # --- identity, properties and boot ---------------------------------------------------------
+
+    @property
+    def sdk(self) -> int:
+        return self.profile.sdk
+
+    def banner(self) -> str:
+        return "".join(
+            f"{name}={self.getprop(name)};"
+            for name in ("ro.product.name", "ro.product.model", "ro.product.device")
+        )
+
+    def properties(self) -> dict[str, str]:
+        """Every property getprop lists, build-time, runtime and persistent."""
+        booted = "1" if self.booted else ""
+        props = dict(self.profile.props)
+        props.update(
+            {
+                "ro.serialno": self.serial,
+                "ro.boot.serialno": self.serial,
+                "ro.product.first_api_level": props["ro.build.version.sdk"],
+                "sys.boot_completed": booted,
+                "dev.bootcomplete": booted,
+                "init.svc.bootanim": "stopped" if self.booted else "running",
+                "service.bootanim.exit": booted or "0",
+                "sys.usb.state": "adb",
+                "net.hostname": f"android-{self.state.settings['secure']['android_id']}",
+            }
+        )
+        props.update(self.state.props)
+        props.update(self.volatile_props)
+        return props
+
+    def getprop(self, name: str) -> str:
+        return self.properties().get(name, "")
+
+    def set_property(self, name: str, value: str) -> None:
+        """Record a property; persist.* ones survive a reboot, as on Android."""
+        if name.startswith("persist."):
+            self.state.props[name] = value
+            self.save()
+        else:
+            self.volatile_props[name] = value
+
+    def uptime(self) -> float:
+        return max(0.0, time.time() - self.boot_time)
+
+    def begin_reboot(self) -> None:
+        self.booted = False
+        self.boot_time = time.time()
+        self.volatile_props.clear()
+        self.battery_override.clear()
+        boot_count = int(self.state.settings["global"].get("boot_count", "0")) + 1
+        self.state.settings["global"]["boot_count"] = str(boot_count)
+        self.save()
+
+    def finish_boot(self) -> None:
+        self.booted = True
+
+    def run_shell(self, command: str, stdin: bytes = b"") -> CommandResult:
+        """Run a command line as the shell user, the way adbd hands it to `sh -c`."""
+        from app.sim.shell import run_shell
+
+        return run_shell(self, command, stdin)
+
+    # --- ADB keys and battery ----------------------------------------------------------------
+
+    def trusted_keys(self) -> list[bytes]:
+        return [base64.b64decode(key) for key in self.state.trusted_keys]
+
+    def trust_key(self, key: bytes) -> None:
+        encoded = base64.b64encode(key).decode()
+        if encoded not in self.state.trusted_keys:
+            self.state.trusted_keys.append(encoded)
+            self.save()
+
+    def set_battery(self, level: int) -> None:
+        self.state.battery.level = max(0, min(100, level))
+        self.save()
+
+    # --- files -------------------------------------------------------------------------------
+
+    def fs_stat(self, path: str) -> FileStat | None:
+        """stat(2) as the shell user sees it, None where it fails."""
+        try:
+            return self.stat_path(resolve(path))
+        except FsError:
+            return None
+
+    def stat_path(self, path: str) -> FileStat:
+        """stat of a resolved path; FsError with the reason when the shell user cannot."""
+        node = self.state.nodes.get(path)
+        if node is None or not self._may_look(path):
+            self._check_parent(path)
+            raise FsError(ENOENT if self._may_look(path) else EACCES)
+        mode, mtime = node
+        if stat.S_ISDIR(mode):
+            size = 4096
+        elif path in VIRTUAL_FILES:
+            size = 0 if path.startswith("/proc") else len(self._virtual_content(path))
+        else:
+            host = self._host(path)
+            size = host.stat().st_size if host.exists() else 0
+        return FileStat(mode=mode, size=size, mtime=mtime)
+
+    def _check_parent(self, path: str) -> None:
+        parent = posixpath.dirname(path)
+        if (
+            path != "/"
+            and parent in self.state.nodes
+            and not stat.S_ISDIR(self.state.nodes[parent][0])
+        ):
+            raise FsError(ENOTDIR)
+
+    def fs_list(self, path: str) -> list[tuple[str, FileStat]] | None:
+        try:
+            return self.list_dir(resolve(path))
+        except FsError:
+            return None
+
+    def list_dir(self, path: str) -> list[tuple[str, FileStat]]:
+        info = self.stat_path(path)
+        if not stat.S_ISDIR(info.mode):
+            raise FsError(ENOTDIR)
+        if not self._may_list(path):
+            raise FsError(EACCES)
+        prefix = path.rstrip("/") + "/"
+        entries = [
+            (child[len(prefix) :], self.stat_path(child))
+            for child in self.state.nodes
+            if child.startswith(prefix) and "/" not in child[len(prefix) :] and child != "/"
+        ]
+        for link, target in SYMLINKS.items():
+            if posixpath.dirname(link) == path:
+                entries.append(
+                    (
+                        posixpath.basename(link),
+                        FileStat(stat.S_IFLNK | 0o777, len(target), SYSTEM_EPOCH),
+                    )
+                )
+        return sorted(entries)
+
+    def fs_read(self, path: str) -> bytes:
+        """The file's bytes; FsError("open failed: …") as adbd reports it."""
+        try:
+            return self.read_file(resolve(path))
+        except FsError as error:
+            raise FsError(error.reason, "open failed") from None
+
+    def read_file(self, path: str) -> bytes:
+        info = self.stat_path(path)
+        if stat.S_ISDIR(info.mode):
+            raise FsError(EISDIR)
+        if not self._may_read(path):
+            raise FsError(EACCES)
+        if path in VIRTUAL_FILES:
+            return self._virtual_content(path)
+        host = self._host(path)
+        return host.read_bytes() if host.exists() else b""
+
+    def fs_write(self, path: str, data: bytes, mode: int, mtime: int) -> None:
+        """Create or replace a file like adbd's push: missing parent directories are created."""
+        path = resolve(path)
+        self._check_writable(path)
+        missing = []
+        parent = posixpath.dirname(path)
+        while parent not in self.state.nodes:
+            missing.append(parent)
+            parent = posixpath.dirname(parent)
+        for directory in reversed(missing):
+            self.make_dir(directory, 0o771)
+        self.write_file(path, data, mode=mode, mtime=mtime)
+
+    def write_file(
+        self, path: str, data: bytes, *, mode: int = 0o644, mtime: int | None = None, append=False
+    ) -> None:
+        """Write a resolved path whose parent directory exists (the shell's `>` and `>>`)."""
+        self._check_new_entry(path)
+        node = self.state.nodes.get(path)
+        if node and stat.S_ISDIR(node[0]):
+            raise FsError(EISDIR)
+        host = self._host(path)
+        host.parent.mkdir(parents=True, exist_ok=True)
+        if append and host.exists():
+            data = host.read_bytes() + data
+        temp = host.with_name(host.name + ".kbtmp")
+        temp.write_bytes(data)
+        os.replace(temp, host)
+        new_mode = node[0] if node else stat.S_IFREG | self._new_mode(path, mode & 0o7777)
+        self.state.nodes[path] = [new_mode, int(time.time()) if mtime is None else mtime]
+        self.save()
+
+    def make_dir(self, path: str, mode: int = 0o755) -> None:
+        self._check_new_entry(path)
+        if path in self.state.nodes:
+            raise FsError(EEXIST)
+        new_mode = stat.S_IFDIR | self._new_mode(path, mode, directory=True)
+        self.state.nodes[path] = [new_mode, int(time.time())]
+        self.save()
+
+    def _check_new_entry(self, path: str) -> None:
+        """The shell user may create `path`: writable area, parent an existing directory."""
+        self._check_writable(path)
+        parent = self.state.nodes.get(posixpath.dirname(path))
+        if parent is None:
+            raise FsError(ENOENT)
+        if not stat.S_ISDIR(parent[0]):
+            raise FsError(ENOTDIR)
+
+    def remove(self, path: str, *, recursive: bool = False) -> None:
+        info = self.stat_path(path)
+        self._check_writable(path)
+        children = [p for p in self.state.nodes if p.startswith(path.rstrip("/") + "/")]
+        if stat.S_ISDIR(info.mode) and children and not recursive:
+            raise FsError(ENOTEMPTY)
+        for node in [*children, path]:
+            del self.state.nodes[node]
+        host = self._host(path)
+        if host.is_dir():
+            shutil.rmtree(host)
+        elif host.exists():
+            host.unlink()
+        self.save()
+
+    def rename(self, source: str, target: str) -> None:
+        self.stat_path(source)
+        self._check_writable(source)
+        self._check_writable(target)
+        if posixpath.dirname(target) not in self.state.nodes:
+            raise FsError(ENOENT)
+        moved = [p for p in self.state.nodes if p == source or p.startswith(source + "/")]
+        for old in moved:
+            self.state.nodes[target + old[len(source) :]] = self.state.nodes.pop(old)
+        if self._host(source).exists():
+            self._host(target).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._host(source), self._host(target))
+        self.save()
+
+    def set_mode(self, path: str, mode: int) -> None:
+        info = self.stat_path(path)
+        self._check_writable(path)
+        directory = stat.S_ISDIR(info.mode)
+        self.state.nodes[path][0] = stat.S_IFMT(info.mode) | self._new_mode(
+            path, mode & 0o7777, directory=directory
+        )
+        self.save()
+
+    def touch(self, path: str, mtime: int) -> None:
+        if path in self.state.nodes:
+            self._check_writable(path)
+            self.state.nodes[path][1] = mtime
+            self.save()
+        else:
+            self.write_file(path, b"", mtime=mtime)
+
+    def bytes_stored(self) -> int:
+        """What the files pushed, written and installed take on the data partition."""
+        return sum(f.stat().st_size for f in self._fs_root.rglob("*") if f.is_file())
+
+    def _host(self, path: str) -> Path:
+        return self._fs_root / path.lstrip("/")
+
+    @staticmethod
+    def _new_mode(path: str, requested: int, *, directory: bool = False) -> int:
+        """Shared storage ignores the mode asked for, as Android's FUSE layer does."""
+        if path.startswith("/storage/"):
+            return 0o2770 if directory else 0o660
+        return requested
+
+    def _check_writable(self, path: str) -> None:
+        if any(path.startswith(root + "/") for root in SHELL_WRITABLE):
+            return
+        raise FsError(EACCES if path.startswith(("/data", "/proc", "/storage")) else EROFS)
+
+    def _may_look(self, path: str) -> bool:
+        """Whether the shell user can stat the path (it cannot see into other apps' data)."""
+        if not path.startswith("/data/") or _within(path, SHELL_READABLE_IN_DATA):
+            return True
+        return path in ("/data/data", "/data/misc")
+
+    def _may_list(self, path: str) -> bool:
+        return not path.startswith("/data") or _within(path, ("/data/local",))
+
+    def _may_read(self, path: str) -> bool:
+        return not path.startswith("/data/") or _within(path, SHELL_READABLE_IN_DATA)
+
+    def _virtual_content(self, path: str) -> bytes:
+        if path == "/proc/uptime":
+            up = self.uptime()
+            return f"{up:.2f} {up * 7.3:.2f}\n".encode()
+        if path == "/system/etc/hosts":
+            return b"127.0.0.1       localhost\n::1             ip6-localhost\n"
+        profile = self.profile
+        return (
+            profile.proc_version() if path == "/proc/version" else profile.build_prop()
+        ).encode()
+
+    # --- package manager ---------------------------------------------------------------------
+
+    def packages(self, *, include_uninstalled: bool = False) -> list[Package]:
+        return sorted(
+            (p for p in self.state.packages.values() if p.installed or include_uninstalled),
+            key=lambda p: p.name,
+        )
+
+    def package(self, name: str) -> Package | None:
+        """An installed package (for user 0), else None."""
+        package = self.state.packages.get(name)
+        return package if package and package.installed else None
+
+    def install_apk(self, apk: bytes, args: list[str]) -> CommandResult:
+        """`pm install`/`cmd package install` after the APK bytes arrived: Success or Failure."""
+        allow_downgrade = "-d" in args  # -r is the default since Android 7; -g and -t are moot
+        session = self.state.next_session
+        self.state.next_session += 1
+        staged = f"/data/app/vmdl{session}.tmp/base.apk"
+        try:
+            info = read_apk(apk)
+        except NotAnApk:
+            reason = f"Failed to parse {staged}: Failed to load asset path {staged}"
+            if self.sdk < 28:
+                reason = f"Failed adding asset path: {staged}"
+            return _install_failure("INSTALL_PARSE_FAILED_NOT_APK", reason)
+        if info.min_sdk and info.min_sdk > self.sdk:
+            reason = f"Requires newer sdk version #{info.min_sdk} (current version is #{self.sdk})"
+            return _install_failure("INSTALL_FAILED_OLDER_SDK", reason)
+        existing = self.state.packages.get(info.package)
+        if existing and info.version_code < existing.version_code and not allow_downgrade:
+            reason = (
+                f"Downgrade detected: Update version code {info.version_code} is older than "
+                f"current {existing.version_code}"
+            )
+            return _install_failure("INSTALL_FAILED_VERSION_DOWNGRADE", reason)
+        self._store_package(info, apk, existing)
+        return CommandResult(stdout=b"Success\n", install_bytes=len(apk))
+
+    def _store_package(self, info, apk: bytes, existing: Package | None) -> None:
+        now_ms = int(time.time() * 1000)
+        token = hashlib.sha256(apk + str(self.state.next_session).encode()).digest()
+        outer = base64.urlsafe_b64encode(token[:16]).decode()
+        inner = base64.urlsafe_b64encode(token[16:32]).decode()
+        directory = f"/data/app/{info.package}-{inner}"
+        if self.sdk >= 30:
+            directory = f"/data/app/~~{outer}/{info.package}-{inner}"
+        if existing and not existing.system:
+            self._drop_apk(existing.path)
+        for path in (posixpath.dirname(directory), directory):
+            self.state.nodes.setdefault(path, [stat.S_IFDIR | 0o775, now_ms // 1000])
+        path = f"{directory}/base.apk"
+        host = self._host(path)
+        host.parent.mkdir(parents=True, exist_ok=True)
+        host.write_bytes(apk)
+        self.state.nodes[path] = [stat.S_IFREG | 0o644, now_ms // 1000]
+        package = Package(
+            name=info.package,
+            version_code=info.version_code,
+            version_name=info.version_name,
+            system=bool(existing and existing.system),
+            path=path,
+            uid=existing.uid if existing else self.state.next_uid,
+            min_sdk=info.min_sdk or 1,
+            target_sdk=max(info.min_sdk or 1, self.sdk),
+            first_install_ms=existing.first_install_ms if existing else now_ms,
+            last_update_ms=now_ms,
+            installer="com.android.shell" if self.sdk >= 30 else None,
+        )
+        if existing:
+            package.enabled, package.granted = existing.enabled, existing.granted
+        else:
+            self.state.next_uid += 1
+        self.state.packages[info.package] = package
+        self.save()
+
+    def _drop_apk(self, path: str) -> None:
+        directory = posixpath.dirname(path)
+        top = directory if self.sdk < 30 else posixpath.dirname(directory)
+        for node in [p for p in self.state.nodes if p == top or p.startswith(top + "/")]:
+            del self.state.nodes[node]
+        shutil.rmtree(self._host(top), ignore_errors=True)
+
+    def uninstall(self, name: str, *, for_user_only: bool) -> str:
+        """Remove a package; returns pm's verdict ("Success" or "Failure [...]")."""
+        package = self.state.packages.get(name)
+        if package is None:
+            return "Failure [DELETE_FAILED_INTERNAL_ERROR]"
+        if not package.installed:
+            return (
+                "Failure [not installed for 0]"
+                if for_user_only
+                else ("Failure [DELETE_FAILED_INTERNAL_ERROR]")
+            )
+        if self.state.device_owner and self.state.device_owner.startswith(name + "/"):
+            return "Failure [DELETE_FAILED_DEVICE_POLICY_MANAGER]"
+        factory = next((a for a in self.profile.system_packages if a.package == name), None)
+        if package.system and for_user_only:
+            package.installed = False
+        elif package.system and factory and package.version_code != factory.version_code:
+            self._drop_apk(package.path)  # removes the update, the factory version remains
+            package.version_code, package.version_name = factory.version_code, factory.version_name
+            package.path = factory.path
+        elif package.system:
+            return "Failure [DELETE_FAILED_INTERNAL_ERROR]"
+        else:
+            self._drop_apk(package.path)
+            del self.state.packages[name]
+        self.save()
+        return "Success"
+
+
+def _install_failure(code: str, reason: str) -> CommandResult:
+    return CommandResult(stdout=f"Failure [{code}: {reason}]\n".encode(), exit_code=1)

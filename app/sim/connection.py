@@ -1,0 +1,284 @@
+"""One host connection to a simulated device: handshake, auth, and multiplexed streams.
+
+The device side of AOSP's protocol.md. Each OPEN becomes a `Stream` served by its own
+task; writes wait for the host's OKAY (one packet in flight per stream, as adbd without
+delayed acks), and the host's WRTEs are acknowledged only when the service consumes
+them, so a slow service slows the host down instead of buffering without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from app.sim import protocol as p
+
+if TYPE_CHECKING:
+    from app.sim.device import SimDevice
+
+log = logging.getLogger("kitbench.sim")
+
+
+class ConnectionLost(Exception):
+    """The host went away or the stream was closed under a service."""
+
+
+class Stream:
+    """A service's view of one ADB stream: read the host's bytes, write ours, close."""
+
+    def __init__(self, connection: Connection, local_id: int, remote_id: int) -> None:
+        self.connection = connection
+        self.local_id = local_id
+        self.remote_id = remote_id
+        self._incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._buffer = bytearray()
+        self._may_send = asyncio.Event()
+        self._may_send.set()
+        self.closed = False
+
+    # -- host -> service
+    def deliver(self, data: bytes) -> None:
+        self._incoming.put_nowait(data)
+
+    async def read(self) -> bytes | None:
+        """The next chunk the host wrote, or None once the stream is closed."""
+        if self._buffer:
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            return data
+        return await self._next_packet()
+
+    async def read_exactly(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            data = await self._next_packet()
+            if data is None:
+                raise ConnectionLost("stream closed by host")
+            self._buffer += data
+        chunk = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return chunk
+
+    async def _next_packet(self) -> bytes | None:
+        if self.closed and self._incoming.empty():
+            return None
+        data = await self._incoming.get()
+        if data is not None:
+            await self.connection.send(p.A_OKAY, self.local_id, self.remote_id)
+        return data
+
+    # -- service -> host
+    def acknowledged(self) -> None:
+        self._may_send.set()
+
+    async def write(self, data: bytes) -> None:
+        limit = self.connection.max_payload
+        for start in range(0, len(data), limit):
+            await self._may_send.wait()
+            if self.closed:
+                raise ConnectionLost("stream closed by host")
+            self._may_send.clear()
+            await self.connection.send(
+                p.A_WRTE, self.local_id, self.remote_id, data[start : start + limit]
+            )
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.mark_closed()
+            await self.connection.send(p.A_CLSE, self.local_id, self.remote_id)
+
+    def mark_closed(self) -> None:
+        self.closed = True
+        self._may_send.set()
+        self._incoming.put_nowait(None)
+
+
+Service = Callable[[Stream, str], Awaitable[None]]
+
+
+class Connection:
+    """Serves one TCP connection until the host leaves, misbehaves, or the device goes away."""
+
+    def __init__(
+        self,
+        device: SimDevice,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        self.device = device
+        self.reader = reader
+        self.writer = writer
+        host, port = writer.get_extra_info("peername", ("?", "?"))[:2]
+        self.peer = f"{host}:{port}"
+        self.max_payload = device.max_payload
+        self.version = p.A_VERSION_MIN
+        self.online = False
+        self.streams: dict[int, Stream] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._next_local_id = 1
+        self._token = b""
+        self._offered_key: bytes | None = None
+        self._prompt: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def send(self, command: int, arg0: int, arg1: int, data: bytes = b"") -> None:
+        self.writer.write(p.encode(command, arg0, arg1, data))
+        await self.writer.drain()
+
+    async def serve(self) -> None:
+        try:
+            while True:
+                packet = await self._read_packet()
+                await self._handle(packet)
+        except p.ProtocolError as exc:
+            log.warning("%s: dropping connection from %s: %s", self.device.label, self.peer, exc)
+        except (asyncio.IncompleteReadError, ConnectionError, ConnectionLost):
+            pass
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        if self._prompt:
+            self._prompt.cancel()
+        for stream in self.streams.values():
+            stream.mark_closed()
+        current = asyncio.current_task()
+        for task in list(self.tasks):
+            if task is not current:
+                task.cancel()
+        self.writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self.writer.wait_closed()
+
+    async def _read_packet(self) -> p.Packet:
+        try:
+            raw = await self.reader.readexactly(p.HEADER_SIZE)
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise p.ProtocolError(
+                    f"connection closed after {len(exc.partial)} bytes of a header"
+                ) from None
+            raise
+        header = p.decode_header(raw, self.device.max_payload)
+        try:
+            data = await self.reader.readexactly(header.length)
+        except asyncio.IncompleteReadError:
+            raise p.ProtocolError(
+                f"connection closed inside a {header.length}-byte payload"
+            ) from None
+        # A host may leave the checksum out once the version it offers (in CNXN) allows it.
+        version = header.arg0 if header.command == p.A_CNXN else self.version
+        if version < p.A_VERSION_SKIP_CHECKSUM and p.checksum(data) != header.data_checksum:
+            raise p.ProtocolError("payload checksum mismatch")
+        return p.Packet(header.command, header.arg0, header.arg1, data)
+
+    async def _handle(self, packet: p.Packet) -> None:
+        if packet.command == p.A_CNXN:
+            await self._on_connect(packet)
+        elif packet.command == p.A_AUTH:
+            await self._on_auth(packet)
+        elif not self.online:
+            raise p.ProtocolError(f"{packet.name} before the connection was authorized")
+        elif packet.command == p.A_OPEN:
+            await self._on_open(packet)
+        elif packet.command == p.A_WRTE:
+            stream = self.streams.get(packet.arg1)
+            if stream and not stream.closed:
+                stream.deliver(packet.data)
+        elif packet.command == p.A_OKAY:
+            stream = self.streams.get(packet.arg1)
+            if stream:
+                stream.acknowledged()
+        elif packet.command == p.A_CLSE:
+            # adbd answers a host's close with its own, unless it closed the stream first.
+            stream = self.streams.pop(packet.arg1, None)
+            if stream and not stream.closed:
+                await stream.close()
+        else:
+            raise p.ProtocolError(f"unexpected {packet.name}")
+
+    # -- handshake and authentication
+    async def _on_connect(self, packet: p.Packet) -> None:
+        if packet.arg0 < p.A_VERSION_MIN:
+            raise p.ProtocolError(f"unsupported protocol version 0x{packet.arg0:08x}")
+        self.version = min(packet.arg0, p.A_VERSION)
+        self.max_payload = max(4096, min(packet.arg1, self.device.max_payload))
+        if self.device.auth_mode == "none":
+            await self._go_online()
+        else:
+            await self._send_token()
+
+    async def _send_token(self) -> None:
+        self._token = os.urandom(p.TOKEN_SIZE)
+        await self.send(p.A_AUTH, p.AUTH_TOKEN, 0, self._token)
+
+    async def _on_auth(self, packet: p.Packet) -> None:
+        if self.online:
+            return
+        if packet.arg0 == p.AUTH_SIGNATURE:
+            for key in self.device.model.trusted_keys():
+                if p.signature_matches(key, self._token, packet.data):
+                    await self._go_online()
+                    return
+            await self._send_token()
+        elif packet.arg0 == p.AUTH_RSAPUBLICKEY:
+            try:
+                p.decode_android_pubkey(packet.data)
+            except ValueError as exc:
+                raise p.ProtocolError(f"malformed public key: {exc}") from None
+            if self._prompt is None:
+                self._offered_key = p.key_fingerprint(packet.data)
+                self._prompt = asyncio.create_task(self._allow_prompt())
+        else:
+            raise p.ProtocolError(f"unknown AUTH type {packet.arg0}")
+
+    async def _allow_prompt(self) -> None:
+        """The "Allow USB debugging?" dialog: someone taps Allow after a while, or never."""
+        behaviour = self.device.behaviour
+        if self.device.auth_mode == "deny" or behaviour.never_auth:
+            return
+        await asyncio.sleep(behaviour.uniform(behaviour.latency.allow_prompt))
+        assert self._offered_key is not None
+        self.device.model.trust_key(self._offered_key)
+        log.info("%s: USB debugging allowed for a new host key", self.device.label)
+        await self._go_online()
+
+    async def _go_online(self) -> None:
+        self.online = True
+        banner = self.device.banner().encode()
+        await self.send(p.A_CNXN, self.version, self.device.max_payload, banner)
+
+    # -- streams
+    async def _on_open(self, packet: p.Packet) -> None:
+        destination = packet.data.rstrip(b"\0").decode("utf-8", "replace")
+        service = self.device.service_for(destination)
+        if service is None:
+            log.info("%s: refusing unknown service %r", self.device.label, destination)
+            await self.send(p.A_CLSE, 0, packet.arg0)
+            return
+        local_id = self._next_local_id
+        self._next_local_id += 1
+        stream = Stream(self, local_id, packet.arg0)
+        self.streams[local_id] = stream
+        await self.send(p.A_OKAY, local_id, packet.arg0)
+        task = asyncio.create_task(self._run_service(service, stream, destination))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run_service(self, service: Service, stream: Stream, destination: str) -> None:
+        try:
+            await service(stream, destination)
+            await stream.close()
+        except (ConnectionLost, ConnectionError):
+            pass
+        except Exception:
+            log.exception("%s: service %r crashed", self.device.label, destination)
+            await stream.close()
+        finally:
+            self.streams.pop(stream.local_id, None)

@@ -1,0 +1,188 @@
+"""A fleet of simulated devices in one process: the `kitbench sim` command and a Python API.
+
+All devices share one asyncio loop, which is what lets 256 of them run on two cores.
+`SimFleet` runs that loop in a background thread for tests, benchmarks and the demo:
+
+    with SimFleet(count=4, latency="fast") as fleet:
+        for endpoint in fleet.endpoints: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from app.sim.android import AndroidDevice
+from app.sim.behaviour import LATENCIES, Behaviour, parse_faults
+from app.sim.device import SimDevice
+from app.sim.profiles import profile_for
+
+log = logging.getLogger("kitbench.sim")
+
+AUTH_MODES = ("none", "prompt", "deny")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    serial: str
+    model: str
+    profile: str
+
+    @property
+    def spec(self) -> str:
+        """The device spec the rest of Kitbench understands: tcp:HOST:PORT."""
+        return f"tcp:{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    count: int
+    base_port: int = 7400  # 0: any free ports (tests)
+    profile: str = "mixed"
+    auth: str = "prompt"
+    latency: str = "realistic"
+    faults: str | None = None
+    seed: int = 0
+    state_dir: Path | None = None
+    host: str = "127.0.0.1"
+
+    def validate(self) -> None:
+        if self.count < 1:
+            raise ValueError("count must be at least 1")
+        if self.auth not in AUTH_MODES:
+            raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}")
+        if self.latency not in LATENCIES:
+            raise ValueError(f"latency must be one of {', '.join(LATENCIES)}")
+        if self.base_port and not 1 <= self.base_port <= 65535 - self.count + 1:
+            raise ValueError("the ports base-port..base-port+count-1 must lie in 1..65535")
+        parse_faults(self.faults)
+        profile_for(self.profile, 0)
+
+
+async def start_devices(config: FleetConfig, state_dir: Path) -> list[SimDevice]:
+    """Create and start every device; on failure, close those already started."""
+    config.validate()
+    faults = parse_faults(config.faults)
+    devices: list[SimDevice] = []
+    try:
+        for index in range(config.count):
+            port = config.base_port + index if config.base_port else 0
+            # Bind first: with base port 0 the device's serial depends on the port it got.
+            accept = _Trampoline()
+            server = await asyncio.start_server(
+                accept, config.host, port, start_serving=False, reuse_address=True
+            )
+            port = server.sockets[0].getsockname()[1]
+            device = _create_device(config, state_dir, index, port, faults)
+            accept.device = device
+            await device.listen(server)
+            devices.append(device)
+    except BaseException:
+        for device in devices:
+            await device.close()
+        raise
+    return devices
+
+
+class _Trampoline:
+    """Accepts for a device that is created after its socket is bound."""
+
+    device: SimDevice
+
+    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self.device.accept(reader, writer)
+
+
+def _create_device(
+    config: FleetConfig, state_dir: Path, index: int, port: int, faults: dict[str, float]
+) -> SimDevice:
+    profile = profile_for(config.profile, index)
+    device_dir = state_dir / f"device-{port}"
+    serial = profile.serial_for(port, salt=str(state_dir.resolve()))
+    model = AndroidDevice(device_dir, profile, serial)
+    seed = int.from_bytes(hashlib.sha256(f"{config.seed}:{index}".encode()).digest()[:8], "big")
+    behaviour = Behaviour.create(f"{model.serial}@{port}", config.latency, faults, seed)
+    return SimDevice(config.host, port, model, behaviour, config.auth)
+
+
+def endpoint_of(device: SimDevice) -> Endpoint:
+    return Endpoint(
+        host=device.host,
+        port=device.port,
+        serial=device.model.serial,
+        model=device.model.getprop("ro.product.model"),
+        profile=device.model.profile.name,
+    )
+
+
+class SimFleet:
+    """Runs a fleet on a background event loop; a context manager giving its endpoints."""
+
+    def __init__(self, count: int, **options) -> None:
+        self.config = FleetConfig(count=count, **options)
+        self.config.validate()
+        self.endpoints: list[Endpoint] = []
+        self.devices: list[SimDevice] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sim", daemon=True)
+        self._temp_dir: str | None = None
+
+    def __enter__(self) -> SimFleet:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def start(self) -> list[Endpoint]:
+        state_dir = self.config.state_dir
+        if state_dir is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="kitbench-sim-")
+            state_dir = Path(self._temp_dir)
+        self._thread.start()
+        self.devices = self._submit(start_devices(self.config, Path(state_dir))).result()
+        self.endpoints = [endpoint_of(device) for device in self.devices]
+        return self.endpoints
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+
+        async def close_all() -> None:
+            for device in self.devices:
+                await device.close()
+
+        self._submit(close_all()).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+        if self._temp_dir:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    def call(self, function: Callable[[], T]) -> T:
+        """Run `function` on the fleet's loop (the only thread that may touch a device)."""
+
+        async def run() -> T:
+            return function()
+
+        return self._submit(run()).result(timeout=30)
+
+    def wait_online(self, index: int, timeout: float = 60) -> None:
+        """Block until device `index` listens again (after a reboot or a pulled cable)."""
+        device = self.devices[index]
+        self._submit(asyncio.wait_for(device.online.wait(), timeout)).result(timeout + 5)
+
+    def _submit(self, coroutine) -> Future:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)

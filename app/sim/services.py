@@ -1,0 +1,225 @@
+"""The device services a host can OPEN: shell (v1 and v2), exec, sync, reboot, streamed install.
+
+See AOSP's docs/dev/services.md and sync.md. Each service gets one stream and runs
+in its own task; the Android model underneath is synchronous and instant, so all
+waiting (latency, transfer rate) happens here.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import struct
+from typing import TYPE_CHECKING
+
+from app.sim.android import CommandResult
+from app.sim.connection import ConnectionLost, Service, Stream
+from app.sim.sync_service import serve_sync
+
+if TYPE_CHECKING:
+    from app.sim.device import SimDevice
+
+# Shell protocol v2 packet ids (adb's shell_protocol.h).
+V2_STDIN, V2_STDOUT, V2_STDERR, V2_EXIT, V2_CLOSE_STDIN, V2_WINDOW_SIZE = range(6)
+V2_HEADER = struct.Struct("<BI")
+
+INSTALL_COMMAND = re.compile(r"^\s*(?:pm|cmd\s+package)\s+'?install'?(?:\s|$)")
+INJECTED_INSTALL_FAILURES = (
+    "Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE]\n",
+    "Failure [INSTALL_FAILED_INTERNAL_ERROR: Could not open session]\n",
+)
+
+
+def route(device: SimDevice, destination: str) -> Service | None:
+    """Pick the service for an OPEN destination, or None to refuse it as adbd would."""
+    name, _, rest = destination.partition(":")
+    if name == "shell" or (name.startswith("shell,") and destination.find(":") >= 0):
+        options = name.split(",")[1:]
+        if "v2" in options:
+            return lambda stream, _: ShellV2(device, stream, rest, "pty" in options).run()
+        return lambda stream, _: shell_v1(device, stream, rest)
+    if name == "exec":
+        return lambda stream, _: exec_service(device, stream, rest)
+    if name == "sync":
+        return lambda stream, _: serve_sync(device, stream)
+    if name == "reboot":
+        return lambda stream, _: reboot_service(device, stream)
+    if name == "root":
+        return lambda stream, _: stream.write(b"adbd cannot run as root in production builds\n")
+    return None
+
+
+async def run_command(device: SimDevice, stream: Stream, command: str) -> CommandResult:
+    """Run one command line with the device's latency and faults."""
+    behaviour = device.behaviour
+    await behaviour.shell_delay()
+    await device.strike_transport_faults(stream, command)
+    if INSTALL_COMMAND.match(command) and (failure := injected_install_failure(device, command)):
+        return failure
+    result = device.model.run_shell(command)
+    if result.install_bytes:
+        await behaviour.install_delay(result.install_bytes)
+    return result
+
+
+def injected_install_failure(device: SimDevice, command: str) -> CommandResult | None:
+    behaviour = device.behaviour
+    if not behaviour.draw("install_fail", command):
+        return None
+    message = behaviour.rng.choice(INJECTED_INSTALL_FAILURES)
+    return CommandResult(stdout=message.encode(), exit_code=1)
+
+
+def after_command(device: SimDevice, result: CommandResult) -> None:
+    if result.reboot:
+        device.drop_off(device.behaviour.latency.reboot, reboot=True)
+
+
+async def shell_v1(device: SimDevice, stream: Stream, command: str) -> None:
+    """`shell:` (no exit status on the wire: stdout and stderr interleave, like a pty)."""
+    if not command.strip():
+        await interactive(device, stream, lambda data: stream.write(data))
+        return
+    install = streamed_install_size(command)
+    if install is not None:
+        result = await streamed_install(device, stream, command, install)
+    else:
+        result = await run_command(device, stream, command)
+    await stream.write(result.terminal_output)
+    after_command(device, result)
+
+
+async def exec_service(device: SimDevice, stream: Stream, command: str) -> None:
+    """`exec:` is raw, without a pty; adb uses it to stream installs."""
+    size = streamed_install_size(command)
+    if size is not None:
+        result = await streamed_install(device, stream, command, size)
+    else:
+        result = await run_command(device, stream, command)
+    await stream.write(result.terminal_output)
+    after_command(device, result)
+
+
+async def reboot_service(device: SimDevice, stream: Stream) -> None:
+    await device.behaviour.shell_delay()
+    device.drop_off(device.behaviour.latency.reboot, reboot=True)
+    raise ConnectionLost("rebooting")
+
+
+async def interactive(device: SimDevice, stream: Stream, emit) -> None:
+    """An interactive shell: a prompt, one command per line, until `exit` or the host leaves."""
+    prompt = f"{device.model.getprop('ro.product.device')}:/ $ ".encode()
+    await emit(prompt)
+    pending = b""
+    while True:
+        data = await stream.read()
+        if data is None:
+            return
+        pending += data.replace(b"\r", b"\n")
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            command = line.decode("utf-8", "replace").strip()
+            if command == "exit":
+                return
+            if command:
+                result = await run_command(device, stream, command)
+                await emit(result.terminal_output)
+                after_command(device, result)
+            await emit(prompt)
+
+
+class ShellV2:
+    """`shell,v2,...:` frames stdin/stdout/stderr/exit in packets of id + length + data."""
+
+    def __init__(self, device: SimDevice, stream: Stream, command: str, pty: bool) -> None:
+        self.device = device
+        self.stream = stream
+        self.command = command
+        self.pty = pty
+        self.pending = b""
+
+    async def emit(self, packet_id: int, data: bytes) -> None:
+        if data or packet_id == V2_EXIT:
+            await self.stream.write(V2_HEADER.pack(packet_id, len(data)) + data)
+
+    async def read_stdin(self, size: int) -> bytes:
+        """Collect `size` bytes of stdin packets (fewer if the host closes stdin first)."""
+        received = bytearray()
+        while len(received) < size:
+            header = await self.stream.read_exactly(V2_HEADER.size)
+            packet_id, length = V2_HEADER.unpack(header)
+            data = await self.stream.read_exactly(length)
+            if packet_id == V2_STDIN:
+                received += data
+            elif packet_id == V2_CLOSE_STDIN:
+                break
+        return bytes(received)
+
+    async def run(self) -> None:
+        if not self.command.strip():
+            await interactive(self.device, self.stream, self._interactive_output)
+            await self.emit(V2_EXIT, b"\0")
+            return
+        size = streamed_install_size(self.command)
+        if size is not None:
+            apk = await self.read_stdin(size)
+            result = await install_apk(self.device, self.stream, self.command, apk)
+        else:
+            result = await run_command(self.device, self.stream, self.command)
+        if self.pty:
+            await self.emit(V2_STDOUT, result.terminal_output)
+        else:
+            await self.emit(V2_STDOUT, result.stdout)
+            await self.emit(V2_STDERR, result.stderr)
+        await self.emit(V2_EXIT, bytes([result.exit_code & 0xFF]))
+        after_command(self.device, result)
+
+    async def _interactive_output(self, data: bytes) -> None:
+        await self.emit(V2_STDOUT, data)
+
+
+def streamed_install_size(command: str) -> int | None:
+    """The -S SIZE of `cmd package install -S SIZE …` (the APK follows on stdin), else None."""
+    if not INSTALL_COMMAND.match(command):
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if "-S" not in words:
+        return None
+    index = words.index("-S")
+    try:
+        return int(words[index + 1])
+    except (IndexError, ValueError):
+        return None
+
+
+def install_options(command: str) -> list[str]:
+    words = shlex.split(command)
+    start = words.index("install") + 1
+    options = words[start:]
+    index = options.index("-S")
+    return options[:index] + options[index + 2 :]
+
+
+async def streamed_install(device: SimDevice, stream: Stream, command: str, size: int):
+    throttle = device.behaviour.throttle()
+    received = bytearray()
+    while len(received) < size:
+        chunk = await stream.read()
+        if chunk is None:
+            break
+        received += chunk
+        await throttle.account(len(chunk))
+    return await install_apk(device, stream, command, bytes(received[:size]))
+
+
+async def install_apk(device: SimDevice, stream: Stream, command: str, apk: bytes):
+    behaviour = device.behaviour
+    await device.strike_transport_faults(stream, command)
+    if failure := injected_install_failure(device, command):
+        return failure
+    result = device.model.install_apk(apk, install_options(command))
+    await behaviour.install_delay(len(apk))
+    return result
