@@ -81,8 +81,11 @@ def test_connect_through_the_allow_prompt(start_fleet, adb):
     assert f"model:{endpoint.model.replace(' ', '_')}" in line
 
 
-def test_shell_exit_codes_transfer_install_and_reboot(start_fleet, adb, random_file, tmp_path):
-    fleet = start_fleet(1, auth="none", profile="pixel8")
+@pytest.mark.parametrize("profile", ["pixel8", "legacy_phone"])
+def test_shell_exit_codes_transfer_install_and_reboot(
+    start_fleet, adb, random_file, tmp_path, profile
+):
+    fleet = start_fleet(1, auth="none", profile=profile)
     endpoint = fleet.endpoints[0]
     adb.serial = f"{endpoint.host}:{endpoint.port}"
     adb("connect", adb.serial)
