@@ -84,3 +84,11 @@ def random_file(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def kitbench_home(tmp_path, monkeypatch):
+    """Every test gets its own data directory: no test sees a station's real state."""
+    home = tmp_path / "kitbench-home"
+    monkeypatch.setenv("KITBENCH_HOME", str(home))
+    return home

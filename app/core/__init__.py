@@ -1,1 +1,149 @@
-"""Plain dataclasses and enums shared by every layer. No I/O."""
+"""Plain dataclasses and enums shared by every layer. No I/O.
+
+Workers report through callbacks carrying these frozen objects; the Qt bridge
+re-emits them as signals, the store writes them, the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class DeviceState(StrEnum):
+    ATTACHED = "attached"
+    NO_ADB = "no-adb"  # USB debugging is off
+    UNAUTHORIZED = "unauthorized"  # waiting for someone to tap Allow
+    READY = "ready"
+    PROVISIONING = "provisioning"
+    DONE = "done"
+    FAILED = "failed"
+    REFUSED = "refused"  # outside the template's `requires`
+    DETACHED = "detached"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    OK = "ok"  # already as wanted
+    CHANGED = "changed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class RunOutcome(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    REFUSED = "refused"
+    INTERRUPTED = "interrupted"  # the station died mid-run
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What the station knows about one device; fields fill in as it connects."""
+
+    endpoint: str  # a device spec: tcp:HOST:PORT, usb:1-1.4
+    slot: str  # the bench label: a port-map name, the USB path, or HOST:PORT
+    state: DeviceState
+    serial: str | None = None
+    model: str | None = None
+    manufacturer: str | None = None
+    android_release: str | None = None
+    sdk: int | None = None
+    battery: int | None = None
+    message: str | None = None  # the one thing a person should know or do now
+
+
+@dataclass(frozen=True)
+class StepResult:
+    index: int  # 0-based position in the template
+    action: str  # install, setting, ...
+    name: str
+    status: StepStatus
+    duration_ms: int = 0
+    message: str = ""  # a reason a person understands; secrets masked
+    output: str = ""  # device output, secrets masked
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str  # uuid4 hex string, the idempotency key for sync
+    endpoint: str
+    slot: str
+    serial: str | None
+    model: str | None
+    android_release: str | None
+    template_name: str
+    template_version: int
+    template_hash: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: RunOutcome
+    error: str | None = None
+    steps: tuple[StepResult, ...] = ()
+    operator: str = ""
+    station: str = ""
+    asset_tag: str | None = None
+
+
+# Events a runner emits, in order: RunStarted, (StepStarted, StepProgress*, StepFinished)*,
+# RunFinished. DeviceChanged comes from discovery and sessions at any time.
+
+
+@dataclass(frozen=True)
+class DeviceChanged:
+    device: DeviceInfo
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    endpoint: str
+    template_name: str
+    template_version: int
+    total_steps: int
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    run_id: str
+    endpoint: str
+    index: int
+    total: int
+    name: str
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    run_id: str
+    endpoint: str
+    index: int
+    fraction: float  # 0.0 .. 1.0 within the step
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    run_id: str
+    endpoint: str
+    result: StepResult
+
+
+@dataclass(frozen=True)
+class LogLine:
+    endpoint: str
+    text: str  # secrets masked
+    at: datetime = field(default_factory=datetime.now)
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    result: RunResult
+
+
+RunEvent = (
+    DeviceChanged | RunStarted | StepStarted | StepProgress | StepFinished | LogLine | RunFinished
+)
