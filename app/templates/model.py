@@ -8,9 +8,20 @@ report precise errors.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Union
+import base64
+import binascii
+import re
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 SUPPORTED_FORMATS = (1,)
 
@@ -28,12 +39,29 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+# A string that may be written as a bare YAML number or boolean (`value: 7`).
+Text = Annotated[
+    str,
+    BeforeValidator(_as_text),
+    WithJsonSchema({"type": ["string", "number", "boolean"]}),
+]
+VariableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class Requires(Strict):
     sdk_min: int | None = Field(None, ge=1, description="Lowest Android API level accepted")
     sdk_max: int | None = Field(None, ge=1, description="Highest Android API level accepted")
     battery_min: int | None = Field(None, ge=0, le=100, description="Battery percent needed")
     models: list[str] = Field(default_factory=list, description="Model globs, e.g. 'SM-T*'")
     manufacturers: list[str] = Field(default_factory=list, description="Manufacturer globs")
+
+    @model_validator(mode="after")
+    def _sdk_range_not_empty(self) -> Requires:
+        if self.sdk_min and self.sdk_max and self.sdk_min > self.sdk_max:
+            raise ValueError(
+                f"sdk_min {self.sdk_min} is above sdk_max {self.sdk_max}: no device fits"
+            )
+        return self
 
 
 # -- action parameters
@@ -42,7 +70,9 @@ class Requires(Strict):
 class Install(Strict):
     apk: str = Field(description="APK path, relative to the template file")
     package: str | None = Field(None, description="Expected package name (checked)")
-    sha256: str | None = Field(None, description="Pinned SHA-256 of the APK, hex")
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{64}$", description="Pinned SHA-256 of the APK (64 hex digits)"
+    )
     grant_permissions: bool = Field(False, description="Grant all runtime permissions (-g)")
     downgrade: bool = Field(False, description="Allow a lower versionCode (-d)")
 
@@ -63,14 +93,12 @@ class Grant(Strict):
 class Setting(Strict):
     namespace: Literal["global", "secure", "system"]
     key: str
-    value: str
-
-    _text = field_validator("value", mode="before")(_as_text)
+    value: Text
 
 
 class Push(Strict):
     src: str = Field(description="Local file, relative to the template file")
-    dest: str = Field(description="Absolute path on the device")
+    dest: str = Field(pattern=r"^/", description="Absolute path on the device")
 
 
 class Shell(Strict):
@@ -81,8 +109,16 @@ class Shell(Strict):
 class Wifi(Strict):
     ssid: str
     security: Literal["open", "wpa2", "wpa3"] = "wpa2"
-    password: str | None = None
+    password: str | None = Field(None, description="Use {secret:NAME} rather than plain text")
     hidden: bool = False
+
+    @model_validator(mode="after")
+    def _password_matches_security(self) -> Wifi:
+        if self.security == "open" and self.password:
+            raise ValueError("an open network takes no password")
+        if self.security != "open" and not self.password:
+            raise ValueError(f"a {self.security} network needs a password")
+        return self
 
 
 class DeviceOwner(Strict):
@@ -94,19 +130,21 @@ class Reboot(Strict):
 
 
 class PropCheck(Strict):
-    name: str
-    equals: str | None = None
-    min: int | None = None
+    name: str = Field(description="System property, e.g. ro.build.version.sdk")
+    equals: Text | None = None
+    min: int | None = Field(None, description="The property read as an integer is at least this")
 
-    _text = field_validator("equals", mode="before")(_as_text)
+    @model_validator(mode="after")
+    def _has_condition(self) -> PropCheck:
+        if self.equals is None and self.min is None:
+            raise ValueError("say what to check: 'equals' or 'min'")
+        return self
 
 
 class SettingCheck(Strict):
     namespace: Literal["global", "secure", "system"]
     key: str
-    equals: str
-
-    _text = field_validator("equals", mode="before")(_as_text)
+    equals: Text
 
 
 class VersionCheck(Strict):
@@ -114,7 +152,16 @@ class VersionCheck(Strict):
     version_code: int
 
 
-class WaitFor(Strict):
+class Conditions(Strict):
+    @model_validator(mode="after")
+    def _has_condition(self) -> Conditions:
+        """An empty wait_for or verify would pass on any device: a mistake in the template."""
+        if all(getattr(self, field) is None for field in type(self).model_fields):
+            raise ValueError(f"name at least one condition: {', '.join(type(self).model_fields)}")
+        return self
+
+
+class WaitFor(Conditions):
     """Wait until a condition holds (polling), up to the step's timeout."""
 
     boot_completed: bool | None = None
@@ -122,7 +169,7 @@ class WaitFor(Strict):
     package_installed: str | None = None
 
 
-class Verify(Strict):
+class Verify(Conditions):
     """Check the device is as wanted; fails the step when it is not."""
 
     package_installed: str | None = None
@@ -184,15 +231,85 @@ STEP_TYPES: dict[str, type[StepBase]] = {
 AnyStep = Union[tuple(STEP_TYPES.values())]  # noqa: UP007 - built from a tuple at runtime
 
 
+def _base64url(digest: bytes) -> str:
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _checked_checksum(value: str) -> str:
+    """Android refuses a checksum that is not URL-safe base64 of a SHA-256 without padding.
+
+    Wrong encodings are the most common QR mistake in the field, so say how to fix them.
+    """
+    wanted = "Android wants the SHA-256 as URL-safe base64 without '=' padding"
+    compact = value.strip()
+    if re.fullmatch(r"[0-9A-Fa-f]{64}|[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}", compact):
+        fixed = _base64url(bytes.fromhex(compact.replace(":", "")))
+        raise ValueError(f"looks like hex: {wanted}; write it as {fixed}")
+    normalized = compact.rstrip("=").replace("+", "-").replace("/", "_")
+    try:
+        digest = base64.urlsafe_b64decode(normalized + "=" * (-len(normalized) % 4))
+    except (binascii.Error, ValueError):
+        digest = b""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", normalized) or not digest:
+        raise ValueError(f"is not base64: {wanted} (or give dpc_apk: PATH to compute it)")
+    if len(digest) != 32:
+        raise ValueError(f"decodes to {len(digest)} bytes, not the 32 of a SHA-256: {wanted}")
+    if compact != value:
+        raise ValueError(f"has spaces or a newline: {wanted}; write it as {normalized}")
+    if "=" in value:
+        raise ValueError(f"has '=' padding: {wanted}; write it as {normalized}")
+    if normalized != value:
+        raise ValueError(f"uses '+' or '/': {wanted}; write it as {normalized}")
+    return value
+
+
+Checksum = Annotated[str, AfterValidator(_checked_checksum)]
+
+
+def _checked_component(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][\w.]*/[\w.$]+", value):
+        raise ValueError("must be PACKAGE/CLASS, e.g. com.example.mdm/.AdminReceiver")
+    return value
+
+
+def _checked_url(value: str) -> str:
+    if not re.fullmatch(r"https?://\S+", value):
+        raise ValueError("must be an http(s):// URL the device can download the DPC from")
+    return value
+
+
+class EnrollmentWifi(Strict):
+    """The network a device joins during setup to download its DPC."""
+
+    ssid: str = Field(min_length=1)
+    security: Literal["NONE", "WPA", "WEP", "EAP"] = "WPA"
+    password: str | None = Field(
+        None, description="Use {secret:NAME}: the code carries it, printed labels never do"
+    )
+    hidden: bool = False
+
+    @model_validator(mode="after")
+    def _password_matches_security(self) -> EnrollmentWifi:
+        if self.security == "NONE" and self.password:
+            raise ValueError("an open network (security NONE) takes no password")
+        if self.security != "NONE" and not self.password:
+            raise ValueError(f"a {self.security} network needs a password")
+        return self
+
+
 class Enrollment(Strict):
     """What the Android Enterprise provisioning QR code carries."""
 
-    dpc_component: str
-    dpc_download_url: str
-    dpc_signature_checksum: str | None = None
-    dpc_package_checksum: str | None = None
+    dpc_component: Annotated[str, AfterValidator(_checked_component)] = Field(
+        description="package/.AdminReceiver of the DPC"
+    )
+    dpc_download_url: Annotated[str, AfterValidator(_checked_url)] = Field(
+        description="Where the device downloads the DPC APK (https://…)"
+    )
+    dpc_signature_checksum: Checksum | None = None
+    dpc_package_checksum: Checksum | None = None
     dpc_apk: str | None = Field(None, description="Local DPC APK: its checksum is computed")
-    wifi: dict[str, Any] | None = None
+    wifi: EnrollmentWifi | None = None
     timezone: str | None = None
     locale: str | None = None
     leave_system_apps: bool | None = None
@@ -200,19 +317,42 @@ class Enrollment(Strict):
     use_mobile_data: bool | None = None
     admin_extras: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _one_checksum(self) -> Enrollment:
+        given = [
+            name
+            for name in ("dpc_signature_checksum", "dpc_package_checksum", "dpc_apk")
+            if getattr(self, name)
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of dpc_signature_checksum, dpc_package_checksum or dpc_apk"
+                " (a local APK whose package checksum Kitbench computes)"
+            )
+        return self
+
 
 class Template(Strict):
-    kitbench: int = Field(description="Template format version")
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    version: int = Field(ge=0)
-    description: str = ""
-    requires: Requires = Field(default_factory=Requires)
-    variables: dict[str, str] = Field(default_factory=dict)
-    steps: list[AnyStep] = Field(default_factory=list)  # type: ignore[valid-type]
-    enrollment: Enrollment | None = None
-
-    _text_variables = field_validator("variables", mode="before")(
-        lambda values: (
-            {k: _as_text(v) for k, v in values.items()} if isinstance(values, dict) else values
-        )
+    kitbench: int = Field(
+        description="Template format version",
+        json_schema_extra={"enum": list(SUPPORTED_FORMATS)},
     )
+    name: str = Field(
+        min_length=1,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="Template name: letters, digits, '.', '_', '-'",
+    )
+    version: int = Field(ge=0, description="Template version; runs record name and version")
+    description: str = ""
+    requires: Requires = Field(
+        default_factory=Requires, description="A device outside these is refused, with the reason"
+    )
+    variables: dict[VariableName, Text] = Field(
+        default_factory=dict, description="Plain-text values used as {name} in steps"
+    )
+    steps: list[AnyStep] = Field(  # type: ignore[valid-type]
+        default_factory=list,
+        description="In order; each has one action key plus optional name, timeout, retries,"
+        " optional",
+    )
+    enrollment: Enrollment | None = Field(None, description="What the enrollment QR code carries")
