@@ -19,7 +19,13 @@ from pydantic import BaseModel, ValidationError
 
 from app.core.apk import NotAnApk, read_apk
 from app.templates.model import STEP_TYPES, SUPPORTED_FORMATS, StepBase, Template
-from app.templates.variables import BUILTIN_VARIABLES, NAME, SECRET_FIELD, check_placeholders
+from app.templates.variables import (
+    BUILTIN_VARIABLES,
+    NAME,
+    SECRET_FIELD,
+    SHEET_VARIABLES,
+    check_placeholders,
+)
 from app.templates.yaml_nodes import Loc, MarkedData, Position, YamlSyntaxError, load_marked
 
 COMMON_STEP_KEYS = tuple(StepBase.model_fields)
@@ -135,8 +141,9 @@ class _Validator:
         known = [*BUILTIN_VARIABLES]
         if isinstance(variables, dict):
             known += [name for name in variables if self._check_variable(name, variables[name])]
-        for section in ("steps", "enrollment"):
-            self._check_strings(data.get(section), (section,), known)
+        self._check_strings(data.get("steps"), ("steps",), known)
+        # Printed sheets fill {asset} (and {serial}) per code from a devices CSV.
+        self._check_strings(data.get("enrollment"), ("enrollment",), [*known, *SHEET_VARIABLES])
         if isinstance(steps, list):
             self._check_step_files(steps)
         enrollment = data.get("enrollment")

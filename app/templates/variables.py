@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from app.templates.secrets import SecretStore
 
 BUILTIN_VARIABLES = ("serial", "model", "seq", "port", "station")
+SHEET_VARIABLES = ("asset",)  # only in `enrollment`: a QR sheet's devices CSV provides it
 SECRET_FIELD = "secret"
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -28,6 +29,7 @@ BUILTIN_SAMPLES: dict[str, object] = {
     "seq": 1,
     "port": "1-1.4",
     "station": "bench-1",
+    "asset": "ASSET-0001",
 }
 
 

@@ -288,6 +288,6 @@ def test_variables_and_placeholders(tmp_path):
         "13:15: empty placeholder {}; write {{}} for literal braces",
         "14:15: {secret:}: a secret name is letters, digits and _",
         "15:15: Single '}' encountered in format string; write {{ or }} for a literal brace",
-        "20:70: unknown variable {operator}; known: {greeting}, {model}, {port}, {seq},"
+        "20:70: unknown variable {operator}; known: {asset}, {greeting}, {model}, {port}, {seq},"
         " {serial}, {site}, {station}",
     ]

@@ -1,0 +1,370 @@
+"""The Enrollment tab: pick a template, see its QR code live, print sheets or save images.
+
+Building a payload reads the secret store and may hash a DPC APK, and saving writes files, so
+all of it runs on one worker thread; results come back to the GUI thread through signals.
+Labels and messages on screen are masked: the code itself carries the secrets, the text never.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.enrollment import (
+    ERROR_LEVELS,
+    EnrollmentError,
+    PayloadBuilder,
+    Sheet,
+    make_qr,
+    payload_text,
+    plan_sheet,
+    save_qr,
+    size_warnings,
+)
+from app.enrollment.qr import QUIET_ZONE
+from app.storage.config import Config, ConfigError
+from app.templates import LoadedTemplate, SecretStore, SecretStoreError, mask
+from app.ui.sheet import PAPERS, auto_per_page, draw_qr, layout_warnings, print_sheet, write_pdf
+
+FAILURES = (EnrollmentError, SecretStoreError, OSError)
+
+
+@dataclass(frozen=True)
+class Preview:
+    code: segno.QRCode
+    matrix: tuple[bytes, ...]
+    label: tuple[str, ...]
+    warnings: tuple[str, ...]
+    generation: int
+
+
+class QrView(QWidget):
+    """Draws the current code with the same routine as the printed sheet."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.matrix: tuple[bytes, ...] = ()
+        self.setMinimumSize(QSize(240, 240))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def show_matrix(self, matrix: tuple[bytes, ...]) -> None:
+        self.matrix = matrix
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        if not self.matrix:
+            return
+        # Whole pixels a module on screen, or modules come out unevenly wide.
+        modules = len(self.matrix) + 2 * QUIET_ZONE
+        side = max(1, min(self.width(), self.height()) // modules) * modules
+        target = QRectF((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+        painter = QPainter(self)
+        draw_qr(painter, target, self.matrix)
+        painter.end()
+
+
+class EnrollmentTab(QWidget):
+    preview_ready = Signal(object)  # a Preview, or the message of what went wrong
+    job_finished = Signal(str)  # what a save or print did, for the status line
+    sheet_planned = Signal(object)  # (Sheet, per page) for the print preview, or a message
+
+    def __init__(self, parent: QWidget | None = None, *, secrets: SecretStore | None = None):
+        super().__init__(parent)
+        self._secrets = secrets or SecretStore()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrollment")
+        self._templates: list[LoadedTemplate] = []
+        self._generation = 0
+        self.preview: Preview | None = None
+        self._printer: QPrinter | None = None
+
+        self.template_box = QComboBox()
+        self.ecc_box = QComboBox()
+        self.ecc_box.addItems(list(ERROR_LEVELS))
+        self.ecc_box.setCurrentText("M")
+        self.seq_box = QSpinBox(minimum=0, maximum=999_999, value=1)
+        self.count_box = QSpinBox(minimum=1, maximum=10_000, value=12)
+        self.paper_box = QComboBox()
+        self.paper_box.addItems(list(PAPERS))
+        self.per_page_box = QSpinBox(minimum=0, maximum=48, value=0)
+        self.per_page_box.setSpecialValueText("auto")
+        form = QFormLayout()
+        form.addRow("Template", self.template_box)
+        form.addRow("Error correction", self.ecc_box)
+        form.addRow("First number {seq}", self.seq_box)
+        form.addRow("Codes to print", self.count_box)
+        form.addRow("Paper", self.paper_box)
+        form.addRow("Codes a page", self.per_page_box)
+
+        self.qr_view = QrView()
+        self.label_text = QLabel(alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.status = QLabel(wordWrap=True)
+        self.print_button = QPushButton("Print…")
+        self.preview_button = QPushButton("Print preview…")
+        self.pdf_button = QPushButton("Save PDF…")
+        self.png_button = QPushButton("Save PNG…")
+        self.svg_button = QPushButton("Save SVG…")
+        buttons = QHBoxLayout()
+        for button in (
+            self.print_button,
+            self.preview_button,
+            self.pdf_button,
+            self.png_button,
+            self.svg_button,
+        ):
+            buttons.addWidget(button)
+
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addStretch()
+        code = QVBoxLayout()
+        code.addWidget(self.qr_view, 1)
+        code.addWidget(self.label_text)
+        top = QHBoxLayout()
+        top.addLayout(side)
+        top.addLayout(code, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+        self.preview_ready.connect(self._show_preview)
+        self.job_finished.connect(self.status.setText)
+        self.sheet_planned.connect(self._open_preview)
+        self.template_box.currentIndexChanged.connect(self.refresh)
+        self.ecc_box.currentIndexChanged.connect(self.refresh)
+        self.seq_box.valueChanged.connect(self.refresh)
+        self.print_button.clicked.connect(self._ask_print)
+        self.preview_button.clicked.connect(self._ask_preview)
+        self.pdf_button.clicked.connect(lambda: self._ask_save("PDF sheet (*.pdf)", ".pdf"))
+        self.png_button.clicked.connect(lambda: self._ask_save("PNG image (*.png)", ".png"))
+        self.svg_button.clicked.connect(lambda: self._ask_save("SVG image (*.svg)", ".svg"))
+        self.set_templates([])
+
+    # -- what the main window calls
+
+    def set_templates(self, templates: list[LoadedTemplate]) -> None:
+        """Offer the templates that have an enrollment: section."""
+        chosen = self.template_box.currentText()
+        self._templates = [t for t in templates if t.template.enrollment is not None]
+        self.template_box.blockSignals(True)
+        self.template_box.clear()
+        for loaded in self._templates:
+            self.template_box.addItem(f"{loaded.template.name} v{loaded.template.version}")
+        if chosen:
+            self.template_box.setCurrentText(chosen)
+        self.template_box.blockSignals(False)
+        if not self._templates:
+            self.preview = None
+            self.qr_view.show_matrix(())
+            self.label_text.clear()
+            self.status.setText("No template has an enrollment: section to make a QR code from.")
+        self._set_enabled(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the code shown for the current choices, off the GUI thread."""
+        loaded = self._current()
+        if loaded is None:
+            return
+        self._generation += 1
+        generation, seq, ecc = self._generation, self.seq_box.value(), self.ecc_box.currentText()
+        self._submit(
+            lambda: self._build_preview(loaded, seq, ecc, generation), self.preview_ready.emit
+        )
+
+    def save_image(self, path: Path) -> Future:
+        """Save the code shown as PNG or SVG (by the file name)."""
+        preview = self.preview
+
+        def save() -> str:
+            if preview is None:
+                raise EnrollmentError("no code to save yet")
+            save_qr(preview.code, path)
+            return f"Saved {path}"
+
+        return self._submit(save, self.job_finished.emit)
+
+    def save_pdf(self, path: Path) -> Future:
+        """Save a sheet of `Codes to print` codes as PDF."""
+        job = self._sheet_job()
+        paper = self.paper_box.currentText()
+
+        def save() -> str:
+            sheet, per_page = job()
+            pages = write_pdf(sheet, path, paper=paper, per_page=per_page)
+            done = f"Saved {path}: {len(sheet.codes)} codes on {_pages(pages)}"
+            return _notes(done, sheet, paper, per_page)
+
+        return self._submit(save, self.job_finished.emit)
+
+    def print_to(self, printer: QPrinter) -> Future:
+        """Print a sheet on `printer` (already set up through the print dialog)."""
+        self._printer = printer  # painted from the worker; kept alive until done
+        job = self._sheet_job()
+        paper = self.paper_box.currentText()
+
+        def run() -> str:
+            sheet, per_page = job()
+            pages = print_sheet(printer, sheet, per_page=per_page)
+            done = f"Sent {_pages(pages)} to {printer.printerName() or 'the printer'}"
+            return _notes(done, sheet, paper, per_page)
+
+        return self._submit(run, self.job_finished.emit)
+
+    def closeEvent(self, event) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        super().closeEvent(event)
+
+    # -- internals
+
+    def _current(self) -> LoadedTemplate | None:
+        index = self.template_box.currentIndex()
+        return self._templates[index] if 0 <= index < len(self._templates) else None
+
+    def _build_preview(self, loaded: LoadedTemplate, seq: int, ecc: str, generation: int):
+        builder = PayloadBuilder(loaded, self._secrets)
+        variables = builder.variables(seq=seq, station=_station_name())
+        text = payload_text(builder.build(variables))
+        code = make_qr(text, ecc)
+        return Preview(
+            code=code,
+            matrix=tuple(bytes(row) for row in code.matrix),
+            label=tuple(builder.label(variables)),
+            warnings=tuple(size_warnings(text)),
+            generation=generation,
+        )
+
+    def _sheet_job(self):
+        loaded = self._current()
+        count, seq = self.count_box.value(), self.seq_box.value()
+        ecc, paper = self.ecc_box.currentText(), self.paper_box.currentText()
+        per_page = self.per_page_box.value()
+
+        def plan() -> tuple[Sheet, int]:
+            if loaded is None:
+                raise EnrollmentError("choose a template with an enrollment: section first")
+            builder = PayloadBuilder(loaded, self._secrets)
+            sheet = plan_sheet(
+                builder, count=count, first_seq=seq, station=_station_name(), error=ecc
+            )
+            return sheet, per_page or auto_per_page(sheet, paper)
+
+        return plan
+
+    def _submit(self, job, deliver) -> Future:
+        """Run `job` on the worker; hand its result, or a masked message, to `deliver`."""
+
+        def done(future: Future) -> None:
+            if future.cancelled():
+                return
+            error = future.exception()
+            if error is None:
+                result = future.result()
+            elif isinstance(error, FAILURES):
+                result = mask(str(error), self._secret_values())
+            else:
+                result = f"Unexpected error: {type(error).__name__}"
+            with contextlib.suppress(RuntimeError):  # the tab is gone
+                deliver(result)
+
+        future = self._executor.submit(job)
+        future.add_done_callback(done)
+        return future
+
+    def _secret_values(self) -> list[str]:
+        try:
+            return self._secrets.values()
+        except SecretStoreError:
+            return []
+
+    def _show_preview(self, result: object) -> None:
+        if isinstance(result, Preview):
+            if result.generation != self._generation:
+                return  # the choices changed since this one was asked for
+            self.preview = result
+            self.qr_view.show_matrix(result.matrix)
+            self.label_text.setText("\n".join(result.label))
+            self.status.setText(
+                "\n".join(f"Warning: {w}" for w in result.warnings)
+                or f"QR code version {result.code.version}: ready to print or save."
+            )
+            self._set_enabled(True)
+            return
+        self.preview = None
+        self.qr_view.show_matrix(())
+        self.label_text.clear()
+        self.status.setText(f"Cannot make the code: {result}")
+        self._set_enabled(False)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for button in (
+            self.print_button,
+            self.preview_button,
+            self.pdf_button,
+            self.png_button,
+            self.svg_button,
+        ):
+            button.setEnabled(enabled)
+
+    def _ask_save(self, file_filter: str, suffix: str) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save", "", file_filter)
+        if not name:
+            return
+        path = Path(name) if name.lower().endswith(suffix) else Path(name + suffix)
+        self.save_pdf(path) if suffix == ".pdf" else self.save_image(path)
+
+    def _ask_print(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if QPrintDialog(printer, self).exec() == QPrintDialog.DialogCode.Accepted:
+            self.print_to(printer)
+
+    def _ask_preview(self) -> None:
+        """Plan the sheet on the worker, then show Qt's preview, painted by the same layout."""
+        job = self._sheet_job()
+        self._submit(job, self.sheet_planned.emit)
+
+    def _open_preview(self, result: object) -> None:
+        if not isinstance(result, tuple):
+            self.status.setText(f"Cannot make the sheet: {result}")
+            return
+        sheet, per_page = result
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintPreviewDialog(printer, self)
+        dialog.paintRequested.connect(lambda target: print_sheet(target, sheet, per_page=per_page))
+        dialog.exec()
+
+
+def _station_name() -> str:
+    """{station} in codes: the station.name setting, as the CLI uses it."""
+    try:
+        return Config().station_name
+    except ConfigError:
+        return ""
+
+
+def _pages(count: int) -> str:
+    return f"{count} page" if count == 1 else f"{count} pages"
+
+
+def _notes(message: str, sheet: Sheet, paper: str, per_page: int) -> str:
+    """The outcome, with anything the admin should know about scanning these codes."""
+    return "\n".join([message, *sheet.warnings, *layout_warnings(sheet, paper, per_page)])
