@@ -1,0 +1,157 @@
+"""The wire format between stations and the fleet backend (docs/sync-api.md).
+
+Request models are strict (`extra="forbid"`): a station that sends a field the backend does
+not know learns it at once instead of losing data silently. Times are ISO-8601; a time
+without an offset is taken as UTC, and every time the backend returns is UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+from app.core import StepStatus
+
+MAX_RUNS_PER_BATCH = 500
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_STEPS_PER_RUN = 1000
+MAX_RUNS_PER_PAGE = 10_000
+
+RUN_ID_PATTERN = r"^[0-9a-f]{32}$"  # uuid4().hex
+RunResultName = Literal["done", "failed", "refused", "interrupted"]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive times are UTC by contract; aware ones are converted to UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+UtcDatetime = Annotated[
+    datetime,
+    PlainSerializer(lambda moment: as_utc(moment).isoformat(), return_type=str, when_used="json"),
+]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+ShortText = Annotated[str, Field(max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StepIn(Strict):
+    index: int = Field(ge=0)
+    action: Name
+    name: Annotated[str, Field(max_length=1000)]
+    # Pending/running appear in interrupted runs: the station died before the step ended.
+    status: StepStatus
+    duration_ms: int = Field(0, ge=0)
+    message: str = ""
+
+
+class RunIn(Strict):
+    id: str = Field(pattern=RUN_ID_PATTERN, description="The run's uuid4 hex: the idempotency key")
+    station: ShortText | None = Field(None, description="Ignored: the token names the station")
+    serial: ShortText | None = None
+    model: ShortText | None = None
+    android_release: ShortText | None = None
+    slot: ShortText | None = None
+    endpoint: ShortText | None = None
+    template: Name
+    template_version: int = Field(ge=0)
+    template_hash: Annotated[str, Field(max_length=128)]
+    operator: ShortText | None = None
+    asset_tag: ShortText | None = None
+    started_at: UtcDatetime
+    finished_at: UtcDatetime | None = None
+    result: RunResultName
+    error: str | None = None
+    steps: list[StepIn] = Field(default_factory=list, max_length=MAX_STEPS_PER_RUN)
+
+    @field_validator("started_at", "finished_at")
+    @classmethod
+    def _utc(cls, moment: datetime | None) -> datetime | None:
+        return None if moment is None else as_utc(moment)
+
+
+class RunOut(RunIn):
+    """A stored run: what was posted, with the station its token names."""
+
+    station: str
+
+
+class RunBatch(Strict):
+    runs: list[RunIn] = Field(max_length=MAX_RUNS_PER_BATCH)
+
+
+class BatchReceipt(BaseModel):
+    accepted: list[str] = Field(description="Ids stored by this request")
+    duplicates: list[str] = Field(description="Ids the backend already had: stored once, earlier")
+
+
+class RunList(BaseModel):
+    runs: list[RunOut]
+
+
+class DeviceOut(BaseModel):
+    serial: str
+    model: str | None
+    last_seen: UtcDatetime
+    latest_run: RunOut
+
+
+class DeviceList(BaseModel):
+    devices: list[DeviceOut]
+
+
+class TemplateIn(Strict):
+    name: Name = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    version: int = Field(ge=0)
+    yaml: Annotated[str, Field(min_length=1, max_length=MAX_BODY_BYTES)]
+
+
+class TemplateReceipt(BaseModel):
+    name: str
+    version: int
+    sha256: str
+
+
+class TemplateSummary(TemplateReceipt):
+    published_at: UtcDatetime
+
+
+class TemplateList(BaseModel):
+    templates: list[TemplateSummary]
+
+
+class TemplateOut(TemplateReceipt):
+    yaml: str
+
+
+class HeartbeatIn(Strict):
+    waiting: int = Field(ge=0, description="Runs the station still has to send")
+    version: ShortText = Field(description="The station's Kitbench version")
+
+
+class HeartbeatOut(BaseModel):
+    station: str
+    server_time: UtcDatetime
+
+
+class StationOut(BaseModel):
+    name: str
+    created_at: UtcDatetime
+    last_heartbeat: UtcDatetime | None
+    waiting: int | None
+    version: str | None
+
+
+class StationList(BaseModel):
+    stations: list[StationOut]
+
+
+class ErrorOut(BaseModel):
+    detail: str
