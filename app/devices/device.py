@@ -1,0 +1,312 @@
+"""`Device`: one ADB session to one device, the only way the engine talks to hardware.
+
+A Device is owned by one worker thread; nothing else may call it. Every call is
+bounded by a timeout, and every failure of the session, whatever adb-shell or the
+socket raised, becomes one `DeviceError` whose message a person understands.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import secrets
+import struct
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from adb_shell import exceptions as adb_errors
+from adb_shell.adb_device import AdbDevice
+from adb_shell.auth.sign_pythonrsa import PythonRSASigner
+
+from app.devices.endpoints import TcpEndpoint, parse_endpoint
+from app.devices.transport import FullWriteTcpTransport
+
+log = logging.getLogger("kitbench.devices")
+
+CONNECT_TIMEOUT_S = 10.0  # TCP connect and the device's first answer
+DEFAULT_SHELL_TIMEOUT_S = 60.0
+TRANSFER_STALL_TIMEOUT_S = 30.0  # a push fails when no bytes move for this long
+REMOTE_TEMP_DIR = "/data/local/tmp"
+PUSH_MODE = 0o100644
+GARBAGE_ERRORS = (
+    adb_errors.InvalidCommandError,
+    adb_errors.InvalidChecksumError,
+    adb_errors.InvalidResponseError,
+    struct.error,
+    UnicodeDecodeError,
+)
+TIMEOUT_ERRORS = (adb_errors.AdbTimeoutError, adb_errors.TcpTimeoutException, TimeoutError)
+PROPERTY_LINE = re.compile(r"^\[(?P<name>[^\]]+)\]: \[(?P<value>.*)\]$", re.MULTILINE)
+BATTERY_LEVEL = re.compile(r"^\s*level: (\d+)\s*$", re.MULTILINE)
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+
+
+class Problem(StrEnum):
+    DISCONNECTED = "disconnected"
+    UNAUTHORIZED = "unauthorized"
+    GARBAGE = "garbage"
+    TIMEOUT = "timeout"
+    FAILED = "failed"  # the device answered, and said no
+
+
+class DeviceError(Exception):
+    """Anything that went wrong talking to a device; str(e) is for people, .problem for code."""
+
+    def __init__(self, problem: Problem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+    @property
+    def lost_session(self) -> bool:
+        """The device is gone or unusable, as opposed to refusing one request."""
+        return self.problem in (Problem.DISCONNECTED, Problem.GARBAGE, Problem.UNAUTHORIZED)
+
+
+@dataclass(frozen=True)
+class ShellResult:
+    exit_code: int
+    output: str  # stdout and stderr together, as `shell:` v1 gives them
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+class Device:
+    """Facade over one adb-shell session (TCP now; USB through the same methods later)."""
+
+    def __init__(self, endpoint: TcpEndpoint, key: PythonRSASigner) -> None:
+        self.endpoint = endpoint
+        self._key = key
+        self._session: AdbDevice | None = None
+
+    @classmethod
+    def open(
+        cls,
+        endpoint: str,
+        key: PythonRSASigner,
+        *,
+        auth_timeout_s: float = 60,
+        on_auth_prompt: Callable[[], None] | None = None,
+    ) -> Device:
+        """Connect and authorize; `on_auth_prompt` is called when the device shows "Allow?"."""
+        device = cls(parse_endpoint(endpoint), key)
+        device._connect(auth_timeout_s, on_auth_prompt)
+        return device
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def shell(self, command: str, timeout: float | None = None) -> ShellResult:
+        """Run `command` with `sh -c` and return its exit status and output.
+
+        `shell:` v1 has no exit status, so a unique marker with `$?` is echoed after the
+        command and stripped from the output.
+        """
+        timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
+        marker = f"KB{secrets.token_hex(8)}"
+        wrapped = f'{command}; echo "{marker}:$?"'
+        with self._errors(f"`{_short(command)}`", timeout):
+            raw = self._connected().shell(
+                wrapped,
+                transport_timeout_s=timeout,
+                read_timeout_s=timeout,
+                timeout_s=timeout,
+                decode=False,
+            )
+        text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+        position = text.rfind(f"{marker}:")
+        status = text[position + len(marker) + 1 :].strip() if position >= 0 else ""
+        if not status.isdigit():
+            self._drop()
+            raise DeviceError(Problem.GARBAGE, "device answered with garbage (no exit status)")
+        return ShellResult(int(status), text[:position])
+
+    def push(self, local: Path, remote: str, progress: Progress | None = None) -> None:
+        """Copy a local file to `remote`. `progress` may raise to abandon the transfer."""
+        total = local.stat().st_size
+        with (
+            local.open("rb") as source,
+            self._errors(f"pushing {local.name}", TRANSFER_STALL_TIMEOUT_S),
+        ):
+            self._connected().push(
+                _ProgressReader(source, total, progress),
+                remote,
+                st_mode=PUSH_MODE,
+                transport_timeout_s=TRANSFER_STALL_TIMEOUT_S,
+                read_timeout_s=TRANSFER_STALL_TIMEOUT_S,
+            )
+
+    def install(
+        self,
+        apk: Path,
+        options: list[str],
+        progress: Progress | None = None,
+        timeout: float | None = None,
+        transfer_slot: AbstractContextManager | None = None,
+    ) -> ShellResult:
+        """Push the APK to a temporary file, `pm install` it, and remove the file again.
+
+        adb-shell has no streamed install. `transfer_slot` is held during the push only,
+        so a bus's transfer limit does not also wait on the package manager.
+        """
+        remote = f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
+        with transfer_slot or nullcontext():
+            self.push(apk, remote, progress)
+        try:
+            return self.shell(
+                f"pm install {' '.join(options)} {remote}".replace("  ", " "), timeout
+            )
+        finally:
+            if self._session is not None:
+                try:
+                    self.shell(f"rm -f {remote}", timeout=10)
+                except DeviceError:
+                    log.info("%s: could not remove %s", self.endpoint.spec, remote)
+
+    def props(self) -> dict[str, str]:
+        output = self.shell("getprop", timeout=20).output
+        return {m["name"]: m["value"] for m in PROPERTY_LINE.finditer(output)}
+
+    def getprop(self, name: str) -> str:
+        return self.shell(f"getprop {name}", timeout=20).output.strip()
+
+    def battery(self) -> int | None:
+        """Battery percent, or None when the device does not say."""
+        match = BATTERY_LEVEL.search(self.shell("dumpsys battery", timeout=20).output)
+        return int(match.group(1)) if match else None
+
+    def reboot(self) -> None:
+        """Ask the device to reboot; the session ends (call `reconnect` to come back)."""
+        session = self._connected()
+        try:
+            session.reboot(transport_timeout_s=10, read_timeout_s=10, timeout_s=10)
+        except (*GARBAGE_ERRORS, *TIMEOUT_ERRORS, OSError, adb_errors.AdbConnectionError):
+            pass  # the device drops the connection as it goes down, often before answering
+        self._drop()
+
+    def reconnect(self, timeout: float) -> None:
+        """Connect again within `timeout` seconds, e.g. while a device reboots."""
+        self._drop()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._connect(max(1.0, deadline - time.monotonic()), None)
+                return
+            except DeviceError as error:
+                if error.problem is Problem.UNAUTHORIZED or time.monotonic() >= deadline:
+                    raise DeviceError(
+                        error.problem, f"did not come back within {timeout:g} s ({error})"
+                    ) from None
+            time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
+
+    def close(self) -> None:
+        self._drop()
+
+    # -- session --------------------------------------------------------------------------------
+
+    def _connect(self, auth_timeout_s: float, on_auth_prompt: Callable[[], None] | None) -> None:
+        session = AdbDevice(FullWriteTcpTransport(self.endpoint.host, self.endpoint.port))
+        prompted = False
+
+        def prompt(_device: object) -> None:
+            nonlocal prompted
+            prompted = True
+            if on_auth_prompt is not None:
+                on_auth_prompt()
+
+        try:
+            session.connect(
+                rsa_keys=[self._key],
+                transport_timeout_s=CONNECT_TIMEOUT_S,
+                read_timeout_s=CONNECT_TIMEOUT_S,
+                auth_timeout_s=auth_timeout_s,
+                auth_callback=prompt,
+            )
+        except Exception as exc:
+            session.close()
+            if prompted and isinstance(exc, (*TIMEOUT_ERRORS, adb_errors.DeviceAuthError)):
+                raise DeviceError(
+                    Problem.UNAUTHORIZED, "not authorized: tap Allow on the device"
+                ) from None
+            if isinstance(exc, adb_errors.DeviceAuthError):
+                raise DeviceError(
+                    Problem.UNAUTHORIZED, "the device refused this station's key"
+                ) from None
+            raise _translate(exc, "connecting", CONNECT_TIMEOUT_S) from None
+        self._session = session
+
+    def _connected(self) -> AdbDevice:
+        """The live session, reconnected once if an abandoned command left it unusable."""
+        if self._session is None:
+            self._connect(CONNECT_TIMEOUT_S, None)
+        assert self._session is not None
+        return self._session
+
+    def _drop(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    @contextmanager
+    def _errors(self, doing: str, timeout: float) -> Iterator[None]:
+        """Turn whatever the session raised into a DeviceError; a broken session is dropped."""
+        try:
+            yield
+        except DeviceError:
+            self._drop()
+            raise
+        except adb_errors.PushFailedError as exc:
+            raise DeviceError(Problem.FAILED, f"{doing} failed: {_push_reason(exc)}") from None
+        except (*GARBAGE_ERRORS, *TIMEOUT_ERRORS, OSError, adb_errors.AdbConnectionError) as exc:
+            self._drop()
+            raise _translate(exc, doing, timeout) from None
+        except BaseException:
+            self._drop()  # abandoned mid-stream (e.g. cancelled): the protocol state is unknown
+            raise
+
+
+class _ProgressReader(io.BytesIO):
+    """Feeds adb-shell's push from a file, reporting progress as each chunk is read.
+
+    adb-shell swallows exceptions from its own progress callback, so progress is reported
+    here, where an exception (a cancellation) does stop the transfer. It is a BytesIO only
+    because adb-shell takes any other argument for a path.
+    """
+
+    def __init__(self, source: io.BufferedReader, total: int, progress: Progress | None) -> None:
+        super().__init__()
+        self._source, self._total, self._progress, self._done = source, total, progress, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._source.read(size)
+        if data and self._progress is not None:
+            self._done += len(data)
+            self._progress(self._done, self._total)
+        return data
+
+
+def _translate(exc: BaseException, doing: str, timeout: float) -> DeviceError:
+    if isinstance(exc, GARBAGE_ERRORS):
+        return DeviceError(Problem.GARBAGE, f"device answered with garbage while {doing}")
+    if isinstance(exc, TIMEOUT_ERRORS):
+        return DeviceError(Problem.TIMEOUT, f"no answer within {timeout:g} s while {doing}")
+    if isinstance(exc, ConnectionRefusedError):
+        return DeviceError(Problem.DISCONNECTED, "not reachable (connection refused)")
+    return DeviceError(Problem.DISCONNECTED, "disconnected")
+
+
+def _push_reason(exc: adb_errors.PushFailedError) -> str:
+    reason = exc.args[0] if exc.args else b""
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return str(reason).strip() or "the device refused the file"
+
+
+def _short(command: str) -> str:
+    return command if len(command) <= 60 else command[:57] + "..."

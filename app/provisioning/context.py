@@ -1,0 +1,145 @@
+"""What a step executor gets to work with, and what it answers.
+
+Executors are plain functions `(params, StepContext) -> Outcome`. They raise `StepFailed`
+with a reason a person understands; `DeviceError` (the device went away) and `Cancelled`
+pass through to the runner, which knows which step was running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core import StepStatus
+from app.core.apk import ApkInfo, NotAnApk, read_apk
+from app.devices.device import Device
+
+POLL_INTERVAL_S = 0.25  # how often waits look at the device again
+
+
+class StepFailed(Exception):
+    """The step could not make the device as wanted; str(e) says why, `output` shows it."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+class Cancelled(Exception):
+    """Someone pressed Stop; raised between steps, inside transfers and inside waits."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: StepStatus  # OK, CHANGED or SKIPPED; failures are raised
+    message: str
+    output: str = ""
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    """What the runner read from the device before the first step."""
+
+    serial: str
+    model: str
+    manufacturer: str
+    android_release: str
+    sdk: int
+
+
+@dataclass(frozen=True)
+class ApkArtifact:
+    path: Path
+    sha256: str
+    size: int
+    info: ApkInfo
+
+
+class ArtifactCache:
+    """Reads and hashes each local file once per batch, however many devices take it.
+
+    A file that changes on disk (size or mtime) is read again. Concurrent requests for
+    the same file wait for the one reader instead of reading it too.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Path, int, int], _Entry] = {}
+        self.reads = 0  # files actually read, for tests and benchmarks
+
+    def sha256(self, path: Path) -> str:
+        return self._get(path, parse_apk=False).sha256
+
+    def apk(self, path: Path) -> ApkArtifact:
+        return self._get(path, parse_apk=True)
+
+    def _get(self, path: Path, *, parse_apk: bool) -> ApkArtifact:
+        try:
+            status = path.stat()
+        except OSError as exc:
+            raise StepFailed(f"cannot read {path.name}: {exc.strerror}") from None
+        key = (path.resolve(), status.st_size, status.st_mtime_ns)
+        with self._lock:
+            entry = self._entries.setdefault(key, _Entry())
+        with entry.lock:
+            if entry.artifact is None or (parse_apk and entry.artifact.info is None):
+                entry.artifact = self._read(path, parse_apk)
+            return entry.artifact
+
+    def _read(self, path: Path, parse_apk: bool) -> ApkArtifact:
+        digest = hashlib.sha256()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StepFailed(f"cannot read {path.name}: {exc.strerror}") from None
+        self.reads += 1
+        digest.update(data)
+        info = None
+        if parse_apk:
+            try:
+                info = read_apk(data)
+            except NotAnApk as exc:
+                raise StepFailed(f"{path.name} is not an APK Android can install: {exc}") from None
+        return ApkArtifact(path, digest.hexdigest(), len(data), info)  # type: ignore[arg-type]
+
+
+@dataclass
+class _Entry:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    artifact: ApkArtifact | None = None
+
+
+@dataclass
+class StepContext:
+    """Everything one step on one device may use; built by the runner per step."""
+
+    device: Device
+    facts: DeviceFacts
+    timeout: float  # seconds for the whole step
+    artifacts: ArtifactCache
+    resolve_path: Callable[[str], Path]
+    cancel: threading.Event
+    report: Callable[[float, str], None]  # (fraction 0..1, detail) of this step
+    transfer_slot: Callable[[int], AbstractContextManager] = lambda _size: nullcontext()
+
+    def check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled()
+
+    def transfer_progress(self, detail: str) -> Callable[[int, int], None]:
+        """A push progress callback that reports and stops the transfer on cancel."""
+
+        def progress(done: int, total: int) -> None:
+            self.check_cancel()
+            self.report(done / total if total else 1.0, detail)
+
+        return progress
+
+    def pause(self, seconds: float = POLL_INTERVAL_S) -> None:
+        """Wait between polls of the device; Stop ends the wait at once."""
+        if self.cancel.wait(seconds):
+            raise Cancelled()

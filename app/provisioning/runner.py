@@ -1,0 +1,301 @@
+"""The per-device runner: `requires` first, then each step in order, reported as events.
+
+A run emits RunStarted, then per step StepStarted, StepProgress*, StepFinished, and last
+RunFinished with the RunResult. Every message and output is masked for secrets before it
+leaves the runner. A step is retried as its template says; a failed optional step is
+reported `skipped` and the run goes on; a device that goes away ends the run at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from app.core import (
+    LogLine,
+    RunEvent,
+    RunFinished,
+    RunOutcome,
+    RunResult,
+    RunStarted,
+    StepFinished,
+    StepProgress,
+    StepResult,
+    StepStarted,
+    StepStatus,
+)
+from app.devices.device import Device, DeviceError, Problem
+from app.provisioning.checks import refusal
+from app.provisioning.context import (
+    ArtifactCache,
+    Cancelled,
+    DeviceFacts,
+    Outcome,
+    StepContext,
+    StepFailed,
+)
+from app.provisioning.steps import EXECUTORS
+from app.templates import LoadedTemplate, SecretStore, VariableError, mask, render
+
+# Seconds a step may take when the template does not say.
+DEFAULT_TIMEOUTS = {"install": 300.0, "push": 300.0, "reboot": 180.0, "wait_for": 120.0}
+DEFAULT_TIMEOUT = 60.0
+RETRY_PAUSE_S = 1.0
+PROGRESS_STEP = 0.02  # report transfer progress in steps of 2 %
+FILE_FIELDS = {("install", "apk"), ("push", "src")}  # local paths, never rendered
+
+
+@dataclass
+class Batch:
+    """What every device of one template application shares."""
+
+    template: LoadedTemplate
+    artifacts: ArtifactCache = field(default_factory=ArtifactCache)
+    secrets: SecretStore = field(default_factory=SecretStore)
+    station: str = ""
+    operator: str = ""
+
+
+@dataclass
+class DeviceRun:
+    """One device's run request: where it starts and how to stop it."""
+
+    endpoint: str
+    slot: str
+    seq: int = 0  # filled in from the ledger once the serial is known
+    start_index: int = 0
+    asset_tag: str | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def step_name(step: Any) -> str:
+    """The step's own name, or a short description of what it does."""
+    if step.name:
+        return step.name
+    params = step.params
+    describe = {
+        "install": lambda: f"install {PurePosixPath(params.apk).name}",
+        "uninstall": lambda: f"uninstall {params.package}",
+        "setting": lambda: f"setting {params.namespace}/{params.key}",
+        "push": lambda: f"push {PurePosixPath(params.src).name}",
+        "wifi": lambda: f"Wi-Fi {params.ssid}",
+        "timezone": lambda: f"time zone {params}",
+        "device_name": lambda: "device name",
+        "device_owner": lambda: "device owner",
+        "shell": lambda: f"shell {params.command.split()[0] if params.command.split() else ''}",
+    }.get(step.action)
+    return describe() if describe else step.action.replace("_", " ")
+
+
+class Runner:
+    """Runs one template on one connected device, in the calling (worker) thread."""
+
+    def __init__(
+        self,
+        device: Device,
+        facts: DeviceFacts,
+        batch: Batch,
+        request: DeviceRun,
+        on_event: Callable[[RunEvent], None],
+        transfer_slot: Callable[[int], AbstractContextManager] = lambda _size: nullcontext(),
+    ) -> None:
+        self.device, self.facts, self.batch, self.request = device, facts, batch, request
+        self.on_event = on_event
+        self.transfer_slot = transfer_slot
+        self._secret_values = batch.secrets.values()
+        template = batch.template.template
+        self.variables = {
+            **template.variables,
+            "serial": facts.serial,
+            "model": facts.model,
+            "seq": request.seq,
+            "port": request.slot,
+            "station": batch.station,
+        }
+
+    def mask(self, text: str) -> str:
+        return mask(text, self._secret_values) if text else text
+
+    def run(self) -> RunResult:
+        template = self.batch.template.template
+        request = self.request
+        started = datetime.now(UTC)
+        self.on_event(
+            RunStarted(
+                request.run_id,
+                request.endpoint,
+                template.name,
+                template.version,
+                len(template.steps),
+                started,
+            )
+        )
+        results: list[StepResult] = []
+        outcome, error = RunOutcome.DONE, None
+        reason = self._refusal()
+        if reason:
+            outcome, error = RunOutcome.REFUSED, reason
+        else:
+            for index, step in enumerate(template.steps):
+                if index < request.start_index:
+                    result = StepResult(
+                        index, step.action, step_name(step), StepStatus.SKIPPED, 0,
+                        "done in an earlier run",
+                    )  # fmt: skip
+                    self.on_event(StepFinished(request.run_id, request.endpoint, result))
+                else:
+                    result, error = self._run_step(index, step)
+                results.append(result)
+                if error:
+                    outcome = RunOutcome.FAILED
+                    break
+        finished = RunResult(
+            run_id=request.run_id,
+            endpoint=request.endpoint,
+            slot=request.slot,
+            serial=self.facts.serial,
+            model=self.facts.model,
+            android_release=self.facts.android_release,
+            template_name=template.name,
+            template_version=template.version,
+            template_hash=self.batch.template.sha256,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            outcome=outcome,
+            error=self.mask(error) if error else None,
+            steps=tuple(results),
+            operator=self.batch.operator,
+            station=self.batch.station,
+            asset_tag=request.asset_tag,
+        )
+        self.on_event(RunFinished(finished))
+        return finished
+
+    def _refusal(self) -> str | None:
+        requires = self.batch.template.template.requires
+        battery = None
+        if requires.battery_min is not None:
+            try:
+                battery = self.device.battery()
+            except DeviceError as exc:
+                return f"cannot read the battery level: {exc}"
+        return refusal(requires, self.facts, battery)
+
+    def _run_step(self, index: int, step: Any) -> tuple[StepResult, str | None]:
+        """Run one step with its retries; the error is set when the run must stop here."""
+        request, name = self.request, step_name(step)
+        total = len(self.batch.template.template.steps)
+        self.on_event(StepStarted(request.run_id, request.endpoint, index, total, name))
+        began = time.monotonic()
+        where = f"step {index + 1} ({name})"
+        error = None
+        try:
+            outcome = self._attempts(index, step)
+        except Cancelled:
+            outcome = Outcome(StepStatus.FAILED, "stopped by the operator")
+            error = f"stopped during {where}"
+        except DeviceError as exc:
+            if exc.problem is Problem.GARBAGE:
+                message = f"device answered with garbage during {where}"
+            elif exc.problem is Problem.UNAUTHORIZED:
+                message = f"lost authorization during {where}: tap Allow on the device"
+            else:
+                message = f"disconnected during {where}"
+            outcome, error = Outcome(StepStatus.FAILED, message), message
+        except (StepFailed, VariableError) as exc:
+            output = getattr(exc, "output", "")
+            if step.optional:
+                outcome = Outcome(StepStatus.SKIPPED, f"optional, not done: {exc}", output)
+            else:
+                outcome = Outcome(StepStatus.FAILED, str(exc), output)
+                error = f"{where} failed: {exc}"
+        result = StepResult(
+            index=index,
+            action=step.action,
+            name=name,
+            status=outcome.status,
+            duration_ms=round((time.monotonic() - began) * 1000),
+            message=self.mask(outcome.message),
+            output=self.mask(outcome.output),
+        )
+        self.on_event(StepFinished(request.run_id, request.endpoint, result))
+        self.on_event(LogLine(request.endpoint, f"{name}: {result.status} — {result.message}"))
+        return result, error
+
+    def _attempts(self, index: int, step: Any) -> Outcome:
+        """Retry failures the device reported; losing the device is never retried."""
+        attempts = step.retries + 1
+        for attempt in range(1, attempts + 1):
+            context = self._context(index, step)
+            try:
+                context.check_cancel()
+                return EXECUTORS[step.action](self._rendered(step), context)
+            except DeviceError as exc:
+                if exc.lost_session:
+                    raise
+                failure = StepFailed(str(exc))
+            except StepFailed as exc:
+                failure = exc
+            if attempt == attempts:
+                raise failure
+            self.on_event(
+                LogLine(self.request.endpoint, self.mask(f"attempt {attempt} failed: {failure}"))
+            )
+            context.pause(RETRY_PAUSE_S)
+        raise AssertionError("unreachable")
+
+    def _context(self, index: int, step: Any) -> StepContext:
+        timeout = step.timeout or DEFAULT_TIMEOUTS.get(step.action, DEFAULT_TIMEOUT)
+        last = [-1.0]
+
+        def report(fraction: float, detail: str) -> None:
+            if fraction - last[0] >= PROGRESS_STEP or fraction >= 1.0:
+                last[0] = fraction
+                self.on_event(
+                    StepProgress(
+                        self.request.run_id,
+                        self.request.endpoint,
+                        index,
+                        min(1.0, fraction),
+                        self.mask(detail),
+                    )
+                )
+
+        return StepContext(
+            device=self.device,
+            facts=self.facts,
+            timeout=timeout,
+            artifacts=self.batch.artifacts,
+            resolve_path=self.batch.template.resolve_path,
+            cancel=self.request.cancel,
+            report=report,
+            transfer_slot=self.transfer_slot,
+        )
+
+    def _rendered(self, step: Any) -> Any:
+        """The step's parameters with placeholders filled in for this device."""
+        params = step.params
+        if isinstance(params, str):
+            return self._render(params)
+        data = self._render_tree(step.action, params.model_dump())
+        return type(params).model_validate(data)
+
+    def _render_tree(self, action: str, value: Any, key: str = "") -> Any:
+        if isinstance(value, str):
+            return value if (action, key) in FILE_FIELDS else self._render(value)
+        if isinstance(value, dict):
+            return {k: self._render_tree(action, v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._render_tree(action, item, key) for item in value]
+        return value
+
+    def _render(self, text: str) -> str:
+        return render(text, self.variables, self.batch.secrets)

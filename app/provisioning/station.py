@@ -1,0 +1,455 @@
+"""The station: every watched device, its worker, and the runs the CLI and the GUI ask for.
+
+One worker thread per device owns that device's ADB session; no other thread touches it.
+Workers connect (and wait for "Allow"), read the device, keep an eye on it while idle,
+and run templates when asked. Parallel runs are bounded by `jobs`, large transfers by a
+per-bus limit, and everything is reported through `on_event` from the worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.core import (
+    DeviceChanged,
+    DeviceInfo,
+    DeviceState,
+    RunEvent,
+    RunFinished,
+    RunOutcome,
+    RunResult,
+    RunStarted,
+)
+from app.core.paths import data_dir as default_data_dir
+from app.devices.device import Device, DeviceError, Problem
+from app.devices.endpoints import TcpEndpoint, parse_endpoint
+from app.devices.keys import station_key
+from app.provisioning.context import DeviceFacts
+from app.provisioning.ledger import Ledger
+from app.provisioning.runner import Batch, DeviceRun, Runner
+from app.templates import LoadedTemplate, SecretStore
+
+log = logging.getLogger("kitbench.provisioning")
+
+LARGE_TRANSFER_BYTES = 1024 * 1024  # smaller files never wait for a bus slot
+HEARTBEAT_S = 3.0  # an idle device is checked this often, to notice it was unplugged
+RECONNECT_S = 1.0
+JOB_POLL_S = 0.2
+_STOP = object()
+
+
+class Station:
+    """Watches devices and provisions them; what the CLI and the GUI both drive."""
+
+    def __init__(
+        self,
+        *,
+        on_event: Callable[[RunEvent], None],
+        station_name: str = "",
+        operator: str = "",
+        jobs: int | None = None,
+        bus_transfer_limit: int = 4,
+        bus_limits: Mapping[str, int] | None = None,
+        data_dir: Path | None = None,
+        auth_timeout_s: float = 60.0,
+    ) -> None:
+        """`bus_transfer_limit` caps concurrent large transfers per bus (0: no cap);
+        `bus_limits` overrides it per bus name, e.g. {"tcp": 0} for network devices."""
+        self.directory = data_dir or default_data_dir()
+        self.station_name, self.operator = station_name, operator
+        self.auth_timeout_s = auth_timeout_s
+        self.auto_provision = False
+        self._listeners = [on_event]
+        self._key = station_key(self.directory)
+        self.ledger = Ledger(self.directory)
+        self._secrets = SecretStore(self.directory)
+        self._jobs = threading.BoundedSemaphore(jobs) if jobs else None
+        self._bus_default, self._bus_limits = bus_transfer_limit, dict(bus_limits or {})
+        self._bus_slots: dict[str, threading.Semaphore | None] = {}
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._busy = 0  # runs asked for and not finished
+        self._workers: dict[str, _Worker] = {}
+        self._batch: Batch | None = None
+
+    # -- what the CLI and GUI call --------------------------------------------------------------
+
+    def add_listener(self, callback: Callable[[RunEvent], None]) -> None:
+        self._listeners.append(callback)
+
+    def add_endpoint(self, endpoint: str) -> None:
+        """Watch a device: connect, authorize and read it, reporting DeviceChanged events."""
+        parsed = parse_endpoint(endpoint)
+        with self._lock:
+            if parsed.spec in self._workers:
+                return
+            worker = _Worker(self, parsed)
+            self._workers[parsed.spec] = worker
+        worker.thread.start()
+
+    def remove_endpoint(self, endpoint: str) -> None:
+        worker = self._workers.pop(parse_endpoint(endpoint).spec, None)
+        if worker is not None:
+            worker.shut_down()
+
+    def set_template(self, template: LoadedTemplate) -> None:
+        """The template later runs use; its files are read once for all devices."""
+        self._batch = Batch(template, secrets=self._secrets, station=self.station_name,
+                            operator=self.operator)  # fmt: skip
+
+    def start(self, endpoints: Iterable[str] | None = None, *, force: bool = False) -> None:
+        """Provision these devices (default: every connected, idle one)."""
+        for worker in self._select(endpoints, connected_only=endpoints is None):
+            worker.request(self._require_batch(), force=force, start_index=0)
+
+    def retry(self, endpoint: str, *, from_failed_step: bool = True) -> None:
+        """Run again, by default from the step that failed last time."""
+        worker = self._workers[parse_endpoint(endpoint).spec]
+        start_index = 0
+        last = worker.last_result
+        if from_failed_step and last is not None and last.outcome is RunOutcome.FAILED:
+            failed = [step.index for step in last.steps if step.status == "failed"]
+            start_index = failed[0] if failed else 0
+        worker.request(self._require_batch(), force=True, start_index=start_index)
+
+    def stop(self, endpoints: Iterable[str] | None = None) -> None:
+        """Cancel running and waiting runs, between steps and inside transfers."""
+        for worker in self._select(endpoints, connected_only=False):
+            worker.cancel_all()
+
+    def set_asset_tag(self, endpoint: str, tag: str) -> None:
+        self._workers[parse_endpoint(endpoint).spec].asset_tag = tag or None
+
+    def devices(self) -> list[DeviceInfo]:
+        return [worker.info for worker in list(self._workers.values())]
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no run is waiting or running; False if `timeout` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def close(self) -> None:
+        workers = list(self._workers.values())
+        self._workers.clear()
+        for worker in workers:
+            worker.shut_down(join=False)
+        for worker in workers:
+            worker.thread.join(timeout=30)
+
+    # -- for workers ----------------------------------------------------------------------------
+
+    def emit(self, event: RunEvent) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not take a device down with it
+                log.exception("event listener failed on %s", type(event).__name__)
+
+    def run_asked(self) -> None:
+        with self._lock:
+            self._busy += 1
+
+    def run_ended(self) -> None:
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
+
+    @contextmanager
+    def job_slot(self, cancel: threading.Event) -> Iterator[bool]:
+        """Hold one of the `jobs` slots; yields False if cancelled while waiting."""
+        if self._jobs is None:
+            yield True
+            return
+        while not self._jobs.acquire(timeout=JOB_POLL_S):
+            if cancel.is_set():
+                yield False
+                return
+        try:
+            yield True
+        finally:
+            self._jobs.release()
+
+    def transfer_slot(self, bus: str) -> Callable[[int], AbstractContextManager]:
+        with self._lock:
+            if bus not in self._bus_slots:
+                limit = self._bus_limits.get(bus, self._bus_default)
+                self._bus_slots[bus] = threading.Semaphore(limit) if limit else None
+            slots = self._bus_slots[bus]
+
+        def slot(size: int) -> AbstractContextManager:
+            if slots is None or size < LARGE_TRANSFER_BYTES:
+                return nullcontext()
+            return _held(slots)
+
+        return slot
+
+    def open_device(self, endpoint: TcpEndpoint, on_prompt: Callable[[], None]) -> Device:
+        return Device.open(
+            endpoint.spec, self._key, auth_timeout_s=self.auth_timeout_s, on_auth_prompt=on_prompt
+        )
+
+    def auto_start(self, worker: _Worker) -> None:
+        if self.auto_provision and self._batch is not None:
+            worker.request(self._batch, force=False, start_index=0)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _require_batch(self) -> Batch:
+        if self._batch is None:
+            raise ValueError("choose a template before starting")
+        return self._batch
+
+    def _select(self, endpoints: Iterable[str] | None, *, connected_only: bool) -> list[_Worker]:
+        if endpoints is None:
+            workers = list(self._workers.values())
+            return [w for w in workers if not connected_only or w.idle_and_connected]
+        selected = []
+        for endpoint in endpoints:
+            spec = parse_endpoint(endpoint).spec
+            if spec not in self._workers:
+                self.add_endpoint(spec)
+            selected.append(self._workers[spec])
+        return selected
+
+
+@contextmanager
+def _held(semaphore: threading.Semaphore) -> Iterator[None]:
+    with semaphore:
+        yield
+
+
+class _Worker:
+    """Owns one device's session in its own thread; others only queue requests."""
+
+    def __init__(self, station: Station, endpoint: TcpEndpoint) -> None:
+        self.station, self.endpoint = station, endpoint
+        self.info = DeviceInfo(endpoint.spec, endpoint.slot, DeviceState.ATTACHED)
+        self.asset_tag: str | None = None
+        self.last_result: RunResult | None = None
+        self._requests: queue.Queue = queue.Queue()
+        self._current: DeviceRun | None = None
+        self._device: Device | None = None
+        self._facts: DeviceFacts | None = None
+        self._last_error = "not connected"
+        self._closing = threading.Event()
+        self.thread = threading.Thread(
+            target=self._main, name=f"device {endpoint.spec}", daemon=True
+        )
+
+    @property
+    def idle_and_connected(self) -> bool:
+        return self.info.state in (
+            DeviceState.READY, DeviceState.DONE, DeviceState.FAILED, DeviceState.REFUSED
+        )  # fmt: skip
+
+    # -- called from other threads --------------------------------------------------------------
+
+    def request(self, batch: Batch, *, force: bool, start_index: int) -> None:
+        run = DeviceRun(self.endpoint.spec, self.endpoint.slot, start_index=start_index,
+                        asset_tag=self.asset_tag)  # fmt: skip
+        self.station.run_asked()
+        self._requests.put((batch, run, force))
+
+    def cancel_all(self) -> None:
+        current = self._current
+        if current is not None:
+            current.cancel.set()
+        for batch, run, force in self._drain():
+            run.cancel.set()
+            self._requests.put((batch, run, force))  # the worker reports it as stopped
+
+    def shut_down(self, join: bool = True) -> None:
+        self._closing.set()
+        self.cancel_all()
+        self._requests.put(_STOP)
+        if join:
+            self.thread.join(timeout=30)
+
+    # -- the worker thread ----------------------------------------------------------------------
+
+    def _main(self) -> None:
+        try:
+            while not self._closing.is_set():
+                if self._device is None and not self._connect():
+                    self._fail_queued()
+                    self._wait_for_request(RECONNECT_S)
+                    continue
+                item = self._wait_for_request(HEARTBEAT_S)
+                if item is None:
+                    self._heartbeat()
+                elif item is not _STOP:
+                    self._execute(*item)
+        finally:
+            for batch, run, _force in self._drain():
+                self._finish_without_run(batch, run, "the station is shutting down")
+            if self._device is not None:
+                self._device.close()
+            self._publish(DeviceState.DETACHED, "no longer watched")
+
+    def _wait_for_request(self, timeout: float):
+        try:
+            item = self._requests.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if item is _STOP:
+            return _STOP
+        if self._device is None:  # not connected: try at once, then this request fails or runs
+            self._requests.put(item)
+            return None
+        return item
+
+    def _drain(self) -> list:
+        items = []
+        while True:
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                return items
+            if item is _STOP:
+                self._requests.put(_STOP)
+                return items
+            items.append(item)
+
+    def _connect(self) -> bool:
+        def prompt() -> None:
+            self._publish(DeviceState.UNAUTHORIZED, "Tap Allow on the device")
+
+        try:
+            device = self.station.open_device(self.endpoint, prompt)
+        except DeviceError as exc:
+            state = DeviceState.UNAUTHORIZED if exc.problem is Problem.UNAUTHORIZED else None
+            self._publish(state or DeviceState.DETACHED, str(exc))
+            self._last_error = str(exc)
+            return False
+        try:
+            self._facts = _read_facts(device)
+            battery = device.battery()
+        except DeviceError as exc:
+            device.close()
+            self._publish(DeviceState.DETACHED, str(exc))
+            self._last_error = str(exc)
+            return False
+        self._device = device
+        self._publish(DeviceState.READY, "Ready", battery=battery)
+        self.station.auto_start(self)
+        return True
+
+    def _fail_queued(self) -> None:
+        """Runs asked for a device that cannot be reached fail with the reason."""
+        for batch, run, _force in self._drain():
+            self._finish_without_run(batch, run, self._last_error)
+
+    def _heartbeat(self) -> None:
+        try:
+            self._device.shell("true", timeout=5)  # type: ignore[union-attr]
+        except DeviceError as exc:
+            self._lose_device(str(exc))
+
+    def _lose_device(self, reason: str) -> None:
+        if self._device is not None:
+            self._device.close()
+        self._device = None
+        self._publish(DeviceState.DETACHED, reason)
+
+    def _execute(self, batch: Batch, run: DeviceRun, force: bool) -> None:
+        self._current = run
+        try:
+            self._provision(batch, run, force)
+        except Exception as exc:  # a bug must fail this one run, never hang the station
+            log.exception("%s: run failed unexpectedly", self.endpoint.spec)
+            self._finish_without_run(batch, run, f"internal error: {exc}", counted=False)
+            self._lose_device(f"internal error: {exc}")
+        finally:
+            self._current = None
+            self.station.run_ended()
+
+    def _provision(self, batch: Batch, run: DeviceRun, force: bool) -> None:
+        facts, template = self._facts, batch.template.template
+        assert facts is not None and self._device is not None
+        if run.cancel.is_set():
+            self._finish_without_run(batch, run, "stopped before it started", counted=False)
+            return
+        done = self.station.ledger.provisioned_version(facts.serial, template.name)
+        if not force and done == template.version:
+            self._publish(
+                DeviceState.DONE, f"Already provisioned with {template.name} v{done} — unplug me"
+            )
+            return
+        run.seq = self.station.ledger.seq_for(facts.serial)
+        self._publish(DeviceState.PROVISIONING, f"Waiting to start {template.name}")
+        with self.station.job_slot(run.cancel) as started:
+            if not started:
+                self._finish_without_run(batch, run, "stopped before it started", counted=False)
+                return
+            self._publish(DeviceState.PROVISIONING, f"Provisioning with {template.name}")
+            runner = Runner(self._device, facts, batch, run, self.station.emit,
+                            self.station.transfer_slot(self.endpoint.bus))  # fmt: skip
+            result = runner.run()
+        self.last_result = result
+        if result.outcome is RunOutcome.DONE:
+            self.station.ledger.record_done(facts.serial, template.name, template.version)
+            self._publish(DeviceState.DONE, "Done — unplug me")
+        elif result.outcome is RunOutcome.REFUSED:
+            self._publish(DeviceState.REFUSED, result.error)
+        elif result.error and result.error.startswith(("disconnected", "device answered")):
+            self._lose_device(result.error)
+        else:
+            self._publish(DeviceState.FAILED, f"{result.error} — Retry")
+
+    def _finish_without_run(
+        self, batch: Batch, run: DeviceRun, reason: str, *, counted: bool = True
+    ) -> None:
+        """Report a run that never reached the device as failed, so nobody waits for it."""
+        template, now = batch.template.template, datetime.now(UTC)
+        facts = self._facts
+        self.station.emit(RunStarted(run.run_id, run.endpoint, template.name, template.version,
+                                     len(template.steps), now))  # fmt: skip
+        result = RunResult(
+            run_id=run.run_id, endpoint=run.endpoint, slot=run.slot,
+            serial=facts.serial if facts else None, model=facts.model if facts else None,
+            android_release=facts.android_release if facts else None,
+            template_name=template.name, template_version=template.version,
+            template_hash=batch.template.sha256, started_at=now, finished_at=now,
+            outcome=RunOutcome.FAILED, error=reason, operator=batch.operator,
+            station=batch.station, asset_tag=run.asset_tag,
+        )  # fmt: skip
+        self.last_result = result
+        self.station.emit(RunFinished(result))
+        if counted:
+            self.station.run_ended()
+
+    def _publish(self, state: DeviceState | None, message: str | None, **extra) -> None:
+        facts = self._facts
+        info = DeviceInfo(
+            endpoint=self.endpoint.spec,
+            slot=self.endpoint.slot,
+            state=state or self.info.state,
+            serial=facts.serial if facts else None,
+            model=facts.model if facts else None,
+            manufacturer=facts.manufacturer if facts else None,
+            android_release=facts.android_release if facts else None,
+            sdk=facts.sdk if facts else None,
+            battery=extra.get("battery", self.info.battery),
+            message=message,
+        )
+        if info != self.info:
+            self.info = info
+            self.station.emit(DeviceChanged(info))
+
+
+def _read_facts(device: Device) -> DeviceFacts:
+    props = device.props()
+    sdk = props.get("ro.build.version.sdk", "")
+    return DeviceFacts(
+        serial=props.get("ro.serialno") or props.get("ro.boot.serialno") or device.endpoint.slot,
+        model=props.get("ro.product.model", "unknown"),
+        manufacturer=props.get("ro.product.manufacturer", "unknown"),
+        android_release=props.get("ro.build.version.release", "?"),
+        sdk=int(sdk) if sdk.isdigit() else 0,
+    )

@@ -1,0 +1,270 @@
+"""One executor per template action. Each is idempotent: it looks before it changes.
+
+An executor returns `ok` when the device is already as wanted, `changed` when it made it
+so, and raises `StepFailed` with Android's own words when the device refused. Parameters
+arrive with their placeholders already filled in for this device.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app.core import StepStatus
+from app.devices.device import ShellResult
+from app.provisioning.checks import (
+    component_name,
+    current_device_owner,
+    installed_version,
+    verify,
+    wait_for,
+)
+from app.provisioning.context import Outcome, StepContext, StepFailed
+from app.templates.model import (
+    DeviceOwner,
+    Grant,
+    Install,
+    Packages,
+    Push,
+    Reboot,
+    Setting,
+    Shell,
+    Uninstall,
+    Wifi,
+)
+
+FIRST_CMD_WIFI_SDK = 30  # Android 11 opened `cmd wifi` to the shell user
+ANDROID_EXCEPTION = re.compile(r"^(?:[\w.$]+(?:Exception|Error)|Error|Security exception): (.+)$")
+GRANTED = re.compile(r"^\s+([\w.]+): granted=true", re.MULTILINE)
+
+
+def _run(ctx: StepContext, command: str) -> ShellResult:
+    ctx.check_cancel()
+    return ctx.device.shell(command, timeout=ctx.timeout)
+
+
+def _checked(ctx: StepContext, command: str, doing: str) -> ShellResult:
+    """Run a command that must succeed; a failure carries Android's reason."""
+    result = _run(ctx, command)
+    if not result.ok:
+        raise StepFailed(f"{doing} failed: {android_reason(result)}", result.output)
+    return result
+
+
+def android_reason(result: ShellResult) -> str:
+    """The line of output that says why: an exception's message, `Failure […]`, or the last line."""
+    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
+    for line in lines:
+        match = ANDROID_EXCEPTION.match(line)
+        if match:
+            return match.group(1)
+    for line in lines:
+        if line.startswith("Failure"):
+            return line
+    return lines[-1] if lines else f"exit status {result.exit_code}"
+
+
+def _quote(text: str) -> str:
+    return shlex.quote(text)
+
+
+# -- apps -----------------------------------------------------------------------------------
+
+
+def install(params: Install, ctx: StepContext) -> Outcome:
+    apk = ctx.artifacts.apk(ctx.resolve_path(params.apk))
+    if params.sha256 and apk.sha256 != params.sha256.lower():
+        raise StepFailed(f"{apk.path.name} does not match its pinned sha256 (it is {apk.sha256})")
+    package, version = apk.info.package, apk.info.version_code
+    if params.package and params.package != package:
+        raise StepFailed(f"{apk.path.name} holds {package}, not {params.package}")
+    present = installed_version(ctx, package)
+    if present == version:
+        return Outcome(StepStatus.OK, f"{package} {version} already installed")
+    if present is not None and present > version and not params.downgrade:
+        raise StepFailed(
+            f"{package} {present} is installed, newer than {version}; set downgrade: true"
+        )
+    if apk.info.min_sdk and apk.info.min_sdk > ctx.facts.sdk:
+        raise StepFailed(
+            f"{package} needs Android SDK {apk.info.min_sdk}; this device runs {ctx.facts.sdk}"
+        )
+    options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
+    result = ctx.device.install(
+        apk.path,
+        options,
+        progress=ctx.transfer_progress(f"sending {apk.path.name}"),
+        timeout=ctx.timeout,
+        transfer_slot=ctx.transfer_slot(apk.size),
+    )
+    if "Success" not in result.output:
+        raise StepFailed(f"install failed: {android_reason(result)}", result.output)
+    before = f" (was {present})" if present is not None else ""
+    return Outcome(StepStatus.CHANGED, f"installed {package} {version}{before}", result.output)
+
+
+def uninstall(params: Uninstall, ctx: StepContext) -> Outcome:
+    if installed_version(ctx, params.package) is None:
+        return Outcome(StepStatus.OK, f"{params.package} is not installed")
+    result = _run(ctx, f"pm uninstall {_quote(params.package)}")
+    if "Success" not in result.output:
+        raise StepFailed(f"uninstall failed: {android_reason(result)}", result.output)
+    return Outcome(StepStatus.CHANGED, f"removed {params.package}", result.output)
+
+
+def _package_list(ctx: StepContext, flag: str) -> set[str]:
+    output = _checked(ctx, f"pm list packages {flag}", "listing packages").output
+    return {line.removeprefix("package:").strip() for line in output.splitlines() if line}
+
+
+def _set_enabled(params: Packages, ctx: StepContext, *, enable: bool) -> Outcome:
+    already = _package_list(ctx, "-e" if enable else "-d")
+    todo = [name for name in params.packages if name not in already]
+    verb, command = ("enabled", "pm enable") if enable else ("disabled", "pm disable-user --user 0")
+    if not todo:
+        return Outcome(StepStatus.OK, f"already {verb}: {', '.join(params.packages)}")
+    outputs = [_checked(ctx, f"{command} {_quote(name)}", name).output for name in todo]
+    return Outcome(StepStatus.CHANGED, f"{verb} {', '.join(todo)}", "".join(outputs))
+
+
+def disable(params: Packages, ctx: StepContext) -> Outcome:
+    return _set_enabled(params, ctx, enable=False)
+
+
+def enable(params: Packages, ctx: StepContext) -> Outcome:
+    return _set_enabled(params, ctx, enable=True)
+
+
+def grant(params: Grant, ctx: StepContext) -> Outcome:
+    dump = _run(ctx, f"dumpsys package {_quote(params.package)}").output
+    granted = set(GRANTED.findall(dump))
+    todo = [p for p in params.permissions if p not in granted]
+    if not todo:
+        return Outcome(
+            StepStatus.OK, f"{params.package} already has {', '.join(params.permissions)}"
+        )
+    for permission in todo:
+        _checked(ctx, f"pm grant {_quote(params.package)} {_quote(permission)}", permission)
+    return Outcome(StepStatus.CHANGED, f"granted {', '.join(todo)} to {params.package}")
+
+
+# -- settings and files ---------------------------------------------------------------------
+
+
+def setting(params: Setting, ctx: StepContext) -> Outcome:
+    where = f"{params.namespace} {_quote(params.key)}"
+    current = _checked(ctx, f"settings get {where}", "reading the setting").output.strip()
+    if current == params.value:
+        return Outcome(StepStatus.OK, f"{params.namespace}/{params.key} is already {params.value}")
+    _checked(ctx, f"settings put {where} {_quote(params.value)}", "changing the setting")
+    return Outcome(
+        StepStatus.CHANGED, f"{params.namespace}/{params.key}: {current} -> {params.value}"
+    )
+
+
+def push(params: Push, ctx: StepContext) -> Outcome:
+    local = ctx.resolve_path(params.src)
+    wanted = ctx.artifacts.sha256(local)
+    found = _run(ctx, f"sha256sum {_quote(params.dest)}")
+    if found.ok and found.output.split()[:1] == [wanted]:
+        return Outcome(StepStatus.OK, f"{params.dest} already has this content")
+    with ctx.transfer_slot(local.stat().st_size):
+        ctx.device.push(local, params.dest, ctx.transfer_progress(f"sending {local.name}"))
+    return Outcome(StepStatus.CHANGED, f"copied {local.name} to {params.dest}")
+
+
+def timezone(zone: str, ctx: StepContext) -> Outcome:
+    current = ctx.device.getprop("persist.sys.timezone")
+    if current == zone:
+        return Outcome(StepStatus.OK, f"time zone is already {zone}")
+    _checked(ctx, f"cmd alarm set-timezone {_quote(zone)}", "setting the time zone")
+    return Outcome(StepStatus.CHANGED, f"time zone: {current or 'unset'} -> {zone}")
+
+
+def device_name(name: str, ctx: StepContext) -> Outcome:
+    return setting(Setting(namespace="global", key="device_name", value=name), ctx)
+
+
+# -- network and management -----------------------------------------------------------------
+
+
+def wifi(params: Wifi, ctx: StepContext) -> Outcome:
+    if ctx.facts.sdk < FIRST_CMD_WIFI_SDK:
+        raise StepFailed(
+            "Wi-Fi setup needs Android 11 (cmd wifi); "
+            f"this device runs Android {ctx.facts.android_release}"
+        )
+    status = _run(ctx, "cmd wifi status").output
+    if f'Wifi is connected to "{params.ssid}"' in status:
+        return Outcome(StepStatus.OK, f"already connected to {params.ssid}")
+    words = ["cmd wifi connect-network", _quote(params.ssid), params.security]
+    if params.password:
+        words.append(_quote(params.password))
+    if params.hidden:
+        words.append("-h")
+    result = _run(ctx, " ".join(words))
+    if not result.ok:
+        raise StepFailed(f"joining {params.ssid} failed: {android_reason(result)}", result.output)
+    return Outcome(StepStatus.CHANGED, f"joined {params.ssid}", result.output)
+
+
+def device_owner(params: DeviceOwner, ctx: StepContext) -> Outcome:
+    wanted = component_name(params.component)
+    if current_device_owner(ctx) == wanted:
+        return Outcome(StepStatus.OK, f"{params.component} is already the device owner")
+    result = _run(ctx, f"dpm set-device-owner {_quote(params.component)}")
+    if "Success" not in result.output:  # before Android 12 dpm may exit 0 on a refusal
+        raise StepFailed(android_reason(result), result.output)
+    return Outcome(StepStatus.CHANGED, f"{params.component} is now the device owner")
+
+
+def reboot(params: Reboot, ctx: StepContext) -> Outcome:
+    started = time.monotonic()
+    ctx.report(0.0, "rebooting")
+    ctx.device.reboot()
+    if not params.wait:
+        return Outcome(StepStatus.CHANGED, "reboot requested")
+    deadline = started + ctx.timeout
+    while True:
+        ctx.check_cancel()
+        ctx.device.reconnect(max(1.0, deadline - time.monotonic()))
+        if ctx.device.getprop("sys.boot_completed") == "1":
+            break
+        if time.monotonic() >= deadline:
+            raise StepFailed(f"the device did not finish booting within {ctx.timeout:g} s")
+        ctx.report(0.5, "waiting for boot to complete")
+        ctx.pause()
+    return Outcome(StepStatus.CHANGED, f"rebooted in {time.monotonic() - started:.0f} s")
+
+
+def shell(params: Shell, ctx: StepContext) -> Outcome:
+    result = _run(ctx, params.command)
+    if not result.ok:
+        raise StepFailed(f"exit status {result.exit_code}: {android_reason(result)}", result.output)
+    if params.expect is None:
+        return Outcome(StepStatus.CHANGED, "ran", result.output)
+    if not re.search(params.expect, result.output, re.MULTILINE):
+        raise StepFailed(f"output does not match {params.expect!r}", result.output)
+    return Outcome(StepStatus.OK, f"output matches {params.expect!r}", result.output)
+
+
+EXECUTORS: dict[str, Callable[[Any, StepContext], Outcome]] = {
+    "install": install,
+    "uninstall": uninstall,
+    "disable": disable,
+    "enable": enable,
+    "grant": grant,
+    "setting": setting,
+    "push": push,
+    "shell": shell,
+    "wifi": wifi,
+    "timezone": timezone,
+    "device_name": device_name,
+    "device_owner": device_owner,
+    "reboot": reboot,
+    "wait_for": wait_for,
+    "verify": verify,
+}

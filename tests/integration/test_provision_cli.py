@@ -1,0 +1,108 @@
+"""`kitbench provision`: JSON lines, the summary, and exit codes 0, 1 and 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import cli
+from app.sim.apk import build_apk
+
+TEMPLATE = """\
+kitbench: 1
+name: kiosk
+version: 4
+requires: {sdk_min: 30}
+steps:
+  - install: {apk: app.apk}
+  - setting: {namespace: global, key: stay_on_while_plugged_in, value: 7}
+  - device_name: "KIOSK-{seq:03d}"
+"""
+
+
+@pytest.fixture
+def template(tmp_path):
+    (tmp_path / "app.apk").write_bytes(build_apk("com.example.kiosk", 4))
+    path = tmp_path / "kiosk.yaml"
+    path.write_text(TEMPLATE)
+    return path
+
+
+def provision(*args: str):
+    return CliRunner().invoke(cli, ["provision", *args], catch_exceptions=False)
+
+
+def device_args(endpoints) -> list[str]:
+    return [word for e in endpoints for word in ("--device", e.spec)]
+
+
+def test_json_lines_and_exit_0_when_every_device_is_done(start_fleet, template):
+    fleet = start_fleet(2, auth="none", profile="mixed")  # Pixel 8, SM-T575
+    result = provision("--template", str(template), "--json", *device_args(fleet.endpoints))
+
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["endpoint"] for line in lines] == [e.spec for e in fleet.endpoints]
+    first = lines[0]
+    assert set(first) == {"endpoint", "serial", "model", "slot", "result", "error", "steps"}
+    assert first["serial"] == fleet.endpoints[0].serial
+    assert first["model"] == "Pixel 8"
+    assert first["slot"] == f"127.0.0.1:{fleet.endpoints[0].port}"
+    assert (first["result"], first["error"]) == ("done", None)
+    assert [step["action"] for step in first["steps"]] == ["install", "setting", "device_name"]
+    step = first["steps"][0]
+    assert set(step) == {"action", "name", "status", "duration_ms", "message"}
+    assert step["status"] == "changed"
+    assert isinstance(step["duration_ms"], int)
+    assert step["message"] == "installed com.example.kiosk 4"
+
+
+def test_exit_1_and_the_reason_when_a_device_is_refused(start_fleet, template):
+    fleet = start_fleet(1, auth="none", profile="pixel8")
+    old = start_fleet(1, auth="none", profile="legacy_phone")
+    endpoints = [*fleet.endpoints, *old.endpoints]
+    result = provision("-t", str(template), *device_args(endpoints))
+
+    assert result.exit_code == 1
+    assert "2 devices: 1 done, 1 refused" in result.output
+    assert "Android 8.1.0 (SDK 27) is too old: the template needs SDK 30 or newer" in result.output
+
+
+def test_a_provisioned_device_is_skipped_unless_forced(start_fleet, template):
+    fleet = start_fleet(1, auth="none", profile="pixel8")
+    args = ["-t", str(template), "--json", *device_args(fleet.endpoints)]
+    assert provision(*args).exit_code == 0
+
+    skipped = json.loads(provision(*args).output)
+    assert (skipped["result"], skipped["steps"]) == ("done", [])
+    assert "Already provisioned with kiosk v4" in skipped["message"]
+
+    forced = json.loads(provision(*args, "--force").output)
+    assert {step["status"] for step in forced["steps"]} == {"ok"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--device", "tcp:127.0.0.1:7400"], "Missing option '--template'"),
+        (["-t", "T.yaml"], "name the devices"),
+        (["-t", "T.yaml", "--all-usb"], "USB discovery comes with issue 7"),
+        (["-t", "T.yaml", "--device", "usb:1-1.4"], "USB devices come in a later release"),
+        (["-t", "T.yaml", "--device", "tcp:host"], "expected tcp:HOST:PORT"),
+        (["-t", "T.yaml", "--device", "tcp:h:1", "--jobs", "0"], "--jobs"),
+    ],
+)
+def test_usage_errors_exit_2(args, message):
+    result = provision(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_an_invalid_template_exits_1_with_its_problems(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("kitbench: 1\nname: bad\nversion: 1\nsteps:\n  - instal: {apk: x.apk}\n")
+    result = provision("-t", str(path), "--device", "tcp:127.0.0.1:7400")
+    assert result.exit_code == 1
+    assert f"{path}:5:" in result.output
