@@ -1,1 +1,19 @@
-"""The local SQLite store."""
+"""The station store: SQLite (WAL) under the data dir, one writer, migrations, history, outbox."""
+
+from app.storage.config import Config, ConfigError, UnknownKeyError
+from app.storage.database import StoreError
+from app.storage.history import Cursor, RunFilter, page_cursor
+from app.storage.recorder import RunRecorder
+from app.storage.store import Store
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Cursor",
+    "RunFilter",
+    "RunRecorder",
+    "Store",
+    "StoreError",
+    "UnknownKeyError",
+    "page_cursor",
+]

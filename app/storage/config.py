@@ -1,0 +1,173 @@
+"""Station settings (`kitbench config`): a small JSON file under the data dir, written atomically.
+
+Only known keys are accepted, each checked when set. The backend token is a credential: it is
+kept apart in a 0600 file (not in the template secret store, so no template can send it to a
+device) and every display of it is masked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from app.core.paths import data_dir
+
+CONFIG_NAME = "config.json"
+TOKEN_NAME = "backend-token"
+MASK = "••••"
+DEFAULT_SYNC_INTERVAL_S = 60
+
+
+class ConfigError(ValueError):
+    """A value or key a person has to correct; the message says how."""
+
+
+class UnknownKeyError(ConfigError):
+    pass
+
+
+def _url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"backend.url must be an http:// or https:// URL, not {value!r}")
+    return value.rstrip("/")
+
+
+def _existing_file(value: str) -> str:
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"backend.ca_bundle: no such file: {value}")
+    return str(path.resolve())
+
+
+def _interval(value: str) -> str:
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise ConfigError(f"sync.interval must be a whole number of seconds >= 1, not {value!r}")
+    return str(seconds)
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Key:
+    help: str
+    check: Callable[[str], str] = _text
+    secret: bool = False
+
+
+KEYS: dict[str, Key] = {
+    "backend.url": Key("fleet backend, e.g. https://fleet.example.com", _url),
+    "backend.token": Key("this station's bearer token (kept secret)", _text, secret=True),
+    "backend.ca_bundle": Key("CA bundle file for a backend with a private CA", _existing_file),
+    "station.name": Key("this station's name in history and on the backend"),
+    "station.operator": Key("who works at this station"),
+    "sync.interval": Key(f"seconds between syncs (default {DEFAULT_SYNC_INTERVAL_S})", _interval),
+}
+
+
+def _write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write to a temp file beside `path`, then rename: a crash leaves the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        if mode != 0o600:
+            os.chmod(temp, mode)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class Config:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or data_dir()
+        self.path = self.directory / CONFIG_NAME
+        self.token_path = self.directory / TOKEN_NAME
+
+    def _values(self) -> dict[str, str]:
+        try:
+            values = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read {self.path}: {exc}") from exc
+        if not isinstance(values, dict):
+            raise ConfigError(f"{self.path} is not a JSON object; fix or delete it")
+        return {key: str(value) for key, value in values.items() if key in KEYS}
+
+    @staticmethod
+    def _key(key: str) -> Key:
+        if key not in KEYS:
+            raise UnknownKeyError(f"unknown key {key!r}; known keys: {', '.join(KEYS)}")
+        return KEYS[key]
+
+    def get(self, key: str) -> str | None:
+        """The value as stored (the real token too); None when not set."""
+        if self._key(key).secret:
+            try:
+                return self.token_path.read_text(encoding="utf-8").strip() or None
+            except FileNotFoundError:
+                return None
+        return self._values().get(key)
+
+    def shown(self, key: str) -> str:
+        """The value as a person may see it: secrets masked, unset as empty."""
+        value = self.get(key)
+        if value is None:
+            return ""
+        return MASK if self._key(key).secret else value
+
+    def set(self, key: str, value: str) -> None:
+        spec = self._key(key)
+        checked = spec.check(value)
+        if spec.secret:
+            _write_atomic(self.token_path, checked + "\n", mode=0o600)
+            return
+        values = self._values()
+        values[key] = checked
+        _write_atomic(self.path, json.dumps(values, indent=2, sort_keys=True) + "\n")
+
+    def items(self) -> list[tuple[str, str]]:
+        """Every known key with its shown value."""
+        return [(key, self.shown(key)) for key in KEYS]
+
+    # -- typed views for the code that uses the settings
+
+    @property
+    def backend_url(self) -> str | None:
+        return self.get("backend.url")
+
+    @property
+    def backend_token(self) -> str | None:
+        return self.get("backend.token")
+
+    @property
+    def ca_bundle(self) -> str | None:
+        return self.get("backend.ca_bundle")
+
+    @property
+    def station_name(self) -> str:
+        return self.get("station.name") or ""
+
+    @property
+    def operator(self) -> str:
+        return self.get("station.operator") or ""
+
+    @property
+    def sync_interval(self) -> int:
+        return int(self.get("sync.interval") or DEFAULT_SYNC_INTERVAL_S)

@@ -1,0 +1,171 @@
+"""Opening the station database: SQLite in WAL mode, migrated to the current schema on open.
+
+Migrations run every time the database opens, so a station upgraded in place keeps its history.
+Opening also settles what a crash left behind: runs still `running` become `interrupted`
+and get an outbox row, so they reach the fleet backend like any other run.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core import RunOutcome
+from app.core.paths import data_dir
+from app.storage.models import OutboxEntry, Run
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "kitbench.db"
+MIGRATIONS = Path(__file__).with_name("migrations")
+INTERRUPTED_ERROR = "the station stopped before this run finished"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written: a message a person can act on."""
+
+
+def database_path(directory: Path | None = None) -> Path:
+    return (directory or data_dir()) / DATABASE_NAME
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk when it returns, so "finished" on screen survives a power cut.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")  # the CLI and the GUI may share the file
+    cursor.close()
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; a no-op when it already is."""
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.begin() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def recover_interrupted(session_factory: sessionmaker[Session]) -> int:
+    """Mark runs a crash left `running` as interrupted, with outbox rows; returns how many."""
+    now = datetime.now(UTC)
+    with session_factory.begin() as session:
+        stale = session.scalars(select(Run.id).where(Run.result == RunOutcome.RUNNING)).all()
+        if not stale:
+            return 0
+        session.execute(
+            update(Run)
+            .where(Run.id.in_(stale))
+            .values(result=RunOutcome.INTERRUPTED.value, error=INTERRUPTED_ERROR)
+        )
+        queued = set(
+            session.scalars(select(OutboxEntry.run_id).where(OutboxEntry.run_id.in_(stale)))
+        )
+        session.add_all(
+            OutboxEntry(run_id=run_id, created_at=now, attempts=0)
+            for run_id in stale
+            if run_id not in queued
+        )
+    log.warning("%d run(s) left running by a crash are now interrupted", len(stale))
+    return len(stale)
+
+
+class RecorderLock:
+    """Tells whether another live process records runs into this database.
+
+    Every recording process holds a shared lock for its lifetime. Crash recovery needs the
+    exclusive lock, so a `kitbench sync` or `history` beside a running GUI never mistakes
+    the GUI's live runs for crashed ones. The OS drops the lock of a killed process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "a+b")  # noqa: SIM115 - held open for the process lifetime
+
+    def try_exclusive(self) -> bool:
+        try:
+            _lock(self._file, exclusive=True)
+        except OSError:
+            return False
+        return True
+
+    def share(self) -> None:
+        _lock(self._file, exclusive=False, blocking=True)
+
+    def close(self) -> None:
+        self._file.close()  # closing releases the lock
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(file, *, exclusive: bool, blocking: bool = False) -> None:
+        # Windows has no shared flavour here: a recorder keeps the exclusive lock instead.
+        if not exclusive:
+            return
+        file.seek(0)
+        msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(file, *, exclusive: bool, blocking: bool = False) -> None:
+        flags = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        fcntl.flock(file.fileno(), flags if blocking else flags | fcntl.LOCK_NB)
+
+
+class Database:
+    """The engine and session factory of one station database, migrated and recovered.
+
+    `recording=True` is for a process that will record runs (GUI, `kitbench provision`):
+    it keeps the recorder lock until `close()`.
+    """
+
+    def __init__(self, directory: Path | None = None, *, recording: bool = False) -> None:
+        self.path = database_path(directory)
+        self.recovered = 0
+        try:
+            self.engine = create_sqlite_engine(self.path)
+            self._lock = RecorderLock(self.path.with_name(self.path.name + ".recorder"))
+            migrate(self.engine)
+            self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+            alone = self._lock.try_exclusive()
+            if alone:
+                self.recovered = recover_interrupted(self.sessions)
+            if recording:
+                self._lock.share()
+            else:
+                self._lock.close()
+        except (DBAPIError, OSError) as exc:
+            raise StoreError(f"cannot open the station database {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._lock.close()
+        self.engine.dispose()

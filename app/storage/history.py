@@ -1,0 +1,226 @@
+"""Reading history: filtered, newest first, paged by keyset so page 1,000 is as fast as page 1.
+
+Runs come back as plain dicts in the sync wire format (`id`, `template`, ISO-8601 UTC times,
+`steps` with `index`/`action`/`name`/`status`/`duration_ms`/`message`), which is also what
+`kitbench history --json` prints.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.storage.models import Run, StepRecord
+
+RUN_COLUMNS = (
+    Run.id,
+    Run.station,
+    Run.serial,
+    Run.model,
+    Run.android_release,
+    Run.slot,
+    Run.endpoint,
+    Run.template_name,
+    Run.template_version,
+    Run.template_hash,
+    Run.operator,
+    Run.asset_tag,
+    Run.started_at,
+    Run.finished_at,
+    Run.result,
+    Run.error,
+)
+CSV_HEADER = (
+    "id",
+    "station",
+    "serial",
+    "model",
+    "android_release",
+    "slot",
+    "endpoint",
+    "template",
+    "template_version",
+    "template_hash",
+    "operator",
+    "asset_tag",
+    "started_at",
+    "finished_at",
+    "result",
+    "error",
+)
+EXPORT_BATCH = 5000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    serial: str | None = None
+    since: datetime | None = None  # runs started at or after
+    template: str | None = None
+    result: str | None = None
+
+
+ALL_RUNS = RunFilter()
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the previous page ended: the last run's start time and id."""
+
+    started_at: datetime
+    id: str
+
+
+SINCE_AGO = re.compile(r"^(\d+)([dhm])$")
+SINCE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_since(text: str) -> datetime:
+    """`2025-03-01`, `2025-03-01T08:00`, `2025-03-01T08:00+01:00` or `7d`/`12h`/`30m` ago.
+
+    A date or time without an offset is the station's local time.
+    """
+    text = text.strip()
+    ago = SINCE_AGO.match(text)
+    if ago:
+        return datetime.now(UTC) - timedelta(**{SINCE_UNITS[ago[2]]: int(ago[1])})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM or 7d, 12h, 30m"
+        ) from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _run_dict(row: Sequence[Any]) -> dict[str, Any]:
+    run = dict(zip(CSV_HEADER, row, strict=True))
+    run["started_at"] = _iso(run["started_at"])
+    run["finished_at"] = _iso(run["finished_at"])
+    return run
+
+
+def _select(run_filter: RunFilter, before: Cursor | None, limit: int) -> Select:
+    query = select(*RUN_COLUMNS)
+    if run_filter.serial:
+        query = query.where(Run.serial == run_filter.serial)
+    if run_filter.template:
+        query = query.where(Run.template_name == run_filter.template)
+    if run_filter.result:
+        query = query.where(Run.result == run_filter.result)
+    if run_filter.since:
+        query = query.where(Run.started_at >= run_filter.since)
+    if before:
+        query = query.where(tuple_(Run.started_at, Run.id) < (before.started_at, before.id))
+    return query.order_by(Run.started_at.desc(), Run.id.desc()).limit(limit)
+
+
+def steps_of(session: Session, run_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The steps of many runs in one query, keyed by run id."""
+    steps: dict[str, list[dict[str, Any]]] = {run_id: [] for run_id in run_ids}
+    if not run_ids:
+        return steps
+    rows = session.execute(
+        select(
+            StepRecord.run_id,
+            StepRecord.index,
+            StepRecord.action,
+            StepRecord.name,
+            StepRecord.status,
+            StepRecord.duration_ms,
+            StepRecord.message,
+        )
+        .where(StepRecord.run_id.in_(run_ids))
+        .order_by(StepRecord.run_id, StepRecord.index)
+    )
+    for run_id, index, action, name, status, duration_ms, message in rows:
+        steps[run_id].append(
+            {
+                "index": index,
+                "action": action,
+                "name": name,
+                "status": status,
+                "duration_ms": duration_ms,
+                "message": message,
+            }
+        )
+    return steps
+
+
+def run_dicts(session: Session, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Runs by id with their steps, in the order of `run_ids` (missing ones left out)."""
+    rows = {row[0]: row for row in session.execute(select(*RUN_COLUMNS).where(Run.id.in_(run_ids)))}
+    steps = steps_of(session, list(rows))
+    runs = []
+    for run_id in run_ids:
+        if run_id in rows:
+            run = _run_dict(rows[run_id])
+            run["steps"] = steps[run_id]
+            runs.append(run)
+    return runs
+
+
+def list_runs(
+    session: Session,
+    run_filter: RunFilter = ALL_RUNS,
+    *,
+    limit: int = 100,
+    before: Cursor | None = None,
+    with_steps: bool = False,
+) -> list[dict[str, Any]]:
+    """One page of runs, newest first; pass `page_cursor(page)` as `before` for the next."""
+    runs = [_run_dict(row) for row in session.execute(_select(run_filter, before, limit))]
+    if with_steps:
+        steps = steps_of(session, [run["id"] for run in runs])
+        for run in runs:
+            run["steps"] = steps[run["id"]]
+    return runs
+
+
+def page_cursor(page: Sequence[dict[str, Any]]) -> Cursor | None:
+    if not page:
+        return None
+    last = page[-1]
+    return Cursor(datetime.fromisoformat(last["started_at"]), last["id"])
+
+
+def iter_rows(session: Session, run_filter: RunFilter) -> Iterator[Sequence[Any]]:
+    """Every matching run as a raw row, newest first, a keyset batch at a time."""
+    before: Cursor | None = None
+    while True:
+        rows = session.execute(_select(run_filter, before, EXPORT_BATCH)).all()
+        yield from rows
+        if len(rows) < EXPORT_BATCH:
+            return
+        before = Cursor(rows[-1].started_at, rows[-1].id)
+
+
+def write_csv(session: Session, out: IO[str], run_filter: RunFilter = ALL_RUNS) -> int:
+    """Stream matching runs to `out` as CSV with a header; returns how many were written."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    count = 0
+    for row in iter_rows(session, run_filter):
+        writer.writerow([_cell(value) for value in row])
+        count += 1
+    return count
+
+
+def _cell(value: Any) -> Any:
+    """ISO times; text a spreadsheet would run as a formula (a device's model, an error) quoted."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value

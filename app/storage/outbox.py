@@ -1,0 +1,57 @@
+"""The outbox: finished runs waiting for the fleet backend, oldest first.
+
+A row is marked sent only when the backend acknowledged its run (accepted or duplicate);
+anything else leaves it waiting with the last error, so a crash or an outage never loses a run
+and the backend's idempotency on run id means a retry never counts one twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.storage.history import run_dicts
+from app.storage.models import OutboxEntry
+
+MAX_BATCH = 500  # the backend's limit per POST
+
+
+def waiting_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(OutboxEntry).where(OutboxEntry.sent_at.is_(None))
+    )
+
+
+def next_batch(
+    session: Session, limit: int = MAX_BATCH, exclude: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The oldest waiting runs in the sync wire format, at most `limit`, leaving out `exclude`."""
+    query = select(OutboxEntry.run_id).where(OutboxEntry.sent_at.is_(None))
+    if exclude:
+        query = query.where(OutboxEntry.run_id.not_in(list(exclude)))
+    run_ids = session.scalars(
+        query.order_by(OutboxEntry.created_at, OutboxEntry.run_id).limit(min(limit, MAX_BATCH))
+    ).all()
+    return run_dicts(session, run_ids)
+
+
+def mark_sent(session: Session, run_ids: Sequence[str]) -> None:
+    if run_ids:
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.run_id.in_(run_ids), OutboxEntry.sent_at.is_(None))
+            .values(sent_at=datetime.now(UTC), attempts=OutboxEntry.attempts + 1, last_error=None)
+        )
+
+
+def record_failure(session: Session, run_ids: Sequence[str], error: str) -> None:
+    if run_ids:
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.run_id.in_(run_ids))
+            .values(attempts=OutboxEntry.attempts + 1, last_error=error)
+        )

@@ -1,0 +1,116 @@
+"""The station store: the database, its one writer, and the reads the CLI, GUI and sync need.
+
+    store = Store(recording=True)              # data_dir()/kitbench.db, migrated, crash-recovered
+    recorder = store.recorder(station="bench-3", on_recorded=show)
+    station = Station(on_event=recorder.on_event, ...)
+    ...
+    store.close()                              # finishes queued writes first
+
+Reads use their own short sessions; every write goes through `store.writer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import IO, Any
+
+from app.core import RunEvent
+from app.core.paths import data_dir
+from app.storage import history, outbox
+from app.storage.database import Database
+from app.storage.history import ALL_RUNS, Cursor, RunFilter
+from app.storage.recorder import RunRecorder
+from app.storage.writer import StoreWriter
+from app.templates import SecretStore
+
+
+class Store:
+    def __init__(self, directory: Path | None = None, *, recording: bool = False) -> None:
+        """`recording=True` for a process that records runs (see `Database`)."""
+        self.directory = directory or data_dir()
+        self.database = Database(self.directory, recording=recording)
+        self.writer = StoreWriter(self.database.sessions)
+
+    @property
+    def path(self) -> Path:
+        return self.database.path
+
+    @property
+    def recovered(self) -> int:
+        """Runs found `running` at open (a crash) and marked interrupted."""
+        return self.database.recovered
+
+    def recorder(
+        self,
+        *,
+        station: str = "",
+        operator: str = "",
+        on_recorded: Callable[[RunEvent], None] | None = None,
+    ) -> RunRecorder:
+        secrets = SecretStore(self.directory)
+        return RunRecorder(
+            self.writer,
+            secret_values=secrets.values,
+            station=station,
+            operator=operator,
+            on_recorded=on_recorded,
+        )
+
+    # -- history
+
+    def runs(
+        self,
+        run_filter: RunFilter = ALL_RUNS,
+        *,
+        limit: int = 100,
+        before: Cursor | None = None,
+        with_steps: bool = False,
+    ) -> list[dict[str, Any]]:
+        with self.database.sessions() as session:
+            return history.list_runs(
+                session, run_filter, limit=limit, before=before, with_steps=with_steps
+            )
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        with self.database.sessions() as session:
+            found = history.run_dicts(session, [run_id])
+        return found[0] if found else None
+
+    def export_csv(self, out: IO[str], run_filter: RunFilter = ALL_RUNS) -> int:
+        with self.database.sessions() as session:
+            return history.write_csv(session, out, run_filter)
+
+    # -- outbox
+
+    def waiting_count(self) -> int:
+        with self.database.sessions() as session:
+            return outbox.waiting_count(session)
+
+    def next_batch(
+        self, limit: int = outbox.MAX_BATCH, exclude: Collection[str] = ()
+    ) -> list[dict[str, Any]]:
+        with self.database.sessions() as session:
+            return outbox.next_batch(session, limit, exclude)
+
+    def mark_sent(self, run_ids: Sequence[str]) -> Future[None]:
+        ids = list(run_ids)
+        return self.writer.submit(lambda session: outbox.mark_sent(session, ids))
+
+    def record_failure(self, run_ids: Sequence[str], error: str) -> Future[None]:
+        ids = list(run_ids)
+        return self.writer.submit(lambda session: outbox.record_failure(session, ids, error))
+
+    def flush(self, timeout: float | None = None) -> bool:
+        return self.writer.flush(timeout)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.database.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

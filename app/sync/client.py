@@ -1,0 +1,156 @@
+"""The fleet backend's HTTP API as seen from a station (docs/sync-api.md), over httpx.
+
+Every failure becomes one of a few errors whose message a person can act on: the backend is
+unreachable or failing (worth retrying), the station token is rejected (not worth retrying
+until someone fixes the token), or the backend refused a request (4xx, with its detail).
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from app import __version__
+from app.storage.config import Config
+
+API = "/api/v1"
+TIMEOUT_S = 30.0
+
+
+class SyncError(Exception):
+    """Why a sync could not happen; str() is the reason to show."""
+
+
+class NotConfiguredError(SyncError):
+    pass
+
+
+class BackendUnreachableError(SyncError):
+    """Network trouble or a 5xx: retry later."""
+
+
+class TokenRejectedError(SyncError):
+    def __init__(self) -> None:
+        super().__init__(
+            "station token rejected: set a valid one with kitbench config set backend.token"
+        )
+
+
+class BackendRejectedError(SyncError):
+    """A 4xx other than 401: the request itself is wrong; retrying it unchanged will not help."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"backend refused the request ({status}): {detail}")
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    accepted: list[str]
+    duplicates: list[str]
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    if isinstance(body, dict) and "detail" in body:
+        return str(body["detail"])
+    return str(body)[:200]
+
+
+class BackendClient:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        ca_bundle: str | None = None,
+        timeout: float = TIMEOUT_S,
+    ) -> None:
+        # https is always verified: against the system's CAs, or the configured private CA.
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            verify = ssl.create_default_context(cafile=ca_bundle)
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.url + API,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"kitbench/{__version__}",
+            },
+            verify=verify,
+            timeout=timeout,
+        )
+
+    @classmethod
+    def from_config(cls, config: Config, *, timeout: float = TIMEOUT_S) -> BackendClient:
+        url = config.backend_url
+        if not url:
+            raise NotConfiguredError(
+                "no backend configured: kitbench config set backend.url https://…"
+            )
+        token = config.backend_token
+        if not token:
+            raise NotConfiguredError("no station token: kitbench config set backend.token …")
+        try:
+            return cls(url, token, ca_bundle=config.ca_bundle, timeout=timeout)
+        except (OSError, ssl.SSLError) as exc:
+            raise NotConfiguredError(
+                f"cannot use backend.ca_bundle {config.ca_bundle}: {exc}"
+            ) from exc
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise BackendUnreachableError(f"backend unreachable: {reason}") from exc
+        if response.status_code == 401:
+            raise TokenRejectedError()
+        if response.status_code >= 500:
+            raise BackendUnreachableError(
+                f"backend error {response.status_code}: {_detail(response)}"
+            )
+        if response.status_code >= 400:
+            raise BackendRejectedError(response.status_code, _detail(response))
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BackendUnreachableError(
+                f"backend answered with something other than JSON ({self.url})"
+            ) from exc
+
+    def post_runs(self, runs: list[dict[str, Any]]) -> Acknowledgement:
+        body = self._call("POST", "/runs", json={"runs": runs})
+        try:
+            return Acknowledgement(list(body["accepted"]), list(body["duplicates"]))
+        except (KeyError, TypeError) as exc:
+            raise BackendUnreachableError(f"backend answered an unexpected receipt: {exc}") from exc
+
+    def list_templates(self) -> list[dict[str, Any]]:
+        body = self._call("GET", "/templates")
+        try:
+            return list(body["templates"])
+        except (KeyError, TypeError) as exc:
+            raise BackendUnreachableError(f"backend answered an unexpected list: {exc}") from exc
+
+    def get_template(self, name: str, version: int) -> dict[str, Any]:
+        return self._call("GET", f"/templates/{name}/{version}")
+
+    def heartbeat(self, waiting: int) -> dict[str, Any]:
+        return self._call("POST", "/heartbeat", json={"waiting": waiting, "version": __version__})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> BackendClient:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

@@ -1,0 +1,180 @@
+"""The background sync worker the GUI (and `kitbench sync`) runs: one thread, never the GUI's.
+
+Each cycle sends the outbox, reports the station's heartbeat and pulls published templates,
+then waits `sync.interval` seconds, or less when woken (a run just finished) or more, backing
+off with jitter, while the backend is unreachable. Settings are re-read every cycle, so a new
+backend URL or token takes effect without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from app.storage import Config, Store
+from app.sync.client import BackendClient, NotConfiguredError, SyncError
+from app.sync.sender import Backoff, send_waiting
+from app.sync.templates import PulledTemplate, pull_templates
+
+log = logging.getLogger(__name__)
+
+OFFLINE_BACKOFF = Backoff(base_s=2.0, cap_s=300.0)  # between cycles while the backend is away
+
+
+class SyncState(StrEnum):
+    SYNCED = "synced"
+    WAITING = "waiting"  # runs left to send, the backend reachable
+    OFFLINE = "offline"  # the backend cannot be reached; runs wait safely
+    ERROR = "error"  # needs a person: token rejected, no backend configured, runs refused
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: SyncState
+    waiting: int
+    message: str = ""
+    sent: int = 0  # runs acknowledged in this cycle
+    offline_since: datetime | None = None
+    last_synced_at: datetime | None = None
+    new_templates: tuple[PulledTemplate, ...] = ()
+
+    def text(self) -> str:
+        """One line for a status bar."""
+        if self.state is SyncState.SYNCED:
+            return "synced"
+        if self.state is SyncState.OFFLINE and self.offline_since:
+            since = self.offline_since.astimezone().strftime("%H:%M")
+            return f"offline since {since} · {self.waiting} waiting to sync"
+        if self.state is SyncState.WAITING:
+            return f"{self.waiting} waiting to sync"
+        return f"sync error: {self.message}"
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        on_status: Callable[[SyncStatus], None],
+        config: Config | None = None,
+        backoff: Backoff = OFFLINE_BACKOFF,
+    ) -> None:
+        self._store = store
+        self._config = config or Config(store.directory)
+        self._on_status = on_status
+        self._backoff = backoff
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._offline_since: datetime | None = None
+        self._last_synced_at: datetime | None = None
+        self._failures = 0
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="kitbench-sync", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Sync now rather than at the next interval (e.g. a run was just recorded)."""
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                status = self.sync_now()
+            except Exception as exc:  # a bug must not kill syncing for the rest of the shift
+                log.exception("sync cycle failed")
+                status = SyncStatus(SyncState.ERROR, self._waiting(), f"unexpected error: {exc}")
+            self._tell(status)
+            if status.state is SyncState.OFFLINE:
+                delay = self._backoff.delay(self._failures - 1)
+            else:
+                delay = self._interval()
+            self._wake.wait(delay)
+            self._wake.clear()
+
+    def _interval(self) -> float:
+        try:
+            return self._config.sync_interval
+        except (ValueError, OSError):
+            return 60
+
+    def _waiting(self) -> int:
+        try:
+            return self._store.waiting_count()
+        except Exception:
+            return 0
+
+    def _tell(self, status: SyncStatus) -> None:
+        try:
+            self._on_status(status)
+        except Exception:
+            log.exception("sync status callback failed")
+
+    def sync_now(self, attempts: int = 1) -> SyncStatus:
+        """One cycle on the calling thread: send (retrying a failing backend `attempts` times
+        with backoff), then heartbeat and pull templates."""
+        try:
+            client = BackendClient.from_config(self._config)
+        except (NotConfiguredError, ValueError) as exc:
+            return SyncStatus(SyncState.ERROR, self._waiting(), str(exc))
+        with client:
+            report = send_waiting(
+                self._store,
+                client,
+                attempts=attempts,
+                backoff=self._backoff,
+                stop=self._stopping,
+            )
+            if report.unreachable:
+                self._failures += 1
+                self._offline_since = self._offline_since or datetime.now(UTC)
+                return SyncStatus(
+                    SyncState.OFFLINE,
+                    report.waiting,
+                    report.error or "",
+                    sent=report.sent,
+                    offline_since=self._offline_since,
+                    last_synced_at=self._last_synced_at,
+                )
+            self._failures = 0
+            self._offline_since = None
+            if report.token_rejected:
+                return SyncStatus(
+                    SyncState.ERROR, report.waiting, report.error or "", sent=report.sent
+                )
+            new_templates: list[PulledTemplate] = []
+            try:
+                client.heartbeat(report.waiting)
+                new_templates = pull_templates(client, self._store.directory)
+            except (SyncError, OSError) as exc:
+                log.warning("sync: heartbeat or template pull failed: %s", exc)
+        if report.waiting:
+            return SyncStatus(
+                SyncState.WAITING,
+                report.waiting,
+                report.error or "",
+                sent=report.sent,
+                last_synced_at=self._last_synced_at,
+                new_templates=tuple(new_templates),
+            )
+        self._last_synced_at = datetime.now(UTC)
+        return SyncStatus(
+            SyncState.SYNCED,
+            0,
+            sent=report.sent,
+            last_synced_at=self._last_synced_at,
+            new_templates=tuple(new_templates),
+        )

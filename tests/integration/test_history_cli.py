@@ -1,0 +1,158 @@
+"""`kitbench history`, `kitbench config` and `kitbench sync --once` as a person runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import cli
+from app.core import RunOutcome
+from app.storage import Store
+from tests.unit.test_storage import finished, started
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def recorded(kitbench_home):
+    """Four runs: two devices, one failed; returns their ids oldest first."""
+    ids = []
+    with Store(kitbench_home, recording=True) as store:
+        recorder = store.recorder()
+        for number, (serial, outcome) in enumerate(
+            [
+                ("SERIAL-A", RunOutcome.DONE),
+                ("SERIAL-B", RunOutcome.FAILED),
+                ("SERIAL-A", RunOutcome.DONE),
+                ("SERIAL-B", RunOutcome.DONE),
+            ]
+        ):
+            run_id = uuid.uuid4().hex
+            at = T0 + timedelta(days=number)
+            error = "install: INSTALL_FAILED_INSUFFICIENT_STORAGE" if outcome == "failed" else None
+            recorder.on_event(started(run_id, at))
+            recorder.on_event(finished(run_id, outcome, serial=serial, at=at, error=error))
+            ids.append(run_id)
+        recorder.flush(5)
+    return ids
+
+
+def test_history_table_is_readable_newest_first(runner, recorded):
+    result = runner.invoke(cli, ["history"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["STARTED", "SERIAL", "MODEL", "TEMPLATE", "RESULT", "ERROR"]
+    assert len(lines) == 5
+    assert "SERIAL-B" in lines[1] and "done" in lines[1]
+    assert "INSTALL_FAILED_INSUFFICIENT_STORAGE" in lines[3]
+
+
+def test_history_json_is_one_run_a_line_with_the_documented_fields(runner, recorded):
+    result = runner.invoke(cli, ["history", "--json"])
+    assert result.exit_code == 0, result.output
+    runs = [json.loads(line) for line in result.output.splitlines()]
+    assert [run["id"] for run in runs] == recorded[::-1]
+    for run in runs:
+        assert {"id", "serial", "template", "template_version", "result"} <= set(run)
+        assert datetime.fromisoformat(run["started_at"]).tzinfo is not None
+        assert datetime.fromisoformat(run["finished_at"]) > datetime.fromisoformat(
+            run["started_at"]
+        )
+
+
+def test_history_filters(runner, recorded):
+    def ids(*args):
+        result = runner.invoke(cli, ["history", "--json", *args])
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["id"] for line in result.output.splitlines()]
+
+    assert ids("--serial", "SERIAL-A") == [recorded[2], recorded[0]]
+    assert ids("--result", "failed") == [recorded[1]]
+    assert ids("--since", "2025-03-03T00:00+00:00") == [recorded[3], recorded[2]]
+    assert ids("--template", "retail-pos", "--limit", "1") == [recorded[3]]
+    assert ids("--template", "other") == []
+
+
+def test_history_csv_export(runner, recorded, tmp_path):
+    out = tmp_path / "runs.csv"
+    result = runner.invoke(cli, ["history", "--csv", str(out), "--serial", "SERIAL-B"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [row["id"] for row in rows] == [recorded[3], recorded[1]]
+    assert rows[1]["result"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--since", "last tuesday"], ["--result", "exploded"], ["--limit", "0"]],
+)
+def test_bad_history_options_are_usage_errors(runner, args):
+    result = runner.invoke(cli, ["history", *args])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_empty_history_says_so(runner):
+    result = runner.invoke(cli, ["history"])
+    assert result.exit_code == 0
+    assert "no runs recorded" in result.output
+
+
+def test_config_set_get_list(runner):
+    assert runner.invoke(cli, ["config", "set", "station.name", "bench-7"]).exit_code == 0
+    result = runner.invoke(cli, ["config", "get", "station.name"])
+    assert (result.exit_code, result.output) == (0, "bench-7\n")
+
+    result = runner.invoke(cli, ["config", "set", "backend.token"], input="s3cret-token\n")
+    assert result.exit_code == 0, result.output
+    assert "s3cret-token" not in result.output
+    result = runner.invoke(cli, ["config", "get", "backend.token"])
+    assert (result.exit_code, result.output) == (0, "••••\n")
+
+    listing = runner.invoke(cli, ["config", "list"]).output
+    assert "station.name = bench-7" in listing
+    assert "backend.token = ••••" in listing
+    assert "s3cret-token" not in listing
+    assert "backend.url (not set" in listing
+
+
+def test_config_errors(runner):
+    result = runner.invoke(cli, ["config", "set", "backend.adress", "http://x"])
+    assert result.exit_code == 2
+    assert "known keys: backend.url" in result.output
+    result = runner.invoke(cli, ["config", "set", "backend.url", "fleet.example.com"])
+    assert result.exit_code == 2
+    assert "http:// or https://" in result.output
+    result = runner.invoke(cli, ["config", "get", "backend.url"])
+    assert result.exit_code == 1
+    assert "not set" in result.output
+
+
+def test_sync_once_without_a_backend_says_how_to_set_one(runner, recorded):
+    result = runner.invoke(cli, ["sync", "--once"])
+    assert result.exit_code == 1
+    assert "4 run(s) waiting" in result.output
+    assert "no backend configured: kitbench config set backend.url" in result.output
+
+
+def test_sync_once_with_the_backend_down_exits_1_and_keeps_runs(runner, recorded):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    runner.invoke(cli, ["config", "set", "backend.url", f"http://127.0.0.1:{port}"])
+    runner.invoke(cli, ["config", "set", "backend.token", "tok"])
+    result = runner.invoke(cli, ["sync", "--once"])
+    assert result.exit_code == 1
+    assert "4 run(s) waiting: backend unreachable" in result.output
