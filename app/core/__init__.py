@@ -105,6 +105,7 @@ class RunStarted:
     template_version: int
     total_steps: int
     started_at: datetime
+    template_hash: str = ""
 
 
 @dataclass(frozen=True)

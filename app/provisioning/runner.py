@@ -136,6 +136,7 @@ class Runner:
                 template.version,
                 len(template.steps),
                 started,
+                self.batch.template.sha256,
             )
         )
         results: list[StepResult] = []

@@ -409,7 +409,7 @@ class _Worker:
         template, now = batch.template.template, datetime.now(UTC)
         facts = self._facts
         self.station.emit(RunStarted(run.run_id, run.endpoint, template.name, template.version,
-                                     len(template.steps), now))  # fmt: skip
+                                     len(template.steps), now, batch.template.sha256))  # fmt: skip
         result = RunResult(
             run_id=run.run_id, endpoint=run.endpoint, slot=run.slot,
             serial=facts.serial if facts else None, model=facts.model if facts else None,

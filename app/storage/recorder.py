@@ -124,7 +124,7 @@ class RunRecorder:
                 endpoint=event.endpoint,
                 template_name=event.template_name,
                 template_version=event.template_version,
-                template_hash="",
+                template_hash=event.template_hash,
                 operator=self._operator,
                 station=self._station,
                 started_at=event.started_at,

@@ -44,7 +44,7 @@ def device(serial: str = "R52A7Q20ZK3", endpoint: str = ENDPOINT) -> DeviceInfo:
 
 
 def started(run_id: str, at: datetime | None = None, endpoint: str = ENDPOINT) -> RunStarted:
-    return RunStarted(run_id, endpoint, "retail-pos", 3, 2, at or datetime.now(UTC))
+    return RunStarted(run_id, endpoint, "retail-pos", 3, 2, at or datetime.now(UTC), "ab" * 32)
 
 
 def finished(
@@ -161,6 +161,7 @@ def test_a_crash_leaves_running_runs_interrupted_and_queued_for_sync(kitbench_ho
         interrupted = reopened.run(cut_id)
         assert interrupted["result"] == "interrupted"
         assert "stopped before this run finished" in interrupted["error"]
+        assert interrupted["template_hash"] == "ab" * 32  # known from the start of the run
         assert [step["action"] for step in interrupted["steps"]] == ["install"]
         assert reopened.run(done_id)["result"] == "done"
         assert {run["id"] for run in reopened.next_batch()} == {done_id, cut_id}
