@@ -1,0 +1,124 @@
+"""`kitbench devices`: what is on the bench now, USB and network, with serial and model.
+
+USB devices come from discovery (slot, state, names from the descriptors). Every device that
+speaks ADB is then asked for its properties with the station key, in parallel, through the
+same `Device` facade provisioning uses; a device that has not accepted the key yet is listed
+as `unauthorized` with the hint to tap Allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from adb_shell.auth.sign_pythonrsa import PythonRSASigner
+
+from app.core import DeviceInfo, DeviceState
+from app.devices.device import Device, DeviceError, Problem
+from app.devices.endpoints import EndpointError, parse_endpoint
+from app.devices.slots import PortMap
+from app.devices.usb_discovery import UsbDevice, enumerate_usb
+
+PROBE_AUTH_TIMEOUT_S = 3.0  # listing does not wait for someone to tap Allow
+MAX_PARALLEL_PROBES = 32
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of `kitbench devices`."""
+
+    info: DeviceInfo
+    usb: UsbDevice | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        info = self.info
+        record: dict[str, Any] = {
+            "slot": info.slot,
+            "state": str(info.state),
+            "serial": info.serial,
+            "model": info.model,
+            "endpoint": info.endpoint,
+            "manufacturer": info.manufacturer,
+            "android_release": info.android_release,
+            "sdk": info.sdk,
+            "battery": info.battery,
+            "message": info.message,
+        }
+        if self.usb is not None:
+            record |= {
+                "usb_path": self.usb.slot,
+                "vendor_id": f"{self.usb.vendor_id:04x}",
+                "product_id": f"{self.usb.product_id:04x}",
+            }
+        return record
+
+
+def tcp_spec(text: str) -> str:
+    """`HOST:PORT` or `tcp:HOST:PORT` as a device spec; EndpointError explains a bad one."""
+    spec = text if text.startswith("tcp:") else f"tcp:{text}"
+    return parse_endpoint(spec).spec
+
+
+def list_devices(
+    *,
+    usb: bool,
+    tcp: Sequence[str],
+    key: Callable[[], PythonRSASigner],
+    port_map: PortMap | None = None,
+) -> list[Listed]:
+    """USB devices (if `usb`) in slot order, then the `tcp` specs in the order given.
+
+    Raises UsbError when USB cannot be enumerated and PortMapError for a broken port map.
+    """
+    port_map = port_map or PortMap.load()
+    found = enumerate_usb() if usb else []
+    listed = [Listed(device.device_info(port_map.label(device.slot)), device) for device in found]
+    listed += [Listed(_tcp_info(spec)) for spec in tcp]
+    waiting = [i for i, entry in enumerate(listed) if entry.info.state is DeviceState.ATTACHED]
+    if not waiting:
+        return listed
+    signer = key()
+    with ThreadPoolExecutor(min(MAX_PARALLEL_PROBES, len(waiting))) as pool:
+        probes = {i: pool.submit(_probe, listed[i], signer) for i in waiting}
+        return [probes[i].result() if i in probes else entry for i, entry in enumerate(listed)]
+
+
+def _tcp_info(spec: str) -> DeviceInfo:
+    endpoint = parse_endpoint(spec)
+    return DeviceInfo(endpoint=endpoint.spec, slot=endpoint.slot, state=DeviceState.ATTACHED)
+
+
+def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
+    """Connect, read the properties, and say what state the device is in."""
+    info = entry.info
+    try:
+        device = Device.open(info.endpoint, key, auth_timeout_s=PROBE_AUTH_TIMEOUT_S)
+    except EndpointError:
+        return entry  # this kind of endpoint has no sessions yet: discovery's view stands
+    except DeviceError as exc:
+        state = DeviceState.UNAUTHORIZED if exc.problem is Problem.UNAUTHORIZED else None
+        if state is None:
+            state = DeviceState.ATTACHED if entry.usb else DeviceState.DETACHED
+        return replace(entry, info=replace(info, state=state, message=str(exc)))
+    try:
+        props = device.props()
+        battery = device.battery()
+    except DeviceError as exc:
+        return replace(entry, info=replace(info, message=str(exc)))
+    finally:
+        device.close()
+    sdk = props.get("ro.build.version.sdk", "")
+    ready = replace(
+        info,
+        state=DeviceState.READY,
+        serial=props.get("ro.serialno") or info.serial,
+        model=props.get("ro.product.model") or info.model,
+        manufacturer=props.get("ro.product.manufacturer") or info.manufacturer,
+        android_release=props.get("ro.build.version.release") or None,
+        sdk=int(sdk) if sdk.isdigit() else None,
+        battery=battery,
+        message=None,
+    )
+    return replace(entry, info=ready)
