@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DEVICES ?= 12
 
-.PHONY: run test bench lint format clean
+.PHONY: run screenshots test bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -13,9 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Until the GUI lands, `make run` starts the demo fleet of simulated devices.
+# The bench with simulated devices and a local fleet backend: the first thing to try.
 run: $(STAMP)
-	$(BIN)/kitbench sim --count $(DEMO_DEVICES) --profile mixed
+	$(BIN)/kitbench gui --demo $(DEMO_DEVICES)
+
+# PNGs of every tab of a demo bench, rendered offscreen, into docs/screenshots/.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.ui.screenshots docs/screenshots
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -24,13 +28,41 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app tests installer
+	$(BIN)/ruff format --check app tests installer
 	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format app tests
 	$(BIN)/ruff check --fix app tests
+
+# The one-folder bundle that runs without Python (installer/kitbench.spec), rebuilt when a
+# source is newer: dist/kitbench/kitbench.
+DIST_STAMP := $(VENV)/.dist-stamp
+BUNDLE := dist/kitbench/kitbench
+BUNDLE_SOURCES := pyproject.toml $(shell find app resources installer -type f -not -name '*.pyc')
+
+.PHONY: dist test-dist install-desktop
+
+$(DIST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,dist]'
+	touch $(DIST_STAMP)
+
+$(BUNDLE): $(DIST_STAMP) $(BUNDLE_SOURCES)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		installer/kitbench.spec
+	touch $(BUNDLE)
+
+dist: $(BUNDLE)
+
+# Runs the built bundle (minutes to build, so not part of `make test`).
+test-dist: $(BUNDLE)
+	$(BIN)/python -m pytest -q tests/dist
+
+# The desktop entry and icon of this venv install, for the current user; prints the udev step.
+install-desktop: $(STAMP)
+	$(BIN)/python installer/render_icon.py build/icons >/dev/null
+	installer/linux/install.sh --user --exec "$(abspath $(BIN)/kitbench)" --png build/icons/kitbench.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,370 @@
+"""The bench: a toolbar, one tile per device, and the selected device's details.
+
+Every action calls the Station (the same service the CLI drives); the tab only turns
+clicks, keys and scans into those calls and shows what the station reports.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import DeviceState, RunFinished, RunOutcome
+from app.ui.barcode import BarcodeWedge
+from app.ui.bridge import EventBridge
+from app.ui.details_panel import DetailsPanel
+from app.ui.device_model import DeviceModel, Tile
+from app.ui.template_library import TemplateEntry, TemplateLibrary
+from app.ui.tiles import MAX_SCALE, MIN_SCALE, TileDelegate, tile_size
+
+TICK_MS = 250
+SPACING = 8
+
+
+class TileView(QListView):
+    """A reflowing grid that scales its tiles to fit the bench, down to a readable floor."""
+
+    def __init__(self, delegate: TileDelegate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.delegate = delegate
+        self.setItemDelegate(delegate)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setWrapping(True)
+        self.setUniformItemSizes(True)
+        self.setSpacing(SPACING // 2)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setMouseTracking(False)
+
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        model.rowsInserted.connect(self.rescale)
+        model.rowsRemoved.connect(self.rescale)
+
+    def keyboardSearch(self, search: str) -> None:
+        """Off: a barcode scan types letters, which must not move the selection."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.rescale()
+
+    def rescale(self) -> None:
+        count = self.model().rowCount() if self.model() else 0
+        scale = fitting_scale(count, self.viewport().size())
+        if not math.isclose(scale, self.delegate.scale):
+            self.delegate.scale = scale
+            size = tile_size(scale)
+            self.setGridSize(QSize(size.width() + SPACING, size.height() + SPACING))
+            self.doItemsLayout()
+
+
+def fitting_scale(count: int, area: QSize) -> float:
+    """The largest tile scale at which `count` tiles fit `area`, within [MIN, MAX]."""
+    scale = MAX_SCALE
+    while scale > MIN_SCALE and count:
+        size = tile_size(scale)
+        columns = max(1, (area.width() - SPACING) // (size.width() + SPACING))
+        rows = math.ceil(count / columns)
+        if rows * (size.height() + SPACING) <= area.height():
+            break
+        scale -= 0.02
+    return round(max(MIN_SCALE, scale), 2)
+
+
+class BenchTab(QWidget):
+    template_chosen = Signal(object)  # TemplateEntry
+    operator_changed = Signal(str)
+    asset_tag_scanned = Signal(str, str)  # endpoint, tag
+    message = Signal(str)  # for the status bar
+
+    def __init__(
+        self,
+        station,
+        model: DeviceModel,
+        bridge: EventBridge,
+        library: TemplateLibrary,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.station = station
+        self.model = model
+        self.library = library
+        self._ticks = 0
+
+        self.template_picker = QComboBox()
+        self.template_picker.setMinimumWidth(220)
+        self.template_picker.setToolTip("Template to apply (Ctrl+T)")
+        self.start_button = QPushButton("▶ Start")
+        self.start_button.setToolTip("Start the selected devices, or all ready ones (F5)")
+        self.stop_button = QPushButton("■ Stop")
+        self.stop_button.setToolTip("Stop the selected devices, or all (Shift+F5)")
+        self.auto_provision = QCheckBox("Provision on plug-in")
+        self.auto_provision.setToolTip("Start each device as soon as it is ready (F9)")
+        self.operator = QLineEdit()
+        self.operator.setPlaceholderText("Operator")
+        self.operator.setMaximumWidth(160)
+        self.sync_label = QLabel("sync: —")
+        self.counters = QLabel()
+        self.rate = QLabel()
+        for widget in (self.start_button, self.stop_button):
+            widget.setMinimumHeight(36)
+            font = widget.font()
+            font.setPixelSize(16)
+            font.setBold(True)
+            widget.setFont(font)
+        toolbar = QHBoxLayout()
+        toolbar.addWidget(QLabel("Template"))
+        toolbar.addWidget(self.template_picker)
+        toolbar.addWidget(self.start_button)
+        toolbar.addWidget(self.stop_button)
+        toolbar.addWidget(self.auto_provision)
+        toolbar.addWidget(self.operator)
+        toolbar.addStretch(1)
+        for label in (self.counters, self.rate, self.sync_label):
+            label.setStyleSheet("font-size: 15px; padding: 0 6px;")
+            toolbar.addWidget(label)
+
+        self.template_errors = QLabel()
+        self.template_errors.setWordWrap(True)
+        self.template_errors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.template_errors.setStyleSheet(
+            "background: #D55E00; color: white; font-size: 14px; padding: 6px; border-radius: 4px;"
+        )
+        self.template_errors.hide()
+
+        self.delegate = TileDelegate(self)
+        self.view = TileView(self.delegate)
+        self.view.setModel(model)
+        self.empty_hint = QLabel("Plug in a device: its tile appears here.")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setStyleSheet("font-size: 22px; color: gray;")
+        self.details = DetailsPanel()
+        self.splitter = QSplitter()
+        tiles_area = QWidget()
+        tiles_layout = QVBoxLayout(tiles_area)
+        tiles_layout.setContentsMargins(0, 0, 0, 0)
+        tiles_layout.addWidget(self.empty_hint)
+        tiles_layout.addWidget(self.view, 1)
+        self.splitter.addWidget(tiles_area)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 360])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.template_errors)
+        layout.addWidget(self.splitter, 1)
+
+        self.wedge = BarcodeWedge(self._scanned, self)
+        self.view.installEventFilter(self.wedge)
+
+        self.template_picker.currentIndexChanged.connect(self._template_picked)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.auto_provision.toggled.connect(self._auto_provision_toggled)
+        self.operator.editingFinished.connect(
+            lambda: self.operator_changed.emit(self.operator.text().strip())
+        )
+        self.delegate.retry_clicked.connect(self.retry)
+        self.details.retry_requested.connect(self.retry)
+        self.details.force_requested.connect(self.force)
+        self.details.stop_requested.connect(
+            lambda endpoint: self._ask(lambda: self.station.stop([endpoint]))
+        )
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.dataChanged.connect(self._tile_changed)
+        model.rowsInserted.connect(self._rows_changed)
+        bridge.log_line.connect(self.details.append_log)
+        bridge.run_finished.connect(self._run_finished)
+        bridge.batch_done.connect(self.update_counters)
+        library.changed.connect(self._library_changed)
+
+        self._add_action("Start", "F5", self.start)
+        self._add_action("Start (alt)", "Ctrl+Return", self.start)
+        self._add_action("Stop", "Shift+F5", self.stop)
+        self._add_action("Retry selected", "F8", self._retry_selected)
+        self._add_action("Force re-run selected", "Ctrl+Shift+F5", self._force_selected)
+        self._add_action("Provision on plug-in", "F9", self.auto_provision.toggle)
+        self._add_action("Pick template", "Ctrl+T", self.template_picker.showPopup)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        self._rows_changed()
+        self.update_counters()
+        self._library_changed()
+
+    # -- actions
+
+    def start(self) -> None:
+        entry = self.current_entry()
+        if entry is None or not entry.valid:
+            return
+        selected = self.selected_endpoints()
+        self._ask(lambda: self.station.start(selected or None))
+
+    def stop(self) -> None:
+        selected = self.selected_endpoints()
+        self._ask(lambda: self.station.stop(selected or None))
+
+    def retry(self, endpoint: str) -> None:
+        self._ask(lambda: self.station.retry(endpoint, from_failed_step=True))
+
+    def force(self, endpoint: str) -> None:
+        self._ask(lambda: self.station.start([endpoint], force=True))
+
+    def _ask(self, call) -> None:
+        """Station calls only queue work; one it refuses (no template, a device gone) is shown."""
+        try:
+            call()
+        except (KeyError, ValueError) as exc:
+            self.message.emit(str(exc).strip("'\""))
+
+    def selected_endpoints(self) -> list[str]:
+        tiles = (
+            self.model.tile_at(index) for index in self.view.selectionModel().selectedIndexes()
+        )
+        return [tile.endpoint for tile in tiles if tile is not None]
+
+    def select(self, endpoint: str) -> None:
+        index = self.model.index_of(endpoint)
+        self.view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.setCurrentIndex(index)
+
+    def current_entry(self) -> TemplateEntry | None:
+        return self.library.entry(self.template_picker.currentData() or "")
+
+    def select_template(self, key: str) -> None:
+        index = self.template_picker.findData(key)
+        if index >= 0:
+            self.template_picker.setCurrentIndex(index)
+
+    def set_sync_status(self, text: str) -> None:
+        self.sync_label.setText(text)
+
+    def update_counters(self) -> None:
+        counts = self.model.counters()
+        self.counters.setText(
+            f"✓ {counts['done']} done   ✗ {counts['failed']} failed   "
+            f"▶ {counts['provisioning']} in progress"
+        )
+        self.rate.setText(f"{self.model.devices_per_hour():.0f} / hour")
+
+    # -- internals
+
+    def _add_action(self, text: str, keys: str, slot) -> None:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    def _library_changed(self) -> None:
+        current = self.template_picker.currentData()
+        self.template_picker.blockSignals(True)
+        self.template_picker.clear()
+        for entry in self.library.entries:
+            prefix = "" if entry.valid else "⚠ "
+            suffix = "  (backend)" if entry.source == "backend" else ""
+            self.template_picker.addItem(prefix + entry.title + suffix, entry.key)
+        self.template_picker.blockSignals(False)
+        if current is not None and self.template_picker.findData(current) >= 0:
+            self.select_template(current)
+        self._template_picked()
+
+    def _template_picked(self) -> None:
+        entry = self.current_entry()
+        valid = entry is not None and entry.valid
+        self.start_button.setEnabled(valid)
+        if entry is None:
+            self.template_errors.setText("No template: add one on the Templates tab.")
+            self.template_errors.setVisible(not self.library.entries)
+        elif not entry.valid:
+            self.template_errors.setText(
+                f"This template is invalid and cannot be started:\n{entry.errors}"
+            )
+            self.template_errors.show()
+        else:
+            self.template_errors.hide()
+        if entry is not None:
+            self.template_chosen.emit(entry)
+
+    def _auto_provision_toggled(self, enabled: bool) -> None:
+        self.station.auto_provision = enabled
+
+    def _selection_changed(self) -> None:
+        index = self.view.currentIndex()
+        selected = self.view.selectionModel().selectedIndexes()
+        tile = self.model.tile_at(index) if index.isValid() and index in selected else None
+        if tile is None and selected:
+            tile = self.model.tile_at(selected[0])
+        self.details.show_tile(tile)
+
+    def _tile_changed(self, top: QModelIndex, _bottom: QModelIndex, _roles=()) -> None:
+        tile = self.model.tile_at(top)
+        if tile is not None and tile is self.details.tile:
+            self.details.refresh()
+
+    def _rows_changed(self, *_args) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty_hint.setVisible(empty)
+        self.view.setVisible(not empty)
+        self.update_counters()
+
+    def _run_finished(self, event: RunFinished) -> None:
+        if event.result.outcome == RunOutcome.FAILED:
+            QApplication.beep()
+
+    def _tick(self) -> None:
+        """Flash failed tiles; once a second, advance elapsed times on running tiles."""
+        self._ticks += 1
+        now = time.monotonic()
+        every_second = self._ticks % (1000 // TICK_MS) == 0
+        due: list[str] = []
+        for tile in self.model.tiles():
+            if tile.flash_until > now - TICK_MS / 1000 or (every_second and tile.running):
+                due.append(tile.endpoint)
+        self.model.refresh(due)
+        if every_second:
+            self.update_counters()
+            if self.details.tile is not None:
+                self.details.refresh()
+
+    def _scanned(self, code: str) -> None:
+        endpoints = self.selected_endpoints()
+        if len(endpoints) != 1:
+            return
+        endpoint = endpoints[0]
+        self.model.set_asset_tag(endpoint, code)
+        self.asset_tag_scanned.emit(endpoint, code)
+
+    def _retry_selected(self) -> None:
+        for endpoint in self.selected_endpoints():
+            tile: Tile | None = self.model.tile(endpoint)
+            if tile is not None and tile.state == DeviceState.FAILED:
+                self.retry(endpoint)
+
+    def _force_selected(self) -> None:
+        for endpoint in self.selected_endpoints():
+            self.force(endpoint)

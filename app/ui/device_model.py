@@ -1,0 +1,314 @@
+"""The bench's devices as a Qt list model, one row per endpoint, updated row by row.
+
+Each event touches one row and emits `dataChanged` for that row only; rows are inserted
+in port order (mapped ports first, then detection order) and never reset, so a bench of
+150 devices with a run flooding events repaints only the tiles that changed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from app.core import (
+    DeviceChanged,
+    DeviceInfo,
+    DeviceState,
+    LogLine,
+    RunFinished,
+    RunOutcome,
+    RunResult,
+    RunStarted,
+    StepFinished,
+    StepProgress,
+    StepResult,
+    StepStarted,
+    StepStatus,
+)
+from app.ui.port_map import PortLabels
+
+TileRole = Qt.ItemDataRole.UserRole + 1
+LOG_LINES_KEPT = 2000
+FLASH_SECONDS = 3.0
+_OUTCOME_STATES = {
+    RunOutcome.DONE: DeviceState.DONE,
+    RunOutcome.FAILED: DeviceState.FAILED,
+    RunOutcome.REFUSED: DeviceState.REFUSED,
+    RunOutcome.INTERRUPTED: DeviceState.FAILED,
+}
+
+
+@dataclass
+class StepView:
+    index: int
+    name: str
+    status: StepStatus = StepStatus.PENDING
+    duration_ms: int = 0
+    message: str = ""
+
+
+@dataclass
+class Tile:
+    """What the GUI knows about one device: its info, its current or last run, its log."""
+
+    info: DeviceInfo
+    label: str
+    detected: int
+    run_id: str | None = None
+    running: bool = False
+    total_steps: int = 0
+    step_index: int = -1
+    step_name: str = ""
+    fraction: float = 0.0
+    steps: list[StepView] = field(default_factory=list)
+    started: float | None = None  # time.monotonic() of the run's start
+    finished: float | None = None
+    result: RunResult | None = None
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES_KEPT))
+    flash_until: float = 0.0
+    asset_tag: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self.info.endpoint
+
+    @property
+    def state(self) -> DeviceState:
+        """The state a person should see: a run's outcome outlives the session reconnecting."""
+        if self.running:
+            return DeviceState.PROVISIONING
+        device_state = self.info.state
+        outcome = _OUTCOME_STATES.get(self.result.outcome) if self.result else None
+        if device_state == DeviceState.DETACHED:
+            return DeviceState.FAILED if outcome == DeviceState.FAILED else device_state
+        if device_state in (DeviceState.ATTACHED, DeviceState.UNAUTHORIZED, DeviceState.NO_ADB):
+            return device_state
+        return outcome or device_state
+
+    @property
+    def reason(self) -> str:
+        """Why a device failed or was refused, or the one thing to do now."""
+        if self.result and not self.running and self.result.error:
+            return self.result.error
+        return self.info.message or ""
+
+    def elapsed(self, now: float | None = None) -> float | None:
+        if self.started is None:
+            return None
+        end = self.finished if self.finished is not None else (now or time.monotonic())
+        return max(0.0, end - self.started)
+
+    @property
+    def failed_step(self) -> int | None:
+        for step in self.steps:
+            if step.status == StepStatus.FAILED:
+                return step.index
+        return None
+
+
+class DeviceModel(QAbstractListModel):
+    def __init__(self, labels: PortLabels | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.labels = labels or PortLabels()
+        self._tiles: list[Tile] = []
+        self._sort_keys: list[tuple[int, int]] = []
+        self._rows: dict[str, int] = {}
+        self._detected = 0
+        self.finished_runs: deque[tuple[float, RunOutcome]] = deque(maxlen=100_000)
+        self.first_start: float | None = None
+        self._step_names: dict[tuple[str, int], list[str]] = {}
+
+    # -- Qt model
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._tiles)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
+        if not index.isValid() or index.row() >= len(self._tiles):
+            return None
+        tile = self._tiles[index.row()]
+        if role == TileRole:
+            return tile
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tile.label
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{tile.label} · {tile.info.model or ''} · {tile.info.serial or tile.endpoint}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{tile.label} {tile.state.value} {tile.reason}"
+        return None
+
+    # -- lookups
+
+    def tiles(self) -> list[Tile]:
+        return list(self._tiles)
+
+    def tile(self, endpoint: str) -> Tile | None:
+        row = self._rows.get(endpoint)
+        return None if row is None else self._tiles[row]
+
+    def tile_at(self, index: QModelIndex) -> Tile | None:
+        return self._tiles[index.row()] if index.isValid() else None
+
+    def index_of(self, endpoint: str) -> QModelIndex:
+        row = self._rows.get(endpoint)
+        return QModelIndex() if row is None else self.index(row)
+
+    def counters(self) -> dict[str, int]:
+        counts = {"done": 0, "failed": 0, "provisioning": 0, "refused": 0, "devices": 0}
+        for tile in self._tiles:
+            counts["devices"] += 1
+            state = tile.state.value
+            if state in counts:
+                counts[state] += 1
+        return counts
+
+    def devices_per_hour(self, now: float | None = None) -> float:
+        """Devices done in the last hour, extrapolated while the session is younger than that."""
+        if self.first_start is None:
+            return 0.0
+        now = now or time.monotonic()
+        window = min(3600.0, max(60.0, now - self.first_start))
+        done = sum(
+            1
+            for at, outcome in self.finished_runs
+            if outcome == RunOutcome.DONE and now - at <= window
+        )
+        return done * 3600.0 / window
+
+    def set_step_names(self, template: str, version: int, names: list[str]) -> None:
+        """Names for a template's steps, so a run lists every step before it reaches it."""
+        self._step_names[(template, version)] = list(names)
+
+    # -- events (GUI thread, from the bridge)
+
+    def on_device_changed(self, event: DeviceChanged) -> None:
+        info = event.device
+        tile = self.tile(info.endpoint)
+        if tile is None:
+            self._insert(Tile(info, self.labels.label(info.endpoint), self._detected))
+            self._detected += 1
+            return
+        if tile.result and info.serial and tile.result.serial not in (None, info.serial):
+            tile.result = None  # another device in this port: the last outcome was not its
+            tile.steps = []
+            tile.started = tile.finished = None
+        tile.info = info
+        self._changed(tile)
+
+    def on_run_started(self, event: RunStarted) -> None:
+        tile = self._ensure(event.endpoint)
+        now = time.monotonic()
+        if self.first_start is None:
+            self.first_start = now
+        tile.run_id = event.run_id
+        tile.running = True
+        tile.total_steps = event.total_steps
+        tile.step_index = -1
+        tile.step_name = ""
+        tile.fraction = 0.0
+        names = self._step_names.get((event.template_name, event.template_version), [])
+        tile.steps = [
+            StepView(i, names[i] if i < len(names) else "") for i in range(event.total_steps)
+        ]
+        tile.started, tile.finished = now, None
+        tile.result = None
+        tile.flash_until = 0.0
+        tile.log.append(f"— run of {event.template_name} v{event.template_version} started")
+        self._changed(tile)
+
+    def on_step_started(self, event: StepStarted) -> None:
+        tile = self._ensure(event.endpoint)
+        tile.step_index, tile.step_name, tile.fraction = event.index, event.name, 0.0
+        tile.total_steps = event.total
+        _grow(tile.steps, event.index)
+        step = tile.steps[event.index]
+        step.name, step.status = event.name, StepStatus.RUNNING
+        self._changed(tile)
+
+    def on_step_progress(self, event: StepProgress) -> None:
+        tile = self._ensure(event.endpoint)
+        if event.index == tile.step_index:
+            tile.fraction = min(1.0, max(0.0, event.fraction))
+            self._changed(tile)
+
+    def on_step_finished(self, event: StepFinished) -> None:
+        tile = self._ensure(event.endpoint)
+        self._record_step(tile, event.result)
+        tile.fraction = 1.0
+        self._changed(tile)
+
+    def on_log_line(self, event: LogLine) -> None:
+        tile = self._ensure(event.endpoint)
+        tile.log.append(f"{event.at:%H:%M:%S} {event.text}")
+
+    def on_run_finished(self, event: RunFinished) -> None:
+        result = event.result
+        tile = self._ensure(result.endpoint)
+        now = time.monotonic()
+        tile.running = False
+        tile.result = result
+        tile.finished = now
+        tile.asset_tag = result.asset_tag or tile.asset_tag
+        for step in result.steps:
+            self._record_step(tile, step)
+        if result.outcome == RunOutcome.FAILED:
+            tile.flash_until = now + FLASH_SECONDS
+        self.finished_runs.append((now, result.outcome))
+        tile.log.append(
+            f"— run {result.outcome.value}" + (f": {result.error}" if result.error else "")
+        )
+        self._changed(tile)
+
+    def set_asset_tag(self, endpoint: str, tag: str) -> None:
+        tile = self.tile(endpoint)
+        if tile is not None:
+            tile.asset_tag = tag
+            self._changed(tile)
+
+    def refresh(self, endpoints: list[str]) -> None:
+        """Repaint some tiles (elapsed time, flashing) without touching the others."""
+        for endpoint in endpoints:
+            tile = self.tile(endpoint)
+            if tile is not None:
+                self._changed(tile)
+
+    # -- internals
+
+    def _record_step(self, tile: Tile, result: StepResult) -> None:
+        _grow(tile.steps, result.index)
+        step = tile.steps[result.index]
+        step.name = result.name or step.name
+        step.status = result.status
+        step.duration_ms = result.duration_ms
+        step.message = result.message
+
+    def _ensure(self, endpoint: str) -> Tile:
+        tile = self.tile(endpoint)
+        if tile is None:
+            label = self.labels.label(endpoint)
+            self.on_device_changed(DeviceChanged(DeviceInfo(endpoint, label, DeviceState.ATTACHED)))
+            tile = self.tile(endpoint)
+            assert tile is not None
+        return tile
+
+    def _insert(self, tile: Tile) -> None:
+        key = self.labels.sort_key(tile.endpoint, tile.detected)
+        row = bisect.bisect(self._sort_keys, key)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._tiles.insert(row, tile)
+        self._sort_keys.insert(row, key)
+        self._rows = {t.endpoint: i for i, t in enumerate(self._tiles)}
+        self.endInsertRows()
+
+    def _changed(self, tile: Tile) -> None:
+        index = self.index(self._rows[tile.endpoint])
+        self.dataChanged.emit(index, index, [TileRole])
+
+
+def _grow(steps: list[StepView], index: int) -> None:
+    while len(steps) <= index:
+        steps.append(StepView(len(steps), ""))

@@ -1,0 +1,292 @@
+"""History: every run in the station's database, filtered, paged lazily, exported as CSV.
+
+The table model asks the store for one keyset page at a time on a worker thread
+(`canFetchMore`/`fetchMore`), so the first rows show at once even with 100,000 runs
+and the GUI thread never waits on the disk.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.storage import Cursor, RunFilter, Store, page_cursor
+from app.ui.background import Background
+
+PAGE_SIZE = 200
+COLUMNS = (
+    ("started_at", "Started"),
+    ("slot", "Slot"),
+    ("serial", "Serial"),
+    ("model", "Model"),
+    ("template", "Template"),
+    ("result", "Result"),
+    ("duration", "Time"),
+    ("operator", "Operator"),
+    ("asset_tag", "Asset tag"),
+    ("error", "Error"),
+)
+RESULT_COLOURS = {"done": "#0072B2", "failed": "#D55E00", "refused": "#CC79A7"}
+RESULTS = ("", "done", "failed", "refused", "interrupted")
+
+
+class HistoryModel(QAbstractTableModel):
+    loading_changed = Signal(bool)
+    load_failed = Signal(str)
+
+    def __init__(self, store: Store, background: Background, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.background = background
+        self.filter = RunFilter()
+        self.runs: list[dict[str, Any]] = []
+        self._cursor: Cursor | None = None
+        self._exhausted = False
+        self._loading = False
+        self._generation = 0
+
+    def set_filter(self, run_filter: RunFilter) -> None:
+        """Start over with a new filter; pages already in flight are discarded."""
+        self.beginResetModel()
+        self.filter = run_filter
+        self.runs, self._cursor, self._exhausted = [], None, False
+        self._generation += 1
+        self._loading = False
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = 0) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: QModelIndex, role: int = 0) -> object:
+        if not index.isValid():
+            return None
+        run = self.runs[index.row()]
+        key = COLUMNS[index.column()][0]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return _cell(run, key)
+        if role == Qt.ItemDataRole.ForegroundRole and key == "result":
+            colour = RESULT_COLOURS.get(run.get("result") or "")
+            return QColor(colour) if colour else None
+        return None
+
+    def canFetchMore(self, parent: QModelIndex) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: QModelIndex) -> None:
+        if parent.isValid() or self._exhausted or self._loading:
+            return
+        self._loading = True
+        self.loading_changed.emit(True)
+        generation, run_filter, before = self._generation, self.filter, self._cursor
+        self.background.run(
+            lambda: self.store.runs(run_filter, limit=PAGE_SIZE, before=before),
+            lambda page: self._page_loaded(generation, page),
+            lambda error: self._page_failed(generation, error),
+        )
+
+    def run_id(self, row: int) -> str | None:
+        return self.runs[row]["id"] if 0 <= row < len(self.runs) else None
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def _page_loaded(self, generation: int, page: list[dict[str, Any]]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._exhausted = len(page) < PAGE_SIZE
+        if page:
+            self._cursor = page_cursor(page)
+            first = len(self.runs)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self.runs.extend(page)
+            self.endInsertRows()
+        self.loading_changed.emit(False)
+
+    def _page_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._exhausted = True
+        self.loading_changed.emit(False)
+        self.load_failed.emit(f"Cannot read history: {error}")
+
+
+def _cell(run: dict[str, Any], key: str) -> str:
+    if key == "started_at":
+        return _local_time(run.get("started_at"))
+    if key == "template":
+        return f"{run.get('template') or ''} v{run.get('template_version')}"
+    if key == "duration":
+        if not run.get("finished_at") or not run.get("started_at"):
+            return ""
+        seconds = (
+            datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+        ).total_seconds()
+        return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+    value = run.get(key)
+    return "" if value is None else str(value)
+
+
+def _local_time(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class HistoryTab(QWidget):
+    def __init__(self, store: Store, background: Background, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.background = background
+        self.model = HistoryModel(store, background, self)
+
+        self.serial = QLineEdit()
+        self.serial.setPlaceholderText("Serial")
+        self.template = QLineEdit()
+        self.template.setPlaceholderText("Template name")
+        self.result = QComboBox()
+        for result in RESULTS:
+            self.result.addItem(result or "any result", result)
+        self.since_enabled = QCheckBox("Since")
+        self.since = QDateEdit(QDate.currentDate().addDays(-7))
+        self.since.setCalendarPopup(True)
+        self.since.setEnabled(False)
+        self.apply_button = QPushButton("Filter")
+        self.export_button = QPushButton("Export CSV…")
+        self.status = QLabel()
+        filters = QHBoxLayout()
+        for widget in (self.serial, self.template, self.result, self.since_enabled, self.since):
+            filters.addWidget(widget)
+        filters.addWidget(self.apply_button)
+        filters.addStretch(1)
+        filters.addWidget(self.status)
+        filters.addWidget(self.export_button)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 160)
+        self.steps = QPlainTextEdit()
+        self.steps.setReadOnly(True)
+        self.steps.setPlaceholderText("Select a run to see its steps.")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.steps)
+        splitter.setStretchFactor(0, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
+
+        self.apply_button.clicked.connect(self.apply_filter)
+        for line in (self.serial, self.template):
+            line.returnPressed.connect(self.apply_filter)
+        self.result.currentIndexChanged.connect(self.apply_filter)
+        self.since_enabled.toggled.connect(self.since.setEnabled)
+        self.since_enabled.toggled.connect(self.apply_filter)
+        self.since.dateChanged.connect(self.apply_filter)
+        self.export_button.clicked.connect(self._export)
+        self.table.selectionModel().currentRowChanged.connect(self._show_run)
+        self.model.loading_changed.connect(self._loading_changed)
+        self.model.load_failed.connect(self.status.setText)
+
+    def current_filter(self) -> RunFilter:
+        since = None
+        if self.since_enabled.isChecked():
+            since = datetime.combine(self.since.date().toPython(), time()).astimezone(UTC)
+        return RunFilter(
+            serial=self.serial.text().strip() or None,
+            template=self.template.text().strip() or None,
+            result=self.result.currentData() or None,
+            since=since,
+        )
+
+    def apply_filter(self) -> None:
+        self.steps.clear()
+        self.model.set_filter(self.current_filter())
+
+    def refresh(self) -> None:
+        """Reload from the top (new runs were recorded)."""
+        self.apply_filter()
+
+    def export_to(self, path: Path) -> None:
+        run_filter = self.current_filter()
+        self.status.setText("Exporting…")
+
+        def export() -> int:
+            with path.open("w", newline="", encoding="utf-8") as out:
+                return self.store.export_csv(out, run_filter)
+
+        self.background.run(
+            export,
+            lambda count: self.status.setText(f"Exported {count} runs to {path.name}"),
+            lambda error: self.status.setText(f"Export failed: {error}"),
+        )
+
+    def _export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv", "CSV (*.csv)")
+        if name:
+            self.export_to(Path(name))
+
+    def _loading_changed(self, busy: bool) -> None:
+        count = self.model.rowCount()
+        more = "+" if self.model.canFetchMore(QModelIndex()) else ""
+        self.status.setText("Loading…" if busy else f"{count}{more} runs")
+
+    def _show_run(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        run_id = self.model.run_id(current.row())
+        if run_id is None:
+            return
+        self.background.run(lambda: self.store.run(run_id), self._show_steps)
+
+    def _show_steps(self, run: dict[str, Any] | None) -> None:
+        if run is None:
+            self.steps.setPlainText("This run is no longer in the database.")
+            return
+        lines = [
+            f"{run['template']} v{run['template_version']} on {run.get('serial') or '?'} "
+            f"({run.get('model') or '?'}): {run['result']}",
+        ]
+        if run.get("error"):
+            lines.append(f"error: {run['error']}")
+        for step in run.get("steps", []):
+            lines.append(
+                f"{step['index'] + 1:>3}. {step['name']:<32} {step['status']:<8} "
+                f"{(step['duration_ms'] or 0) / 1000:6.1f} s  {step['message'] or ''}"
+            )
+        self.steps.setPlainText("\n".join(lines))

@@ -1,0 +1,195 @@
+"""The main window: tabs, status bar, geometry. Thin: each tab is its own module."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+from app.provisioning.runner import step_name
+from app.storage import Config, Store
+from app.sync import SyncStatus
+from app.ui.background import Background
+from app.ui.bench_tab import BenchTab
+from app.ui.bridge import EventBridge
+from app.ui.device_model import DeviceModel
+from app.ui.history_tab import HistoryTab
+from app.ui.settings import Settings
+from app.ui.settings_tab import SettingsTab
+from app.ui.template_library import TemplateEntry, TemplateLibrary
+from app.ui.templates_tab import TemplatesTab
+
+HISTORY_REFRESH_MS = 1500
+
+
+@dataclass
+class Services:
+    """What the window drives; built by `app.ui.app` (or a test) and closed by it."""
+
+    station: object  # app.provisioning.Station
+    store: Store
+    config: Config
+    settings: Settings
+    bridge: EventBridge
+    background: Background
+    library: TemplateLibrary
+    model: DeviceModel
+    on_close: list[Callable[[], None]] = field(default_factory=list)
+    on_recorded: list[Callable[[object], None]] = field(default_factory=list)  # writer thread
+
+
+class MainWindow(QMainWindow):
+    sync_status_changed = Signal(object)  # SyncStatus, from the sync thread
+    run_recorded = Signal()  # a run was committed to the database (from the writer thread)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.setWindowTitle("Kitbench")
+        self.bench = BenchTab(services.station, services.model, services.bridge, services.library)
+        self.templates = TemplatesTab(services.library)
+        self.history = HistoryTab(services.store, services.background)
+        self.settings_tab = SettingsTab(services.settings, services.config, services.background)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.bench, "Bench")
+        self.tabs.addTab(self.templates, "Templates")
+        self.tabs.addTab(self.history, "History")
+        enrollment = _enrollment_tab(services)
+        if enrollment is not None:
+            self.tabs.addTab(enrollment, "Enrollment")
+        self.tabs.addTab(self.settings_tab, "Settings")
+        self.setCentralWidget(self.tabs)
+        self.data_label = QLabel(f"Data: {services.config.directory}")
+        self.statusBar().addPermanentWidget(self.data_label)
+
+        self._history_timer = QTimer(self)
+        self._history_timer.setSingleShot(True)
+        self._history_timer.setInterval(HISTORY_REFRESH_MS)
+        self._history_timer.timeout.connect(self._refresh_history_if_shown)
+        self._history_stale = True
+
+        self.bench.template_chosen.connect(self._template_chosen)
+        self.bench.operator_changed.connect(self._operator_changed)
+        self.bench.asset_tag_scanned.connect(self._asset_tag_scanned)
+        self.bench.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.templates.use_requested.connect(self._use_template)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.sync_status_changed.connect(self._show_sync_status)
+        self.run_recorded.connect(self._run_recorded)
+        self.settings_tab.theme_changed.connect(self._theme_changed)
+        self.settings_tab.saved.connect(self._settings_saved)
+        services.model.rowsInserted.connect(self._devices_changed)
+        self.bench.auto_provision.setChecked(services.settings.auto_provision)
+        self.bench.auto_provision.toggled.connect(self._auto_provision_saved)
+        services.background.run(lambda: services.config.operator, self.bench.operator.setText)
+        self._restore_geometry()
+
+    # -- cross-thread entry points (safe from any thread)
+
+    def post_sync_status(self, status: SyncStatus) -> None:
+        self.sync_status_changed.emit(status)
+
+    def post_run_recorded(self, _event=None) -> None:
+        self.run_recorded.emit()
+
+    # -- internals
+
+    def _template_chosen(self, entry: TemplateEntry) -> None:
+        self.services.settings.selected_template = entry.key
+        if entry.loaded is not None:
+            template = entry.loaded.template
+            names = [step_name(step) for step in template.steps]
+            self.services.model.set_step_names(template.name, template.version, names)
+            self.services.station.set_template(entry.loaded)
+
+    def _use_template(self, key: str) -> None:
+        self.bench.select_template(key)
+        self.tabs.setCurrentWidget(self.bench)
+
+    def _operator_changed(self, name: str) -> None:
+        self.services.station.operator = name
+        entry = self.bench.current_entry()
+        if entry is not None and entry.loaded is not None:
+            self.services.station.set_template(entry.loaded)  # runs from now carry the name
+        config = self.services.config
+        self.services.background.run(lambda: config.set("station.operator", name))
+
+    def _asset_tag_scanned(self, endpoint: str, tag: str) -> None:
+        try:
+            self.services.station.set_asset_tag(endpoint, tag)
+        except KeyError:
+            self.statusBar().showMessage(f"{endpoint} is no longer connected", 8000)
+            return
+        self.statusBar().showMessage(f"Asset tag {tag} assigned", 5000)
+
+    def _auto_provision_saved(self, enabled: bool) -> None:
+        self.services.settings.auto_provision = enabled
+
+    def _show_sync_status(self, status: SyncStatus) -> None:
+        self.bench.set_sync_status(f"sync: {status.text()}")
+        if status.new_templates:
+            self.services.library.reload()
+
+    def _run_recorded(self) -> None:
+        self._history_stale = True
+        self._history_timer.start()
+
+    def _refresh_history_if_shown(self) -> None:
+        if self.tabs.currentWidget() is self.history and self._history_stale:
+            self._history_stale = False
+            self.history.refresh()
+
+    def _tab_changed(self, _index: int) -> None:
+        self._refresh_history_if_shown()
+        if self.tabs.currentWidget() is self.settings_tab:
+            self.settings_tab.current_endpoints = [t.endpoint for t in self.services.model.tiles()]
+
+    def _devices_changed(self, *_args) -> None:
+        self.settings_tab.current_endpoints = [t.endpoint for t in self.services.model.tiles()]
+
+    def _theme_changed(self, theme: str) -> None:
+        from app.ui.app import apply_theme
+
+        apply_theme(theme)
+
+    def _settings_saved(self) -> None:
+        self.services.background.run(
+            lambda: self.services.config.operator, self.bench.operator.setText
+        )
+
+    def _restore_geometry(self) -> None:
+        geometry, state = self.services.settings.window_state()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1400, 860)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.services.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.services.settings.sync()
+        self.bench.timer.stop()
+        for close in self.services.on_close:
+            close()
+        self.services.on_close.clear()
+        super().closeEvent(event)
+
+
+def _enrollment_tab(services: Services) -> QWidget | None:
+    """The enrollment tab, once its module exists (it is built in parallel)."""
+    if importlib.util.find_spec("app.ui.enrollment_tab") is None:
+        return None
+    from app.templates import SecretStore
+    from app.ui.enrollment_tab import EnrollmentTab
+
+    tab = EnrollmentTab(secrets=SecretStore(services.config.directory))
+    library = services.library
+
+    def offer_templates() -> None:
+        tab.set_templates([entry.loaded for entry in library.entries if entry.loaded is not None])
+
+    library.changed.connect(offer_templates)
+    return tab

@@ -1,0 +1,183 @@
+"""Settings: station, backend, port map, limits, theme. Saved on "Save", kept across launches.
+
+Station and backend settings are the same `kitbench config` keys the CLI uses (written on a
+worker thread); window-only settings go to the GUI's own settings file.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.storage import Config, ConfigError
+from app.ui.background import Background
+from app.ui.port_map import format_port_map, generated_label, parse_port_map, port_key
+from app.ui.settings import THEMES, Settings
+
+TOKEN_UNCHANGED = ""
+
+
+class SettingsTab(QWidget):
+    theme_changed = Signal(str)
+    saved = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        config: Config,
+        background: Background,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.config = config
+        self.background = background
+        self.current_endpoints: list[str] = []
+
+        self.station_name = QLineEdit()
+        self.operator = QLineEdit()
+        self.data_dir = QLabel(str(config.directory))
+        self.open_data_dir = QPushButton("Open")
+        self.backend_url = QLineEdit()
+        self.backend_url.setPlaceholderText("https://fleet.example.com")
+        self.backend_token = QLineEdit()
+        self.backend_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.port_map = QPlainTextEdit()
+        self.port_map.setMaximumHeight(150)
+        self.port_map.setPlaceholderText("1-1.1 A1\n1-1.2 A2\n127.0.0.1:7400 A1")
+        self.map_current = QPushButton("Map plugged-in devices in order")
+        self.jobs = QSpinBox()
+        self.jobs.setRange(0, 256)
+        self.jobs.setSpecialValueText("automatic")
+        self.bus_limit = QSpinBox()
+        self.bus_limit.setRange(1, 64)
+        self.theme = QComboBox()
+        self.theme.addItems(THEMES)
+        self.save_button = QPushButton("Save")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        station = QGroupBox("Station")
+        station_form = QFormLayout(station)
+        station_form.addRow("Station name", self.station_name)
+        station_form.addRow("Operator", self.operator)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_dir, 1)
+        data_row.addWidget(self.open_data_dir)
+        station_form.addRow("Data directory", data_row)
+        backend = QGroupBox("Fleet backend")
+        backend_form = QFormLayout(backend)
+        backend_form.addRow("URL", self.backend_url)
+        backend_form.addRow("Token", self.backend_token)
+        bench = QGroupBox("Bench")
+        bench_form = QFormLayout(bench)
+        bench_form.addRow("Port map (PORT LABEL per line)", self.port_map)
+        bench_form.addRow("", self.map_current)
+        bench_form.addRow("Devices at once", self.jobs)
+        bench_form.addRow("Transfers per USB bus", self.bus_limit)
+        bench_form.addRow("Theme", self.theme)
+        bench_form.addRow("", QLabel("Port map and limits apply at the next launch."))
+
+        form = QWidget()
+        form.setMaximumWidth(960)
+        outer = QHBoxLayout(self)
+        outer.addWidget(form, 1)
+        outer.addStretch(0)
+        layout = QVBoxLayout(form)
+        for group in (station, backend, bench):
+            layout.addWidget(group)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        self.save_button.clicked.connect(self.save)
+        self.open_data_dir.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(config.directory)))
+        )
+        self.map_current.clicked.connect(self._map_current)
+        self.theme.currentTextChanged.connect(self.theme_changed)
+        self.load()
+
+    def load(self) -> None:
+        """Fill the form (config is read on a worker thread)."""
+        self.port_map.setPlainText(format_port_map(self.settings.port_map))
+        self.jobs.setValue(self.settings.jobs)
+        self.bus_limit.setValue(self.settings.bus_transfer_limit)
+        self.theme.setCurrentText(self.settings.theme)
+        self.background.run(self._read_config, self._show_config, self._show_error)
+
+    def save(self) -> None:
+        try:
+            mapping = parse_port_map(self.port_map.toPlainText())
+        except ValueError as exc:
+            self.status.setText(f"Port map: {exc}")
+            return
+        self.settings.port_map = mapping
+        self.settings.jobs = self.jobs.value()
+        self.settings.bus_transfer_limit = self.bus_limit.value()
+        self.settings.theme = self.theme.currentText()
+        self.settings.sync()
+        values = {
+            "station.name": self.station_name.text().strip(),
+            "station.operator": self.operator.text().strip(),
+            "backend.url": self.backend_url.text().strip(),
+        }
+        token = self.backend_token.text().strip()
+        if token:
+            values["backend.token"] = token
+        self.status.setText("Saving…")
+        self.background.run(lambda: self._write_config(values), self._saved, self._show_error)
+
+    def _read_config(self) -> dict[str, str]:
+        return {
+            "station.name": self.config.station_name,
+            "station.operator": self.config.operator,
+            "backend.url": self.config.backend_url or "",
+            "token_set": "yes" if self.config.backend_token else "",
+        }
+
+    def _show_config(self, values: dict[str, str]) -> None:
+        self.station_name.setText(values["station.name"])
+        self.operator.setText(values["station.operator"])
+        self.backend_url.setText(values["backend.url"])
+        self.backend_token.clear()
+        self.backend_token.setPlaceholderText(
+            "•••• (set; type to replace)" if values["token_set"] else "not set"
+        )
+
+    def _write_config(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            if value or key != "backend.url":
+                self.config.set(key, value)
+
+    def _saved(self, _result) -> None:
+        self.status.setText("Saved.")
+        self.backend_token.clear()
+        self.background.run(self._read_config, self._show_config, self._show_error)
+        self.saved.emit()
+
+    def _show_error(self, error: BaseException) -> None:
+        message = str(error) if isinstance(error, ConfigError | OSError) else repr(error)
+        self.status.setText(f"Not saved: {message}")
+
+    def _map_current(self) -> None:
+        mapping = {
+            port_key(endpoint): generated_label(i)
+            for i, endpoint in enumerate(self.current_endpoints)
+        }
+        self.port_map.setPlainText(format_port_map(mapping))

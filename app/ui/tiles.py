@@ -1,0 +1,310 @@
+"""Device tiles painted by a delegate: colour AND word AND icon for every state.
+
+The palette is Okabe–Ito, which stays distinguishable with the common colour-vision
+deficiencies; each state also has its own word and its own icon shape, so no one has to
+rely on colour. Fonts are big enough to read from a metre at scale 1; the bench tab
+scales tiles down (to a floor) as devices are added, then scrolls.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from app.core import DeviceState
+from app.ui.device_model import Tile, TileRole
+
+BASE_SIZE = QSize(250, 190)
+MIN_SCALE = 0.72
+MAX_SCALE = 1.5
+
+
+@dataclass(frozen=True)
+class StateStyle:
+    colour: str
+    text: str  # text colour on that fill, chosen for contrast
+    word: str
+    icon: str
+
+
+STYLES: dict[DeviceState, StateStyle] = {
+    DeviceState.ATTACHED: StateStyle("#BBBBBB", "#000000", "Connecting", "plug"),
+    DeviceState.NO_ADB: StateStyle("#F0E442", "#000000", "No USB debugging", "alert"),
+    DeviceState.UNAUTHORIZED: StateStyle("#E69F00", "#000000", "Tap Allow", "hand"),
+    DeviceState.READY: StateStyle("#009E73", "#000000", "Ready", "dot"),
+    DeviceState.PROVISIONING: StateStyle("#56B4E9", "#000000", "Working", "spinner"),
+    DeviceState.DONE: StateStyle("#0072B2", "#FFFFFF", "Done", "check"),
+    DeviceState.FAILED: StateStyle("#D55E00", "#FFFFFF", "Failed", "cross"),
+    DeviceState.REFUSED: StateStyle("#CC79A7", "#000000", "Refused", "forbidden"),
+    DeviceState.DETACHED: StateStyle("#555555", "#FFFFFF", "Unplugged", "dashed"),
+}
+
+
+def instruction(tile: Tile) -> str:
+    """The one line a person at the bench should read under the state word."""
+    state = tile.state
+    if state == DeviceState.PROVISIONING:
+        if tile.step_index < 0:
+            return "starting…"
+        return f"step {tile.step_index + 1}/{tile.total_steps}: {tile.step_name}"
+    if state == DeviceState.DONE:
+        return "Unplug"
+    if state == DeviceState.UNAUTHORIZED:
+        return "Tap Allow on the device"
+    if state == DeviceState.NO_ADB:
+        return "Turn on USB debugging"
+    if state in (DeviceState.FAILED, DeviceState.REFUSED):
+        return tile.reason or state.value
+    if state == DeviceState.READY:
+        return "Press Start (F5)"
+    return tile.info.message or ""
+
+
+def format_elapsed(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+class TileDelegate(QStyledItemDelegate):
+    """Paints one tile; a click on a failed tile's Retry button emits `retry_clicked`."""
+
+    retry_clicked = Signal(str)  # endpoint
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.scale = 1.0
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return tile_size(self.scale)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        tile: Tile | None = index.data(TileRole)
+        if tile is None:
+            return
+        s = self.scale
+        style = STYLES[tile.state]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        rect = QRectF(option.rect).adjusted(3 * s, 3 * s, -3 * s, -3 * s)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fill = QColor(style.colour)
+        ink = QColor(style.text)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 10 * s, 10 * s)
+        flashing = tile.flash_until > time.monotonic()
+        if flashing and int(time.monotonic() * 4) % 2 == 0:
+            painter.setPen(QPen(QColor("#F0E442"), 7 * s))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(3 * s, 3 * s, -3 * s, -3 * s), 8 * s, 8 * s)
+        if selected:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(option.palette.text().color(), 4 * s))
+            painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 11 * s, 11 * s)
+        painter.setPen(ink)
+        pad = 10 * s
+        inner = rect.adjusted(pad, 6 * s, -pad, -8 * s)
+
+        # Row 1: slot label, battery.
+        label_font = _font(28 * s, bold=True)
+        painter.setFont(label_font)
+        top = QRectF(inner.left(), inner.top(), inner.width(), 36 * s)
+        painter.drawText(
+            top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, tile.label
+        )
+        if tile.info.battery is not None:
+            _draw_battery(painter, top, tile.info.battery, ink, s)
+
+        # Row 2: model and short serial.
+        small = _font(14 * s)
+        painter.setFont(small)
+        row2 = QRectF(inner.left(), top.bottom(), inner.width(), 20 * s)
+        ident = " · ".join(x for x in (tile.info.model, _short_serial(tile.info.serial)) if x)
+        if tile.asset_tag:
+            ident = f"{ident} · #{tile.asset_tag}"
+        painter.drawText(
+            row2,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetrics(small).elidedText(ident, Qt.TextElideMode.ElideRight, int(row2.width())),
+        )
+
+        # Row 3: icon and state word.
+        row3 = QRectF(inner.left(), row2.bottom() + 4 * s, inner.width(), 34 * s)
+        icon_box = QRectF(row3.left(), row3.top() + 2 * s, 30 * s, 30 * s)
+        _draw_icon(painter, style.icon, icon_box, ink, s)
+        word_font = _font(24 * s, bold=True)
+        painter.setFont(word_font)
+        word_rect = row3.adjusted(38 * s, 0, 0, 0)
+        painter.drawText(
+            word_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, style.word
+        )
+
+        # Row 4: the instruction or reason, up to two lines.
+        detail_font = _font(15 * s, bold=tile.state == DeviceState.DONE)
+        if tile.state == DeviceState.DONE:
+            detail_font = _font(22 * s, bold=True)
+        painter.setFont(detail_font)
+        row4 = QRectF(inner.left(), row3.bottom() + 2 * s, inner.width(), 42 * s)
+        lines = _two_lines(QFontMetrics(detail_font), instruction(tile), int(row4.width()))
+        painter.drawText(row4, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, lines)
+
+        # Bottom row: elapsed time; progress bar or Retry button.
+        bottom = QRectF(inner.left(), inner.bottom() - 24 * s, inner.width(), 24 * s)
+        painter.setFont(small)
+        elapsed = format_elapsed(tile.elapsed())
+        painter.drawText(
+            bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elapsed
+        )
+        if tile.state == DeviceState.PROVISIONING:
+            done = max(0, tile.step_index) + tile.fraction
+            overall = done / tile.total_steps if tile.total_steps else 0.0
+            bar = QRectF(bottom.left() + 48 * s, bottom.center().y() - 6 * s, 0, 12 * s)
+            bar.setRight(bottom.right())
+            painter.setPen(QPen(ink, 1.5 * s))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(bar, 6 * s, 6 * s)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(ink)
+            filled = QRectF(bar)
+            filled.setWidth(max(bar.height(), bar.width() * min(1.0, overall)))
+            painter.drawRoundedRect(filled, 6 * s, 6 * s)
+        elif tile.state == DeviceState.FAILED:
+            button = QRectF(retry_rect(option.rect, s))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#FFFFFF"))
+            painter.drawRoundedRect(button, 6 * s, 6 * s)
+            painter.setPen(fill.darker(130))
+            painter.setFont(_font(16 * s, bold=True))
+            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, "Retry")
+        painter.restore()
+
+    def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index) -> bool:
+        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
+            tile: Tile | None = index.data(TileRole)
+            if (
+                tile is not None
+                and tile.state == DeviceState.FAILED
+                and retry_rect(option.rect, self.scale).contains(event.position().toPoint())
+            ):
+                self.retry_clicked.emit(tile.endpoint)
+                return True
+        return super().editorEvent(event, model, option, index)
+
+
+def tile_size(scale: float) -> QSize:
+    return QSize(round(BASE_SIZE.width() * scale), round(BASE_SIZE.height() * scale))
+
+
+def retry_rect(rect: QRect, s: float) -> QRect:
+    width, height = round(86 * s), round(30 * s)
+    return QRect(
+        rect.right() - round(13 * s) - width, rect.bottom() - round(11 * s) - height, width, height
+    )
+
+
+def _font(pixels: float, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(max(8, round(pixels)))
+    font.setBold(bold)
+    return font
+
+
+def _short_serial(serial: str | None) -> str:
+    if not serial:
+        return ""
+    return serial if len(serial) <= 8 else "…" + serial[-6:]
+
+
+def _two_lines(metrics: QFontMetrics, text: str, width: int) -> str:
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    words = text.split()
+    first = ""
+    while words and metrics.horizontalAdvance((first + " " + words[0]).strip()) <= width:
+        first = (first + " " + words.pop(0)).strip()
+    if not first:  # one long word: cut it
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    rest = metrics.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width)
+    return f"{first}\n{rest}"
+
+
+def _draw_battery(painter: QPainter, row: QRectF, percent: int, ink: QColor, s: float) -> None:
+    painter.save()
+    font = _font(16 * s, bold=percent < 20)
+    painter.setFont(font)
+    text = f"{percent}%"
+    text_width = QFontMetrics(font).horizontalAdvance(text)
+    painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+    body = QRectF(0, 0, 26 * s, 13 * s)
+    body.moveCenter(QPointF(row.right() - text_width - 8 * s - 13 * s, row.center().y()))
+    painter.setPen(QPen(ink, 1.6 * s))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(body, 2 * s, 2 * s)
+    painter.setBrush(ink)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRect(QRectF(body.right(), body.center().y() - 3 * s, 3 * s, 6 * s))
+    level = body.adjusted(2.5 * s, 2.5 * s, -2.5 * s, -2.5 * s)
+    level.setWidth(level.width() * max(0, min(100, percent)) / 100)
+    painter.drawRect(level)
+    painter.restore()
+
+
+def _draw_icon(painter: QPainter, name: str, box: QRectF, ink: QColor, s: float) -> None:
+    """Distinct shapes per state, so the state reads without colour."""
+    painter.save()
+    pen = QPen(ink, 3.4 * s, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    c, r = box.center(), box.width() / 2 - 2 * s
+    if name == "check":
+        path = QPainterPath(QPointF(c.x() - r * 0.8, c.y()))
+        path.lineTo(c.x() - r * 0.2, c.y() + r * 0.6)
+        path.lineTo(c.x() + r * 0.9, c.y() - r * 0.7)
+        painter.drawPath(path)
+    elif name == "cross":
+        painter.drawLine(
+            QPointF(c.x() - r * 0.7, c.y() - r * 0.7), QPointF(c.x() + r * 0.7, c.y() + r * 0.7)
+        )
+        painter.drawLine(
+            QPointF(c.x() + r * 0.7, c.y() - r * 0.7), QPointF(c.x() - r * 0.7, c.y() + r * 0.7)
+        )
+    elif name == "forbidden":
+        painter.drawEllipse(c, r, r)
+        d = r * math.sqrt(0.5)
+        painter.drawLine(QPointF(c.x() - d, c.y() - d), QPointF(c.x() + d, c.y() + d))
+    elif name == "spinner":
+        arc = QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r)
+        start = int((time.monotonic() * 360) % 360) * 16
+        painter.drawArc(arc, start, 270 * 16)
+    elif name == "dot":
+        painter.setBrush(ink)
+        path = QPainterPath(QPointF(c.x() - r * 0.6, c.y() - r * 0.8))
+        path.lineTo(c.x() + r * 0.9, c.y())
+        path.lineTo(c.x() - r * 0.6, c.y() + r * 0.8)
+        path.closeSubpath()
+        painter.drawPath(path)
+    elif name in ("alert", "hand"):
+        path = QPainterPath(QPointF(c.x(), c.y() - r))
+        path.lineTo(c.x() + r, c.y() + r * 0.85)
+        path.lineTo(c.x() - r, c.y() + r * 0.85)
+        path.closeSubpath()
+        painter.drawPath(path)
+        painter.drawLine(QPointF(c.x(), c.y() - r * 0.35), QPointF(c.x(), c.y() + r * 0.25))
+        painter.drawPoint(QPointF(c.x(), c.y() + r * 0.58))
+    elif name == "plug":
+        for dx in (-0.6, 0.0, 0.6):
+            painter.drawPoint(QPointF(c.x() + r * dx, c.y()))
+    else:  # dashed outline: nothing in this port
+        dashed = QPen(pen)
+        dashed.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(dashed)
+        painter.drawRoundedRect(QRectF(c.x() - r * 0.6, c.y() - r, r * 1.2, r * 2), 3 * s, 3 * s)
+    painter.restore()

@@ -1,0 +1,91 @@
+"""A real bench for GUI tests: the window, the real Station and store, simulated devices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.core import DeviceState
+from app.sim.fleet import SimFleet
+from app.templates import SecretStore
+from app.ui.app import build_services, open_window
+from app.ui.demo import DEMO_SECRETS, prepare_templates
+from app.ui.main_window import MainWindow, Services
+from app.ui.settings import Settings
+
+
+@dataclass
+class Bench:
+    window: MainWindow
+    services: Services
+    fleet: SimFleet | None
+    templates: Path
+
+    @property
+    def model(self):
+        return self.services.model
+
+    def states(self) -> dict[str, DeviceState]:
+        return {tile.endpoint: tile.state for tile in self.model.tiles()}
+
+
+TEST_TEMPLATE = "bench-test.yaml"
+TEST_TEMPLATE_TEXT = """\
+kitbench: 1
+name: bench-test
+version: 2
+steps:
+  - install: {apk: apps/pos.apk, package: com.example.pos}
+    name: install POS app
+  - setting: {namespace: global, key: stay_on_while_plugged_in, value: "7"}
+  - push: {src: files/config.json, dest: /sdcard/Download/config.json}
+  - wifi: {ssid: Warehouse, security: wpa2, password: "{secret:warehouse_wifi}"}
+  - verify: {package_installed: com.example.pos}
+"""
+
+
+@pytest.fixture
+def template_folder(kitbench_home) -> Path:
+    """The example templates, the demo's, and a quick one without a reboot (selected)."""
+    folder = kitbench_home / "templates"
+    prepare_templates(folder)
+    (folder / TEST_TEMPLATE).write_text(TEST_TEMPLATE_TEXT, encoding="utf-8")
+    secrets = SecretStore(kitbench_home)
+    for name, value in DEMO_SECRETS.items():
+        secrets.set(name, value)
+    settings = Settings(kitbench_home)
+    settings.template_folder = folder
+    settings.selected_template = str(folder / TEST_TEMPLATE)
+    settings.sync()
+    return folder
+
+
+@pytest.fixture
+def open_bench(qtbot, start_fleet, template_folder):
+    """Open the window over a real Station; `devices` simulated devices are plugged in."""
+    opened: list[Bench] = []
+
+    def open_(devices: int = 0, window_size=(1400, 860), **fleet_options) -> Bench:
+        fleet = None
+        if devices:
+            fleet_options.setdefault("auth", "none")
+            fleet = start_fleet(devices, **fleet_options)
+        services, _sink = build_services()
+        window = open_window(services, sync=False)
+        qtbot.addWidget(window)
+        if window_size:  # None: keep the geometry the window restored
+            window.resize(*window_size)
+        window.show()
+        bench = Bench(window, services, fleet, template_folder)
+        opened.append(bench)
+        qtbot.waitUntil(lambda: window.bench.current_entry() is not None, timeout=10_000)
+        if fleet is not None:
+            for endpoint in fleet.endpoints:
+                services.station.add_endpoint(endpoint.spec)
+        return bench
+
+    yield open_
+    for bench in opened:
+        bench.window.close()

@@ -1,0 +1,182 @@
+"""History filters, persisted settings, and the event bridge under a flood."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QSize
+
+from app.core import (
+    DeviceChanged,
+    DeviceInfo,
+    DeviceState,
+    RunFinished,
+    RunOutcome,
+    RunResult,
+    RunStarted,
+    StepProgress,
+    StepStarted,
+)
+from app.storage import Config
+from app.ui.bench_tab import fitting_scale
+from app.ui.bridge import EventBridge
+from app.ui.port_map import PortLabels, parse_port_map
+from app.ui.settings import Settings
+from app.ui.tiles import MAX_SCALE, MIN_SCALE
+
+
+def _record_run(store, serial: str, template: str, outcome: RunOutcome, started: datetime) -> None:
+    run_id = uuid.uuid4().hex
+    recorder = store.recorder(station="bench")
+    recorder.on_event(RunStarted(run_id, f"tcp:h:{serial}", template, 1, 1, started))
+    recorder.on_event(
+        RunFinished(
+            RunResult(
+                run_id,
+                f"tcp:h:{serial}",
+                "A1",
+                serial,
+                "Pixel 8",
+                "14",
+                template,
+                1,
+                "hash",
+                started,
+                started + timedelta(seconds=42),
+                outcome,
+                error="boom" if outcome == RunOutcome.FAILED else None,
+            )
+        )
+    )
+
+
+def test_history_filters_by_serial_result_and_template(open_bench, qtbot):
+    bench = open_bench()
+    store = bench.services.store
+    now = datetime.now(UTC)
+    for i in range(30):
+        outcome = RunOutcome.FAILED if i % 3 == 0 else RunOutcome.DONE
+        template = "retail-pos" if i % 2 else "scanner"
+        _record_run(store, f"SER{i % 5}", template, outcome, now - timedelta(minutes=i))
+    assert store.flush(10)
+    history = bench.window.history
+    bench.window.tabs.setCurrentWidget(history)
+
+    history.apply_filter()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 30 and not history.model.loading)
+
+    history.serial.setText("SER1")
+    history.apply_filter()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 6 and not history.model.loading)
+    assert {run["serial"] for run in history.model.runs} == {"SER1"}
+
+    history.serial.clear()
+    history.result.setCurrentIndex(history.result.findData("failed"))  # applies at once
+    qtbot.waitUntil(lambda: history.model.rowCount() == 10 and not history.model.loading)
+    assert {run["result"] for run in history.model.runs} == {"failed"}
+
+    history.template.setText("scanner")
+    history.apply_filter()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 5 and not history.model.loading)
+    assert {run["template"] for run in history.model.runs} == {"scanner"}
+
+
+def test_history_pages_lazily(open_bench, qtbot):
+    bench = open_bench()
+    store = bench.services.store
+    now = datetime.now(UTC)
+    for i in range(450):
+        _record_run(store, f"S{i}", "t", RunOutcome.DONE, now - timedelta(seconds=i))
+    assert store.flush(30)
+    history = bench.window.history
+    history.apply_filter()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 200 and not history.model.loading)
+    assert history.model.canFetchMore(history.model.index(-1, -1))
+    while history.model.canFetchMore(history.model.index(-1, -1)):
+        history.model.fetchMore(history.model.index(-1, -1))
+        qtbot.waitUntil(lambda: not history.model.loading)
+    assert history.model.rowCount() == 450
+    assert len({run["id"] for run in history.model.runs}) == 450
+
+
+def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitbench_home):
+    first = open_bench()
+    tab = first.window.settings_tab
+    qtbot.waitUntil(lambda: tab.backend_token.placeholderText() != "")
+    tab.station_name.setText("bench-7")
+    tab.operator.setText("Dana")
+    tab.backend_url.setText("http://127.0.0.1:9/")
+    tab.backend_token.setText("s3cret-token")
+    tab.port_map.setPlainText("127.0.0.1:7400 A1\n1-1.4 B3\n")
+    tab.theme.setCurrentText("dark")
+    tab.jobs.setValue(6)
+    tab.save()
+    qtbot.waitUntil(lambda: tab.status.text() == "Saved.")
+    first.window.resize(1333, 801)
+    first.window.bench.auto_provision.setChecked(True)
+    first.window.close()
+
+    second = open_bench(window_size=None)
+    tab = second.window.settings_tab
+    qtbot.waitUntil(lambda: tab.station_name.text() == "bench-7")
+    assert tab.operator.text() == "Dana"
+    assert second.window.bench.operator.text() == "Dana"
+    assert tab.backend_url.text() == "http://127.0.0.1:9"
+    assert tab.backend_token.text() == ""  # never shown again
+    assert "set" in tab.backend_token.placeholderText()
+    assert Config(kitbench_home).backend_token == "s3cret-token"
+    assert tab.theme.currentText() == "dark"
+    assert tab.jobs.value() == 6
+    assert Settings(kitbench_home).port_map == {"127.0.0.1:7400": "A1", "1-1.4": "B3"}
+    assert second.window.bench.auto_provision.isChecked()
+    assert second.services.station.auto_provision
+    # The geometry came back (not the 1400x860 first-launch default); the offscreen
+    # platform's small virtual screen clamps it, so the exact size is not compared.
+    assert second.window.size() != QSize(1400, 860)
+    assert second.model.labels.label("tcp:127.0.0.1:7400") == "A1"
+
+
+def test_port_labels_follow_the_map_then_detection_order():
+    labels = PortLabels(parse_port_map("1-1.4 A1\n1-1.2 A2\n"))
+    assert labels.label("usb:1-1.9") == "A3"  # unmapped: the next free generated label
+    assert labels.label("usb:1-1.2") == "A2"
+    assert labels.label("usb:1-1.4") == "A1"
+    assert labels.sort_key("usb:1-1.4", 5) < labels.sort_key("usb:1-1.2", 0)
+    assert labels.sort_key("usb:1-1.2", 9) < labels.sort_key("usb:1-1.9", 0)
+
+
+def test_tiles_shrink_to_fit_then_scroll():
+    area = QSize(1000, 700)
+    assert fitting_scale(1, area) == MAX_SCALE
+    assert MIN_SCALE < fitting_scale(12, area) < MAX_SCALE
+    assert fitting_scale(150, area) == MIN_SCALE
+
+
+def test_the_bridge_delivers_in_order_and_coalesces_progress(qtbot):
+    bridge = EventBridge()
+    received: list = []
+    for signal in (bridge.device_changed, bridge.step_started, bridge.step_progress):
+        signal.connect(received.append)
+    endpoint = "tcp:h:1"
+
+    def flood() -> None:
+        bridge.post(DeviceChanged(DeviceInfo(endpoint, "A1", DeviceState.READY)))
+        bridge.post(StepStarted("r", endpoint, 0, 2, "one"))
+        for i in range(5000):
+            bridge.post(StepProgress("r", endpoint, 0, i / 5000))
+        bridge.post(StepStarted("r", endpoint, 1, 2, "two"))
+        bridge.post(StepProgress("r", endpoint, 1, 0.5))
+
+    worker = threading.Thread(target=flood)
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(received) and received[-1] == StepProgress("r", endpoint, 1, 0.5))
+
+    assert isinstance(received[0], DeviceChanged)
+    kinds = [type(event).__name__ for event in received]
+    assert kinds.count("StepProgress") < 100  # coalesced, not 5001 repaints
+    second_step = kinds.index("StepStarted", 2)
+    assert all(e.index == 0 for e in received[:second_step] if isinstance(e, StepProgress))
+    assert received[second_step - 1] == StepProgress("r", endpoint, 0, 4999 / 5000)
