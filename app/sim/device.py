@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 
 from app.sim import protocol as p
 from app.sim.android import AndroidDevice
@@ -40,7 +41,9 @@ class SimDevice:
         sdk = int(model.getprop("ro.build.version.sdk") or 0)
         self.max_payload = p.MAX_PAYLOAD if sdk >= 28 else p.MAX_PAYLOAD_LEGACY
         self.connections: set[Connection] = set()
-        self.server: asyncio.Server | None = None
+        self.listener: socket.socket | None = None
+        self._accepting: asyncio.Task[None] | None = None
+        self._serving: set[asyncio.Task[None]] = set()
         self.online = asyncio.Event()
         self._away: asyncio.Task[None] | None = None
 
@@ -54,15 +57,29 @@ class SimDevice:
     def service_for(self, destination: str) -> Service | None:
         return route(self, destination)
 
-    async def listen(self, server: asyncio.Server | None = None) -> None:
-        """Start accepting hosts; `server` is a socket already bound (to learn a free port)."""
-        if server is None:
-            server = await asyncio.start_server(
-                self.accept, self.host, self.port, reuse_address=True
-            )
-        self.server = server
-        await server.start_serving()
+    async def listen(self, listener: socket.socket | None = None) -> None:
+        """Start accepting hosts; `listener` is a socket already bound (to learn a free port)."""
+        self.listener = listener or bind_listener(self.host, self.port)
+        self._accepting = asyncio.create_task(self._accept_loop(self.listener))
         self.online.set()
+
+    async def _accept_loop(self, listener: socket.socket) -> None:
+        """Accept by hand rather than through asyncio.Server: closing a Server leaves a
+        connection accepted in that instant neither served nor closed (its transport cannot
+        attach to the closed server), and the host would wait for an answer forever."""
+        loop = asyncio.get_running_loop()
+        while True:
+            client, _ = await loop.sock_accept(listener)
+            if not self.online.is_set():
+                client.close()  # the device is rebooting or unplugged: it answers nothing
+                continue
+            task = asyncio.create_task(self._serve(client))
+            self._serving.add(task)
+            task.add_done_callback(self._serving.discard)
+
+    async def _serve(self, client: socket.socket) -> None:
+        reader, writer = await asyncio.open_connection(sock=client)
+        await self.accept(reader, writer)
 
     async def accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = Connection(self, reader, writer)
@@ -79,9 +96,12 @@ class SimDevice:
 
     async def _go_offline(self) -> None:
         self.online.clear()
-        if self.server:
-            self.server.close()
-            self.server = None
+        if self._accepting:
+            self._accepting.cancel()
+            self._accepting = None
+        if self.listener:
+            self.listener.close()
+            self.listener = None
         for connection in list(self.connections):
             await connection.shutdown()
 
@@ -117,3 +137,10 @@ class SimDevice:
             await asyncio.sleep(self.behaviour.latency.boot_settle)
             self.model.finish_boot()
             log.info("%s: boot completed", self.label)
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """A non-blocking listening socket; port 0 takes a free one."""
+    listener = socket.create_server((host, port), backlog=128)
+    listener.setblocking(False)
+    return listener

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from app.sim.android import AndroidDevice
 from app.sim.behaviour import LATENCIES, Behaviour, parse_faults
-from app.sim.device import SimDevice
+from app.sim.device import SimDevice, bind_listener
 from app.sim.profiles import profile_for
 
 log = logging.getLogger("kitbench.sim")
@@ -80,29 +80,16 @@ async def start_devices(config: FleetConfig, state_dir: Path) -> list[SimDevice]
         for index in range(config.count):
             port = config.base_port + index if config.base_port else 0
             # Bind first: with base port 0 the device's serial depends on the port it got.
-            accept = _Trampoline()
-            server = await asyncio.start_server(
-                accept, config.host, port, start_serving=False, reuse_address=True
-            )
-            port = server.sockets[0].getsockname()[1]
+            listener = bind_listener(config.host, port)
+            port = listener.getsockname()[1]
             device = _create_device(config, state_dir, index, port, faults)
-            accept.device = device
-            await device.listen(server)
+            await device.listen(listener)
             devices.append(device)
     except BaseException:
         for device in devices:
             await device.close()
         raise
     return devices
-
-
-class _Trampoline:
-    """Accepts for a device that is created after its socket is bound."""
-
-    device: SimDevice
-
-    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await self.device.accept(reader, writer)
 
 
 def _create_device(
