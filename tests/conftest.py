@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import uuid
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,67 @@ def kitbench_home(tmp_path, monkeypatch):
     home = tmp_path / "kitbench-home"
     monkeypatch.setenv("KITBENCH_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test, dropped after it.
+
+    Needs $KITBENCH_TEST_PG_URL (`.ci/run` starts a server and sets it; the role needs
+    CREATEDB). Skips locally without it; fails in CI, where it must be there.
+    """
+    admin_url = os.environ.get("KITBENCH_TEST_PG_URL")
+    if not admin_url:
+        if os.environ.get("KITBENCH_CI"):
+            pytest.fail("KITBENCH_TEST_PG_URL is not set: .ci/run should have started PostgreSQL")
+        pytest.skip("no PostgreSQL: set KITBENCH_TEST_PG_URL=postgresql+psycopg://…")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url)
+    name = f"kitbench_test_{uuid.uuid4().hex[:12]}"
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fleet_run():
+    """Build a run as stations send it to the fleet backend (docs/sync-api.md)."""
+
+    def make(**fields) -> dict:
+        run = {
+            "id": uuid.uuid4().hex,
+            "station": "bench-1",
+            "serial": "R58N12345",
+            "model": "SM-T510",
+            "android_release": "14",
+            "slot": "A1",
+            "endpoint": "tcp:127.0.0.1:7400",
+            "template": "retail-pos",
+            "template_version": 3,
+            "template_hash": "ab" * 32,
+            "operator": "kim",
+            "asset_tag": None,
+            "started_at": "2024-05-01T12:00:00.123456+00:00",
+            "finished_at": "2024-05-01T12:01:30+00:00",
+            "result": "done",
+            "error": None,
+            "steps": [
+                {
+                    "index": 0,
+                    "action": "install",
+                    "name": "install com.example.pos",
+                    "status": "changed",
+                    "duration_ms": 812,
+                    "message": "installed 1.0",
+                }
+            ],
+        }
+        run.update(fields)
+        return run
+
+    return make
