@@ -26,8 +26,8 @@ KITBENCH = [sys.executable, "-m", "app"]
 
 
 class FleetBackend:
-    def __init__(self, database: Path) -> None:
-        self.db_url = f"sqlite:///{database}"
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
         self.port = 0
         self.url = ""
         self.process: subprocess.Popen | None = None
@@ -106,9 +106,14 @@ steps:
 """
 
 
-@pytest.fixture
-def backend(tmp_path):
-    fleet = FleetBackend(tmp_path / "fleet.db").start()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path):
+    """The backend over SQLite, and over the real PostgreSQL server CI starts."""
+    if request.param == "postgresql":
+        db_url = request.getfixturevalue("postgres_url")
+    else:
+        db_url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    fleet = FleetBackend(db_url).start()
     yield fleet
     fleet.stop()
 
