@@ -1,15 +1,23 @@
-"""The port map: the label printed on each hub port, by USB slot.
+"""The port map: the label printed on each bench port, and the labels of unmapped ports.
 
-Bench staff think in "A4", not "1-1.4". `ports.yaml` in the data directory maps one to the
-other; a slot without a label shows as its path.
+Bench staff think in "A4", not "1-1.4". `ports.yaml` in the data directory maps a port, a
+USB slot (bus-port path) or a network device's HOST:PORT, to its label. A port not in the
+map gets the next generated label ("A1".."A10" for the first ten-port hub, then "B1"..) in
+detection order, so a bench without a map still reads A1, A2, ... The label a station gives
+a port is what its tile shows and what its runs record.
 
-    # USB slot (bus-port path): label on the bench
+    # port (USB slot or HOST:PORT): label on the bench
     1-1.1: A1
     1-1.2: A2
+    127.0.0.1:7400: N1
 """
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +29,38 @@ from app.devices.usb_discovery import SLOT_PATTERN
 
 PORT_MAP_FILE = "ports.yaml"
 MAX_LABEL_LENGTH = 32
+PORTS_PER_HUB = 10
+NETWORK_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})$")
+HEADER = "# port (USB slot or HOST:PORT): label on the bench\n"
 
 
 class PortMapError(ValueError):
     """A port map that cannot be used; str(e) is "FILE:LINE: what to fix"."""
+
+
+def port_key(endpoint: str) -> str:
+    """The part of a device spec that names a port: `usb:1-1.4` -> `1-1.4`, `tcp:H:P` -> `H:P`."""
+    kind, separator, rest = endpoint.strip().partition(":")
+    return rest if separator and kind in ("usb", "tcp") else endpoint.strip()
+
+
+def generated_label(position: int) -> str:
+    """0 -> A1, 9 -> A10, 10 -> B1: hub letter(s), then the port number on that hub."""
+    hub, port = divmod(position, PORTS_PER_HUB)
+    letters = ""
+    hub += 1
+    while hub:
+        hub, remainder = divmod(hub - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"{letters}{port + 1}"
+
+
+def label_order(label: str) -> tuple:
+    """Sort key that puts A2 before A10 and A10 before B1: text compared, numbers by value."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.findall(r"\d+|\D+", label)
+    )
 
 
 @dataclass(frozen=True)
@@ -41,36 +77,107 @@ class PortMap:
             return cls()
         except (OSError, UnicodeDecodeError) as exc:
             raise PortMapError(f"{path}: cannot read the port map: {exc}") from None
-        return cls(_parse(text, path))
+        return cls.parse(text, str(path))
+
+    @classmethod
+    def parse(cls, text: str, source: str = PORT_MAP_FILE) -> PortMap:
+        """A port map from `PORT: LABEL` lines; errors start with "SOURCE:LINE:"."""
+        return cls(_parse(text, source))
+
+    def text(self) -> str:
+        """The map as `ports.yaml` holds it."""
+        if not self.labels:
+            return HEADER
+        body = yaml.safe_dump(dict(self.labels), sort_keys=False, allow_unicode=True)
+        return HEADER + body
+
+    def save(self, path: Path | None = None) -> Path:
+        """Write `ports.yaml` atomically: a crash leaves the old map or the new, never half."""
+        path = path or data_dir() / PORT_MAP_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".ports-", suffix=".yaml", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(self.text())
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
 
     def label(self, slot: str) -> str:
-        """The bench label of a slot, or the slot itself."""
-        return self.labels.get(slot, slot)
+        """The bench label of a port, or the port itself."""
+        return self.labels.get(port_key(slot), port_key(slot))
 
 
-def _parse(text: str, path: Path) -> dict[str, str]:
+class SlotLabeller:
+    """Gives each port its label once and keeps it for the life of the station.
+
+    A mapped port gets its label; any other port the first generated label that neither the
+    map nor an earlier port holds, in the order ports are first asked about. Thread-safe.
+    """
+
+    def __init__(self, port_map: PortMap | None = None) -> None:
+        self.port_map = port_map or PortMap()
+        self._given: dict[str, str] = {}
+        self._taken = set(self.port_map.labels.values())
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def label(self, endpoint: str) -> str:
+        """The label of a device spec (`usb:1-1.4`, `tcp:HOST:PORT`) or a bare port."""
+        port = port_key(endpoint)
+        with self._lock:
+            given = self._given.get(port)
+            if given is None:
+                given = self.port_map.labels.get(port) or self._generate()
+                self._given[port] = given
+            return given
+
+    def _generate(self) -> str:
+        while generated_label(self._next) in self._taken:
+            self._next += 1
+        label = generated_label(self._next)
+        self._taken.add(label)
+        return label
+
+
+def _parse(text: str, source: str) -> dict[str, str]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        where = f"{source}:{mark.line + 1}" if mark else source
         raise PortMapError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
-        raise PortMapError(f"{path}:{root.start_mark.line + 1}: expected lines of SLOT: LABEL")
+        raise PortMapError(f"{source}:{root.start_mark.line + 1}: expected lines of PORT: LABEL")
     labels: dict[str, str] = {}
-    slots_by_label: dict[str, str] = {}
+    ports_by_label: dict[str, str] = {}
     for key, value in root.value:
-        line = f"{path}:{key.start_mark.line + 1}"
-        slot, label = str(key.value).strip(), str(value.value).strip()
-        if not isinstance(key, yaml.ScalarNode) or not SLOT_PATTERN.match(slot):
-            raise PortMapError(f"{line}: {slot!r} is not a USB slot like 1-1.4")
+        line = f"{source}:{key.start_mark.line + 1}"
+        port, label = port_key(str(key.value)), str(value.value).strip()
+        if not isinstance(key, yaml.ScalarNode) or not _is_port(port):
+            raise PortMapError(
+                f"{line}: {port!r} is not a USB slot like 1-1.4 or a network HOST:PORT"
+            )
         if not isinstance(value, yaml.ScalarNode) or not label or len(label) > MAX_LABEL_LENGTH:
-            raise PortMapError(f"{line}: the label of {slot} must be 1 to 32 characters")
-        if slot in labels:
-            raise PortMapError(f"{line}: {slot} is labelled twice")
-        if label in slots_by_label:
-            raise PortMapError(f"{line}: {label!r} already labels {slots_by_label[label]}")
-        labels[slot], slots_by_label[label] = label, slot
+            raise PortMapError(
+                f"{line}: the label of {port} must be 1 to {MAX_LABEL_LENGTH} characters"
+            )
+        if port in labels:
+            raise PortMapError(f"{line}: {port} is labelled twice")
+        if label in ports_by_label:
+            raise PortMapError(f"{line}: {label!r} already labels {ports_by_label[label]}")
+        labels[port], ports_by_label[label] = label, port
     return labels
+
+
+def _is_port(port: str) -> bool:
+    if SLOT_PATTERN.match(port):
+        return True
+    network = NETWORK_PORT.match(port)
+    return network is not None and 1 <= int(network["port"]) <= 65535

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from app.core import RunEvent
+from app.devices.slots import PortMapError
 from app.provisioning.report import ProgressView, run_json
 from app.provisioning.station import Station
 from app.templates import LoadedTemplate
@@ -34,13 +36,17 @@ def provision(
     """
     view = ProgressView(stream, live=live and not as_json)
     view.watch(endpoints)
-    station = Station(
-        on_event=view.on_event,
-        station_name=station_name,
-        operator=operator,
-        jobs=jobs,
-        auth_timeout_s=auth_timeout_s,
-    )
+    try:
+        station = Station(
+            on_event=view.on_event,
+            station_name=station_name,
+            operator=operator,
+            jobs=jobs,
+            auth_timeout_s=auth_timeout_s,
+        )
+    except PortMapError as exc:  # the labels runs record come from it: fix it first
+        sys.stderr.write(f"{exc}\n")
+        return 1
     for listener in listeners:
         station.add_listener(listener)
     try:

@@ -4,6 +4,12 @@ One worker thread per device owns that device's ADB session; no other thread tou
 Workers connect (and wait for "Allow"), read the device, keep an eye on it while idle,
 and run templates when asked. Parallel runs are bounded by `jobs`, large transfers by a
 per-bus limit, and everything is reported through `on_event` from the worker threads.
+
+Each port gets its bench label from the port map once (`SlotLabeller`); that label is the
+`slot` of the device's DeviceInfo and of every run, so the tile and the record agree. With
+`watch_usb()` the station follows USB plug-ins and unplugs: a device with ADB gets a worker,
+one with debugging off a DeviceChanged saying so, and an unplugged device's worker ends
+unless the device comes back on its slot (as it does when it reboots).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,8 +35,12 @@ from app.core import (
 )
 from app.core.paths import data_dir as default_data_dir
 from app.devices.device import Device, DeviceError, Problem
-from app.devices.endpoints import TcpEndpoint, parse_endpoint
+from app.devices.endpoints import EndpointError, TcpEndpoint, parse_endpoint
 from app.devices.keys import station_key
+from app.devices.slots import PORT_MAP_FILE, PortMap, SlotLabeller
+from app.devices.usb import UsbError
+from app.devices.usb_hotplug import UsbChange, UsbEvent, UsbWatcher
+from app.devices.usb_session import UsbAuthError, UsbEndpoint, parse_usb_spec
 from app.provisioning.context import DeviceFacts
 from app.provisioning.ledger import Ledger
 from app.provisioning.runner import Batch, DeviceRun, Runner
@@ -41,7 +52,12 @@ LARGE_TRANSFER_BYTES = 1024 * 1024  # smaller files never wait for a bus slot
 HEARTBEAT_S = 3.0  # an idle device is checked this often, to notice it was unplugged
 RECONNECT_S = 1.0
 JOB_POLL_S = 0.2
+UNPLUGGED = "Unplugged"
 _STOP = object()
+_UNPLUGGED = object()  # wakes an idle worker whose device was unplugged
+
+Endpoint = TcpEndpoint | UsbEndpoint
+DeviceOpener = Callable[..., Device]  # Device.open's signature
 
 
 class Station:
@@ -58,10 +74,18 @@ class Station:
         bus_limits: Mapping[str, int] | None = None,
         data_dir: Path | None = None,
         auth_timeout_s: float = 60.0,
+        port_map: PortMap | None = None,
+        open_device: DeviceOpener = Device.open,
     ) -> None:
         """`bus_transfer_limit` caps concurrent large transfers per bus (0: no cap);
-        `bus_limits` overrides it per bus name, e.g. {"tcp": 0} for network devices."""
+        `bus_limits` overrides it per bus name, e.g. {"tcp": 0} for network devices.
+        `port_map` defaults to the data directory's `ports.yaml` (PortMapError if broken);
+        `open_device` is how sessions are opened (tests stand simulators in for USB)."""
         self.directory = data_dir or default_data_dir()
+        if port_map is None:
+            port_map = PortMap.load(self.directory / PORT_MAP_FILE)
+        self.labeller = SlotLabeller(port_map)
+        self._open_device = open_device
         self.station_name, self.operator = station_name, operator
         self.auth_timeout_s = auth_timeout_s
         self.auto_provision = False
@@ -76,6 +100,9 @@ class Station:
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # runs asked for and not finished
         self._workers: dict[str, _Worker] = {}
+        self._without_adb: dict[str, DeviceInfo] = {}  # USB devices with debugging off
+        self._usb_watcher: UsbWatcher | None = None
+        self._closed = False
         self._batch: Batch | None = None
 
     # -- what the CLI and GUI call --------------------------------------------------------------
@@ -85,16 +112,61 @@ class Station:
 
     def add_endpoint(self, endpoint: str) -> None:
         """Watch a device: connect, authorize and read it, reporting DeviceChanged events."""
-        parsed = parse_endpoint(endpoint)
+        parsed = parse_device_spec(endpoint)
         with self._lock:
-            if parsed.spec in self._workers:
+            worker = self._workers.get(parsed.spec)
+            if worker is not None:
+                worker.unplugged = False  # back on its slot, e.g. after a reboot
                 return
-            worker = _Worker(self, parsed)
+            self._without_adb.pop(parsed.spec, None)
+            worker = _Worker(self, parsed, self.labeller.label(parsed.spec))
             self._workers[parsed.spec] = worker
         worker.thread.start()
 
+    def watch_usb(self, watcher: UsbWatcher | None = None) -> None:
+        """Follow USB plug-ins and unplugs until `close()`; raises UsbError if USB is unusable.
+
+        Enumerates once (reporting every device already plugged in), so call it off the GUI
+        thread.
+        """
+        watcher = watcher or UsbWatcher()
+        unsubscribe = watcher.subscribe(self.on_usb_event)
+        try:
+            watcher.start()
+        except BaseException:
+            unsubscribe()
+            raise
+        with self._lock:
+            closed, self._usb_watcher = self._closed, watcher
+        if closed:
+            watcher.stop()
+
+    def on_usb_event(self, event: UsbEvent) -> None:
+        """What the USB watcher reports (from its thread): a device came or went."""
+        device = event.device
+        if event.change is UsbChange.ATTACHED and device.state is DeviceState.ATTACHED:
+            self.add_endpoint(device.endpoint)
+            return
+        label = self.labeller.label(device.endpoint)
+        if event.change is UsbChange.ATTACHED:  # debugging off: nothing to talk to yet
+            info = device.device_info(label)
+            with self._lock:
+                self._without_adb[device.endpoint] = info
+            self.emit(DeviceChanged(info))
+            return
+        with self._lock:
+            worker = self._workers.get(device.endpoint)
+            if worker is not None:
+                worker.unplugged = True
+            self._without_adb.pop(device.endpoint, None)
+        if worker is not None:
+            worker.wake()
+        else:
+            info = device.device_info(label)
+            self.emit(DeviceChanged(replace(info, state=DeviceState.DETACHED, message=UNPLUGGED)))
+
     def remove_endpoint(self, endpoint: str) -> None:
-        worker = self._workers.pop(parse_endpoint(endpoint).spec, None)
+        worker = self._workers.pop(parse_device_spec(endpoint).spec, None)
         if worker is not None:
             worker.shut_down()
 
@@ -110,7 +182,7 @@ class Station:
 
     def retry(self, endpoint: str, *, from_failed_step: bool = True) -> None:
         """Run again, by default from the step that failed last time."""
-        worker = self._workers[parse_endpoint(endpoint).spec]
+        worker = self._workers[parse_device_spec(endpoint).spec]
         start_index = 0
         last = worker.last_result
         if from_failed_step and last is not None and last.outcome is RunOutcome.FAILED:
@@ -124,10 +196,12 @@ class Station:
             worker.cancel_all()
 
     def set_asset_tag(self, endpoint: str, tag: str) -> None:
-        self._workers[parse_endpoint(endpoint).spec].asset_tag = tag or None
+        self._workers[parse_device_spec(endpoint).spec].asset_tag = tag or None
 
     def devices(self) -> list[DeviceInfo]:
-        return [worker.info for worker in list(self._workers.values())]
+        with self._lock:
+            workers, without_adb = list(self._workers.values()), list(self._without_adb.values())
+        return [worker.info for worker in workers] + without_adb
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no run is waiting or running; False if `timeout` passed first."""
@@ -135,6 +209,10 @@ class Station:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     def close(self) -> None:
+        with self._lock:
+            self._closed, watcher = True, self._usb_watcher
+        if watcher is not None:
+            watcher.stop()
         workers = list(self._workers.values())
         self._workers.clear()
         for worker in workers:
@@ -189,10 +267,19 @@ class Station:
 
         return slot
 
-    def open_device(self, endpoint: TcpEndpoint, on_prompt: Callable[[], None]) -> Device:
-        return Device.open(
+    def open_device(self, endpoint: Endpoint, on_prompt: Callable[[], None]) -> Device:
+        return self._open_device(
             endpoint.spec, self._key, auth_timeout_s=self.auth_timeout_s, on_auth_prompt=on_prompt
         )
+
+    def retire(self, worker: _Worker) -> bool:
+        """Forget a worker whose device was unplugged; False if the device came back."""
+        with self._lock:
+            if not worker.unplugged:
+                return False
+            if self._workers.get(worker.endpoint.spec) is worker:
+                del self._workers[worker.endpoint.spec]
+            return True
 
     def auto_start(self, worker: _Worker) -> None:
         if self.auto_provision and self._batch is not None:
@@ -211,11 +298,21 @@ class Station:
             return [w for w in workers if not connected_only or w.idle_and_connected]
         selected = []
         for endpoint in endpoints:
-            spec = parse_endpoint(endpoint).spec
+            spec = parse_device_spec(endpoint).spec
             if spec not in self._workers:
                 self.add_endpoint(spec)
             selected.append(self._workers[spec])
         return selected
+
+
+def parse_device_spec(spec: str) -> Endpoint:
+    """A `tcp:HOST:PORT` or `usb:SLOT|SERIAL` spec; EndpointError says what is wrong."""
+    if spec.strip().startswith("usb:"):
+        try:
+            return parse_usb_spec(spec)
+        except ValueError as exc:
+            raise EndpointError(str(exc)) from None
+    return parse_endpoint(spec)
 
 
 @contextmanager
@@ -227,9 +324,10 @@ def _held(semaphore: threading.Semaphore) -> Iterator[None]:
 class _Worker:
     """Owns one device's session in its own thread; others only queue requests."""
 
-    def __init__(self, station: Station, endpoint: TcpEndpoint) -> None:
-        self.station, self.endpoint = station, endpoint
-        self.info = DeviceInfo(endpoint.spec, endpoint.slot, DeviceState.ATTACHED)
+    def __init__(self, station: Station, endpoint: Endpoint, label: str) -> None:
+        self.station, self.endpoint, self.label = station, endpoint, label
+        self.info = DeviceInfo(endpoint.spec, label, DeviceState.ATTACHED)
+        self.unplugged = False  # set and cleared by the station, under its lock
         self.asset_tag: str | None = None
         self.last_result: RunResult | None = None
         self._requests: queue.Queue = queue.Queue()
@@ -238,6 +336,7 @@ class _Worker:
         self._facts: DeviceFacts | None = None
         self._last_error = "not connected"
         self._closing = threading.Event()
+        self._farewell = "no longer watched"
         self.thread = threading.Thread(
             target=self._main, name=f"device {endpoint.spec}", daemon=True
         )
@@ -251,7 +350,7 @@ class _Worker:
     # -- called from other threads --------------------------------------------------------------
 
     def request(self, batch: Batch, *, force: bool, start_index: int) -> None:
-        run = DeviceRun(self.endpoint.spec, self.endpoint.slot, start_index=start_index,
+        run = DeviceRun(self.endpoint.spec, self.label, start_index=start_index,
                         asset_tag=self.asset_tag)  # fmt: skip
         self.station.run_asked()
         self._requests.put((batch, run, force))
@@ -263,6 +362,10 @@ class _Worker:
         for batch, run, force in self._drain():
             run.cancel.set()
             self._requests.put((batch, run, force))  # the worker reports it as stopped
+
+    def wake(self) -> None:
+        """Have the worker look at its device now (it was unplugged)."""
+        self._requests.put(_UNPLUGGED)
 
     def shut_down(self, join: bool = True) -> None:
         self._closing.set()
@@ -276,6 +379,9 @@ class _Worker:
     def _main(self) -> None:
         try:
             while not self._closing.is_set():
+                if self.unplugged and not self._responds() and self.station.retire(self):
+                    self._farewell = UNPLUGGED
+                    return
                 if self._device is None and not self._connect():
                     self._fail_queued()
                     self._wait_for_request(RECONNECT_S)
@@ -283,22 +389,23 @@ class _Worker:
                 item = self._wait_for_request(HEARTBEAT_S)
                 if item is None:
                     self._heartbeat()
-                elif item is not _STOP:
+                elif isinstance(item, tuple):
                     self._execute(*item)
         finally:
+            reason = "unplugged" if self._farewell == UNPLUGGED else "the station is shutting down"
             for batch, run, _force in self._drain():
-                self._finish_without_run(batch, run, "the station is shutting down")
+                self._finish_without_run(batch, run, reason)
             if self._device is not None:
                 self._device.close()
-            self._publish(DeviceState.DETACHED, "no longer watched")
+            self._publish(DeviceState.DETACHED, self._farewell)
 
     def _wait_for_request(self, timeout: float):
         try:
             item = self._requests.get(timeout=timeout)
         except queue.Empty:
             return None
-        if item is _STOP:
-            return _STOP
+        if item is _STOP or item is _UNPLUGGED:
+            return item
         if self._device is None:  # not connected: try at once, then this request fails or runs
             self._requests.put(item)
             return None
@@ -314,7 +421,8 @@ class _Worker:
             if item is _STOP:
                 self._requests.put(_STOP)
                 return items
-            items.append(item)
+            if item is not _UNPLUGGED:
+                items.append(item)
 
     def _connect(self) -> bool:
         def prompt() -> None:
@@ -322,9 +430,12 @@ class _Worker:
 
         try:
             device = self.station.open_device(self.endpoint, prompt)
-        except DeviceError as exc:
-            state = DeviceState.UNAUTHORIZED if exc.problem is Problem.UNAUTHORIZED else None
-            self._publish(state or DeviceState.DETACHED, str(exc))
+        except (DeviceError, UsbError, EndpointError) as exc:
+            unauthorized = isinstance(exc, UsbAuthError) or (
+                isinstance(exc, DeviceError) and exc.problem is Problem.UNAUTHORIZED
+            )
+            self._publish(DeviceState.UNAUTHORIZED if unauthorized else DeviceState.DETACHED,
+                          str(exc))  # fmt: skip
             self._last_error = str(exc)
             return False
         try:
@@ -344,6 +455,13 @@ class _Worker:
         """Runs asked for a device that cannot be reached fail with the reason."""
         for batch, run, _force in self._drain():
             self._finish_without_run(batch, run, self._last_error)
+
+    def _responds(self) -> bool:
+        """Whether the session still answers; a dead one is dropped."""
+        if self._device is None:
+            return False
+        self._heartbeat()
+        return self._device is not None
 
     def _heartbeat(self) -> None:
         try:
@@ -428,7 +546,7 @@ class _Worker:
         facts = self._facts
         info = DeviceInfo(
             endpoint=self.endpoint.spec,
-            slot=self.endpoint.slot,
+            slot=self.label,
             state=state or self.info.state,
             serial=facts.serial if facts else None,
             model=facts.model if facts else None,

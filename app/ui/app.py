@@ -20,13 +20,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.core import RunEvent
+from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
 from app.storage import Config, Store, StoreError
 from app.sync import SyncWorker, pulled_dir
 from app.ui.background import Background
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
 from app.ui.main_window import MainWindow, Services
-from app.ui.port_map import PortLabels
 from app.ui.settings import Settings
 from app.ui.template_library import TemplateLibrary
 
@@ -117,7 +117,7 @@ def build_services(
     store = Store(settings.directory, recording=True)
     background = Background()
     bridge = EventBridge()
-    model = DeviceModel(PortLabels(settings.port_map))
+    model = DeviceModel()
     for signal, slot in (
         (bridge.device_changed, model.on_device_changed),
         (bridge.run_started, model.on_run_started),
@@ -143,7 +143,14 @@ def build_services(
         from app.provisioning.station import Station
 
         station_factory = Station
+    notices: list[str] = []
+    try:
+        port_map = PortMap.load(settings.directory / PORT_MAP_FILE)
+    except PortMapError as exc:  # the bench still works, with generated labels
+        port_map = PortMap()
+        notices.append(f"Port map not used: {exc}")
     station = station_factory(
+        port_map=port_map,
         on_event=on_event,
         station_name=config.station_name,
         operator=config.operator,
@@ -158,6 +165,7 @@ def build_services(
     )
     services = Services(station, store, config, settings, bridge, background, library, model)
     services.on_recorded = recorded
+    services.notices = notices
 
     def close() -> None:
         station.close()
@@ -170,6 +178,8 @@ def build_services(
 
 def open_window(services: Services, *, sync: bool = True) -> MainWindow:
     window = MainWindow(services)
+    for notice in services.notices:
+        window.show_notice(notice)
     services.on_recorded.append(window.post_run_recorded)
     if sync:
         worker = SyncWorker(
@@ -187,6 +197,14 @@ def open_window(services: Services, *, sync: bool = True) -> MainWindow:
     services.library.changed.connect(select_saved)
     services.library.reload()
     return window
+
+
+def watch_usb(services: Services, window: MainWindow) -> None:
+    """Put USB devices on the bench as they are plugged in; if USB is unusable, say so once."""
+    services.background.run(
+        services.station.watch_usb,
+        on_error=lambda error: window.show_notice(f"USB devices not watched: {error}"),
+    )
 
 
 def run_gui(*, demo: int | None = None) -> int:
@@ -211,6 +229,8 @@ def run_gui(*, demo: int | None = None) -> int:
         window = open_window(services)
         if demo_bench is not None:
             demo_bench.attach(services, window)
+        else:
+            watch_usb(services, window)
         window.show()
         QTimer.singleShot(
             0,

@@ -1,8 +1,9 @@
 """The bench's devices as a Qt list model, one row per endpoint, updated row by row.
 
 Each event touches one row and emits `dataChanged` for that row only; rows are inserted
-in port order (mapped ports first, then detection order) and never reset, so a bench of
-150 devices with a run flooding events repaints only the tiles that changed.
+in the order of their bench labels (A1, A2, ... A10, B1: the Station gives each port its
+label from the port map) and never reset, so a bench of 150 devices with a run flooding
+events repaints only the tiles that changed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from app.core import (
     StepStarted,
     StepStatus,
 )
-from app.ui.port_map import PortLabels
+from app.devices.slots import label_order, port_key
 
 TileRole = Qt.ItemDataRole.UserRole + 1
 LOG_LINES_KEPT = 2000
@@ -56,8 +57,6 @@ class Tile:
     """What the GUI knows about one device: its info, its current or last run, its log."""
 
     info: DeviceInfo
-    label: str
-    detected: int
     run_id: str | None = None
     running: bool = False
     total_steps: int = 0
@@ -75,6 +74,11 @@ class Tile:
     @property
     def endpoint(self) -> str:
         return self.info.endpoint
+
+    @property
+    def label(self) -> str:
+        """The port's bench label, as the Station gives it and runs record it."""
+        return self.info.slot
 
     @property
     def state(self) -> DeviceState:
@@ -111,13 +115,11 @@ class Tile:
 
 
 class DeviceModel(QAbstractListModel):
-    def __init__(self, labels: PortLabels | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.labels = labels or PortLabels()
         self._tiles: list[Tile] = []
-        self._sort_keys: list[tuple[int, int]] = []
+        self._sort_keys: list[tuple] = []
         self._rows: dict[str, int] = {}
-        self._detected = 0
         self.finished_runs: deque[tuple[float, RunOutcome]] = deque(maxlen=100_000)
         self.first_start: float | None = None
         self._step_names: dict[tuple[str, int], list[str]] = {}
@@ -189,8 +191,7 @@ class DeviceModel(QAbstractListModel):
         info = event.device
         tile = self.tile(info.endpoint)
         if tile is None:
-            self._insert(Tile(info, self.labels.label(info.endpoint), self._detected))
-            self._detected += 1
+            self._insert(Tile(info))
             return
         if tile.result and info.serial and tile.result.serial not in (None, info.serial):
             tile.result = None  # another device in this port: the last outcome was not its
@@ -289,14 +290,14 @@ class DeviceModel(QAbstractListModel):
     def _ensure(self, endpoint: str) -> Tile:
         tile = self.tile(endpoint)
         if tile is None:
-            label = self.labels.label(endpoint)
-            self.on_device_changed(DeviceChanged(DeviceInfo(endpoint, label, DeviceState.ATTACHED)))
+            info = DeviceInfo(endpoint, port_key(endpoint), DeviceState.ATTACHED)
+            self.on_device_changed(DeviceChanged(info))
             tile = self.tile(endpoint)
             assert tile is not None
         return tile
 
     def _insert(self, tile: Tile) -> None:
-        key = self.labels.sort_key(tile.endpoint, tile.detected)
+        key = (label_order(tile.label), tile.endpoint)
         row = bisect.bisect(self._sort_keys, key)
         self.beginInsertRows(QModelIndex(), row, row)
         self._tiles.insert(row, tile)

@@ -40,6 +40,7 @@ class Services:
     model: DeviceModel
     on_close: list[Callable[[], None]] = field(default_factory=list)
     on_recorded: list[Callable[[object], None]] = field(default_factory=list)  # writer thread
+    notices: list[str] = field(default_factory=list)  # trouble to show once, at launch
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.data_label = QLabel(f"Data: {services.config.directory}")
         self.statusBar().addPermanentWidget(self.data_label)
+        self.notice = QLabel()  # stays under the passing status messages
+        self.statusBar().addWidget(self.notice, 1)
 
         self._history_timer = QTimer(self)
         self._history_timer.setSingleShot(True)
@@ -95,6 +98,12 @@ class MainWindow(QMainWindow):
 
     def post_run_recorded(self, _event=None) -> None:
         self.run_recorded.emit()
+
+    def show_notice(self, text: str) -> None:
+        """Trouble the bench works around (no USB, a broken port map), shown until closed."""
+        shown = self.notice.text()
+        self.notice.setText(f"{shown} · {text}" if shown else text)
+        self.notice.setToolTip(self.notice.text())
 
     # -- internals
 

@@ -1,7 +1,8 @@
 """The GUI's own persisted settings: one INI file in the station's data directory.
 
 Station name, operator and backend live in `app.storage.Config` (shared with `kitbench
-config`); this file holds what only the window needs: theme, port map, limits, geometry.
+config`); this file holds what only the window needs: theme, limits, geometry. The port map is the
+station's `ports.yaml` (`app.devices.slots.PortMap`), shared with the CLI.
 
 Keeping it under `data_dir()` (not the platform's registry) means `$KITBENCH_HOME` isolates
 the GUI too: tests, the demo and several stations on one machine never share settings.
@@ -14,7 +15,6 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.core.paths import data_dir
-from app.ui.port_map import format_port_map, parse_port_map
 
 FILE_NAME = "gui.ini"
 THEMES = ("light", "dark")
@@ -35,17 +35,6 @@ class Settings:
             return int(self._q.value(key, default))
         except (TypeError, ValueError):
             return default
-
-    @property
-    def port_map(self) -> dict[str, str]:
-        try:
-            return parse_port_map(self._text("bench/port_map"))
-        except ValueError:
-            return {}
-
-    @port_map.setter
-    def port_map(self, mapping: dict[str, str]) -> None:
-        self._q.setValue("bench/port_map", format_port_map(mapping))
 
     @property
     def jobs(self) -> int:

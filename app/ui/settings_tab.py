@@ -1,10 +1,13 @@
 """Settings: station, backend, port map, limits, theme. Saved on "Save", kept across launches.
 
-Station and backend settings are the same `kitbench config` keys the CLI uses (written on a
-worker thread); window-only settings go to the GUI's own settings file.
+Station and backend settings are the same `kitbench config` keys the CLI uses, and the port
+map is the station's `ports.yaml` (both read and written on a worker thread); window-only
+settings go to the GUI's own settings file.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -22,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError, generated_label, port_key
 from app.storage import Config, ConfigError
 from app.ui.background import Background
-from app.ui.port_map import format_port_map, generated_label, parse_port_map, port_key
 from app.ui.settings import THEMES, Settings
 
 TOKEN_UNCHANGED = ""
@@ -57,7 +60,7 @@ class SettingsTab(QWidget):
         self.backend_token.setEchoMode(QLineEdit.EchoMode.Password)
         self.port_map = QPlainTextEdit()
         self.port_map.setMaximumHeight(150)
-        self.port_map.setPlaceholderText("1-1.1 A1\n1-1.2 A2\n127.0.0.1:7400 A1")
+        self.port_map.setPlaceholderText("1-1.1: A1\n1-1.2: A2\n127.0.0.1:7400: N1")
         self.map_current = QPushButton("Map plugged-in devices in order")
         self.jobs = QSpinBox()
         self.jobs.setRange(0, 256)
@@ -84,7 +87,7 @@ class SettingsTab(QWidget):
         backend_form.addRow("Token", self.backend_token)
         bench = QGroupBox("Bench")
         bench_form = QFormLayout(bench)
-        bench_form.addRow("Port map (PORT LABEL per line)", self.port_map)
+        bench_form.addRow("Port map (PORT: LABEL per line)", self.port_map)
         bench_form.addRow("", self.map_current)
         bench_form.addRow("Devices at once", self.jobs)
         bench_form.addRow("Transfers per USB bus", self.bus_limit)
@@ -115,7 +118,7 @@ class SettingsTab(QWidget):
 
     def load(self) -> None:
         """Fill the form (config is read on a worker thread)."""
-        self.port_map.setPlainText(format_port_map(self.settings.port_map))
+        self.background.run(self._read_port_map, self._show_port_map, self._show_read_error)
         self.jobs.setValue(self.settings.jobs)
         self.bus_limit.setValue(self.settings.bus_transfer_limit)
         self.theme.setCurrentText(self.settings.theme)
@@ -123,11 +126,10 @@ class SettingsTab(QWidget):
 
     def save(self) -> None:
         try:
-            mapping = parse_port_map(self.port_map.toPlainText())
-        except ValueError as exc:
-            self.status.setText(f"Port map: {exc}")
+            port_map = PortMap.parse(self.port_map.toPlainText(), "port map")
+        except PortMapError as exc:
+            self.status.setText(str(exc))
             return
-        self.settings.port_map = mapping
         self.settings.jobs = self.jobs.value()
         self.settings.bus_transfer_limit = self.bus_limit.value()
         self.settings.theme = self.theme.currentText()
@@ -141,7 +143,29 @@ class SettingsTab(QWidget):
         if token:
             values["backend.token"] = token
         self.status.setText("Saving…")
-        self.background.run(lambda: self._write_config(values), self._saved, self._show_error)
+        self.background.run(
+            lambda: self._write_config(values, port_map), self._saved, self._show_error
+        )
+
+    @property
+    def port_map_path(self) -> Path:
+        return self.settings.directory / PORT_MAP_FILE
+
+    def _read_port_map(self) -> tuple[str, str]:
+        """The map as saved, or a broken file's own text and what is wrong with it."""
+        try:
+            return PortMap.load(self.port_map_path).text(), ""
+        except PortMapError as exc:
+            return self.port_map_path.read_text(encoding="utf-8", errors="replace"), str(exc)
+
+    def _show_port_map(self, loaded: tuple[str, str]) -> None:
+        text, problem = loaded
+        self.port_map.setPlainText(text)
+        if problem:
+            self.status.setText(f"Port map not used until fixed: {problem}")
+
+    def _show_read_error(self, error: BaseException) -> None:
+        self.status.setText(f"Cannot read the port map: {error}")
 
     def _read_config(self) -> dict[str, str]:
         return {
@@ -160,7 +184,8 @@ class SettingsTab(QWidget):
             "•••• (set; type to replace)" if values["token_set"] else "not set"
         )
 
-    def _write_config(self, values: dict[str, str]) -> None:
+    def _write_config(self, values: dict[str, str], port_map: PortMap) -> None:
+        port_map.save(self.port_map_path)
         for key, value in values.items():
             if value or key != "backend.url":
                 self.config.set(key, value)
@@ -176,8 +201,8 @@ class SettingsTab(QWidget):
         self.status.setText(f"Not saved: {message}")
 
     def _map_current(self) -> None:
-        mapping = {
+        labels = {
             port_key(endpoint): generated_label(i)
             for i, endpoint in enumerate(self.current_endpoints)
         }
-        self.port_map.setPlainText(format_port_map(mapping))
+        self.port_map.setPlainText(PortMap(labels).text())

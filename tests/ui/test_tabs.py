@@ -19,11 +19,13 @@ from app.core import (
     StepProgress,
     StepStarted,
 )
+from app.devices.slots import PortMap
+from app.devices.usb import LIBUSB_ERROR_ACCESS, UsbError, explain
 from app.storage import Config
+from app.ui.app import watch_usb
 from app.ui.bench_tab import fitting_scale
 from app.ui.bridge import EventBridge
-from app.ui.port_map import PortLabels, parse_port_map
-from app.ui.settings import Settings
+from app.ui.device_model import DeviceModel
 from app.ui.tiles import MAX_SCALE, MIN_SCALE
 
 
@@ -109,7 +111,7 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     tab.operator.setText("Dana")
     tab.backend_url.setText("http://127.0.0.1:9/")
     tab.backend_token.setText("s3cret-token")
-    tab.port_map.setPlainText("127.0.0.1:7400 A1\n1-1.4 B3\n")
+    tab.port_map.setPlainText("127.0.0.1:7400: A1\n1-1.4: B3\n")
     tab.theme.setCurrentText("dark")
     tab.jobs.setValue(6)
     tab.save()
@@ -129,22 +131,60 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     assert Config(kitbench_home).backend_token == "s3cret-token"
     assert tab.theme.currentText() == "dark"
     assert tab.jobs.value() == 6
-    assert Settings(kitbench_home).port_map == {"127.0.0.1:7400": "A1", "1-1.4": "B3"}
+    assert PortMap.load().labels == {"127.0.0.1:7400": "A1", "1-1.4": "B3"}  # ports.yaml
+    qtbot.waitUntil(lambda: "1-1.4: B3" in tab.port_map.toPlainText())
     assert second.window.bench.auto_provision.isChecked()
     assert second.services.station.auto_provision
     # The geometry came back (not the 1400x860 first-launch default); the offscreen
     # platform's small virtual screen clamps it, so the exact size is not compared.
     assert second.window.size() != QSize(1400, 860)
-    assert second.model.labels.label("tcp:127.0.0.1:7400") == "A1"
+    assert second.services.station.labeller.label("tcp:127.0.0.1:7400") == "A1"
+    assert second.services.station.labeller.label("tcp:127.0.0.1:7401") == "A2"
 
 
-def test_port_labels_follow_the_map_then_detection_order():
-    labels = PortLabels(parse_port_map("1-1.4 A1\n1-1.2 A2\n"))
-    assert labels.label("usb:1-1.9") == "A3"  # unmapped: the next free generated label
-    assert labels.label("usb:1-1.2") == "A2"
-    assert labels.label("usb:1-1.4") == "A1"
-    assert labels.sort_key("usb:1-1.4", 5) < labels.sort_key("usb:1-1.2", 0)
-    assert labels.sort_key("usb:1-1.2", 9) < labels.sort_key("usb:1-1.9", 0)
+def test_a_broken_port_map_is_not_saved_and_says_which_line(open_bench, qtbot, kitbench_home):
+    PortMap({"1-1.1": "A1"}).save(kitbench_home / "ports.yaml")
+    tab = open_bench().window.settings_tab
+    qtbot.waitUntil(lambda: "1-1.1: A1" in tab.port_map.toPlainText())
+    tab.port_map.setPlainText("1-1.1: A1\n1-1.2: A1\n")
+    tab.save()
+    assert tab.status.text() == "port map:2: 'A1' already labels 1-1.1"
+    assert PortMap.load().labels == {"1-1.1": "A1"}
+
+
+def test_a_broken_ports_file_leaves_the_bench_working_and_says_so(open_bench, qtbot, kitbench_home):
+    kitbench_home.mkdir(exist_ok=True)
+    (kitbench_home / "ports.yaml").write_text("1-1.1: A1\nport 4: A4\n")
+    bench = open_bench(devices=1)
+    assert "ports.yaml:2: 'port 4' is not a USB slot" in bench.window.notice.text()
+    qtbot.waitUntil(lambda: bench.model.tiles() != [], timeout=30_000)
+    assert bench.model.tiles()[0].label == "A1"  # generated: the broken map is not used
+    tab = bench.window.settings_tab
+    qtbot.waitUntil(lambda: "port 4: A4" in tab.port_map.toPlainText())  # the file, to fix
+    assert "Port map not used until fixed" in tab.status.text()
+
+
+def test_tiles_follow_the_labels_the_station_gives(qtbot):
+    model = DeviceModel()
+    for endpoint, label in [("usb:1-1.3", "B1"), ("usb:1-1.2", "A10"), ("tcp:h:1", "A2")]:
+        model.on_device_changed(DeviceChanged(DeviceInfo(endpoint, label, DeviceState.READY)))
+    assert [tile.label for tile in model.tiles()] == ["A2", "A10", "B1"]
+
+
+def test_usb_trouble_shows_once_in_the_status_bar_and_the_bench_goes_on(
+    open_bench, qtbot, monkeypatch
+):
+    bench = open_bench()
+    problem = explain(LIBUSB_ERROR_ACCESS, "linux")
+
+    def no_usb() -> None:
+        raise UsbError(problem, LIBUSB_ERROR_ACCESS)
+
+    monkeypatch.setattr(bench.services.station, "watch_usb", no_usb)
+    watch_usb(bench.services, bench.window)
+    qtbot.waitUntil(lambda: bench.window.notice.text() != "")
+    assert bench.window.notice.text() == f"USB devices not watched: {problem}"
+    assert bench.window.isVisible()
 
 
 def test_tiles_shrink_to_fit_then_scroll():

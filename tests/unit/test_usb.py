@@ -10,7 +10,7 @@ import usb1
 from adb_shell import exceptions as adb_errors
 
 from app.core import DeviceState
-from app.devices.slots import PortMap, PortMapError
+from app.devices.slots import PortMap, PortMapError, SlotLabeller, generated_label, label_order
 from app.devices.usb import LIBUSB_ERROR_ACCESS, LIBUSB_ERROR_BUSY, UsbError, explain
 from app.devices.usb_discovery import UsbDevice, parse_slot
 from app.devices.usb_hotplug import same_plug_in
@@ -92,7 +92,7 @@ def test_no_port_map_means_paths(kitbench_home):
         ("1-1.1: ''\n", ":1: the label of 1-1.1 must be 1 to 32 characters"),
         ("1-1.1: [A, B]\n", ":1: the label of 1-1.1 must be 1 to 32 characters"),
         ("1-1.1: A1\n  - x: [\n", ":2: not valid YAML"),
-        ("- 1-1.1\n", ":1: expected lines of SLOT: LABEL"),
+        ("- 1-1.1\n", ":1: expected lines of PORT: LABEL"),
     ],
 )
 def test_a_broken_port_map_names_file_and_line(tmp_path, text, problem):
@@ -101,6 +101,46 @@ def test_a_broken_port_map_names_file_and_line(tmp_path, text, problem):
     with pytest.raises(PortMapError) as caught:
         PortMap.load(path)
     assert str(caught.value).startswith(f"{path}{problem}")
+
+
+def test_network_ports_are_mapped_by_host_and_port(kitbench_home):
+    kitbench_home.mkdir()
+    (kitbench_home / "ports.yaml").write_text("127.0.0.1:7400: N1\ntcp:bench-pi.local:5555: N2\n")
+    ports = PortMap.load()
+    assert ports.labels == {"127.0.0.1:7400": "N1", "bench-pi.local:5555": "N2"}
+    assert ports.label("tcp:127.0.0.1:7400") == "N1"
+    with pytest.raises(PortMapError, match=r":1: '127.0.0.1:99999' is not a USB slot"):
+        PortMap.parse("127.0.0.1:99999: N1\n")
+
+
+def test_generated_labels_count_ports_per_ten_port_hub():
+    assert [generated_label(i) for i in (0, 1, 9, 10, 19, 20, 259, 260)] == [
+        "A1", "A2", "A10", "B1", "B10", "C1", "Z10", "AA1",
+    ]  # fmt: skip
+    assert sorted(["B1", "A10", "A2", "A1"], key=label_order) == ["A1", "A2", "A10", "B1"]
+
+
+def test_the_labeller_gives_mapped_labels_then_free_generated_ones_for_good():
+    labeller = SlotLabeller(PortMap({"1-1.4": "A1", "1-1.2": "A2", "127.0.0.1:7400": "A4"}))
+    assert labeller.label("usb:1-1.9") == "A3"  # unmapped: the first label the map leaves free
+    assert labeller.label("usb:1-1.2") == "A2"
+    assert labeller.label("tcp:127.0.0.1:7401") == "A5"  # A4 belongs to a mapped port
+    assert labeller.label("usb:1-1.4") == "A1"
+    assert labeller.label("tcp:127.0.0.1:7400") == "A4"
+    assert labeller.label("usb:1-1.9") == "A3"  # the same port keeps its label
+    assert labeller.label("2-1") == "A6"
+
+
+def test_a_saved_port_map_loads_back_and_replaces_the_old_file(tmp_path):
+    path = tmp_path / "station" / "ports.yaml"
+    first = PortMap({"1-1.1": "A1", "127.0.0.1:7400": "7", "2-1.3": "Dock: left"})
+    assert first.save(path) == path
+    assert PortMap.load(path) == first
+    PortMap({"1-1.2": "B1"}).save(path)
+    assert PortMap.load(path).labels == {"1-1.2": "B1"}
+    assert [entry.name for entry in path.parent.iterdir()] == ["ports.yaml"]  # no temp left
+    PortMap().save(path)
+    assert PortMap.load(path).labels == {}
 
 
 def test_usb_trouble_comes_with_the_fix():
