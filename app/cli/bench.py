@@ -1,0 +1,222 @@
+"""Commands for the bench itself: the simulator, devices, provisioning and the GUI."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from app.cli import cli
+from app.cli.records import open_store, station_name
+
+
+@cli.command()
+@click.option("--count", type=click.IntRange(1, 4096), required=True, help="Devices to start.")
+@click.option(
+    "--base-port",
+    type=click.IntRange(0, 65535),
+    default=7400,
+    show_default=True,
+    help="First TCP port; 0 picks free ports.",
+)
+@click.option(
+    "--profile",
+    default="mixed",
+    show_default=True,
+    help="Device profile, or 'mixed' to cycle through all of them.",
+)
+@click.option(
+    "--auth",
+    type=click.Choice(["none", "prompt", "deny"]),
+    default="prompt",
+    show_default=True,
+    help="How devices treat a host key they do not know yet.",
+)
+@click.option(
+    "--latency", type=click.Choice(["realistic", "fast"]), default="realistic", show_default=True
+)
+@click.option(
+    "--faults",
+    default=None,
+    help="Fault probabilities, e.g. install_fail=0.1,disconnect=0.02,slow=0.05,"
+    "garbage=0.01,never_auth=0.05",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for fault draws.")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep device state here so it survives restarts (default: a temp dir).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def sim(**options) -> None:
+    """Run simulated Android devices that speak the real ADB protocol over TCP."""
+    from app.sim.behaviour import FaultSpecError
+    from app.sim.fleet import FleetConfig
+    from app.sim.profiles import PROFILES
+
+    count = options.pop("count")
+    config = FleetConfig(count=count, **options)
+    try:
+        config.validate()
+    except FaultSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
+    except ValueError as exc:
+        if config.profile not in PROFILES and config.profile != "mixed":
+            raise click.BadParameter(str(exc), param_hint="--profile") from None
+        raise click.UsageError(str(exc)) from None
+    raise_open_file_limit()
+    try:
+        asyncio.run(_run_sim(config))
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the simulator: {exc}") from None
+
+
+async def _run_sim(config) -> None:
+    import tempfile
+
+    from app.sim.fleet import endpoint_of, start_devices
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    with tempfile.TemporaryDirectory(prefix="kitbench-sim-") as temp_dir:
+        state_dir = config.state_dir or Path(temp_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        devices = await start_devices(config, state_dir)
+        for device in devices:
+            endpoint = endpoint_of(device)
+            click.echo(f"{endpoint.port}\t{endpoint.serial}\t{endpoint.model}")
+        sys.stdout.flush()
+        await stop.wait()
+        for device in devices:
+            await device.close()
+
+
+@cli.command()
+@click.option(
+    "--demo",
+    type=click.IntRange(1, 256),
+    default=None,
+    metavar="N",
+    help="Also start N simulated devices and a local fleet backend (a temporary data dir).",
+)
+@click.pass_context
+def gui(ctx: click.Context, demo: int | None) -> None:
+    """The bench window (the default when no command is given)."""
+    from app.ui.app import DisplayError, run_gui
+
+    raise_open_file_limit()
+    try:
+        ctx.exit(run_gui(demo=demo))
+    except DisplayError as exc:
+        click.echo(f"kitbench: {exc}", err=True)
+        ctx.exit(1)
+
+
+def raise_open_file_limit() -> None:
+    """Hundreds of devices need more sockets than the usual soft limit of 1024."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per device per line.")
+@click.option("--usb", "usb", is_flag=True, help="List USB devices (the default without --tcp).")
+@click.option(
+    "--tcp",
+    "tcp",
+    multiple=True,
+    metavar="HOST:PORT",
+    help="Also list the network device at HOST:PORT; repeatable.",
+)
+def devices(as_json: bool, usb: bool, tcp: tuple[str, ...]) -> None:
+    """List devices: slot (port-map label), state, serial and model, plus what to do."""
+    import json
+
+    from app.devices.endpoints import EndpointError
+    from app.devices.inventory import list_devices, tcp_spec
+    from app.devices.keys import station_key
+    from app.devices.slots import PortMapError
+    from app.devices.usb import UsbError
+
+    try:
+        specs = [tcp_spec(text) for text in tcp]
+    except EndpointError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tcp") from None
+    try:
+        listed = list_devices(usb=usb or not tcp, tcp=specs, key=station_key)
+    except (UsbError, PortMapError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        for entry in listed:
+            click.echo(json.dumps(entry.as_json()))
+        return
+    if not listed:
+        click.echo("No devices. Plug one in (USB debugging on), or name one with --tcp.")
+        return
+    rows = [("SLOT", "STATE", "SERIAL", "MODEL", "")] + [
+        (e.info.slot, e.info.state, e.info.serial or "-", e.info.model or "-", e.info.message or "")
+        for e in listed
+    ]
+    widths = [max(len(str(row[column])) for row in rows) for column in range(4)]
+    for row in rows:
+        cells = [str(cell).ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        click.echo("  ".join([*cells, row[4]]).rstrip())
+
+
+@cli.command()
+@click.option(
+    "--template", "-t", "template_path", required=True, type=click.Path(path_type=Path),
+    help="The template to apply.",
+)  # fmt: skip
+@click.option("--device", "devices", multiple=True, metavar="SPEC", help="tcp:HOST:PORT; repeat.")
+@click.option("--all-usb", is_flag=True, help="Every USB device attached to this station.")
+@click.option("--jobs", type=click.IntRange(1), default=None, help="Devices at once [all].")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per device at the end.")
+@click.option("--force", is_flag=True, help="Run even on devices already provisioned.")
+@click.option("--operator", default="", help="Who is at the bench (recorded with each run).")
+@click.option(
+    "--auth-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+    help="Seconds to wait for someone to tap Allow on a device.",
+)  # fmt: skip
+def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **options) -> None:
+    """Apply a template to devices in parallel; exit 0 when every device is done."""
+    from app.devices.endpoints import EndpointError, parse_endpoint
+    from app.provisioning.headless import provision as run_provision
+    from app.templates import TemplateError, load_template
+
+    if all_usb:
+        raise click.UsageError("--all-usb: USB discovery comes with issue 7; use --device tcp:…")
+    if not devices:
+        raise click.UsageError("name the devices: --device SPEC (repeatable) or --all-usb")
+    try:
+        endpoints = list(dict.fromkeys(parse_endpoint(spec).spec for spec in devices))
+    except EndpointError as exc:
+        raise click.BadParameter(str(exc), param_hint="--device") from None
+    try:
+        template = load_template(template_path)
+    except TemplateError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    raise_open_file_limit()
+    stdout = sys.stdout
+    name = station_name()
+    with open_store(recording=True) as store:  # every run recorded before it is reported
+        recorder = store.recorder(station=name, operator=options["operator"])
+        code = run_provision(
+            template, endpoints, stream=stdout, live=stdout.isatty(),
+            station_name=name, auth_timeout_s=options.pop("auth_timeout"),
+            listeners=[recorder.record], **options,
+        )  # fmt: skip
+    sys.exit(code)

@@ -1,0 +1,270 @@
+"""Commands for the station's records and the fleet: history, config, sync, the backend."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from app.cli import cli
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8470,
+    show_default=True,
+    help="TCP port; 0 picks a free one (the URL line says which).",
+)
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="Database URL (default: fleet.db in the data dir), e.g. postgresql+psycopg://u:p@host/db",
+)
+@click.pass_context
+def backend(ctx: click.Context, host: str, port: int, db_url: str | None) -> None:
+    """Run the fleet backend: the HTTP service stations sync their runs to."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from app.fleet import DatabaseError, FleetDatabase, bind, serve, url_of
+
+    try:
+        database = FleetDatabase.open(db_url)
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        database.close()
+        raise click.ClickException(exc.strerror or str(exc)) from None
+    click.echo(f"Fleet backend listening on {url_of(sock)}")
+    sys.stdout.flush()
+    try:
+        serve(database, sock, log_level="info" if ctx.find_root().params["verbose"] else "warning")
+    finally:
+        sock.close()
+        database.close()
+
+
+@backend.group()
+def token() -> None:
+    """Station tokens: each station authenticates with its own bearer token."""
+
+
+@token.command("create")
+@click.argument("station")
+@click.option("--db", "db_url", default=None, metavar="URL", help="Database URL (as for backend).")
+def token_create(station: str, db_url: str | None) -> None:
+    """Create a bearer token for STATION and print it last; it replaces any earlier one."""
+    from app.fleet import DatabaseError, FleetDatabase
+
+    if not station.strip() or len(station) > 200:
+        raise click.BadParameter("a station name is 1 to 200 characters", param_hint="STATION")
+    try:
+        database = FleetDatabase.open(db_url)
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        new_token = database.create_token(station)
+    finally:
+        database.close()
+    click.echo(f"Token for station {station} (shown once; any earlier token of it is revoked):")
+    click.echo(new_token)
+
+
+def station_name() -> str:
+    from app.storage.config import Config, ConfigError
+
+    try:
+        return Config().station_name
+    except ConfigError:
+        return ""
+
+
+class _Since(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        from app.storage.history import parse_since
+
+        try:
+            return parse_since(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def open_store(*, recording: bool = False):
+    from app.storage import Store, StoreError
+
+    try:
+        return Store(recording=recording)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run, per line.")
+@click.option("--serial", help="Only this device.")
+@click.option("--since", type=_Since(), help="Started at or after: 2025-03-01, …T08:00, 7d, 12h.")
+@click.option("--template", help="Only runs of this template name.")
+@click.option(
+    "--result", type=click.Choice(["running", "done", "failed", "refused", "interrupted"])
+)
+@click.option(
+    "--limit", type=click.IntRange(1), default=100, show_default=True, help="Newest N runs."
+)
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+    help="Export every matching run (no limit) as CSV to FILE ('-' for stdout).",
+)
+def history(as_json, serial, since, template, result, limit, csv_file) -> None:
+    """Runs recorded on this station, newest first."""
+    import json
+
+    from app.storage import RunFilter
+
+    run_filter = RunFilter(serial=serial, since=since, template=template, result=result)
+    with open_store() as store:
+        if csv_file is not None:
+            try:
+                if str(csv_file) == "-":
+                    count = store.export_csv(sys.stdout, run_filter)
+                else:
+                    with csv_file.open("w", encoding="utf-8", newline="") as out:
+                        count = store.export_csv(out, run_filter)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {csv_file}: {exc.strerror}") from None
+            if str(csv_file) != "-":
+                click.echo(f"{count} run(s) written to {csv_file}", err=True)
+            return
+        runs = store.runs(run_filter, limit=limit, with_steps=as_json)
+    if as_json:
+        for run in runs:
+            click.echo(json.dumps(run, ensure_ascii=False))
+        return
+    if not runs:
+        click.echo("no runs recorded" + (" match" if run_filter != RunFilter() else ""))
+        return
+    rows = [("STARTED", "SERIAL", "MODEL", "TEMPLATE", "RESULT", "ERROR")]
+    for run in runs:
+        started = datetime.fromisoformat(run["started_at"]).astimezone()
+        template_name = f"{run['template']} v{run['template_version']}"
+        rows.append(
+            (
+                started.strftime("%Y-%m-%d %H:%M:%S"),
+                run["serial"] or "?",
+                run["model"] or "",
+                template_name,
+                run["result"],
+                (run["error"] or "")[:60],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
+    if len(runs) == limit:
+        click.echo(f"(newest {limit}; --limit N or --csv FILE for more)", err=True)
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Station settings: backend.url, backend.token, station.name, …"""
+
+
+def _config_key(key: str):
+    from app.storage import Config, UnknownKeyError
+
+    config = Config()
+    try:
+        config.shown(key)
+    except UnknownKeyError as exc:
+        raise click.BadParameter(str(exc), param_hint="KEY") from None
+    return config
+
+
+@config_group.command("set")
+@click.argument("key")
+@click.argument("value", required=False)
+def config_set(key: str, value: str | None) -> None:
+    """Set KEY to VALUE (a secret's VALUE is read from stdin when omitted)."""
+    from app.storage import ConfigError
+    from app.storage.config import KEYS
+
+    config = _config_key(key)
+    if value is None:
+        if not KEYS[key].secret:
+            raise click.UsageError(f"missing VALUE for {key}")
+        value = click.prompt(key, hide_input=True) if sys.stdin.isatty() else sys.stdin.read()
+    try:
+        config.set(key, value.strip() if KEYS[key].secret else value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="VALUE") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot save {key}: {exc}") from None
+    click.echo(f"{key} = {config.shown(key)}")
+
+
+@config_group.command("get")
+@click.argument("key")
+def config_get(key: str) -> None:
+    """Print KEY's value (secrets masked); exit 1 when it is not set."""
+    config = _config_key(key)
+    value = config.shown(key)
+    if not value:
+        click.echo(f"{key} is not set", err=True)
+        sys.exit(1)
+    click.echo(value)
+
+
+@config_group.command("list")
+def config_list() -> None:
+    """Every setting and its value (secrets masked)."""
+    from app.storage import Config, ConfigError
+    from app.storage.config import KEYS
+
+    try:
+        items = Config().items()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    for key, value in items:
+        click.echo(f"{key} = {value}" if value else f"{key} (not set: {KEYS[key].help})")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Send everything waiting, then exit (1 if any is left).")
+def sync(once: bool) -> None:
+    """Send recorded runs to the fleet backend and pull published templates."""
+    import threading
+
+    from app.sync import Backoff, SyncState, SyncWorker
+
+    with open_store() as store:
+        if once:
+            worker = SyncWorker(store, on_status=lambda _status: None, backoff=Backoff(0.5, 8.0))
+            status = worker.sync_now(attempts=5)
+            for pulled in status.new_templates:
+                click.echo(f"new template: {pulled.name} v{pulled.version} ({pulled.path})")
+            if status.sent:
+                click.echo(f"sent {status.sent} run(s)")
+            if status.waiting or status.state is SyncState.ERROR:
+                click.echo(f"{status.waiting} run(s) waiting: {status.message}", err=True)
+                sys.exit(1)
+            click.echo("synced: nothing waiting")
+            return
+        stopped = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopped.set())
+        worker = SyncWorker(store, on_status=lambda status: click.echo(status.text()))
+        worker.start()
+        stopped.wait()
+        worker.stop()
