@@ -15,3 +15,9 @@ def data_dir() -> Path:
     """The station's data directory (created on first use by whoever writes to it)."""
     override = os.environ.get("KITBENCH_HOME")
     return Path(override) if override else Path(user_data_dir("kitbench", appauthor=False))
+
+
+def resources_dir() -> Path:
+    """The shipped resources (icons, example templates, desktop file), beside the package
+    in a checkout and in the PyInstaller bundle alike."""
+    return Path(__file__).resolve().parents[2] / "resources"

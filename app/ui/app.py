@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.core import RunEvent
+from app.core.paths import resources_dir
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
 from app.storage import Config, Store, StoreError
 from app.sync import SyncWorker, pulled_dir
@@ -100,6 +101,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Kitbench")
     app.setDesktopFileName("kitbench")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "kitbench.svg")))
     return app
 
 

@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from app.core.paths import data_dir
+from app.core.paths import data_dir, resources_dir
 from app.sim.apk import build_apk
 from app.sim.fleet import SimFleet
 from app.templates import SecretStore
@@ -24,7 +24,7 @@ from app.templates.model import Template
 
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "templates"
+RESOURCES = resources_dir() / "templates"
 DEMO_TEMPLATE = "demo-bench.yaml"
 # The examples' device_owner steps need a real MDM app; the demo's own template shows the
 # bench working end to end on the simulator (one real install, transfer and reboot).
