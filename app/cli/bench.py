@@ -197,7 +197,7 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
     from app.templates import TemplateError, load_template
 
     if all_usb:
-        raise click.UsageError("--all-usb: USB discovery comes with issue 7; use --device tcp:…")
+        devices = (*devices, *_usb_endpoints())
     if not devices:
         raise click.UsageError("name the devices: --device SPEC (repeatable) or --all-usb")
     try:
@@ -220,3 +220,22 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
             listeners=[recorder.record], **options,
         )  # fmt: skip
     sys.exit(code)
+
+
+def _usb_endpoints() -> list[str]:
+    """Every USB device with debugging on, as `usb:SLOT`; exit 1 when there is none."""
+    from app.core import DeviceState
+    from app.devices.usb import UsbError
+    from app.devices.usb_discovery import enumerate_usb
+
+    try:
+        found = enumerate_usb()
+    except UsbError as exc:
+        raise click.ClickException(str(exc)) from None
+    for device in found:
+        if device.state == DeviceState.NO_ADB:
+            click.echo(f"{device.endpoint}: {device.device_info().message}", err=True)
+    ready = [device.endpoint for device in found if device.state == DeviceState.ATTACHED]
+    if not ready:
+        raise click.ClickException("no USB device with USB debugging on is attached")
+    return ready

@@ -18,13 +18,18 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adb_shell import exceptions as adb_errors
 from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
+from app.devices.adb_protocol import AdbSession
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.transport import FullWriteTcpTransport
+
+if TYPE_CHECKING:
+    from app.devices.usb_session import UsbEndpoint
 
 log = logging.getLogger("kitbench.devices")
 
@@ -41,6 +46,13 @@ GARBAGE_ERRORS = (
     UnicodeDecodeError,
 )
 TIMEOUT_ERRORS = (adb_errors.AdbTimeoutError, adb_errors.TcpTimeoutException, TimeoutError)
+# A cable pulled or a socket closed: USB I/O raises adb-shell's own errors, TCP raises OSError.
+LOST_ERRORS = (
+    OSError,
+    adb_errors.AdbConnectionError,
+    adb_errors.UsbReadFailedError,
+    adb_errors.UsbWriteFailedError,
+)
 PROPERTY_LINE = re.compile(r"^\[(?P<name>[^\]]+)\]: \[(?P<value>.*)\]$", re.MULTILINE)
 BATTERY_LEVEL = re.compile(r"^\s*level: (\d+)\s*$", re.MULTILINE)
 
@@ -79,9 +91,9 @@ class ShellResult:
 
 
 class Device:
-    """Facade over one adb-shell session (TCP now; USB through the same methods later)."""
+    """Facade over one adb-shell session, over USB or TCP through the same methods."""
 
-    def __init__(self, endpoint: TcpEndpoint, key: PythonRSASigner) -> None:
+    def __init__(self, endpoint: TcpEndpoint | UsbEndpoint, key: PythonRSASigner) -> None:
         self.endpoint = endpoint
         self._key = key
         self._session: AdbDevice | None = None
@@ -211,7 +223,10 @@ class Device:
     # -- session --------------------------------------------------------------------------------
 
     def _connect(self, auth_timeout_s: float, on_auth_prompt: Callable[[], None] | None) -> None:
-        session = AdbDevice(FullWriteTcpTransport(self.endpoint.host, self.endpoint.port))
+        if not isinstance(self.endpoint, TcpEndpoint):
+            self._session = _open_usb(self.endpoint.spec, self._key, auth_timeout_s, on_auth_prompt)
+            return
+        session = AdbSession(FullWriteTcpTransport(self.endpoint.host, self.endpoint.port))
         prompted = False
 
         def prompt(_device: object) -> None:
@@ -263,7 +278,7 @@ class Device:
             raise
         except adb_errors.PushFailedError as exc:
             raise DeviceError(Problem.FAILED, f"{doing} failed: {_push_reason(exc)}") from None
-        except (*GARBAGE_ERRORS, *TIMEOUT_ERRORS, OSError, adb_errors.AdbConnectionError) as exc:
+        except (*GARBAGE_ERRORS, *TIMEOUT_ERRORS, *LOST_ERRORS) as exc:
             self._drop()
             raise _translate(exc, doing, timeout) from None
         except BaseException:
@@ -289,6 +304,26 @@ class _ProgressReader(io.BytesIO):
             self._done += len(data)
             self._progress(self._done, self._total)
         return data
+
+
+def _open_usb(
+    spec: str,
+    key: PythonRSASigner,
+    auth_timeout_s: float,
+    on_auth_prompt: Callable[[], None] | None,
+) -> AdbDevice:
+    """A USB session on the device's slot; its errors already say what to do."""
+    from app.devices.usb import UsbError
+    from app.devices.usb_session import UsbAuthError, open_usb_session
+
+    try:
+        return open_usb_session(
+            spec, key, auth_timeout_s=auth_timeout_s, on_auth_prompt=on_auth_prompt
+        )
+    except UsbAuthError as exc:
+        raise DeviceError(Problem.UNAUTHORIZED, str(exc)) from None
+    except UsbError as exc:
+        raise DeviceError(Problem.DISCONNECTED, str(exc)) from None
 
 
 def _translate(exc: BaseException, doing: str, timeout: float) -> DeviceError:

@@ -1,8 +1,12 @@
-"""Device specs as users type them: `tcp:HOST:PORT` now, `usb:…` when USB discovery lands."""
+"""Device specs as users type them: `usb:1-1.4` (a slot), `usb:SERIAL`, `tcp:HOST:PORT`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.devices.usb_session import UsbEndpoint
 
 
 class EndpointError(ValueError):
@@ -29,13 +33,20 @@ class TcpEndpoint:
         return "tcp"
 
 
-def parse_endpoint(spec: str) -> TcpEndpoint:
+def parse_endpoint(spec: str) -> TcpEndpoint | UsbEndpoint:
     """Parse a device spec; raise EndpointError with a clear reason for anything else."""
     kind, _, rest = spec.strip().partition(":")
     if kind == "usb":
-        raise EndpointError(f"{spec}: USB devices come in a later release; use tcp:HOST:PORT")
+        from app.devices.usb_session import parse_usb_spec
+
+        try:
+            return parse_usb_spec(spec)
+        except ValueError as exc:
+            raise EndpointError(str(exc)) from None
     if kind != "tcp" or not rest:
-        raise EndpointError(f"{spec!r} is not a device spec; expected tcp:HOST:PORT")
+        raise EndpointError(
+            f"{spec!r} is not a device spec; expected usb:1-1.4, usb:SERIAL or tcp:HOST:PORT"
+        )
     host, _, port_text = rest.rpartition(":")
     host = host.strip("[]")  # tcp:[::1]:7400
     if not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:

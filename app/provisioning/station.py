@@ -40,7 +40,7 @@ from app.devices.keys import station_key
 from app.devices.slots import PORT_MAP_FILE, PortMap, SlotLabeller
 from app.devices.usb import UsbError
 from app.devices.usb_hotplug import UsbChange, UsbEvent, UsbWatcher
-from app.devices.usb_session import UsbAuthError, UsbEndpoint, parse_usb_spec
+from app.devices.usb_session import UsbAuthError, UsbEndpoint
 from app.provisioning.context import DeviceFacts
 from app.provisioning.ledger import Ledger
 from app.provisioning.runner import Batch, DeviceRun, Runner
@@ -112,7 +112,7 @@ class Station:
 
     def add_endpoint(self, endpoint: str) -> None:
         """Watch a device: connect, authorize and read it, reporting DeviceChanged events."""
-        parsed = parse_device_spec(endpoint)
+        parsed = parse_endpoint(endpoint)
         with self._lock:
             worker = self._workers.get(parsed.spec)
             if worker is not None:
@@ -166,7 +166,7 @@ class Station:
             self.emit(DeviceChanged(replace(info, state=DeviceState.DETACHED, message=UNPLUGGED)))
 
     def remove_endpoint(self, endpoint: str) -> None:
-        worker = self._workers.pop(parse_device_spec(endpoint).spec, None)
+        worker = self._workers.pop(parse_endpoint(endpoint).spec, None)
         if worker is not None:
             worker.shut_down()
 
@@ -182,7 +182,7 @@ class Station:
 
     def retry(self, endpoint: str, *, from_failed_step: bool = True) -> None:
         """Run again, by default from the step that failed last time."""
-        worker = self._workers[parse_device_spec(endpoint).spec]
+        worker = self._workers[parse_endpoint(endpoint).spec]
         start_index = 0
         last = worker.last_result
         if from_failed_step and last is not None and last.outcome is RunOutcome.FAILED:
@@ -196,7 +196,7 @@ class Station:
             worker.cancel_all()
 
     def set_asset_tag(self, endpoint: str, tag: str) -> None:
-        self._workers[parse_device_spec(endpoint).spec].asset_tag = tag or None
+        self._workers[parse_endpoint(endpoint).spec].asset_tag = tag or None
 
     def devices(self) -> list[DeviceInfo]:
         with self._lock:
@@ -298,21 +298,11 @@ class Station:
             return [w for w in workers if not connected_only or w.idle_and_connected]
         selected = []
         for endpoint in endpoints:
-            spec = parse_device_spec(endpoint).spec
+            spec = parse_endpoint(endpoint).spec
             if spec not in self._workers:
                 self.add_endpoint(spec)
             selected.append(self._workers[spec])
         return selected
-
-
-def parse_device_spec(spec: str) -> Endpoint:
-    """A `tcp:HOST:PORT` or `usb:SLOT|SERIAL` spec; EndpointError says what is wrong."""
-    if spec.strip().startswith("usb:"):
-        try:
-            return parse_usb_spec(spec)
-        except ValueError as exc:
-            raise EndpointError(str(exc)) from None
-    return parse_endpoint(spec)
 
 
 @contextmanager

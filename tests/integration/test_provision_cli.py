@@ -88,8 +88,7 @@ def test_a_provisioned_device_is_skipped_unless_forced(start_fleet, template):
     [
         (["--device", "tcp:127.0.0.1:7400"], "Missing option '--template'"),
         (["-t", "T.yaml"], "name the devices"),
-        (["-t", "T.yaml", "--all-usb"], "USB discovery comes with issue 7"),
-        (["-t", "T.yaml", "--device", "usb:1-1.4"], "USB devices come in a later release"),
+        (["-t", "T.yaml", "--device", "usb:"], "expected usb:1-1.4 or usb:SERIAL"),
         (["-t", "T.yaml", "--device", "tcp:host"], "expected tcp:HOST:PORT"),
         (["-t", "T.yaml", "--device", "tcp:h:1", "--jobs", "0"], "--jobs"),
     ],
