@@ -15,7 +15,8 @@ import posixpath
 import shutil
 import stat
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.sim.apk import NotAnApk, read_apk
@@ -149,6 +150,12 @@ class DeviceState:
         return cls(**data)
 
 
+def write_atomically(host: Path, data: bytes) -> None:
+    temp = host.with_name(host.name + ".kbtmp")
+    temp.write_bytes(data)
+    os.replace(temp, host)
+
+
 def resolve(path: str, cwd: str = "/") -> str:
     """An absolute, normalised path with the device's symlinks followed."""
     path = posixpath.normpath(posixpath.join(cwd, path))
@@ -179,6 +186,10 @@ class AndroidDevice:
         self.booted = True
         self.volatile_props: dict[str, str] = {}  # set by setprop, lost on reboot
         self.battery_override: dict[str, int] = {}  # `dumpsys battery set`, lost on reboot
+        # Set by the server to inject faults: pm's answer to an install it breaks, else None.
+        self.install_fault: Callable[[str], str | None] | None = None
+        # How a file's bytes reach the host: the fleet shares one copy of identical content.
+        self.put_file: Callable[[Path, bytes], None] = write_atomically
         self._state_path = self.state_dir / "state.json"
         self._fs_root = self.state_dir / "fs"
         if self._state_path.exists():
@@ -193,9 +204,11 @@ class AndroidDevice:
     def save(self) -> None:
         """Write state.json atomically: a crash leaves the old state or the new, never half."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        data = {"version": STATE_VERSION, **asdict(self.state)}
+        data = {"version": STATE_VERSION, **vars(self.state)}
         temp = self._state_path.with_suffix(".tmp")
-        temp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        # vars() for the nested dataclasses and no indent keep json's C encoder: a save
+        # is 0.06 ms instead of 0.7 ms with asdict() and indenting, and it runs on every change.
+        temp.write_text(json.dumps(data, sort_keys=True, default=vars))
         os.replace(temp, self._state_path)
 
     def _factory_state(self, serial: str) -> DeviceState:
@@ -426,9 +439,7 @@ class AndroidDevice:
         host.parent.mkdir(parents=True, exist_ok=True)
         if append and host.exists():
             data = host.read_bytes() + data
-        temp = host.with_name(host.name + ".kbtmp")
-        temp.write_bytes(data)
-        os.replace(temp, host)
+        self.put_file(host, data)
         new_mode = node[0] if node else stat.S_IFREG | self._new_mode(path, mode & 0o7777)
         self.state.nodes[path] = [new_mode, int(time.time()) if mtime is None else mtime]
         self.save()
@@ -564,6 +575,8 @@ class AndroidDevice:
             if self.sdk < 28:
                 reason = f"Failed adding asset path: {staged}"
             return _install_failure("INSTALL_PARSE_FAILED_NOT_APK", reason)
+        if self.install_fault and (failure := self.install_fault(info.package)):
+            return CommandResult(stdout=failure.encode(), exit_code=1)
         if info.min_sdk and info.min_sdk > self.sdk:
             reason = f"Requires newer sdk version #{info.min_sdk} (current version is #{self.sdk})"
             return _install_failure("INSTALL_FAILED_OLDER_SDK", reason)
@@ -579,7 +592,9 @@ class AndroidDevice:
 
     def _store_package(self, info, apk: bytes, existing: Package | None) -> None:
         now_ms = int(time.time() * 1000)
-        token = hashlib.sha256(apk + str(self.state.next_session).encode()).digest()
+        # Random-looking and unique per install, as Android's; not a hash of 8 MB of APK.
+        seed = f"{self.serial}:{info.package}:{self.state.next_session}"
+        token = hashlib.sha256(seed.encode()).digest()
         outer = base64.urlsafe_b64encode(token[:16]).decode()
         inner = base64.urlsafe_b64encode(token[16:32]).decode()
         directory = f"/data/app/{info.package}-{inner}"
@@ -592,7 +607,7 @@ class AndroidDevice:
         path = f"{directory}/base.apk"
         host = self._host(path)
         host.parent.mkdir(parents=True, exist_ok=True)
-        host.write_bytes(apk)
+        self.put_file(host, apk)
         self.state.nodes[path] = [stat.S_IFREG | 0o644, now_ms // 1000]
         package = Package(
             name=info.package,

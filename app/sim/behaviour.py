@@ -60,7 +60,7 @@ class Latency:
 
     shell_round_trip: tuple[float, float]  # seconds, uniform range
     transfer_bytes_per_s: float | None  # None: unlimited
-    install_base: tuple[float, float]
+    install_scale: float  # times the profile's install_seconds (0: instant)
     install_bytes_per_s: float | None
     reboot: float
     boot_settle: float  # from listening again to sys.boot_completed=1
@@ -77,7 +77,7 @@ class Latency:
         return Latency(
             shell_round_trip=scale(self.shell_round_trip),
             transfer_bytes_per_s=rate(self.transfer_bytes_per_s),
-            install_base=scale(self.install_base),
+            install_scale=self.install_scale * factor,
             install_bytes_per_s=rate(self.install_bytes_per_s),
             reboot=self.reboot * factor,
             boot_settle=self.boot_settle * factor,
@@ -90,7 +90,7 @@ LATENCIES = {
     "realistic": Latency(
         shell_round_trip=(0.015, 0.060),
         transfer_bytes_per_s=35e6,
-        install_base=(1.0, 3.0),
+        install_scale=1.0,
         install_bytes_per_s=40e6,
         reboot=20.0,
         boot_settle=2.0,
@@ -100,7 +100,7 @@ LATENCIES = {
     "fast": Latency(
         shell_round_trip=(0.0, 0.0),
         transfer_bytes_per_s=None,
-        install_base=(0.0, 0.0),
+        install_scale=0.0,
         install_bytes_per_s=None,
         reboot=0.3,
         boot_settle=0.05,
@@ -110,6 +110,10 @@ LATENCIES = {
 }
 
 SLOW_FACTOR = 5.0
+INJECTED_INSTALL_FAILURES = (
+    "Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE]\n",
+    "Failure [INSTALL_FAILED_INTERNAL_ERROR: Could not open session]\n",
+)
 
 
 @dataclass
@@ -120,14 +124,22 @@ class Behaviour:
     latency: Latency
     faults: dict[str, float]
     rng: random.Random
+    install_seconds: float = 0.0  # the profile's base install time
     slow: bool = False
     never_auth: bool = False
     injected: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, label: str, latency: str, faults: dict[str, float], seed: int) -> Behaviour:
+    def create(
+        cls,
+        label: str,
+        latency: str,
+        faults: dict[str, float],
+        seed: int,
+        install_seconds: float = 0.0,
+    ) -> Behaviour:
         rng = random.Random(seed)
-        behaviour = cls(label, LATENCIES[latency], faults, rng)
+        behaviour = cls(label, LATENCIES[latency], dict(faults), rng, install_seconds)
         if rng.random() < faults.get("slow", 0.0):
             behaviour.slow = True
             behaviour.latency = behaviour.latency.slowed(SLOW_FACTOR)
@@ -149,6 +161,12 @@ class Behaviour:
             return True
         return False
 
+    def install_failure(self, package: str) -> str | None:
+        """pm's answer when the `install_fail` fault breaks this install now, else None."""
+        if not self.draw("install_fail", f"installing {package}"):
+            return None
+        return self.rng.choice(INJECTED_INSTALL_FAILURES)
+
     def uniform(self, bounds: tuple[float, float]) -> float:
         low, high = bounds
         return low if high <= low else self.rng.uniform(low, high)
@@ -156,11 +174,15 @@ class Behaviour:
     async def shell_delay(self) -> None:
         await _sleep(self.uniform(self.latency.shell_round_trip))
 
-    async def install_delay(self, size: int) -> None:
-        delay = self.uniform(self.latency.install_base)
+    def install_time(self, size: int) -> float:
+        """Seconds pm takes for an APK of `size` bytes: steady for a model, as on hardware."""
+        seconds = self.install_seconds * self.latency.install_scale
         if self.latency.install_bytes_per_s:
-            delay += size / self.latency.install_bytes_per_s
-        await _sleep(delay)
+            seconds += size / self.latency.install_bytes_per_s
+        return seconds
+
+    async def install_delay(self, size: int) -> None:
+        await _sleep(self.install_time(size))
 
     def throttle(self) -> Throttle:
         return Throttle(self.latency.transfer_bytes_per_s)

@@ -38,6 +38,9 @@ class Profile:
     used_share: float = 0.25  # share of devices that still carry a previous user's Google account
     kernel: str = "5.10.198-android13-4-00050-g12f3388f3d6e-ab11130178"
     storage_gb: int = 128
+    # What the package manager takes per install before the size-dependent part: steady for
+    # a model (flash speed, dexopt), so the realistic latency uses it instead of a random draw.
+    install_seconds: float = 1.5
 
     @property
     def sdk(self) -> int:
@@ -241,6 +244,7 @@ PIXEL_8 = Profile(
         ),
     ),
     serial_style="pixel",
+    install_seconds=1.2,
     battery_level=87,
     timezone="America/Los_Angeles",
     kernel="5.15.110-android14-11-g2bd6f4f6b6b6-ab11130245",
@@ -299,6 +303,7 @@ GALAXY_TAB_ACTIVE3 = Profile(
         ),
     ),
     serial_style="samsung",
+    install_seconds=1.8,
     screen_size=(1200, 1920),
     density=240,
     battery_level=64,
@@ -352,6 +357,7 @@ ZEBRA_TC52 = Profile(
         ),
     ),
     serial_style="zebra",
+    install_seconds=2.2,
     screen_size=(720, 1280),
     density=320,
     battery_level=73,
@@ -393,6 +399,7 @@ NEXUS_5X = Profile(
         (81341900, "13.4.19-all [0] [PR] 227353473"),
     ),
     serial_style="hex",
+    install_seconds=3.0,
     screen_size=(1080, 1920),
     density=420,
     battery_level=41,

@@ -36,9 +36,10 @@ COMMAND_NAMES = {
 }
 
 A_VERSION_MIN = 0x01000000
-# From this version on the host may send a zero checksum and the device must not check it.
+# From this version on (Android 9) both sides send a zero data checksum.
 A_VERSION_SKIP_CHECKSUM = 0x01000001
 A_VERSION = A_VERSION_SKIP_CHECKSUM
+SDK_SKIP_CHECKSUM = 28
 
 AUTH_TOKEN = 1
 AUTH_SIGNATURE = 2
@@ -74,9 +75,23 @@ def checksum(data: bytes) -> int:
     return sum(data) & 0xFFFFFFFF
 
 
-def encode(command: int, arg0: int, arg1: int, data: bytes = b"") -> bytes:
-    header = HEADER.pack(command, arg0, arg1, len(data), checksum(data), command ^ 0xFFFFFFFF)
-    return header + data
+def encode(
+    command: int, arg0: int, arg1: int, data: bytes = b"", *, with_checksum: bool = True
+) -> bytes:
+    """A packet; without `with_checksum` the checksum is 0, as adbd sends it from Android 9."""
+    return encode_header(command, arg0, arg1, data, with_checksum=with_checksum) + data
+
+
+def encode_header(
+    command: int, arg0: int, arg1: int, data: bytes = b"", *, with_checksum: bool = True
+) -> bytes:
+    data_check = checksum(data) if with_checksum else 0
+    return HEADER.pack(command, arg0, arg1, len(data), data_check, command ^ 0xFFFFFFFF)
+
+
+def adbd_version(sdk: int) -> int:
+    """The protocol version a device's adbd speaks: Android 9 brought the checksum-free one."""
+    return A_VERSION if sdk >= SDK_SKIP_CHECKSUM else A_VERSION_MIN
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,6 @@ V2_STDIN, V2_STDOUT, V2_STDERR, V2_EXIT, V2_CLOSE_STDIN, V2_WINDOW_SIZE = range(
 V2_HEADER = struct.Struct("<BI")
 
 INSTALL_COMMAND = re.compile(r"^\s*(?:pm|cmd\s+package)\s+'?install'?(?:\s|$)")
-INJECTED_INSTALL_FAILURES = (
-    "Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE]\n",
-    "Failure [INSTALL_FAILED_INTERNAL_ERROR: Could not open session]\n",
-)
 
 
 def route(device: SimDevice, destination: str) -> Service | None:
@@ -54,20 +50,10 @@ async def run_command(device: SimDevice, stream: Stream, command: str) -> Comman
     behaviour = device.behaviour
     await behaviour.shell_delay()
     await device.strike_transport_faults(stream, command)
-    if INSTALL_COMMAND.match(command) and (failure := injected_install_failure(device, command)):
-        return failure
-    result = device.model.run_shell(command)
+    result = device.model.run_shell(command)  # an install_fail fault strikes inside pm
     if result.install_bytes:
         await behaviour.install_delay(result.install_bytes)
     return result
-
-
-def injected_install_failure(device: SimDevice, command: str) -> CommandResult | None:
-    behaviour = device.behaviour
-    if not behaviour.draw("install_fail", command):
-        return None
-    message = behaviour.rng.choice(INJECTED_INSTALL_FAILURES)
-    return CommandResult(stdout=message.encode(), exit_code=1)
 
 
 def after_command(device: SimDevice, result: CommandResult) -> None:
@@ -218,8 +204,7 @@ async def streamed_install(device: SimDevice, stream: Stream, command: str, size
 async def install_apk(device: SimDevice, stream: Stream, command: str, apk: bytes):
     behaviour = device.behaviour
     await device.strike_transport_faults(stream, command)
-    if failure := injected_install_failure(device, command):
-        return failure
     result = device.model.install_apk(apk, install_options(command))
-    await behaviour.install_delay(len(apk))
+    if result.install_bytes:
+        await behaviour.install_delay(result.install_bytes)
     return result

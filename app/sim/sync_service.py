@@ -87,16 +87,18 @@ async def receive_file(device: SimDevice, stream: Stream, spec: str) -> None:
     except ValueError:
         path, mode = spec, DEFAULT_MODE
     throttle = device.behaviour.throttle()
-    data = bytearray()
+    pieces: list[memoryview | bytes] = []  # views into the host's packets: joined once, at DONE
+    received = 0
     struck = False
     while True:
-        chunk_id, value = REQUEST.unpack(await stream.read_exactly(REQUEST.size))
+        chunk_id, value = REQUEST.unpack(await stream.read_view(REQUEST.size))
         if chunk_id == b"DATA":
             if value > SYNC_DATA_MAX:
                 raise SyncFailure(f"data chunk of {value} bytes exceeds {SYNC_DATA_MAX}")
-            data += await stream.read_exactly(value)
+            pieces.append(await stream.read_view(value))
+            received += value
             await throttle.account(value)
-            if not struck and len(data) >= SYNC_DATA_MAX:
+            if not struck and received >= SYNC_DATA_MAX:
                 struck = True
                 await device.strike_transport_faults(stream, f"push to {path}")
         elif chunk_id == b"DONE":
@@ -105,7 +107,7 @@ async def receive_file(device: SimDevice, stream: Stream, spec: str) -> None:
         else:
             raise SyncFailure(f"invalid data message {chunk_id!r}")
     try:
-        device.model.fs_write(path, bytes(data), mode, mtime)
+        device.model.fs_write(path, b"".join(pieces), mode, mtime)
     except FsError as exc:
         raise SyncFailure(f"couldn't create file: {exc}") from None
     await stream.write(REQUEST.pack(b"OKAY", 0))

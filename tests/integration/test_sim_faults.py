@@ -74,3 +74,32 @@ def test_slow_devices_are_chosen_by_the_seed(start_fleet, fault_log, caplog):
     assert 0 < len(first) < 16
     assert slow_devices(7) == first
     assert slow_devices(8) != first
+
+
+def test_install_fail_strikes_in_pm_and_the_rest_of_the_command_line_runs(
+    start_fleet, connect, tmp_path
+):
+    fleet = start_fleet(1, auth="none", faults="install_fail=1")
+    session = connect(fleet.endpoints[0])
+    apk = tmp_path / "app.apk"
+    apk.write_bytes(build_apk("com.example.app", 1))
+    session.push(str(apk), "/data/local/tmp/app.apk")
+    output = session.shell('echo before; pm install /data/local/tmp/app.apk; echo "MARK:$?"')
+    lines = output.splitlines()
+    assert lines[0] == "before"
+    assert lines[1].startswith("Failure [INSTALL_FAILED_")
+    assert lines[2] == "MARK:1"  # pm's exit status, as the engine reads it
+
+
+def test_each_device_has_its_own_faults(start_fleet, connect, tmp_path):
+    fleet = start_fleet(2, auth="none", faults="install_fail=1")
+    fleet.call(lambda: fleet.devices[0].behaviour.faults.pop("install_fail"))
+    apk = tmp_path / "app.apk"
+    apk.write_bytes(build_apk("com.example.app", 1))
+    answers = []
+    for endpoint in fleet.endpoints:
+        session = connect(endpoint)
+        session.push(str(apk), "/data/local/tmp/app.apk")
+        answers.append(session.shell("pm install /data/local/tmp/app.apk").strip())
+    assert answers[0] == "Success"
+    assert answers[1].startswith("Failure [INSTALL_FAILED_")

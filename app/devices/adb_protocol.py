@@ -1,0 +1,93 @@
+"""adb-shell with the checksum-free ADB protocol that adb and adbd speak since Android 9.
+
+adb-shell 0.4.4 offers protocol version 0x01000000 and sums every payload byte in
+Python on each packet it sends and receives (about 4.5 ms per MB): most of the
+station's CPU in a push. From A_VERSION_SKIP_CHECKSUM (0x01000001) on, both sides
+send a zero checksum, as AOSP's `send_packet` does (packages/modules/adb,
+transport.cpp: `data_check = 0` once the negotiated version allows it). The version is
+negotiated in CNXN as the lower of host's and device's, so a device that answers with
+the old version (before Android 9) still gets, and sends, correct checksums.
+
+Received packets: a zero checksum is accepted (a device that negotiated the new version,
+and also its AUTH token, sent before its CNXN tells us that version); any other
+checksum is verified, which costs nothing on modern devices and keeps the old
+protocol's integrity check for old ones. (adb itself no longer verifies at all:
+`check_header` there checks only the magic and the payload length.)
+
+Only the message framing of adb-shell's I/O manager changes here; everything above
+it (streams, shell, sync, auth) is adb-shell's own. The adaptation relies on
+adb-shell 0.4's internals (`_AdbIOManager`), hence the upper bound in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from adb_shell import constants, exceptions
+from adb_shell.adb_device import AdbDevice, _AdbIOManager
+from adb_shell.adb_message import AdbMessage, checksum
+from adb_shell.transport.base_transport import BaseTransport
+
+A_VERSION_MIN = 0x01000000
+A_VERSION_SKIP_CHECKSUM = 0x01000001
+HEADER = struct.Struct(constants.MESSAGE_FORMAT)
+CNXN = constants.ID_TO_WIRE[constants.CNXN]
+# Header and payload go out in one write up to this size: one syscall, one TCP segment.
+COALESCE_LIMIT = 64 * 1024
+
+
+class ChecksumSkippingIOManager(_AdbIOManager):
+    """adb-shell's packet I/O, offering A_VERSION_SKIP_CHECKSUM and honouring the answer."""
+
+    def __init__(self, transport: BaseTransport) -> None:
+        super().__init__(transport)
+        self.device_version: int | None = None  # from the device's CNXN
+
+    def connect(self, banner, rsa_keys, auth_timeout_s, auth_callback, adb_info):
+        self.device_version = None
+        return super().connect(banner, rsa_keys, auth_timeout_s, auth_callback, adb_info)
+
+    @property
+    def skips_checksums(self) -> bool:
+        """Whether the device answered with a version that lets both sides send zero."""
+        return (self.device_version or 0) >= A_VERSION_SKIP_CHECKSUM
+
+    def _send(self, msg: AdbMessage, adb_info) -> None:
+        arg0 = A_VERSION_SKIP_CHECKSUM if msg.command == CNXN else msg.arg0
+        data = msg.data
+        data_check = 0 if self.skips_checksums or not data else checksum(data)
+        header = HEADER.pack(msg.command, arg0, msg.arg1, len(data), data_check, msg.magic)
+        if len(data) <= COALESCE_LIMIT:
+            self._transport.bulk_write(header + data, adb_info.transport_timeout_s)
+            return
+        self._transport.bulk_write(header, adb_info.transport_timeout_s)
+        self._transport.bulk_write(data, adb_info.transport_timeout_s)
+
+    def _read_packet_from_device(self, adb_info):
+        header = self._read_bytes_from_device(constants.MESSAGE_SIZE, adb_info)
+        wire, arg0, arg1, length, data_check, _magic = HEADER.unpack(header)
+        command = constants.WIRE_TO_ID.get(wire)
+        if not command:
+            raise exceptions.InvalidCommandError(
+                f"Unknown command: 0x{wire:08x} (arg0 = {arg0}, arg1 = {arg1})"
+            )
+        data = self._read_bytes_from_device(length, adb_info) if length else b""
+        if data_check and checksum(data) != data_check:
+            raise exceptions.InvalidChecksumError(
+                f"Received checksum {checksum(data)} != {data_check}"
+            )
+        if command == constants.CNXN:
+            self.device_version = arg0
+        return command, arg0, arg1, data
+
+
+class AdbSession(AdbDevice):
+    """adb-shell's AdbDevice over `ChecksumSkippingIOManager`; any transport (TCP or USB)."""
+
+    def __init__(self, transport: BaseTransport, **options) -> None:
+        super().__init__(transport, **options)
+        self._io_manager = ChecksumSkippingIOManager(transport)
+
+    @property
+    def skips_checksums(self) -> bool:
+        return self._io_manager.skips_checksums
