@@ -22,10 +22,12 @@ adb-shell 0.4's internals (`_AdbIOManager`), hence the upper bound in pyproject.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from adb_shell import constants, exceptions
 from adb_shell.adb_device import AdbDevice, _AdbIOManager
 from adb_shell.adb_message import AdbMessage, checksum
+from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 from adb_shell.transport.base_transport import BaseTransport
 
 A_VERSION_MIN = 0x01000000
@@ -91,3 +93,43 @@ class AdbSession(AdbDevice):
     @property
     def skips_checksums(self) -> bool:
         return self._io_manager.skips_checksums
+
+
+class ConnectFailed(Exception):
+    """Connecting failed; `cause` is what adb-shell raised, `prompted` whether the device
+    showed its "Allow USB debugging?" dialog meanwhile (a timeout then means: nobody tapped)."""
+
+    def __init__(self, cause: Exception, prompted: bool) -> None:
+        super().__init__(str(cause))
+        self.cause, self.prompted = cause, prompted
+
+
+def authorize(
+    session: AdbDevice,
+    key: PythonRSASigner,
+    *,
+    timeout_s: float,
+    auth_timeout_s: float,
+    on_auth_prompt: Callable[[], None] | None,
+) -> None:
+    """Connect and authorize with the station key, over USB or TCP alike; on failure the
+    session is closed and ConnectFailed says whether a person was asked to tap Allow."""
+    prompted = False
+
+    def prompt(_session: object) -> None:
+        nonlocal prompted
+        prompted = True
+        if on_auth_prompt is not None:
+            on_auth_prompt()
+
+    try:
+        session.connect(
+            rsa_keys=[key],
+            transport_timeout_s=timeout_s,
+            read_timeout_s=timeout_s,
+            auth_timeout_s=auth_timeout_s,
+            auth_callback=prompt,
+        )
+    except Exception as exc:
+        session.close()
+        raise ConnectFailed(exc, prompted) from exc

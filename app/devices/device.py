@@ -24,7 +24,7 @@ from adb_shell import exceptions as adb_errors
 from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
-from app.devices.adb_protocol import AdbSession
+from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.transport import FullWriteTcpTransport
 
@@ -227,25 +227,17 @@ class Device:
             self._session = _open_usb(self.endpoint.spec, self._key, auth_timeout_s, on_auth_prompt)
             return
         session = AdbSession(FullWriteTcpTransport(self.endpoint.host, self.endpoint.port))
-        prompted = False
-
-        def prompt(_device: object) -> None:
-            nonlocal prompted
-            prompted = True
-            if on_auth_prompt is not None:
-                on_auth_prompt()
-
         try:
-            session.connect(
-                rsa_keys=[self._key],
-                transport_timeout_s=CONNECT_TIMEOUT_S,
-                read_timeout_s=CONNECT_TIMEOUT_S,
+            authorize(
+                session,
+                self._key,
+                timeout_s=CONNECT_TIMEOUT_S,
                 auth_timeout_s=auth_timeout_s,
-                auth_callback=prompt,
+                on_auth_prompt=on_auth_prompt,
             )
-        except Exception as exc:
-            session.close()
-            if prompted and isinstance(exc, (*TIMEOUT_ERRORS, adb_errors.DeviceAuthError)):
+        except ConnectFailed as failure:
+            exc = failure.cause
+            if failure.prompted and isinstance(exc, (*TIMEOUT_ERRORS, adb_errors.DeviceAuthError)):
                 raise DeviceError(
                     Problem.UNAUTHORIZED, "not authorized: tap Allow on the device"
                 ) from None

@@ -14,6 +14,7 @@ from adb_shell import exceptions as adb_errors
 from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
+from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
 from app.devices.usb import UsbError, explain, usb1_module
 from app.devices.usb_discovery import SLOT_PATTERN, parse_slot
 
@@ -87,26 +88,17 @@ def open_usb_session(
         ) from None
     except usb1.USBError as exc:
         raise UsbError(explain(exc.value), exc.value) from None
-    session = AdbDevice(transport, default_transport_timeout_s=TRANSPORT_TIMEOUT_S)
-    prompted = False
-
-    def prompt(_session: object) -> None:
-        nonlocal prompted
-        prompted = True
-        if on_auth_prompt is not None:
-            on_auth_prompt()
-
+    session = AdbSession(transport, default_transport_timeout_s=TRANSPORT_TIMEOUT_S)
     try:
-        session.connect(
-            rsa_keys=[key],
-            transport_timeout_s=TRANSPORT_TIMEOUT_S,
-            read_timeout_s=TRANSPORT_TIMEOUT_S,
+        authorize(
+            session,
+            key,
+            timeout_s=TRANSPORT_TIMEOUT_S,
             auth_timeout_s=auth_timeout_s,
-            auth_callback=prompt,
+            on_auth_prompt=on_auth_prompt,
         )
-    except Exception as exc:
-        session.close()
-        raise connect_error(exc, prompted=prompted) from None
+    except ConnectFailed as failure:
+        raise connect_error(failure.cause, prompted=failure.prompted) from None
     return session
 
 
