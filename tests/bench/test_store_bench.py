@@ -111,7 +111,7 @@ def test_csv_export_of_100000(big_store, tmp_path):
 
 
 def test_sync_of_10000_runs(tmp_path):
-    backend = FleetBackend(tmp_path / "fleet.db").start()
+    backend = FleetBackend(f"sqlite:///{tmp_path / 'fleet.db'}").start()
     try:
         token = backend.token("bench-1")
         with Store(tmp_path / "station") as store:
