@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import pytest
@@ -58,7 +60,24 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def test_gui_stays_responsive_with_100_devices_provisioning(qtbot, start_fleet, template_folder):
+@pytest.fixture
+def simulated_devices(tmp_path):
+    """100 devices in their own process, as hardware would be: the GUI's figures are its own."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "sim", "--count", str(DEVICES), "--base-port", "0",
+         "--auth", "none", "--latency", "realistic", "--profile", "pixel8",
+         "--state-dir", str(tmp_path / "sim")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    specs = [f"tcp:127.0.0.1:{process.stdout.readline().split()[0]}" for _ in range(DEVICES)]
+    yield specs
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def test_gui_stays_responsive_with_100_devices_provisioning(
+    qtbot, simulated_devices, template_folder
+):
     launched = time.perf_counter()
     services, _sink = build_services()
     window = open_window(services, sync=False)
@@ -68,10 +87,9 @@ def test_gui_stays_responsive_with_100_devices_provisioning(qtbot, start_fleet, 
     qtbot.waitExposed(window)
     first_paint_s = time.perf_counter() - launched
 
-    fleet = start_fleet(DEVICES, auth="none", latency="realistic", profile="pixel8")
     qtbot.waitUntil(lambda: window.bench.current_entry() is not None, timeout=20_000)
-    for endpoint in fleet.endpoints:
-        services.station.add_endpoint(endpoint.spec)
+    for spec in simulated_devices:
+        services.station.add_endpoint(spec)
     model = services.model
     qtbot.waitUntil(
         lambda: sum(t.state == DeviceState.READY for t in model.tiles()) == DEVICES,
@@ -102,6 +120,9 @@ def test_gui_stays_responsive_with_100_devices_provisioning(qtbot, start_fleet, 
         f"\n[bench] gui: {DEVICES} devices provisioning ({done} done), event-loop stall "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {stalls[-1]:.0f} ms (target p99 <= 50 ms)"
     )
-    print(f"[bench] gui: resident memory {_rss_mb():.0f} MB (target <= 400 MB)")
+    print(
+        f"[bench] gui: resident memory {_rss_mb():.0f} MB with {DEVICES} devices "
+        "(the simulator runs in its own process) (target <= 400 MB)"
+    )
     print(f"[bench] gui: launch to first paint {first_paint_s:.2f} s (target <= 2 s)")
     window.close()
