@@ -45,9 +45,10 @@ def test_plug_in_to_tile_latency(qtbot, start_fleet, kitbench_home):
                            "Pixel 8")  # fmt: skip
         plugged = time.perf_counter()
         services.station.on_usb_event(UsbEvent(UsbChange.ATTACHED, device))
-        qtbot.waitUntil(lambda s=slot: tile(f"usb:{s}") is not None, timeout=10_000)
-        to_tile.append(time.perf_counter() - plugged)
-        qtbot.waitUntil(lambda s=slot: tile(f"usb:{s}").state == DeviceState.READY, timeout=20_000)
+        qtbot.waitUntil(
+            lambda s=slot: getattr(tile(f"usb:{s}"), "state", None) == DeviceState.READY,
+            timeout=20_000,
+        )
         to_ready.append(time.perf_counter() - plugged)
     services.station.close()
 
