@@ -56,6 +56,7 @@ def sim(**options) -> None:
     """Run simulated Android devices that speak the real ADB protocol over TCP."""
     from app.sim.behaviour import FaultSpecError
     from app.sim.fleet import FleetConfig
+    from app.sim.memory import keep_freed_memory
     from app.sim.profiles import PROFILES
 
     count = options.pop("count")
@@ -69,6 +70,7 @@ def sim(**options) -> None:
             raise click.BadParameter(str(exc), param_hint="--profile") from None
         raise click.UsageError(str(exc)) from None
     raise_open_file_limit()
+    keep_freed_memory()
     try:
         asyncio.run(_run_sim(config))
     except OSError as exc:
