@@ -151,13 +151,18 @@ def devices(as_json: bool, usb: bool, tcp: tuple[str, ...]) -> None:
     from app.devices.keys import station_key
     from app.devices.slots import PortMapError
     from app.devices.usb import UsbError
+    from app.storage.config import shares_adb_key
 
     try:
         specs = [tcp_spec(text) for text in tcp]
     except EndpointError as exc:
         raise click.BadParameter(str(exc), param_hint="--tcp") from None
     try:
-        listed = list_devices(usb=usb or not tcp, tcp=specs, key=station_key)
+        listed = list_devices(
+            usb=usb or not tcp,
+            tcp=specs,
+            key=lambda: station_key(share_adb_key=shares_adb_key()),
+        )
     except (UsbError, PortMapError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

@@ -20,10 +20,19 @@ KEY_FILE = "adbkey"
 _lock = threading.Lock()
 
 
-def station_key(directory: Path | None = None) -> PythonRSASigner:
-    """Load the station's key, generating it (mode 0600) the first time."""
-    directory = directory or data_dir()
-    path = directory / KEY_FILE
+def android_key_path() -> Path:
+    """Where the stock adb keeps this user's key ($ANDROID_USER_HOME, else ~/.android)."""
+    home = os.environ.get("ANDROID_USER_HOME")
+    return Path(home) / KEY_FILE if home else Path.home() / ".android" / KEY_FILE
+
+
+def station_key(directory: Path | None = None, *, share_adb_key: bool = False) -> PythonRSASigner:
+    """Load the station's key, generating it (mode 0600) the first time.
+
+    With `share_adb_key` the stock adb's key is used instead (made like adb makes it when
+    missing), so devices that already trust a developer's adb need no new "Allow".
+    """
+    path = android_key_path() if share_adb_key else (directory or data_dir()) / KEY_FILE
     with _lock:
         if not path.exists():
             _generate(path)

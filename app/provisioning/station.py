@@ -44,6 +44,7 @@ from app.devices.usb_session import UsbAuthError, UsbEndpoint
 from app.provisioning.context import DeviceFacts
 from app.provisioning.ledger import Ledger
 from app.provisioning.runner import Batch, DeviceRun, Runner
+from app.storage.config import shares_adb_key
 from app.templates import LoadedTemplate, SecretStore
 
 log = logging.getLogger("kitbench.provisioning")
@@ -90,7 +91,7 @@ class Station:
         self.auth_timeout_s = auth_timeout_s
         self.auto_provision = False
         self._listeners = [on_event]
-        self._key = station_key(self.directory)
+        self._key = station_key(self.directory, share_adb_key=shares_adb_key(self.directory))
         self.ledger = Ledger(self.directory)
         self._secrets = SecretStore(self.directory)
         self._jobs = threading.BoundedSemaphore(jobs) if jobs else None

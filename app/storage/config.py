@@ -21,6 +21,7 @@ CONFIG_NAME = "config.json"
 TOKEN_NAME = "backend-token"
 MASK = "••••"
 DEFAULT_SYNC_INTERVAL_S = 60
+KEY_SOURCES = ("station", "android")
 
 
 class ConfigError(ValueError):
@@ -43,6 +44,12 @@ def _existing_file(value: str) -> str:
     if not path.is_file():
         raise ConfigError(f"backend.ca_bundle: no such file: {value}")
     return str(path.resolve())
+
+
+def _key_source(value: str) -> str:
+    if value not in KEY_SOURCES:
+        raise ConfigError(f"adb.key must be one of {', '.join(KEY_SOURCES)}, not {value!r}")
+    return value
 
 
 def _interval(value: str) -> str:
@@ -73,6 +80,11 @@ KEYS: dict[str, Key] = {
     "station.name": Key("this station's name in history and on the backend"),
     "station.operator": Key("who works at this station"),
     "sync.interval": Key(f"seconds between syncs (default {DEFAULT_SYNC_INTERVAL_S})", _interval),
+    "adb.key": Key(
+        "station (default: the station's own key) or android (~/.android/adbkey, the key "
+        "this user's adb has, so devices that trust it need no new Allow)",
+        _key_source,
+    ),
 }
 
 
@@ -169,5 +181,18 @@ class Config:
         return self.get("station.operator") or ""
 
     @property
+    def shares_adb_key(self) -> bool:
+        return self.get("adb.key") == "android"
+
+    @property
     def sync_interval(self) -> int:
         return int(self.get("sync.interval") or DEFAULT_SYNC_INTERVAL_S)
+
+
+def shares_adb_key(directory: Path | None = None) -> bool:
+    """Whether the station signs with the stock adb's key (`adb.key android`); a broken
+    config file keeps the station's own key rather than stopping the bench."""
+    try:
+        return Config(directory).shares_adb_key
+    except ConfigError:
+        return False
