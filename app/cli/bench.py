@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -73,6 +74,8 @@ def sim(**options) -> None:
     keep_freed_memory()
     try:
         asyncio.run(_run_sim(config))
+    except KeyboardInterrupt:
+        pass
     except OSError as exc:
         raise click.ClickException(f"cannot start the simulator: {exc}") from None
 
@@ -85,7 +88,9 @@ async def _run_sim(config) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        # Windows has no signal handlers in asyncio: Ctrl-C arrives as KeyboardInterrupt.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
     with tempfile.TemporaryDirectory(prefix="kitbench-sim-") as temp_dir:
         state_dir = config.state_dir or Path(temp_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +153,7 @@ def devices(as_json: bool, usb: bool, tcp: tuple[str, ...]) -> None:
 
     from app.devices.endpoints import EndpointError
     from app.devices.inventory import list_devices, tcp_spec
-    from app.devices.keys import station_key
+    from app.devices.keys import KeyFileError, station_key
     from app.devices.slots import PortMapError
     from app.devices.usb import UsbError
     from app.storage.config import shares_adb_key
@@ -163,7 +168,7 @@ def devices(as_json: bool, usb: bool, tcp: tuple[str, ...]) -> None:
             tcp=specs,
             key=lambda: station_key(share_adb_key=shares_adb_key()),
         )
-    except (UsbError, PortMapError) as exc:
+    except (UsbError, PortMapError, KeyFileError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         for entry in listed:
@@ -200,6 +205,7 @@ def devices(as_json: bool, usb: bool, tcp: tuple[str, ...]) -> None:
 def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **options) -> None:
     """Apply a template to devices in parallel; exit 0 when every device is done."""
     from app.devices.endpoints import EndpointError, parse_endpoint
+    from app.devices.keys import KeyFileError
     from app.provisioning.headless import provision as run_provision
     from app.templates import TemplateError, load_template
 
@@ -221,11 +227,14 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
     name = station_name()
     with open_store(recording=True) as store:  # every run recorded before it is reported
         recorder = store.recorder(station=name, operator=options["operator"])
-        code = run_provision(
-            template, endpoints, stream=stdout, live=stdout.isatty(),
-            station_name=name, auth_timeout_s=options.pop("auth_timeout"),
-            listeners=[recorder.record], **options,
-        )  # fmt: skip
+        try:
+            code = run_provision(
+                template, endpoints, stream=stdout, live=stdout.isatty(),
+                station_name=name, auth_timeout_s=options.pop("auth_timeout"),
+                listeners=[recorder.record], **options,
+            )  # fmt: skip
+        except KeyFileError as exc:
+            raise click.ClickException(str(exc)) from None
     sys.exit(code)
 
 

@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -123,7 +124,7 @@ class Device:
         timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
         marker = f"KB{secrets.token_hex(8)}"
         wrapped = f'{command}; echo "{marker}:$?"'
-        with self._errors(f"`{_short(command)}`", timeout):
+        with self._errors(f"running `{_program(command)}`", timeout):
             raw = self._connected().shell(
                 wrapped,
                 transport_timeout_s=timeout,
@@ -168,18 +169,18 @@ class Device:
         so a bus's transfer limit does not also wait on the package manager.
         """
         remote = f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
-        with transfer_slot or nullcontext():
-            self.push(apk, remote, progress)
         try:
+            with transfer_slot or nullcontext():
+                self.push(apk, remote, progress)
             return self.shell(
                 f"pm install {' '.join(options)} {remote}".replace("  ", " "), timeout
             )
         finally:
-            if self._session is not None:
-                try:
-                    self.shell(f"rm -f {remote}", timeout=10)
-                except DeviceError:
-                    log.info("%s: could not remove %s", self.endpoint.spec, remote)
+            # Also after a failed or cancelled push: no half APKs left in /data/local/tmp.
+            try:
+                self.shell(f"rm -f {remote}", timeout=10)
+            except DeviceError:
+                log.info("%s: could not remove %s", self.endpoint.spec, remote)
 
     def props(self) -> dict[str, str]:
         output = self.shell("getprop", timeout=20).output
@@ -202,9 +203,13 @@ class Device:
             pass  # the device drops the connection as it goes down, often before answering
         self._drop()
 
-    def reconnect(self, timeout: float) -> None:
-        """Connect again within `timeout` seconds, e.g. while a device reboots."""
+    def reconnect(self, timeout: float, cancel: threading.Event | None = None) -> None:
+        """Connect again within `timeout` seconds, e.g. while a device reboots.
+
+        Setting `cancel` (a Stop) ends the wait within a quarter second, as a failure.
+        """
         self._drop()
+        cancel = cancel or threading.Event()
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -215,7 +220,8 @@ class Device:
                     raise DeviceError(
                         error.problem, f"did not come back within {timeout:g} s ({error})"
                     ) from None
-            time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
+            if cancel.wait(min(0.25, max(0.0, deadline - time.monotonic()))):
+                raise DeviceError(Problem.FAILED, "stopped while waiting for the device")
 
     def close(self) -> None:
         self._drop()
@@ -335,5 +341,7 @@ def _push_reason(exc: adb_errors.PushFailedError) -> str:
     return str(reason).strip() or "the device refused the file"
 
 
-def _short(command: str) -> str:
-    return command if len(command) <= 60 else command[:57] + "..."
+def _program(command: str) -> str:
+    """Only the program a command runs: messages about a command must never carry its
+    arguments, which may hold a secret (a Wi-Fi password, an enrollment token)."""
+    return command.split(maxsplit=1)[0] if command.strip() else "sh"

@@ -20,6 +20,10 @@ KEY_FILE = "adbkey"
 _lock = threading.Lock()
 
 
+class KeyFileError(ValueError):
+    """The key pair on disk cannot be used; str(e) names the files and what to do."""
+
+
 def android_key_path() -> Path:
     """Where the stock adb keeps this user's key ($ANDROID_USER_HOME, else ~/.android)."""
     home = os.environ.get("ANDROID_USER_HOME")
@@ -36,7 +40,13 @@ def station_key(directory: Path | None = None, *, share_adb_key: bool = False) -
     with _lock:
         if not path.exists():
             _generate(path)
-    return PythonRSASigner.FromRSAKeyPath(str(path))
+    try:
+        return PythonRSASigner.FromRSAKeyPath(str(path))
+    except (OSError, ValueError, TypeError) as exc:
+        raise KeyFileError(
+            f"cannot use the ADB key {path} (and {path.name}.pub beside it): {exc}. "
+            "Move both files away to make a new key; devices will ask to Allow it once."
+        ) from None
 
 
 def _generate(path: Path) -> None:

@@ -389,7 +389,7 @@ class Connection:
         destination = packet.data.rstrip(b"\0").decode("utf-8", "replace")
         service = self.device.service_for(destination)
         if service is None:
-            log.info("%s: refusing unknown service %r", self.device.label, destination)
+            log.info("%s: refusing unknown service %r", self.device.label, _service(destination))
             await self.send(p.A_CLSE, 0, packet.arg0)
             return
         local_id = self._next_local_id
@@ -408,7 +408,14 @@ class Connection:
         except (ConnectionLost, ConnectionError):
             pass
         except Exception:
-            log.exception("%s: service %r crashed", self.device.label, destination)
+            log.exception("%s: service %r crashed", self.device.label, _service(destination))
             await stream.close()
         finally:
             self.streams.pop(stream.local_id, None)
+
+
+def _service(destination: str) -> str:
+    """A destination fit for a log: the service and program, never a command's arguments."""
+    name, _, command = destination.partition(":")
+    program = command.split(maxsplit=1)[0] if command.strip() else ""
+    return f"{name}:{program}" if program else name

@@ -106,7 +106,11 @@ class SimDevice:
             await connection.shutdown()
 
     async def strike_transport_faults(self, stream: Stream, what: str) -> None:
-        """A pulled cable or garbled bytes, when the dice say so; both end the connection."""
+        """A pulled cable or garbled bytes, when the dice say so; both end the connection.
+
+        Only the program of a command is logged: its arguments may carry a secret.
+        """
+        what = what.split(maxsplit=1)[0] if what.strip() else "a command"
         if self.behaviour.draw("disconnect", f"cable pulled during {what!r}"):
             self.drop_off(self.behaviour.latency.replug, reboot=False)
             raise ConnectionLost("device dropped off")

@@ -199,7 +199,11 @@ class SimFleet:
             self._temp_dir = tempfile.mkdtemp(prefix="kitbench-sim-")
             state_dir = Path(self._temp_dir)
         self._thread.start()
-        self.devices = self._submit(start_devices(self.config, Path(state_dir))).result()
+        try:
+            self.devices = self._submit(start_devices(self.config, Path(state_dir))).result(120)
+        except BaseException:
+            self.stop()  # no loop thread or temp dir left behind (e.g. a port in use)
+            raise
         self.endpoints = [endpoint_of(device) for device in self.devices]
         return self.endpoints
 

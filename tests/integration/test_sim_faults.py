@@ -103,3 +103,14 @@ def test_each_device_has_its_own_faults(start_fleet, connect, tmp_path):
         answers.append(session.shell("pm install /data/local/tmp/app.apk").strip())
     assert answers[0] == "Success"
     assert answers[1].startswith("Failure [INSTALL_FAILED_")
+
+
+def test_fault_logs_name_the_program_never_its_arguments(start_fleet, connect, caplog):
+    caplog.set_level(logging.INFO, logger="kitbench.sim")
+    fleet = start_fleet(1, auth="none", faults="disconnect=1")
+    session = connect(fleet.endpoints[0])
+    with pytest.raises(Exception):  # noqa: B017 - the cable is pulled mid-command
+        session.shell("cmd wifi connect-network Warehouse wpa2 S3cret-Passw0rd", read_timeout_s=1)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "cable pulled during 'cmd'" in logged
+    assert "S3cret-Passw0rd" not in logged

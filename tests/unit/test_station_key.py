@@ -35,3 +35,18 @@ def test_adb_key_accepts_only_known_sources(kitbench_home):
     result = CliRunner().invoke(cli, ["config", "set", "adb.key", "laptop"])
     assert result.exit_code == 2
     assert "adb.key must be one of station, android" in result.output
+
+
+def test_a_broken_key_pair_is_a_clear_error_not_a_traceback(kitbench_home, tmp_path):
+    station_key(kitbench_home)
+    (kitbench_home / "adbkey.pub").unlink()
+    template = tmp_path / "t.yaml"
+    template.write_text("kitbench: 1\nname: t\nversion: 1\nsteps:\n  - timezone: UTC\n")
+    for args in (
+        ["devices", "--tcp", "127.0.0.1:9"],
+        ["provision", "-t", str(template), "--device", "tcp:127.0.0.1:9"],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert "cannot use the ADB key" in result.output
+        assert "Traceback" not in result.output
