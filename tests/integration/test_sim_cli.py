@@ -79,3 +79,18 @@ def test_a_port_in_use_is_a_clear_error():
     assert result.returncode == 1
     assert "cannot start the simulator" in result.stderr and str(port) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_fleet_that_cannot_start_leaves_nothing_running(tmp_path):
+    import threading
+
+    from app.sim.fleet import SimFleet
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        fleet = SimFleet(1, base_port=port, latency="fast", state_dir=tmp_path)
+        with pytest.raises(OSError):
+            fleet.start()
+    assert not any(thread.name == "sim" and thread.is_alive() for thread in threading.enumerate())
