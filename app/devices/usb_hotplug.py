@@ -110,14 +110,18 @@ class UsbWatcher:
     def _watch(self) -> None:
         while not self._stopping.is_set():
             if self._context is not None:
-                self._context.handleEventsTimeout(tv=HOTPLUG_RESCAN_S)
+                try:
+                    self._context.handleEventsTimeout(tv=HOTPLUG_RESCAN_S)
+                except Exception as exc:  # a broken callback context: keep watching by polling
+                    log.warning("USB hotplug events failed (%s); polling instead", exc)
+                    self._context = None
             else:
                 self._stopping.wait(self._poll_interval_s)
             if self._stopping.is_set():
                 return
             try:
                 self._rescan()
-            except UsbError as exc:
+            except Exception as exc:  # the bench must keep seeing plug-ins after one bad scan
                 log.warning("USB enumeration failed: %s", exc)
 
     def _hotplug_context(self) -> Any:
