@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from app.core import RunEvent
 from app.devices.slots import PortMapError
 from app.provisioning.report import ProgressView, run_json
+from app.provisioning.runner import DEFAULT_TIMEOUT, DEFAULT_TIMEOUTS, RETRY_PAUSE_S
 from app.provisioning.station import Station
 from app.templates import LoadedTemplate
 
 REFRESH_S = 0.1
+MARGIN_S = 120.0  # per device, on top of its template's timeouts: connecting, reading, checks
+STOP_WAIT_S = 60.0
 
 
 def provision(
@@ -54,14 +58,24 @@ def provision(
         for endpoint in endpoints:
             station.add_endpoint(endpoint)
         station.start(endpoints, force=force)
+        deadline = time.monotonic() + time_budget(template, len(endpoints), auth_timeout_s)
         try:
             while not station.wait_idle(REFRESH_S):
                 if not as_json:
                     view.refresh()
+                if station.stalled():  # runs nobody can finish any more: never wait forever
+                    sys.stderr.write("kitbench: a run was lost; giving up on it\n")
+                    break
+                if time.monotonic() > deadline:
+                    sys.stderr.write("kitbench: the runs took longer than their timeouts allow; "
+                                     "stopping them\n")  # fmt: skip
+                    station.stop()
+                    station.wait_idle(STOP_WAIT_S)
+                    break
         except KeyboardInterrupt:
             stream.write("\nstopping…\n")
             station.stop()
-            station.wait_idle(60)
+            station.wait_idle(STOP_WAIT_S)
     finally:
         station.close()
     if as_json:
@@ -77,6 +91,16 @@ def provision(
         for _endpoint, result, note in view.outcomes()
     )
     return 0 if done else 1
+
+
+def time_budget(template: LoadedTemplate, devices: int, auth_timeout_s: float) -> float:
+    """Seconds after which runs can only be stuck: every device's every step, one at a time,
+    taking all its tries to the step's timeout."""
+    per_device = auth_timeout_s + MARGIN_S
+    for step in template.template.steps:
+        timeout = step.timeout or DEFAULT_TIMEOUTS.get(step.action, DEFAULT_TIMEOUT)
+        per_device += (step.retries + 1) * (timeout + RETRY_PAUSE_S)
+    return per_device * max(1, devices)
 
 
 def _no_run_json(endpoint: str, view: ProgressView, note: str | None) -> dict:

@@ -8,10 +8,10 @@ one small JSON file in the data directory, replaced atomically on every change.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
+
+from app.core.paths import write_atomically
 
 FILE_NAME = "provisioning.json"
 
@@ -57,17 +57,7 @@ class Ledger:
         return state
 
     def _write(self, state: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=".provisioning-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as temp:
-                json.dump(state, temp, indent=1, sort_keys=True)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, json.dumps(state, indent=1, sort_keys=True))
 
 
 class LedgerError(Exception):

@@ -8,8 +8,10 @@ reported `skipped` and the run goes on; a device that goes away ends the run at 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -51,6 +53,8 @@ RETRY_PAUSE_S = 1.0
 PROGRESS_STEP = 0.02  # report transfer progress in steps of 2 %
 FILE_FIELDS = {("install", "apk"), ("push", "src")}  # local paths, never rendered
 
+log = logging.getLogger("kitbench.provisioning")
+
 
 @dataclass
 class Batch:
@@ -74,6 +78,8 @@ class DeviceRun:
     asset_tag: str | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started: bool = False  # RunStarted was sent: nobody may send another
+    finished: bool = False  # RunFinished was sent
 
 
 def step_name(step: Any) -> str:
@@ -93,6 +99,17 @@ def step_name(step: Any) -> str:
         "shell": lambda: f"shell {params.command.split()[0] if params.command.split() else ''}",
     }.get(step.action)
     return describe() if describe else step.action.replace("_", " ")
+
+
+def lost_message(exc: DeviceError, where: str) -> str:
+    """Why a run ended because the session went away during `where` (e.g. "step 2 (…)").
+
+    The station drops the session on "disconnected …" and "device answered …"."""
+    if exc.problem is Problem.GARBAGE:
+        return f"device answered with garbage during {where}"
+    if exc.problem is Problem.UNAUTHORIZED:
+        return f"lost authorization during {where}: tap Allow on the device"
+    return f"disconnected during {where}"
 
 
 class Runner:
@@ -128,6 +145,7 @@ class Runner:
         template = self.batch.template.template
         request = self.request
         started = datetime.now(UTC)
+        request.started = True
         self.on_event(
             RunStarted(
                 request.run_id,
@@ -141,10 +159,14 @@ class Runner:
         )
         results: list[StepResult] = []
         outcome, error = RunOutcome.DONE, None
-        reason = self._refusal()
+        try:
+            reason = self._refusal()
+        except DeviceError as exc:  # the session is gone: a failure, not a refusal
+            reason = None
+            outcome, error = RunOutcome.FAILED, lost_message(exc, "the battery check")
         if reason:
             outcome, error = RunOutcome.REFUSED, reason
-        else:
+        elif error is None:
             for index, step in enumerate(template.steps):
                 if index < request.start_index:
                     result = StepResult(
@@ -177,6 +199,7 @@ class Runner:
             station=self.batch.station,
             asset_tag=request.asset_tag,
         )
+        request.finished = True
         self.on_event(RunFinished(finished))
         return finished
 
@@ -187,6 +210,8 @@ class Runner:
             try:
                 battery = self.device.battery()
             except DeviceError as exc:
+                if exc.lost_session:
+                    raise
                 return f"cannot read the battery level: {exc}"
         return refusal(requires, self.facts, battery)
 
@@ -204,12 +229,7 @@ class Runner:
             outcome = Outcome(StepStatus.FAILED, "stopped by the operator")
             error = f"stopped during {where}"
         except DeviceError as exc:
-            if exc.problem is Problem.GARBAGE:
-                message = f"device answered with garbage during {where}"
-            elif exc.problem is Problem.UNAUTHORIZED:
-                message = f"lost authorization during {where}: tap Allow on the device"
-            else:
-                message = f"disconnected during {where}"
+            message = lost_message(exc, where)
             outcome, error = Outcome(StepStatus.FAILED, message), message
         except (StepFailed, VariableError) as exc:
             output = getattr(exc, "output", "")
@@ -218,6 +238,11 @@ class Runner:
             else:
                 outcome = Outcome(StepStatus.FAILED, str(exc), output)
                 error = f"{where} failed: {exc}"
+        except Exception as exc:  # a bug fails this run with the steps so far, never the station
+            log.error("%s: %s failed unexpectedly\n%s", request.endpoint, where,
+                      self.mask("".join(traceback.format_exception(exc))))  # fmt: skip
+            outcome = Outcome(StepStatus.FAILED, f"internal error: {exc}")
+            error = f"{where} failed: internal error: {exc}"
         result = StepResult(
             index=index,
             action=step.action,

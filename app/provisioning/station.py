@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
@@ -45,7 +46,7 @@ from app.provisioning.context import DeviceFacts
 from app.provisioning.ledger import Ledger
 from app.provisioning.runner import Batch, DeviceRun, Runner
 from app.storage.config import shares_adb_key
-from app.templates import LoadedTemplate, SecretStore
+from app.templates import LoadedTemplate, SecretStore, mask
 
 log = logging.getLogger("kitbench.provisioning")
 
@@ -100,6 +101,7 @@ class Station:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # runs asked for and not finished
+        self._alive = 0  # worker threads not yet ended (retired ones included)
         self._workers: dict[str, _Worker] = {}
         self._without_adb: dict[str, DeviceInfo] = {}  # USB devices with debugging off
         self._usb_watcher: UsbWatcher | None = None
@@ -113,16 +115,7 @@ class Station:
 
     def add_endpoint(self, endpoint: str) -> None:
         """Watch a device: connect, authorize and read it, reporting DeviceChanged events."""
-        parsed = parse_endpoint(endpoint)
-        with self._lock:
-            worker = self._workers.get(parsed.spec)
-            if worker is not None:
-                worker.unplugged = False  # back on its slot, e.g. after a reboot
-                return
-            self._without_adb.pop(parsed.spec, None)
-            worker = _Worker(self, parsed, self.labeller.label(parsed.spec))
-            self._workers[parsed.spec] = worker
-        worker.thread.start()
+        self._watch(parse_endpoint(endpoint).spec)
 
     def watch_usb(self, watcher: UsbWatcher | None = None) -> None:
         """Follow USB plug-ins and unplugs until `close()`; raises UsbError if USB is unusable.
@@ -166,11 +159,6 @@ class Station:
             info = device.device_info(label)
             self.emit(DeviceChanged(replace(info, state=DeviceState.DETACHED, message=UNPLUGGED)))
 
-    def remove_endpoint(self, endpoint: str) -> None:
-        worker = self._workers.pop(parse_endpoint(endpoint).spec, None)
-        if worker is not None:
-            worker.shut_down()
-
     def set_template(self, template: LoadedTemplate) -> None:
         """The template later runs use; its files are read once for all devices."""
         self._batch = Batch(template, secrets=self._secrets, station=self.station_name,
@@ -183,7 +171,7 @@ class Station:
 
     def retry(self, endpoint: str, *, from_failed_step: bool = True) -> None:
         """Run again, by default from the step that failed last time."""
-        worker = self._workers[parse_endpoint(endpoint).spec]
+        worker = self._known(endpoint)
         start_index = 0
         last = worker.last_result
         if from_failed_step and last is not None and last.outcome is RunOutcome.FAILED:
@@ -197,7 +185,7 @@ class Station:
             worker.cancel_all()
 
     def set_asset_tag(self, endpoint: str, tag: str) -> None:
-        self._workers[parse_endpoint(endpoint).spec].asset_tag = tag or None
+        self._known(endpoint).asset_tag = tag or None
 
     def devices(self) -> list[DeviceInfo]:
         with self._lock:
@@ -209,13 +197,19 @@ class Station:
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
+    def stalled(self) -> bool:
+        """Runs are unfinished yet no worker is left that could finish them (a bug)."""
+        with self._lock:
+            return self._busy > 0 and self._alive == 0
+
     def close(self) -> None:
         with self._lock:
             self._closed, watcher = True, self._usb_watcher
         if watcher is not None:
             watcher.stop()
-        workers = list(self._workers.values())
-        self._workers.clear()
+        with self._lock:
+            workers = list(self._workers.values())
+            self._workers.clear()
         for worker in workers:
             worker.shut_down(join=False)
         for worker in workers:
@@ -237,6 +231,11 @@ class Station:
     def run_ended(self) -> None:
         with self._idle:
             self._busy -= 1
+            self._idle.notify_all()
+
+    def worker_ended(self) -> None:
+        with self._idle:
+            self._alive -= 1
             self._idle.notify_all()
 
     @contextmanager
@@ -295,15 +294,35 @@ class Station:
 
     def _select(self, endpoints: Iterable[str] | None, *, connected_only: bool) -> list[_Worker]:
         if endpoints is None:
-            workers = list(self._workers.values())
+            with self._lock:
+                workers = list(self._workers.values())
             return [w for w in workers if not connected_only or w.idle_and_connected]
         selected = []
         for endpoint in endpoints:
             spec = parse_endpoint(endpoint).spec
-            if spec not in self._workers:
-                self.add_endpoint(spec)
-            selected.append(self._workers[spec])
+            with self._lock:
+                worker = self._workers.get(spec)
+            selected.append(worker or self._watch(spec))
         return selected
+
+    def _known(self, endpoint: str) -> _Worker:
+        """The worker of a watched device; KeyError if it is not watched."""
+        with self._lock:
+            return self._workers[parse_endpoint(endpoint).spec]
+
+    def _watch(self, spec: str) -> _Worker:
+        """The device's worker, started if there is none yet."""
+        with self._lock:
+            worker = self._workers.get(spec)
+            if worker is not None:
+                worker.unplugged = False  # back on its slot, e.g. after a reboot
+                return worker
+            self._without_adb.pop(spec, None)
+            worker = _Worker(self, parse_endpoint(spec), self.labeller.label(spec))
+            self._workers[spec] = worker
+            self._alive += 1
+        worker.thread.start()
+        return worker
 
 
 @contextmanager
@@ -322,7 +341,9 @@ class _Worker:
         self.asset_tag: str | None = None
         self.last_result: RunResult | None = None
         self._requests: queue.Queue = queue.Queue()
-        self._current: DeviceRun | None = None
+        self._lock = threading.Lock()  # guards _pending and _gone
+        self._pending: dict[str, DeviceRun] = {}  # asked for and not finished, by run id
+        self._gone = False  # the worker thread has ended: nobody takes requests any more
         self._device: Device | None = None
         self._facts: DeviceFacts | None = None
         self._last_error = "not connected"
@@ -344,15 +365,22 @@ class _Worker:
         run = DeviceRun(self.endpoint.spec, self.label, start_index=start_index,
                         asset_tag=self.asset_tag)  # fmt: skip
         self.station.run_asked()
-        self._requests.put((batch, run, force))
+        with self._lock:
+            gone = self._gone
+            if not gone:
+                self._pending[run.run_id] = run
+                self._requests.put((batch, run, force))
+        if gone:  # too late: the worker ended; its device is no longer watched
+            self._finish_without_run(batch, run, self._farewell_reason())
 
     def cancel_all(self) -> None:
-        current = self._current
-        if current is not None:
-            current.cancel.set()
-        for batch, run, force in self._drain():
-            run.cancel.set()
-            self._requests.put((batch, run, force))  # the worker reports it as stopped
+        """Stop the running run and every queued one; each stays queued and ends as stopped.
+
+        Requests are cancelled where they are, never taken out of the queue: the worker may
+        end at any moment and must still find, and finish, every one of them."""
+        with self._lock:
+            for run in self._pending.values():
+                run.cancel.set()
 
     def wake(self) -> None:
         """Have the worker look at its device now (it was unplugged)."""
@@ -383,12 +411,19 @@ class _Worker:
                 elif isinstance(item, tuple):
                     self._execute(*item)
         finally:
-            reason = "unplugged" if self._farewell == UNPLUGGED else "the station is shutting down"
-            for batch, run, _force in self._drain():
+            reason = self._farewell_reason()
+            with self._lock:  # from here on `request` finishes runs itself
+                self._gone = True
+                left = self._drain()
+            for batch, run, _force in left:
                 self._finish_without_run(batch, run, reason)
             if self._device is not None:
                 self._device.close()
             self._publish(DeviceState.DETACHED, self._farewell)
+            self.station.worker_ended()
+
+    def _farewell_reason(self) -> str:
+        return "unplugged" if self._farewell == UNPLUGGED else "the station is shutting down"
 
     def _wait_for_request(self, timeout: float):
         try:
@@ -430,7 +465,7 @@ class _Worker:
             self._last_error = str(exc)
             return False
         try:
-            self._facts = _read_facts(device)
+            self._facts = read_facts(device)
             battery = device.battery()
         except DeviceError as exc:
             device.close()
@@ -445,7 +480,8 @@ class _Worker:
     def _fail_queued(self) -> None:
         """Runs asked for a device that cannot be reached fail with the reason."""
         for batch, run, _force in self._drain():
-            self._finish_without_run(batch, run, self._last_error)
+            reason = "stopped before it started" if run.cancel.is_set() else self._last_error
+            self._finish_without_run(batch, run, reason)
 
     def _responds(self) -> bool:
         """Whether the session still answers; a dead one is dropped."""
@@ -467,16 +503,23 @@ class _Worker:
         self._publish(DeviceState.DETACHED, reason)
 
     def _execute(self, batch: Batch, run: DeviceRun, force: bool) -> None:
-        self._current = run
         try:
             self._provision(batch, run, force)
         except Exception as exc:  # a bug must fail this one run, never hang the station
-            log.exception("%s: run failed unexpectedly", self.endpoint.spec)
-            self._finish_without_run(batch, run, f"internal error: {exc}", counted=False)
-            self._lose_device(f"internal error: {exc}")
+            reason = _masked(batch, f"internal error: {exc}")
+            log.error("%s: run failed unexpectedly\n%s", self.endpoint.spec,
+                      _masked(batch, "".join(traceback.format_exception(exc))))  # fmt: skip
+            if not run.finished:  # the run is reported once, with the steps it recorded
+                self._finish_without_run(batch, run, reason, counted=False,
+                                         announce=not run.started)  # fmt: skip
+            self._publish(DeviceState.FAILED, f"{reason} — Retry")  # no reconnect, no re-run
         finally:
-            self._current = None
+            self._forget(run)
             self.station.run_ended()
+
+    def _forget(self, run: DeviceRun) -> None:
+        with self._lock:
+            self._pending.pop(run.run_id, None)
 
     def _provision(self, batch: Batch, run: DeviceRun, force: bool) -> None:
         facts, template = self._facts, batch.template.template
@@ -495,6 +538,7 @@ class _Worker:
         with self.station.job_slot(run.cancel) as started:
             if not started:
                 self._finish_without_run(batch, run, "stopped before it started", counted=False)
+                self._publish(DeviceState.READY, "Stopped")  # startable again
                 return
             self._publish(DeviceState.PROVISIONING, f"Provisioning with {template.name}")
             runner = Runner(self._device, facts, batch, run, self.station.emit,
@@ -512,13 +556,25 @@ class _Worker:
             self._publish(DeviceState.FAILED, f"{result.error} — Retry")
 
     def _finish_without_run(
-        self, batch: Batch, run: DeviceRun, reason: str, *, counted: bool = True
+        self,
+        batch: Batch,
+        run: DeviceRun,
+        reason: str,
+        *,
+        counted: bool = True,
+        announce: bool = True,
     ) -> None:
-        """Report a run that never reached the device as failed, so nobody waits for it."""
+        """Report a run that never reached the device as failed, so nobody waits for it.
+
+        `announce`: send its RunStarted too (False when the runner already sent it)."""
+        self._forget(run)
         template, now = batch.template.template, datetime.now(UTC)
         facts = self._facts
-        self.station.emit(RunStarted(run.run_id, run.endpoint, template.name, template.version,
-                                     len(template.steps), now, batch.template.sha256))  # fmt: skip
+        if announce:
+            run.started = True
+            self.station.emit(RunStarted(run.run_id, run.endpoint, template.name,
+                                         template.version, len(template.steps), now,
+                                         batch.template.sha256))  # fmt: skip
         result = RunResult(
             run_id=run.run_id, endpoint=run.endpoint, slot=run.slot,
             serial=facts.serial if facts else None, model=facts.model if facts else None,
@@ -529,6 +585,7 @@ class _Worker:
             station=batch.station, asset_tag=run.asset_tag,
         )  # fmt: skip
         self.last_result = result
+        run.finished = True
         self.station.emit(RunFinished(result))
         if counted:
             self.station.run_ended()
@@ -552,7 +609,17 @@ class _Worker:
             self.station.emit(DeviceChanged(info))
 
 
-def _read_facts(device: Device) -> DeviceFacts:
+def _masked(batch: Batch, text: str) -> str:
+    """`text` with the secrets masked; a placeholder if the secrets cannot even be read."""
+    try:
+        return mask(text, batch.secrets.values())
+    except Exception:
+        log.exception("cannot read the secrets to mask a message")
+        return "internal error (see the log)"
+
+
+def read_facts(device: Device) -> DeviceFacts:
+    """Serial, model, manufacturer and Android version of a connected device, from getprop."""
     props = device.props()
     sdk = props.get("ro.build.version.sdk", "")
     return DeviceFacts(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.core import StepStatus
-from app.devices.device import ShellResult
+from app.devices.device import DeviceError, ShellResult
 from app.provisioning.checks import (
     component_name,
     current_device_owner,
@@ -230,7 +230,11 @@ def reboot(params: Reboot, ctx: StepContext) -> Outcome:
     deadline = started + ctx.timeout
     while True:
         ctx.check_cancel()
-        ctx.device.reconnect(max(1.0, deadline - time.monotonic()))
+        try:  # Stop ends this wait too, within a quarter second
+            ctx.device.reconnect(max(1.0, deadline - time.monotonic()), cancel=ctx.cancel)
+        except DeviceError:
+            ctx.check_cancel()  # stopped while waiting: Cancelled, not a failed reconnect
+            raise
         if ctx.device.getprop("sys.boot_completed") == "1":
             break
         if time.monotonic() >= deadline:
@@ -241,12 +245,20 @@ def reboot(params: Reboot, ctx: StepContext) -> Outcome:
 
 
 def shell(params: Shell, ctx: StepContext) -> Outcome:
+    expect = None
+    if params.expect is not None:  # checked before the command runs: nothing done in vain
+        try:
+            expect = re.compile(params.expect, re.MULTILINE)
+        except re.error as exc:
+            raise StepFailed(
+                f"expect {params.expect!r} is not a valid regular expression: {exc}"
+            ) from None
     result = _run(ctx, params.command)
     if not result.ok:
         raise StepFailed(f"exit status {result.exit_code}: {android_reason(result)}", result.output)
-    if params.expect is None:
+    if expect is None:
         return Outcome(StepStatus.CHANGED, "ran", result.output)
-    if not re.search(params.expect, result.output, re.MULTILINE):
+    if not expect.search(result.output):
         raise StepFailed(f"output does not match {params.expect!r}", result.output)
     return Outcome(StepStatus.OK, f"output matches {params.expect!r}", result.output)
 
