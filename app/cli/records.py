@@ -182,13 +182,16 @@ def config_group() -> None:
 
 
 def _config_key(key: str):
-    from app.storage import Config, UnknownKeyError
+    """The settings, once KEY is known and they can be read (a damaged file exits 1)."""
+    from app.storage import Config, ConfigError, UnknownKeyError
 
     config = Config()
     try:
         config.shown(key)
     except UnknownKeyError as exc:
         raise click.BadParameter(str(exc), param_hint="KEY") from None
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     return config
 
 
@@ -205,21 +208,32 @@ def config_set(key: str, value: str | None) -> None:
         if not KEYS[key].secret:
             raise click.UsageError(f"missing VALUE for {key}")
         value = click.prompt(key, hide_input=True) if sys.stdin.isatty() else sys.stdin.read()
+    value = value.strip() if KEYS[key].secret else value
     try:
-        config.set(key, value.strip() if KEYS[key].secret else value)
+        KEYS[key].check(value)
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="VALUE") from None
+    try:
+        config.set(key, value)
+        shown = config.shown(key)
+    except ConfigError as exc:  # the file, not the value: e.g. a damaged config.json
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot save {key}: {exc}") from None
-    click.echo(f"{key} = {config.shown(key)}")
+    click.echo(f"{key} = {shown}")
 
 
 @config_group.command("get")
 @click.argument("key")
 def config_get(key: str) -> None:
     """Print KEY's value (secrets masked); exit 1 when it is not set."""
+    from app.storage import ConfigError
+
     config = _config_key(key)
-    value = config.shown(key)
+    try:
+        value = config.shown(key)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     if not value:
         click.echo(f"{key} is not set", err=True)
         sys.exit(1)
@@ -251,7 +265,12 @@ def sync(once: bool) -> None:
     with open_store() as store:
         if once:
             worker = SyncWorker(store, on_status=lambda _status: None, backoff=Backoff(0.5, 8.0))
-            status = worker.sync_now(attempts=5)
+            try:
+                status = worker.sync_now(attempts=5)
+            except Exception as exc:  # a bug or a broken station: one line, not a traceback
+                message = str(exc).strip().splitlines()
+                reason = message[0] if message else type(exc).__name__
+                raise click.ClickException(f"sync failed: {type(exc).__name__}: {reason}") from None
             for pulled in status.new_templates:
                 click.echo(f"new template: {pulled.name} v{pulled.version} ({pulled.path})")
             if status.sent:

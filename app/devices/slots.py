@@ -14,9 +14,7 @@ a port is what its tile shows and what its runs record.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from app.core.paths import data_dir
+from app.core.paths import data_dir, write_atomically
 from app.devices.usb_discovery import SLOT_PATTERN
 
 PORT_MAP_FILE = "ports.yaml"
@@ -94,17 +92,7 @@ class PortMap:
     def save(self, path: Path | None = None) -> Path:
         """Write `ports.yaml` atomically: a crash leaves the old map or the new, never half."""
         path = path or data_dir() / PORT_MAP_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".ports-", suffix=".yaml", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(self.text())
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, self.text(), mode=0o600)
         return path
 
     def label(self, slot: str) -> str:

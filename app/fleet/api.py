@@ -11,8 +11,7 @@ import logging
 from datetime import datetime
 from typing import Annotated
 
-import yaml
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,6 +21,7 @@ from app import __version__
 from app.fleet.database import FleetDatabase
 from app.fleet.schemas import (
     MAX_BODY_BYTES,
+    MAX_INT,
     MAX_RUNS_PER_PAGE,
     BatchReceipt,
     DeviceList,
@@ -35,7 +35,9 @@ from app.fleet.schemas import (
     TemplateList,
     TemplateOut,
     TemplateReceipt,
+    as_utc,
 )
+from app.templates.yaml_nodes import YamlSyntaxError, load_marked
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,8 @@ def create_app(database: FleetDatabase) -> FastAPI:
 
     @app.post(f"{PREFIX}/runs", response_model=BatchReceipt, tags=["runs"])
     def post_runs(batch: RunBatch, station: Station) -> BatchReceipt:
-        """Store a batch of runs; a run whose id is already stored is reported as a duplicate."""
+        """Store a batch of runs; a run whose id is already stored is reported as a duplicate,
+        except that a finished copy of a stored interrupted run replaces it (accepted)."""
         accepted, duplicates = database.add_runs(station, [run.model_dump() for run in batch.runs])
         return BatchReceipt(accepted=accepted, duplicates=duplicates)
 
@@ -97,9 +100,14 @@ def create_app(database: FleetDatabase) -> FastAPI:
         template: str | None = None,
         since: Annotated[datetime | None, Query(description="Runs started at or after")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_RUNS_PER_PAGE)] = 1000,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
     ) -> dict:
         """Runs newest first (by start time)."""
+        if since is not None:
+            try:
+                since = as_utc(since)  # a time without an offset is UTC
+            except ValueError as exc:
+                raise HTTPException(422, f"query.since: {exc}") from None
         found = database.list_runs(
             station=station,
             serial=serial,
@@ -151,7 +159,9 @@ def create_app(database: FleetDatabase) -> FastAPI:
         responses={404: {"model": ErrorOut}},
         tags=["templates"],
     )
-    def get_template(name: str, version: int, _: Station) -> dict:
+    def get_template(
+        name: str, version: Annotated[int, Path(ge=0, le=MAX_INT)], _: Station
+    ) -> dict:
         found = database.get_template(name, version)
         if found is None:
             raise HTTPException(404, f"no template {name} version {version}")
@@ -173,10 +183,18 @@ def create_app(database: FleetDatabase) -> FastAPI:
 
 def _check_template_text(body: TemplateIn) -> None:
     """The YAML must parse and name the same template and version as the request."""
+    # The station's own YAML reader: positions, no recursion error on deep nesting, a cap on
+    # alias bombs, and duplicate keys or unknown tags refused.
     try:
-        document = yaml.safe_load(body.yaml)
-    except yaml.YAMLError as exc:
-        raise HTTPException(422, f"yaml: not valid YAML: {exc}") from None
+        marked = load_marked(body.yaml)
+    except YamlSyntaxError as exc:
+        where = f"line {exc.position.line} column {exc.position.column}"
+        raise HTTPException(422, f"yaml: not valid YAML: {where}: {exc.message}") from None
+    if marked is not None and marked.problems:
+        position, problem = marked.problems[0]
+        where = f"line {position.line} column {position.column}"
+        raise HTTPException(422, f"yaml: not valid YAML: {where}: {problem}")
+    document = None if marked is None else marked.data
     if not isinstance(document, dict):
         raise HTTPException(422, "yaml: a template is a YAML mapping")
     if document.get("name") != body.name or document.get("version") != body.version:

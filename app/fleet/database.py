@@ -36,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from app.core.paths import data_dir
+from app.fleet.schemas import as_utc
 
 metadata = MetaData()
 
@@ -104,7 +105,8 @@ def utc_now() -> datetime:
 
 
 def to_stored(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+    """Naive UTC; a naive `moment` is UTC already (the API's contract), never local time."""
+    return None if moment is None else as_utc(moment).replace(tzinfo=None)
 
 
 def from_stored(moment: datetime | None) -> datetime | None:
@@ -160,10 +162,28 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _dialect(engine: Engine):
+    return postgresql if engine.dialect.name == "postgresql" else sqlite
+
+
 def _insert(engine: Engine, table: Table):
     """INSERT … ON CONFLICT DO NOTHING in the engine's dialect: races lose quietly."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    return _dialect(engine).insert(table).on_conflict_do_nothing()
+
+
+def _insert_runs(engine: Engine):
+    """INSERT runs, RETURNING the ids stored now: new ones, and interrupted ones that arrive
+    finished (the station sent the interrupted copy, then learned how the run ended). Any
+    other conflict is a duplicate and changes nothing; so is a run another station sent."""
+    insert = _dialect(engine).insert(runs)
+    incoming = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[runs.c.id],
+        set_={name: incoming[name] for name in (*RUN_FIELDS, "received_at") if name != "id"},
+        where=(runs.c.result == "interrupted")
+        & (incoming.result != "interrupted")
+        & (runs.c.station == incoming.station),
+    ).returning(runs.c.id)
 
 
 class FleetDatabase:
@@ -239,7 +259,10 @@ class FleetDatabase:
     def add_runs(
         self, station: str, batch: Sequence[dict[str, Any]]
     ) -> tuple[list[str], list[str]]:
-        """Store each run once: (ids stored now, ids already stored or repeated in the batch)."""
+        """Store each run once: (ids stored now, ids already stored or repeated in the batch).
+
+        A stored interrupted run is replaced by a finished copy of it, reported as stored now.
+        """
         unique: dict[str, dict[str, Any]] = {}
         for run in batch:
             unique.setdefault(run["id"], run)
@@ -256,7 +279,7 @@ class FleetDatabase:
             }
             for run in unique.values()
         ]
-        statement = _insert(self.engine, runs).returning(runs.c.id)
+        statement = _insert_runs(self.engine)
         with self.engine.begin() as connection:
             stored = set(connection.scalars(statement, rows).all())
         accepted: list[str] = []
@@ -288,7 +311,7 @@ class FleetDatabase:
         if template is not None:
             query = query.where(runs.c.template == template)
         if since is not None:
-            query = query.where(runs.c.started_at >= to_stored(since))
+            query = query.where(runs.c.started_at >= to_stored(as_utc(since)))
         query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc())
         with self.engine.connect() as connection:
             rows = connection.execute(query.limit(limit).offset(offset))

@@ -23,11 +23,21 @@ RUN_ID_PATTERN = r"^[0-9a-f]{32}$"  # uuid4().hex
 RunResultName = Literal["done", "failed", "refused", "interrupted"]
 
 
+MAX_INT = 2**31 - 1  # the databases' INTEGER: a bigger number is refused, not a 500
+
+
 def as_utc(moment: datetime) -> datetime:
-    """Naive times are UTC by contract; aware ones are converted to UTC."""
+    """Naive times are UTC by contract; aware ones are converted to UTC.
+
+    ValueError (a 422 in a request) for a time whose UTC falls outside years 1 to 9999,
+    e.g. 0001-01-01T00:00+05:00.
+    """
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is out of range in UTC") from None
 
 
 UtcDatetime = Annotated[
@@ -43,12 +53,12 @@ class Strict(BaseModel):
 
 
 class StepIn(Strict):
-    index: int = Field(ge=0)
+    index: int = Field(ge=0, le=MAX_INT)
     action: Name
     name: Annotated[str, Field(max_length=1000)]
     # Pending/running appear in interrupted runs: the station died before the step ended.
     status: StepStatus
-    duration_ms: int = Field(0, ge=0)
+    duration_ms: int = Field(0, ge=0, le=MAX_INT)
     message: str = ""
 
 
@@ -61,7 +71,7 @@ class RunIn(Strict):
     slot: ShortText | None = None
     endpoint: ShortText | None = None
     template: Name
-    template_version: int = Field(ge=0)
+    template_version: int = Field(ge=0, le=MAX_INT)
     template_hash: Annotated[str, Field(max_length=128)]
     operator: ShortText | None = None
     asset_tag: ShortText | None = None
@@ -109,7 +119,7 @@ class DeviceList(BaseModel):
 
 class TemplateIn(Strict):
     name: Name = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, le=MAX_INT)
     yaml: Annotated[str, Field(min_length=1, max_length=MAX_BODY_BYTES)]
 
 
@@ -132,7 +142,7 @@ class TemplateOut(TemplateReceipt):
 
 
 class HeartbeatIn(Strict):
-    waiting: int = Field(ge=0, description="Runs the station still has to send")
+    waiting: int = Field(ge=0, le=MAX_INT, description="Runs the station still has to send")
     version: ShortText = Field(description="The station's Kitbench version")
 
 

@@ -57,7 +57,7 @@ class Ledger:
         return state
 
     def _write(self, state: dict) -> None:
-        write_atomically(self.path, json.dumps(state, indent=1, sort_keys=True))
+        write_atomically(self.path, json.dumps(state, indent=1, sort_keys=True), mode=0o600)
 
 
 class LedgerError(Exception):

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core import paths
 from app.sim.apk import NotAnApk, read_apk
 from app.sim.profiles import Profile
 
@@ -151,9 +152,9 @@ class DeviceState:
 
 
 def write_atomically(host: Path, data: bytes) -> None:
-    temp = host.with_name(host.name + ".kbtmp")
-    temp.write_bytes(data)
-    os.replace(temp, host)
+    """A device file's bytes on the host, replaced atomically; not fsynced, since a simulator's
+    state is disposable and pushes are large."""
+    paths.write_atomically(host, data, fsync=False)
 
 
 def resolve(path: str, cwd: str = "/") -> str:
@@ -205,11 +206,10 @@ class AndroidDevice:
         """Write state.json atomically: a crash leaves the old state or the new, never half."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         data = {"version": STATE_VERSION, **vars(self.state)}
-        temp = self._state_path.with_suffix(".tmp")
         # vars() for the nested dataclasses and no indent keep json's C encoder: a save
         # is 0.06 ms instead of 0.7 ms with asdict() and indenting, and it runs on every change.
-        temp.write_text(json.dumps(data, sort_keys=True, default=vars))
-        os.replace(temp, self._state_path)
+        text = json.dumps(data, sort_keys=True, default=vars)
+        paths.write_atomically(self._state_path, text, fsync=False)
 
     def _factory_state(self, serial: str) -> DeviceState:
         profile, now = self.profile, int(time.time())

@@ -8,19 +8,18 @@ device) and every display of it is masked.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from app.core.paths import data_dir
+from app.core.paths import data_dir, write_atomically
 
 CONFIG_NAME = "config.json"
 TOKEN_NAME = "backend-token"
 MASK = "••••"
 DEFAULT_SYNC_INTERVAL_S = 60
+MAX_SYNC_INTERVAL_S = 86_400  # a day: longer and a station's runs reach the backend too late
 KEY_SOURCES = ("station", "android")
 
 
@@ -57,8 +56,11 @@ def _interval(value: str) -> str:
         seconds = int(value)
     except ValueError:
         seconds = 0
-    if seconds < 1:
-        raise ConfigError(f"sync.interval must be a whole number of seconds >= 1, not {value!r}")
+    if not 1 <= seconds <= MAX_SYNC_INTERVAL_S:
+        raise ConfigError(
+            f"sync.interval must be a whole number of seconds from 1 to {MAX_SYNC_INTERVAL_S},"
+            f" not {value!r}"
+        )
     return str(seconds)
 
 
@@ -86,23 +88,6 @@ KEYS: dict[str, Key] = {
         _key_source,
     ),
 }
-
-
-def _write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write to a temp file beside `path`, then rename: a crash leaves the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-    try:
-        if mode != 0o600:
-            os.chmod(temp, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 class Config:
@@ -148,11 +133,11 @@ class Config:
         spec = self._key(key)
         checked = spec.check(value)
         if spec.secret:
-            _write_atomic(self.token_path, checked + "\n", mode=0o600)
+            write_atomically(self.token_path, checked + "\n", mode=0o600)
             return
         values = self._values()
         values[key] = checked
-        _write_atomic(self.path, json.dumps(values, indent=2, sort_keys=True) + "\n")
+        write_atomically(self.path, json.dumps(values, indent=2, sort_keys=True) + "\n")
 
     def items(self) -> list[tuple[str, str]]:
         """Every known key with its shown value."""

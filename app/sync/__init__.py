@@ -4,12 +4,13 @@ from app.sync.client import (
     Acknowledgement,
     BackendClient,
     BackendRejectedError,
+    BackendServerError,
     BackendUnreachableError,
     NotConfiguredError,
     SyncError,
     TokenRejectedError,
 )
-from app.sync.sender import Backoff, SendReport, send_waiting
+from app.sync.sender import Backoff, SendReport, ServerErrors, send_waiting
 from app.sync.templates import PulledTemplate, pull_templates, pulled_dir
 from app.sync.worker import SyncState, SyncStatus, SyncWorker
 
@@ -17,11 +18,13 @@ __all__ = [
     "Acknowledgement",
     "BackendClient",
     "BackendRejectedError",
+    "BackendServerError",
     "BackendUnreachableError",
     "Backoff",
     "NotConfiguredError",
     "PulledTemplate",
     "SendReport",
+    "ServerErrors",
     "SyncError",
     "SyncState",
     "SyncStatus",

@@ -32,6 +32,15 @@ class BackendUnreachableError(SyncError):
     """Network trouble or a 5xx: retry later."""
 
 
+class BackendServerError(BackendUnreachableError):
+    """The backend answered 5xx: it is up but failing, for every request or for this one."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"backend error {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
 class TokenRejectedError(SyncError):
     def __init__(self) -> None:
         super().__init__(
@@ -114,9 +123,7 @@ class BackendClient:
         if response.status_code == 401:
             raise TokenRejectedError()
         if response.status_code >= 500:
-            raise BackendUnreachableError(
-                f"backend error {response.status_code}: {_detail(response)}"
-            )
+            raise BackendServerError(response.status_code, _detail(response))
         if response.status_code >= 400:
             raise BackendRejectedError(response.status_code, _detail(response))
         try:

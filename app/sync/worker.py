@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from app.storage import Config, Store
+from app.storage.config import DEFAULT_SYNC_INTERVAL_S, MAX_SYNC_INTERVAL_S
 from app.sync.client import BackendClient, NotConfiguredError, SyncError
-from app.sync.sender import Backoff, send_waiting
+from app.sync.sender import Backoff, ServerErrors, send_waiting
 from app.sync.templates import PulledTemplate, pull_templates
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class SyncWorker:
         self._offline_since: datetime | None = None
         self._last_synced_at: datetime | None = None
         self._failures = 0
+        self._server_errors = ServerErrors()  # 5xx answers count across cycles
 
     def start(self) -> None:
         if self._thread is None:
@@ -106,10 +108,12 @@ class SyncWorker:
             self._wake.clear()
 
     def _interval(self) -> float:
+        """`sync.interval`, kept within 1 s to a day whatever a hand-edited file says."""
         try:
-            return self._config.sync_interval
+            seconds = self._config.sync_interval
         except (ValueError, OSError):
-            return 60
+            return DEFAULT_SYNC_INTERVAL_S
+        return max(1, min(MAX_SYNC_INTERVAL_S, seconds))
 
     def _waiting(self) -> int:
         try:
@@ -137,6 +141,7 @@ class SyncWorker:
                 attempts=attempts,
                 backoff=self._backoff,
                 stop=self._stopping,
+                server_errors=self._server_errors,
             )
             if report.unreachable:
                 self._failures += 1

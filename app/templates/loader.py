@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,6 +241,15 @@ class _Validator:
             install = step.get("install")
             if isinstance(install, dict) and isinstance(install.get("apk"), str):
                 self._check_apk(("steps", index, "install"), install)
+            shell = step.get("shell")
+            if isinstance(shell, dict) and isinstance(shell.get("expect"), str):
+                try:
+                    re.compile(shell["expect"], re.MULTILINE)
+                except (re.error, RecursionError, OverflowError) as exc:
+                    self._issue(
+                        ("steps", index, "shell", "expect"),
+                        f"expect is not a valid regular expression: {exc}",
+                    )
 
     def _check_apk(self, loc: Loc, install: dict[str, Any]) -> None:
         """The APK exists, matches a pinned sha256 and is the package the step names."""

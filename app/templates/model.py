@@ -342,7 +342,11 @@ class Template(Strict):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         description="Template name: letters, digits, '.', '_', '-'",
     )
-    version: int = Field(ge=0, description="Template version; runs record name and version")
+    version: int = Field(
+        ge=0,
+        le=2**31 - 1,  # the fleet backend stores it as a 32-bit integer
+        description="Template version; runs record name and version",
+    )
     description: str = ""
     requires: Requires = Field(
         default_factory=Requires, description="A device outside these is refused, with the reason"

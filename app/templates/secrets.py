@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.core.paths import data_dir
+from app.core.paths import data_dir, write_atomically
 from app.templates.variables import NAME
 
 FILE_NAME = "secrets.json"
@@ -84,21 +83,9 @@ class SecretStore:
         return dict(secrets)
 
     def _write(self, secrets: dict[str, str]) -> None:
-        directory = self.path.parent
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            # mkstemp creates the file with mode 0600 before any secret is written into it.
-            fd, temp_name = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as temp:
-                    json.dump(secrets, temp, indent=2, sort_keys=True)
-                    temp.flush()
-                    os.fsync(temp.fileno())
-                os.chmod(temp_name, 0o600)
-                os.replace(temp_name, self.path)
-            except BaseException:
-                Path(temp_name).unlink(missing_ok=True)
-                raise
+            # The temporary file is 0600 from its creation, before any secret is in it.
+            write_atomically(self.path, json.dumps(secrets, indent=2, sort_keys=True), mode=0o600)
         except OSError as exc:
             raise SecretStoreError(f"cannot write {self.path}: {exc.strerror}") from None
 

@@ -156,3 +156,84 @@ def test_sync_once_with_the_backend_down_exits_1_and_keeps_runs(runner, recorded
     result = runner.invoke(cli, ["sync", "--once"])
     assert result.exit_code == 1
     assert "4 run(s) waiting: backend unreachable" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["config", "get", "backend.url"],
+        ["config", "set", "station.name", "bench-7"],
+        ["config", "list"],
+    ],
+    ids=["get", "set", "list"],
+)
+def test_a_damaged_config_file_exits_1_with_the_reason(runner, kitbench_home, args):
+    kitbench_home.mkdir(parents=True, exist_ok=True)
+    (kitbench_home / "config.json").write_text("[1, 2")
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # not a traceback
+    assert f"Error: cannot read {kitbench_home / 'config.json'}" in result.output
+    assert (kitbench_home / "config.json").read_text() == "[1, 2"
+
+
+def test_a_sync_interval_over_a_day_is_refused(runner):
+    result = runner.invoke(cli, ["config", "set", "sync.interval", "86401"])
+    assert result.exit_code == 2
+    assert "from 1 to 86400" in result.output
+    assert runner.invoke(cli, ["config", "set", "sync.interval", "86400"]).exit_code == 0
+
+
+def test_sync_once_ends_in_one_line_not_a_traceback(runner, recorded, monkeypatch):
+    from app.sync import SyncWorker
+
+    def broken(self, attempts=1):
+        raise RuntimeError("disk I/O error\nwith a second line")
+
+    monkeypatch.setattr(SyncWorker, "sync_now", broken)
+    result = runner.invoke(cli, ["sync", "--once"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert result.output == "Error: sync failed: RuntimeError: disk I/O error\n"
+
+
+def test_sync_once_with_a_malformed_template_list_still_sends(runner, recorded):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Backend(BaseHTTPRequestHandler):
+        def _reply(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.endswith("/runs"):
+                ids = [run["id"] for run in json.loads(body)["runs"]]
+                reply = {"accepted": ids, "duplicates": []}
+            elif self.path.endswith("/templates"):
+                reply = {"templates": [{"name": "kiosk", "version": None}]}
+            else:
+                reply = {"station": "bench-1", "server_time": "2025-03-01T08:00:00+00:00"}
+            data = json.dumps(reply).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _reply
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        runner.invoke(
+            cli, ["config", "set", "backend.url", f"http://127.0.0.1:{server.server_port}"]
+        )
+        runner.invoke(cli, ["config", "set", "backend.token", "tok"])
+        result = runner.invoke(cli, ["sync", "--once"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert "sent 4 run(s)" in result.output

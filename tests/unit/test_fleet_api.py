@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -72,6 +74,68 @@ def test_an_interrupted_run_with_its_unfinished_step_is_accepted(client, fleet_r
     assert post_runs(client, [run])["accepted"] == [run["id"]]
     [stored] = client.get("/api/v1/runs").json()["runs"]
     assert stored["steps"] == [{**step, "duration_ms": 0, "message": ""}]
+
+
+def test_an_interrupted_run_that_arrives_finished_is_updated(client, fleet_run):
+    step = {"index": 0, "action": "push", "name": "push config", "status": "running"}
+    interrupted = fleet_run(result="interrupted", finished_at=None, steps=[step])
+    post_runs(client, [interrupted])
+    # The interrupted copy again changes nothing: it is a duplicate.
+    assert post_runs(client, [interrupted]) == {"accepted": [], "duplicates": [interrupted["id"]]}
+
+    finished = fleet_run(id=interrupted["id"], result="failed", error="push: device gone")
+    assert post_runs(client, [finished]) == {"accepted": [finished["id"]], "duplicates": []}
+    [stored] = client.get("/api/v1/runs").json()["runs"]
+    assert (stored["result"], stored["error"]) == ("failed", "push: device gone")
+    assert stored["finished_at"] == "2024-05-01T12:01:30+00:00"
+    assert stored["steps"][0]["status"] == "changed"
+
+    # Once finished, it is final: neither another finish nor the interrupted copy replace it.
+    assert post_runs(client, [{**finished, "result": "done", "error": None}])["duplicates"] == [
+        finished["id"]
+    ]
+    assert post_runs(client, [interrupted])["duplicates"] == [finished["id"]]
+    [stored] = client.get("/api/v1/runs").json()["runs"]
+    assert (stored["result"], stored["error"]) == ("failed", "push: device gone")
+
+
+def test_another_station_cannot_finish_a_stations_interrupted_run(client, database, fleet_run):
+    interrupted = fleet_run(result="interrupted", finished_at=None)
+    post_runs(client, [interrupted])
+    other = {"Authorization": f"Bearer {database.create_token('bench-2')}"}
+    response = client.post(
+        "/api/v1/runs", json={"runs": [{**interrupted, "result": "done"}]}, headers=other
+    )
+    assert response.json() == {"accepted": [], "duplicates": [interrupted["id"]]}
+    [stored] = client.get("/api/v1/runs").json()["runs"]
+    assert (stored["station"], stored["result"]) == ("bench-1", "interrupted")
+
+
+@pytest.fixture
+def local_time_not_utc(monkeypatch):
+    """The backend's machine in New York, so a naive time read as local time shows."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is POSIX only")
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_since_without_an_offset_is_utc(client, fleet_run, local_time_not_utc):
+    noon = fleet_run(started_at="2024-05-01T12:00:00+00:00")
+    two = fleet_run(started_at="2024-05-01T14:00:00+00:00")
+    post_runs(client, [noon, two])
+
+    def ids(since: str) -> list[str]:
+        response = client.get("/api/v1/runs", params={"since": since})
+        assert response.status_code == 200, response.text
+        return [run["id"] for run in response.json()["runs"]]
+
+    assert ids("2024-05-01T13:00:00") == [two["id"]]
+    assert ids("2024-05-01T11:00:00") == [two["id"], noon["id"]]
+    assert ids("2024-05-01T13:00:00+02:00") == [two["id"], noon["id"]]
 
 
 def test_runs_filter_and_come_newest_first(client, database, fleet_run):

@@ -11,9 +11,14 @@ from app.fleet import FleetDatabase, create_app
 from app.fleet.schemas import MAX_BODY_BYTES
 
 
-@pytest.fixture
-def client(tmp_path):
-    database = FleetDatabase.open(f"sqlite:///{tmp_path / 'fleet.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def client(request, tmp_path):
+    """The same refusals on both databases: PostgreSQL is the stricter about numbers."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    database = FleetDatabase.open(url)
     token = database.create_token("bench-1")
     with TestClient(create_app(database), headers={"Authorization": f"Bearer {token}"}) as client:
         yield client
@@ -69,6 +74,24 @@ BAD_RUN_BODIES = {
     "missing start time": (batch_of(started_at=REMOVE), 422, "started_at"),
     "null steps": (batch_of(steps=None), 422, "steps"),
     "negative duration": (step_of(duration_ms=-5), 422, "duration_ms"),
+    "version over the databases' integer": (
+        batch_of(template_version=2**31),
+        422,
+        "template_version: Input should be less than or equal to 2147483647",
+    ),
+    "huge version": (batch_of(template_version=10**40), 422, "template_version"),
+    "huge step index": (step_of(index=2**31), 422, "index"),
+    "huge duration": (step_of(duration_ms=2**63), 422, "duration_ms"),
+    "start time before year 1 in UTC": (
+        batch_of(started_at="0001-01-01T00:00+05:00"),
+        422,
+        "started_at: Value error, 0001-01-01T00:00:00+05:00 is out of range in UTC",
+    ),
+    "finish time after year 9999 in UTC": (
+        batch_of(finished_at="9999-12-31T23:00-05:00"),
+        422,
+        "finished_at",
+    ),
     "501 runs": (
         lambda fleet_run: json.dumps({"runs": [fleet_run() for _ in range(501)]}).encode(),
         422,
@@ -110,6 +133,10 @@ def test_one_bad_run_refuses_the_whole_batch(client, fleet_run):
     assert client.get("/api/v1/runs").json() == {"runs": []}
 
 
+ALIAS_BOMB = "name: t\nversion: 1\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]\n" for level in range(1, 9)
+)
+
 OTHER_BAD_REQUESTS = {
     "heartbeat with negative waiting": (
         "post",
@@ -134,6 +161,46 @@ OTHER_BAD_REQUESTS = {
     "limit zero": ("get", "/api/v1/runs?limit=0", None, "limit"),
     "limit too high": ("get", "/api/v1/runs?limit=1000000", None, "limit"),
     "since not a time": ("get", "/api/v1/runs?since=yesterday", None, "since"),
+    "since before year 1 in UTC": (
+        "get",
+        "/api/v1/runs?since=0001-01-01T00:00%2B05:00",
+        None,
+        "since: 0001-01-01T00:00:00+05:00 is out of range in UTC",
+    ),
+    "offset over the databases' integer": ("get", f"/api/v1/runs?offset={2**31}", None, "offset"),
+    "huge offset": ("get", f"/api/v1/runs?offset={10**30}", None, "offset"),
+    "template path version too big": ("get", f"/api/v1/templates/t/{2**31}", None, "version"),
+    "template path version negative": ("get", "/api/v1/templates/t/-1", None, "version"),
+    "heartbeat with huge waiting": (
+        "post",
+        "/api/v1/heartbeat",
+        {"waiting": 2**31, "version": "1"},
+        "waiting",
+    ),
+    "template version over the databases' integer": (
+        "post",
+        "/api/v1/templates",
+        {"name": "t", "version": 2**31, "yaml": f"name: t\nversion: {2**31}\n"},
+        "version: Input should be less than or equal to 2147483647",
+    ),
+    "template nested too deeply": (
+        "post",
+        "/api/v1/templates",
+        {"name": "t", "version": 1, "yaml": "name: t\nversion: 1\nx: " + "[" * 5000},
+        "nested too deeply",
+    ),
+    "template alias bomb": (
+        "post",
+        "/api/v1/templates",
+        {"name": "t", "version": 1, "yaml": ALIAS_BOMB},
+        "YAML nodes",
+    ),
+    "template with a python tag": (
+        "post",
+        "/api/v1/templates",
+        {"name": "t", "version": 1, "yaml": "name: t\nversion: 1\nx: !!python/name:os.system\n"},
+        "line 3 column 4: could not determine a constructor",
+    ),
 }
 
 
@@ -143,6 +210,8 @@ def test_other_bad_requests_are_refused_with_a_message(client, case):
     response = client.request(method, path, json=body)
     assert response.status_code == 422, response.text
     assert message in response.json()["detail"]
+    assert client.get("/api/v1/templates").json() == {"templates": []}
+    assert client.get("/api/v1/stations").json()["stations"][0]["waiting"] is None
 
 
 def test_an_unknown_path_is_404_with_a_message(client):

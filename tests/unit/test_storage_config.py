@@ -44,8 +44,9 @@ def test_unknown_keys_are_rejected_with_the_known_ones():
     [
         ("backend.url", "fleet.example.com", "http:// or https://"),
         ("backend.url", "ftp://fleet", "http:// or https://"),
-        ("sync.interval", "0", ">= 1"),
-        ("sync.interval", "soon", ">= 1"),
+        ("sync.interval", "0", "from 1 to 86400"),
+        ("sync.interval", "soon", "from 1 to 86400"),
+        ("sync.interval", "86401", "from 1 to 86400"),
         ("backend.ca_bundle", "/no/such/ca.pem", "no such file"),
     ],
 )

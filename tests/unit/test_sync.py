@@ -12,11 +12,15 @@ import pytest
 
 from app.core import RunOutcome
 from app.storage import Config, Store
+from app.storage.config import MAX_SYNC_INTERVAL_S
 from app.sync import (
     BackendClient,
+    BackendUnreachableError,
     Backoff,
+    ServerErrors,
     SyncState,
     SyncWorker,
+    pull_templates,
     send_waiting,
 )
 from tests.unit.test_storage import finished, started
@@ -288,3 +292,156 @@ def test_failed_runs_are_synced_like_any_other(store, backends):
     [[sent]] = backend.posted_batches()
     assert sent == run_id
     assert backend.requests[0][2]["runs"][0]["result"] == "refused"
+
+
+def failing_on(poison: str, status: int = 500):
+    """A backend that cannot store `poison`: every batch holding it gets `status`."""
+
+    def respond(method, path, body):
+        if path.endswith("/runs") and any(run["id"] == poison for run in body["runs"]):
+            return status, {"detail": "internal error; see the backend's log"}
+        return accept_all(method, path, body)
+
+    return respond
+
+
+def test_a_run_the_backend_keeps_failing_on_is_set_aside(store, backends):
+    ids = record_runs(store, 5)
+    poison = ids[2]
+    backend = backends(failing_on(poison))
+    with BackendClient(backend.url, "tok") as client:
+        report = send_waiting(store, client, attempts=5, backoff=NO_WAIT)
+    assert (report.sent, report.waiting, report.unreachable) == (4, 1, False)
+    assert report.error == f"run {poison}: backend error 500: internal error; see the backend's log"
+    assert [run["id"] for run in store.next_batch()] == [poison]
+    # Three 5xx in a row on a batch halve it, as a 4xx does, until the run stands alone.
+    assert (
+        backend.posted_batches()
+        == [
+            ids,
+            ids,
+            ids,
+            ids[:2],  # stored
+            ids[2:],
+            ids[2:],
+            ids[2:],
+            [poison],
+            [poison],
+            [poison],  # set aside
+            [ids[3]],
+            [ids[4]],
+        ]
+    )
+
+
+def test_the_worker_isolates_a_failing_run_across_cycles(store, backends, kitbench_home):
+    """The worker tries once a cycle, so the 5xx answers it counts are the cycles'."""
+    ids = record_runs(store, 5)
+    poison = ids[0]
+    backend = backends(failing_on(poison, 502))
+    Config(kitbench_home).set("backend.url", backend.url)
+    Config(kitbench_home).set("backend.token", "tok")
+    worker = SyncWorker(store, on_status=lambda _status: None, backoff=NO_WAIT)
+    states = []
+    for _ in range(30):
+        status = worker.sync_now()
+        states.append(status.state)
+        if store.waiting_count() == 1:
+            break
+    assert store.waiting_count() == 1
+    assert states[0] is SyncState.OFFLINE
+    assert status.state is SyncState.WAITING
+    assert status.message.startswith(f"run {poison}: backend error 502")
+    # Set aside for the worker's life: the next cycles send new runs without trying it.
+    posted = len(backend.posted_batches())
+    [new] = record_runs(store, 1)
+    status = worker.sync_now()
+    assert (status.state, status.sent, status.waiting) == (SyncState.WAITING, 1, 1)
+    assert backend.posted_batches()[posted:] == [[new]]
+
+
+def test_a_backend_failing_for_everything_sets_no_run_aside(store, backends):
+    ids = record_runs(store, 4)
+    healthy = threading.Event()
+
+    def down_then_up(method, path, body):
+        if healthy.is_set():
+            return accept_all(method, path, body)
+        return 503, {"detail": "maintenance"}
+
+    backend = backends(down_then_up)
+    memory = ServerErrors()
+    with BackendClient(backend.url, "tok") as client:
+        for _ in range(40):  # as many worker cycles, each one try
+            report = send_waiting(store, client, attempts=1, backoff=NO_WAIT, server_errors=memory)
+            assert report.unreachable
+            assert (report.sent, report.waiting) == (0, 4)
+        assert (memory.suspect, memory.set_aside, memory.failing_for_all) == (None, {}, True)
+        # A try a cycle, plus the next batch at once after halving 4 to 2, 2 to 1 and setting
+        # the first run aside (given back when the second lone run failed too).
+        assert len(backend.posted_batches()) == 40 + 3
+        healthy.set()
+        report = send_waiting(store, client, attempts=1, backoff=NO_WAIT, server_errors=memory)
+    assert (report.sent, report.waiting, report.error) == (4, 0, None)
+    assert [len(batch) for batch in backend.posted_batches()[43:]] == [1, 2, 1]
+    assert not memory.failing_for_all
+    assert set(ids).isdisjoint(memory.excluded())
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        {"templates": [{"name": "kiosk", "sha256": "ab"}]},  # no version
+        {"templates": ["kiosk-v1"]},  # not objects
+        {"templates": [{"name": "kiosk", "version": "one", "sha256": "ab"}]},
+        {"templates": [{"name": None, "version": 1, "sha256": "ab"}]},
+    ],
+)
+def test_a_malformed_template_list_is_a_sync_error(backends, kitbench_home, listing):
+    backend = backends(lambda method, path, body: (200, listing))
+    with (
+        BackendClient(backend.url, "tok") as client,
+        pytest.raises(BackendUnreachableError) as raised,
+    ):
+        pull_templates(client, kitbench_home)
+    assert str(raised.value).startswith("backend answered an unexpected template list: ")
+
+
+def test_a_malformed_template_is_a_sync_error(backends, kitbench_home):
+    def respond(method, path, body):
+        if path.endswith("/templates"):
+            return 200, {"templates": [{"name": "kiosk", "version": 1, "sha256": "ab"}]}
+        return 200, {"name": "kiosk", "version": 1}  # no yaml
+
+    backend = backends(respond)
+    with (
+        BackendClient(backend.url, "tok") as client,
+        pytest.raises(BackendUnreachableError) as raised,
+    ):
+        pull_templates(client, kitbench_home)
+    assert "unexpected template kiosk v1: KeyError" in str(raised.value)
+
+
+def test_a_malformed_template_list_does_not_stop_the_runs(store, backends, kitbench_home):
+    def respond(method, path, body):
+        if path.endswith("/templates"):
+            return 200, {"templates": [{"name": "kiosk"}]}
+        return accept_all(method, path, body)
+
+    backend = backends(respond)
+    Config(kitbench_home).set("backend.url", backend.url)
+    Config(kitbench_home).set("backend.token", "tok")
+    record_runs(store, 2)
+    status = SyncWorker(store, on_status=lambda _status: None, backoff=NO_WAIT).sync_now()
+    assert (status.state, status.sent) == (SyncState.SYNCED, 2)
+
+
+@pytest.mark.parametrize(
+    ("stored", "seconds"), [("1000000000", MAX_SYNC_INTERVAL_S), ("0", 1), ("-5", 1), ("x", 60)]
+)
+def test_the_worker_keeps_a_hand_edited_interval_within_a_day(
+    store, kitbench_home, stored, seconds
+):
+    (kitbench_home / "config.json").write_text(json.dumps({"sync.interval": stored}))
+    worker = SyncWorker(store, on_status=lambda _status: None)
+    assert worker._interval() == seconds

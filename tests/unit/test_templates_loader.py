@@ -291,3 +291,32 @@ def test_variables_and_placeholders(tmp_path):
         "20:70: unknown variable {operator}; known: {asset}, {greeting}, {model}, {port}, {seq},"
         " {serial}, {site}, {station}",
     ]
+
+
+def test_an_invalid_expect_regex_is_reported_where_it_is(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+        steps:
+          - shell: {command: id, expect: "^uid=\\\\d+"}
+          - shell:
+              command: getprop ro.product.model
+              expect: "Pixel (7|8"
+          - shell: {command: id, expect: "a**"}
+        """,
+    )
+    assert problems(path) == [
+        "8:15: expect is not a valid regular expression: missing ), unterminated subpattern"
+        " at position 6",
+        "9:34: expect is not a valid regular expression: multiple repeat at position 2",
+    ]
+
+
+@pytest.mark.parametrize(("version", "valid"), [(2**31 - 1, True), (2**31, False)])
+def test_a_template_version_fits_the_backends_integer(tmp_path, version, valid):
+    header = f"kitbench: 1\nname: demo\nversion: {version}\n"
+    path = write(tmp_path, "steps:\n  - timezone: Europe/Berlin\n", header=header)
+    if valid:
+        assert load_template(path).template.version == version
+    else:
+        assert problems(path) == ["3:10: version: Input should be less than or equal to 2147483647"]
