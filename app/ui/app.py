@@ -22,7 +22,7 @@ from app import __version__
 from app.core import RunEvent
 from app.core.paths import resources_dir
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
-from app.storage import Config, Store, StoreError
+from app.storage import Config, ConfigError, Store, StoreError
 from app.sync import SyncWorker, pulled_dir
 from app.ui.background import Background
 from app.ui.bridge import EventBridge
@@ -116,6 +116,9 @@ def build_services(
     """
     settings = Settings(data_dir)
     config = Config(settings.directory)
+    # Read before anything is opened: a broken config.json raises ConfigError with nothing
+    # left to close.
+    station_name, operator = config.station_name, config.operator
     store = Store(settings.directory, recording=True)
     background = Background()
     bridge = EventBridge()
@@ -132,8 +135,8 @@ def build_services(
         signal.connect(slot)
     recorded: list[Callable[[object], None]] = []
     recorder = store.recorder(
-        station=config.station_name,
-        operator=config.operator,
+        station=station_name,
+        operator=operator,
         on_recorded=lambda event: [hook(event) for hook in recorded],
     )
 
@@ -154,8 +157,8 @@ def build_services(
     station = station_factory(
         port_map=port_map,
         on_event=on_event,
-        station_name=config.station_name,
-        operator=config.operator,
+        station_name=station_name,
+        operator=operator,
         jobs=settings.jobs or None,
         bus_transfer_limit=settings.bus_transfer_limit,
         data_dir=settings.directory,
@@ -168,13 +171,9 @@ def build_services(
     services = Services(station, store, config, settings, bridge, background, library, model)
     services.on_recorded = recorded
     services.notices = notices
-
-    def close() -> None:
-        station.close()
-        store.close()
-        background.shutdown()
-
-    services.on_close.append(close)
+    # Run in order on a worker thread when the window closes (see MainWindow.closeEvent);
+    # the window shuts `background` down itself once they are done.
+    services.on_close += [station.close, store.close]
     return services, on_event
 
 
@@ -227,6 +226,9 @@ def run_gui(*, demo: int | None = None) -> int:
             services, _sink = build_services()
         except StoreError as exc:
             QMessageBox.critical(None, "Kitbench", f"Cannot open the station's database:\n{exc}")
+            return 1
+        except ConfigError as exc:
+            QMessageBox.critical(None, "Kitbench", f"Cannot read the station's settings:\n{exc}")
             return 1
         window = open_window(services)
         if demo_bench is not None:

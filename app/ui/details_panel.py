@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -21,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import DeviceState, LogLine, StepStatus
-from app.templates import mask
 from app.ui.device_model import Tile
 from app.ui.tiles import STYLES, format_elapsed
 
@@ -43,7 +40,6 @@ class DetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tile: Tile | None = None
-        self._secret_values: list[str] = []
         self._steps_signature: tuple = ()
 
         self.title = QLabel("Select a device")
@@ -100,18 +96,12 @@ class DetailsPanel(QWidget):
         layout.addWidget(self.log, 3)
         self.show_tile(None)
 
-    def set_secret_values(self, values: Iterable[str]) -> None:
-        """Values to mask in the log, on top of the masking the engine already does."""
-        self._secret_values = [value for value in values if value]
-
     def show_tile(self, tile: Tile | None) -> None:
         changed_device = tile is not self.tile
         self.tile = tile
         self._steps_signature = ()
         if changed_device:
-            self.log.setPlainText(
-                "" if tile is None else mask("\n".join(tile.log), self._secret_values)
-            )
+            self.log.setPlainText("" if tile is None else "\n".join(tile.log))
             self.log.moveCursor(self.log.textCursor().MoveOperation.End)
         self.refresh()
 
@@ -156,7 +146,7 @@ class DetailsPanel(QWidget):
 
     def append_log(self, event: LogLine) -> None:
         if self.tile is not None and event.endpoint == self.tile.endpoint:
-            self.log.appendPlainText(mask(f"{event.at:%H:%M:%S} {event.text}", self._secret_values))
+            self.log.appendPlainText(f"{event.at:%H:%M:%S} {event.text}")
 
     def _refresh_steps(self, tile: Tile) -> None:
         signature = tuple((s.name, s.status, s.duration_ms, s.message) for s in tile.steps)
@@ -170,7 +160,7 @@ class DetailsPanel(QWidget):
                 f"{step.index + 1}. {step.name}",
                 STATUS_WORDS[step.status],
                 duration,
-                mask(step.message, self._secret_values),
+                step.message,
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -87,9 +87,17 @@ class EnrollmentTab(QWidget):
     job_finished = Signal(str)  # what a save or print did, for the status line
     sheet_planned = Signal(object)  # (Sheet, per page) for the print preview, or a message
 
-    def __init__(self, parent: QWidget | None = None, *, secrets: SecretStore | None = None):
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        config: Config | None = None,
+        secrets: SecretStore | None = None,
+    ):
+        """`config` is the station's (default: the data dir's); secrets default to beside it."""
         super().__init__(parent)
-        self._secrets = secrets or SecretStore()
+        self._config = config or Config()
+        self._secrets = secrets or SecretStore(self._config.directory)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrollment")
         self._templates: list[LoadedTemplate] = []
         self._generation = 0
@@ -242,7 +250,7 @@ class EnrollmentTab(QWidget):
 
     def _build_preview(self, loaded: LoadedTemplate, seq: int, ecc: str, generation: int):
         builder = PayloadBuilder(loaded, self._secrets)
-        variables = builder.variables(seq=seq, station=_station_name())
+        variables = builder.variables(seq=seq, station=_station_name(self._config))
         text = payload_text(builder.build(variables))
         code = make_qr(text, ecc)
         return Preview(
@@ -264,7 +272,7 @@ class EnrollmentTab(QWidget):
                 raise EnrollmentError("choose a template with an enrollment: section first")
             builder = PayloadBuilder(loaded, self._secrets)
             sheet = plan_sheet(
-                builder, count=count, first_seq=seq, station=_station_name(), error=ecc
+                builder, count=count, first_seq=seq, station=_station_name(self._config), error=ecc
             )
             return sheet, per_page or auto_per_page(sheet, paper)
 
@@ -353,10 +361,11 @@ class EnrollmentTab(QWidget):
         dialog.exec()
 
 
-def _station_name() -> str:
-    """{station} in codes: the station.name setting, as the CLI uses it."""
+def _station_name(config: Config) -> str:
+    """{station} in codes: the station.name setting (read on the worker), as the CLI uses it;
+    empty while config.json is broken, so codes can still be made."""
     try:
-        return Config().station_name
+        return config.station_name
     except ConfigError:
         return ""
 

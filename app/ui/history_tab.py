@@ -7,11 +7,20 @@ and the GUI thread never waits on the disk.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -49,11 +58,13 @@ COLUMNS = (
 )
 RESULT_COLOURS = {"done": "#0072B2", "failed": "#D55E00", "refused": "#CC79A7"}
 RESULTS = ("", "done", "failed", "refused", "interrupted")
+RUNNING = "running"  # a run recorded as started and not yet finished
 
 
 class HistoryModel(QAbstractTableModel):
     loading_changed = Signal(bool)
     load_failed = Signal(str)
+    refreshed = Signal(list)  # ids of the runs `refresh()` inserted or updated
 
     def __init__(self, store: Store, background: Background, parent: QObject | None = None):
         super().__init__(parent)
@@ -75,6 +86,33 @@ class HistoryModel(QAbstractTableModel):
         self._loading = False
         self.endResetModel()
         self.fetchMore(QModelIndex())
+
+    def refresh(self) -> None:
+        """Show what was recorded since the rows were loaded, keeping the rows already shown.
+
+        Runs that started since the newest row are inserted at the top and rows still
+        running are updated in place, so selection and scroll stay where they were. When
+        that cannot be done exactly (nothing loaded yet, a result filter a finished run may
+        newly match, or more new runs than a page) the model starts over instead.
+        """
+        if not self.runs or self.filter.result:
+            self.set_filter(self.filter)
+            return
+        generation, run_filter = self._generation, self.filter
+        newest = datetime.fromisoformat(self.runs[0]["started_at"])
+        since = newest if run_filter.since is None else max(newest, run_filter.since)
+        running = [run["id"] for run in self.runs if run.get("result") == RUNNING]
+
+        def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            top = self.store.runs(replace(run_filter, since=since), limit=PAGE_SIZE)
+            updated = [run for run in map(self.store.run, running) if run is not None]
+            return top, updated
+
+        self.background.run(
+            load,
+            lambda loaded: self._refreshed(generation, *loaded),
+            lambda error: self._refresh_failed(generation, error),
+        )
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.runs)
@@ -134,6 +172,36 @@ class HistoryModel(QAbstractTableModel):
             self.endInsertRows()
         self.loading_changed.emit(False)
 
+    def _refreshed(
+        self, generation: int, top: list[dict[str, Any]], updated: list[dict[str, Any]]
+    ) -> None:
+        if generation != self._generation:
+            return
+        if len(top) >= PAGE_SIZE:  # there may be more between them and the rows shown
+            self.set_filter(self.filter)
+            return
+        rows = {run["id"]: row for row, run in enumerate(self.runs)}
+        changed: list[str] = []
+        for run in [*updated, *top]:
+            row = rows.get(run["id"])
+            if row is None:
+                continue
+            fresh = {key: value for key, value in run.items() if key != "steps"}
+            if fresh != self.runs[row]:
+                self.runs[row] = fresh
+                changed.append(run["id"])
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        new = [run for run in top if run["id"] not in rows]
+        if new:
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self.runs[:0] = new
+            self.endInsertRows()
+        self.refreshed.emit([*changed, *(run["id"] for run in new)])
+
+    def _refresh_failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self.load_failed.emit(f"Cannot read history: {error}")
+
     def _page_failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
@@ -171,6 +239,8 @@ class HistoryTab(QWidget):
         self.store = store
         self.background = background
         self.model = HistoryModel(store, background, self)
+        self._reselect: str | None = None  # the run to select again once rows are reloaded
+        self._top_run: str | None = None  # the run at the top of the view while rows go in
 
         self.serial = QLineEdit()
         self.serial.setPlaceholderText("Serial")
@@ -224,6 +294,10 @@ class HistoryTab(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._show_run)
         self.model.loading_changed.connect(self._loading_changed)
         self.model.load_failed.connect(self.status.setText)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.rowsAboutToBeInserted.connect(self._remember_top)
+        self.model.rowsInserted.connect(self._keep_top)
+        self.model.refreshed.connect(self._runs_refreshed)
 
     def current_filter(self) -> RunFilter:
         since = None
@@ -241,8 +315,11 @@ class HistoryTab(QWidget):
         self.model.set_filter(self.current_filter())
 
     def refresh(self) -> None:
-        """Reload from the top (new runs were recorded)."""
-        self.apply_filter()
+        """New runs were recorded: show them, keeping the selected run and the scroll."""
+        self.model.refresh()
+
+    def selected_run_id(self) -> str | None:
+        return self.model.run_id(self.table.currentIndex().row())
 
     def export_to(self, path: Path) -> None:
         run_filter = self.current_filter()
@@ -267,6 +344,44 @@ class HistoryTab(QWidget):
         count = self.model.rowCount()
         more = "+" if self.model.canFetchMore(QModelIndex()) else ""
         self.status.setText("Loading…" if busy else f"{count}{more} runs")
+        if not busy:
+            self._restore_selection()
+
+    def _remember_selection(self) -> None:
+        self._reselect = self.selected_run_id() or self._reselect
+
+    def _restore_selection(self) -> None:
+        """After a reload, select the run that was selected, if the first page has it."""
+        run_id, self._reselect = self._reselect, None
+        rows = [row for row, run in enumerate(self.model.runs) if run["id"] == run_id]
+        if run_id is None or not rows:
+            return
+        index = self.model.index(rows[0], 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    def _remember_top(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        scrolled = first == 0 and self.table.verticalScrollBar().value() > 0
+        self._top_run = self.model.run_id(self.table.rowAt(0)) if scrolled else None
+
+    def _keep_top(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        """Rows went in above the view: scroll so the same runs stay in sight."""
+        top, self._top_run = self._top_run, None
+        rows = [row for row, run in enumerate(self.model.runs) if run["id"] == top]
+        if top is not None and rows:
+            self.table.scrollTo(
+                self.model.index(rows[0], 0), QAbstractItemView.ScrollHint.PositionAtTop
+            )
+
+    def _runs_refreshed(self, run_ids: list[str]) -> None:
+        """The selected run changed (it finished): show its steps as recorded now."""
+        current = self.table.currentIndex()
+        if self.model.run_id(current.row()) in run_ids:
+            self._show_run(current, current)
 
     def _show_run(self, current: QModelIndex, _previous: QModelIndex) -> None:
         run_id = self.model.run_id(current.row())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
+import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import shiboken6
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
@@ -17,6 +20,7 @@ from app.ui.background import Background
 from app.ui.bench_tab import BenchTab
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
+from app.ui.enrollment_tab import EnrollmentTab
 from app.ui.history_tab import HistoryTab
 from app.ui.settings import Settings
 from app.ui.settings_tab import SettingsTab
@@ -24,6 +28,9 @@ from app.ui.template_library import TemplateEntry, TemplateLibrary
 from app.ui.templates_tab import TemplatesTab
 
 HISTORY_REFRESH_MS = 1500
+SHUTDOWN_DEADLINE_S = 20.0  # for all of on_close together; then the window closes anyway
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,7 +45,7 @@ class Services:
     background: Background
     library: TemplateLibrary
     model: DeviceModel
-    on_close: list[Callable[[], None]] = field(default_factory=list)
+    on_close: list[Callable[[], None]] = field(default_factory=list)  # run on a worker thread
     on_recorded: list[Callable[[object], None]] = field(default_factory=list)  # writer thread
     notices: list[str] = field(default_factory=list)  # trouble to show once, at launch
 
@@ -59,9 +66,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.bench, "Bench")
         self.tabs.addTab(self.templates, "Templates")
         self.tabs.addTab(self.history, "History")
-        enrollment = _enrollment_tab(services)
-        if enrollment is not None:
-            self.tabs.addTab(enrollment, "Enrollment")
+        self.tabs.addTab(_enrollment_tab(services), "Enrollment")
         self.tabs.addTab(self.settings_tab, "Settings")
         self.setCentralWidget(self.tabs)
         self.data_label = QLabel(f"Data: {services.config.directory}")
@@ -74,6 +79,7 @@ class MainWindow(QMainWindow):
         self._history_timer.setInterval(HISTORY_REFRESH_MS)
         self._history_timer.timeout.connect(self._refresh_history_if_shown)
         self._history_stale = True
+        self._shutdown = "running"  # then "stopping", then "stopped"
 
         self.bench.template_chosen.connect(self._template_chosen)
         self.bench.operator_changed.connect(self._operator_changed)
@@ -120,12 +126,17 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.bench)
 
     def _operator_changed(self, name: str) -> None:
+        """The bench's operator field was edited: use the name and keep it in the config."""
+        self._use_operator(name)
+        config = self.services.config
+        self.services.background.run(lambda: config.set("station.operator", name))
+
+    def _use_operator(self, name: str) -> None:
+        """Runs started from now on record `name` as their operator."""
         self.services.station.operator = name
         entry = self.bench.current_entry()
         if entry is not None and entry.loaded is not None:
             self.services.station.set_template(entry.loaded)  # runs from now carry the name
-        config = self.services.config
-        self.services.background.run(lambda: config.set("station.operator", name))
 
     def _asset_tag_scanned(self, endpoint: str, tag: str) -> None:
         try:
@@ -165,10 +176,12 @@ class MainWindow(QMainWindow):
 
         apply_theme(theme)
 
-    def _settings_saved(self) -> None:
-        self.services.background.run(
-            lambda: self.services.config.operator, self.bench.operator.setText
-        )
+    def _settings_saved(self, values: dict[str, str]) -> None:
+        """Settings wrote the config: the operator applies to new runs at once."""
+        name = values["station.operator"]
+        self.bench.operator.setText(name)
+        if name != self.services.station.operator:
+            self._use_operator(name)  # already saved: only the station needs it
 
     def _restore_geometry(self) -> None:
         geometry, state = self.services.settings.window_state()
@@ -178,23 +191,80 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Close only once the station, sync and store have stopped, without the GUI waiting.
+
+        The first close is refused: the shutdown runs on a worker thread (stopping devices
+        can take seconds) while the window says "Stopping…"; when it is done, or after
+        `SHUTDOWN_DEADLINE_S`, the window closes itself, which quits the application.
+        """
+        if self._shutdown == "stopped":
+            super().closeEvent(event)
+            return
+        event.ignore()
+        if self._shutdown == "stopping":
+            return
+        self._shutdown = "stopping"
         self.services.settings.save_window_state(self.saveGeometry(), self.saveState())
-        self.services.settings.sync()
         self.bench.timer.stop()
-        for close in self.services.on_close:
-            close()
+        self._history_timer.stop()
+        self.tabs.setEnabled(False)  # nothing new starts while the station stops
+        self.statusBar().showMessage("Stopping…")
+        closers = [self.services.settings.sync, *self.services.on_close]
         self.services.on_close.clear()
-        super().closeEvent(event)
+        self.services.background.run(
+            lambda: _run_closers(closers, SHUTDOWN_DEADLINE_S),
+            self._stopped,
+            lambda error: self._stopped([repr(error)]),
+        )
+        # In case the job cannot even start (both workers busy): close anyway.
+        QTimer.singleShot(int(SHUTDOWN_DEADLINE_S * 1000) + 2000, self, lambda: self._stopped([]))
+
+    @property
+    def stopped(self) -> bool:
+        """The shutdown has finished and the window is closed."""
+        return self._shutdown == "stopped"
+
+    def _stopped(self, problems: list[str]) -> None:
+        if self._shutdown == "stopped":
+            return
+        for problem in problems:
+            log.warning("shutdown: %s", problem)
+        self._shutdown = "stopped"
+        self.services.background.shutdown()
+        if shiboken6.isValid(self):  # deleted meanwhile (a test's teardown): nothing to close
+            self.close()
 
 
-def _enrollment_tab(services: Services) -> QWidget | None:
-    """The enrollment tab, once its module exists (it is built in parallel)."""
-    if importlib.util.find_spec("app.ui.enrollment_tab") is None:
-        return None
-    from app.templates import SecretStore
-    from app.ui.enrollment_tab import EnrollmentTab
+def _run_closers(closers: list[Callable[[], None]], deadline_s: float) -> list[str]:
+    """Run each closer in turn, all within one deadline; what did not finish in time.
 
-    tab = EnrollmentTab(secrets=SecretStore(services.config.directory))
+    Each runs on its own daemon thread, so one that hangs (a device that will not let go)
+    neither delays the window past the deadline nor keeps the process from exiting.
+    """
+    deadline = time.monotonic() + deadline_s
+    late: list[str] = []
+    for close in closers:
+        name = getattr(close, "__qualname__", repr(close))
+        thread = threading.Thread(target=_logged(close), name=f"close {name}", daemon=True)
+        thread.start()
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            late.append(f"{name} did not finish within {deadline_s:.0f} s")
+    return late
+
+
+def _logged(close: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            close()
+        except Exception:
+            log.exception("closing failed")
+
+    return run
+
+
+def _enrollment_tab(services: Services) -> EnrollmentTab:
+    tab = EnrollmentTab(config=services.config)
     library = services.library
 
     def offer_templates() -> None:

@@ -86,7 +86,8 @@ def main(out: Path) -> int:
         pump(app, lambda: False, 1)
         window.grab().save(str(out / "bench-dark.png"))
         print(out / "bench-dark.png")
-        window.close()
+        window.close()  # stops the station off the GUI thread, then closes
+        pump(app, lambda: window.stopped, 30)
     finally:
         demo.stop()
     return 0

@@ -27,15 +27,17 @@ from PySide6.QtWidgets import (
 
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError, generated_label, port_key
 from app.storage import Config, ConfigError
+from app.storage.config import KEYS
 from app.ui.background import Background
 from app.ui.settings import THEMES, Settings
 
-TOKEN_UNCHANGED = ""
+URL_KEY = "backend.url"
+TOKEN_KEY = "backend.token"
 
 
 class SettingsTab(QWidget):
     theme_changed = Signal(str)
-    saved = Signal()
+    saved = Signal(dict)  # the config values written ("station.operator", …; never the token)
 
     def __init__(
         self,
@@ -81,6 +83,7 @@ class SettingsTab(QWidget):
         data_row.addWidget(self.data_dir, 1)
         data_row.addWidget(self.open_data_dir)
         station_form.addRow("Data directory", data_row)
+        station_form.addRow("", QLabel("Station name applies at the next launch."))
         backend = QGroupBox("Fleet backend")
         backend_form = QFormLayout(backend)
         backend_form.addRow("URL", self.backend_url)
@@ -125,26 +128,32 @@ class SettingsTab(QWidget):
         self.background.run(self._read_config, self._show_config, self._show_error)
 
     def save(self) -> None:
+        """Check every value first; only when all are valid is anything written."""
         try:
             port_map = PortMap.parse(self.port_map.toPlainText(), "port map")
         except PortMapError as exc:
             self.status.setText(str(exc))
             return
-        self.settings.jobs = self.jobs.value()
-        self.settings.bus_transfer_limit = self.bus_limit.value()
-        self.settings.theme = self.theme.currentText()
-        self.settings.sync()
-        values = {
+        entered = {
             "station.name": self.station_name.text().strip(),
             "station.operator": self.operator.text().strip(),
             "backend.url": self.backend_url.text().strip(),
+            "backend.token": self.backend_token.text().strip(),
         }
-        token = self.backend_token.text().strip()
-        if token:
-            values["backend.token"] = token
+        values: dict[str, str] = {}
+        try:
+            for key, value in entered.items():
+                if value or key not in (URL_KEY, TOKEN_KEY):  # empty: no URL / token unchanged
+                    values[key] = KEYS[key].check(value)
+        except ConfigError as exc:
+            self.status.setText(f"Not saved: {exc}")
+            return
+        local = (self.jobs.value(), self.bus_limit.value(), self.theme.currentText())
         self.status.setText("Saving…")
         self.background.run(
-            lambda: self._write_config(values, port_map), self._saved, self._show_error
+            lambda: self._write_config(values, port_map),
+            lambda _result: self._saved(values, local),
+            self._show_error,
         )
 
     @property
@@ -185,16 +194,23 @@ class SettingsTab(QWidget):
         )
 
     def _write_config(self, values: dict[str, str], port_map: PortMap) -> None:
+        current_url = self.config.backend_url  # a broken config.json stops here, unwritten
+        if URL_KEY not in values and current_url:
+            # Config cannot unset a key yet, so an emptied URL cannot be saved as "none".
+            raise ConfigError(
+                "the backend URL cannot be removed yet; enter it again to save the other settings"
+            )
         port_map.save(self.port_map_path)
         for key, value in values.items():
-            if value or key != "backend.url":
-                self.config.set(key, value)
+            self.config.set(key, value)
 
-    def _saved(self, _result) -> None:
+    def _saved(self, values: dict[str, str], local: tuple[int, int, str]) -> None:
+        self.settings.jobs, self.settings.bus_transfer_limit, self.settings.theme = local
+        self.settings.sync()
         self.status.setText("Saved.")
         self.backend_token.clear()
         self.background.run(self._read_config, self._show_config, self._show_error)
-        self.saved.emit()
+        self.saved.emit({key: value for key, value in values.items() if key != TOKEN_KEY})
 
     def _show_error(self, error: BaseException) -> None:
         message = str(error) if isinstance(error, ConfigError | OSError) else repr(error)

@@ -65,7 +65,11 @@ def template_folder(kitbench_home) -> Path:
 @pytest.fixture
 def open_bench(qtbot, start_fleet, template_folder):
     """Open the window over a real Station; `devices` simulated devices are plugged in."""
-    opened: list[Bench] = []
+
+    def stop(window: MainWindow) -> None:
+        """Close as a person does, and wait until the station and store have stopped."""
+        window.close()
+        qtbot.waitUntil(lambda: window.stopped, timeout=30_000)
 
     def open_(devices: int = 0, window_size=(1400, 860), **fleet_options) -> Bench:
         fleet = None
@@ -74,18 +78,15 @@ def open_bench(qtbot, start_fleet, template_folder):
             fleet = start_fleet(devices, **fleet_options)
         services, _sink = build_services()
         window = open_window(services, sync=False)
-        qtbot.addWidget(window)
+        qtbot.addWidget(window, before_close_func=stop)
         if window_size:  # None: keep the geometry the window restored
             window.resize(*window_size)
         window.show()
         bench = Bench(window, services, fleet, template_folder)
-        opened.append(bench)
         qtbot.waitUntil(lambda: window.bench.current_entry() is not None, timeout=10_000)
         if fleet is not None:
             for endpoint in fleet.endpoints:
                 services.station.add_endpoint(endpoint.spec)
         return bench
 
-    yield open_
-    for bench in opened:
-        bench.window.close()
+    return open_

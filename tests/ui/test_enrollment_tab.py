@@ -9,6 +9,7 @@ import zxingcpp
 from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrinter
 
+from app.storage import Config
 from app.templates import SecretStore, load_template
 from app.ui.enrollment_tab import EnrollmentTab
 
@@ -125,3 +126,24 @@ def test_printing_uses_the_same_layout(qtbot, tmp_path):
     )
     codes = decode(QImage(str(next(tmp_path.glob("p-*.png")))))
     assert sorted(json.loads(c)[EXTRAS]["device"] for c in codes) == ["D-001", "D-002"]
+
+
+def test_station_name_and_secrets_come_from_the_stations_own_data_dir(qtbot, tmp_path):
+    """{station} is read from the config the tab is given, not the default data dir."""
+    station_dir = tmp_path / "station"
+    config = Config(station_dir)
+    config.set("station.name", "bench-9")
+    SecretStore(station_dir).set("depot_wifi", WIFI_PASSWORD)
+    path = tmp_path / "named.yaml"
+    path.write_text(
+        TEMPLATE.replace("D-{{seq:03d}}", "{{station}}-{{seq:03d}}").format(name="named"),
+        encoding="utf-8",
+    )
+    tab = EnrollmentTab(config=config)
+    qtbot.addWidget(tab)
+    tab.resize(900, 600)
+    tab.show()
+    tab.set_templates([load_template(path)])
+    qtbot.waitUntil(lambda: tab.preview is not None)
+    (text,) = decode(tab.qr_view.grab().toImage())
+    assert json.loads(text)[EXTRAS]["device"] == "bench-9-001"
