@@ -30,6 +30,12 @@ class Bench:
     def states(self) -> dict[str, DeviceState]:
         return {tile.endpoint: tile.state for tile in self.model.tiles()}
 
+    def all_in(self, state: DeviceState) -> bool:
+        """Every simulated device has its tile, and every tile is in `state`."""
+        states = self.states()
+        plugged = {endpoint.spec for endpoint in self.fleet.endpoints} if self.fleet else set()
+        return set(states) >= plugged and set(states.values()) == {state}
+
 
 TEST_TEMPLATE = "bench-test.yaml"
 TEST_TEMPLATE_TEXT = """\

@@ -41,7 +41,7 @@ def test_full_provision_moves_tiles_through_their_states_to_done(open_bench, qtb
             states.append(tile.state)
 
     bench.model.dataChanged.connect(record)
-    qtbot.waitUntil(lambda: set(bench.states().values()) == {DeviceState.READY}, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.READY), timeout=TIMEOUT_MS)
     first = bench.model.tiles()[0]
     bench.window.bench.select(first.endpoint)
     qtbot.keyClicks(bench.window.bench.view, "AT-0042")
@@ -51,7 +51,7 @@ def test_full_provision_moves_tiles_through_their_states_to_done(open_bench, qtb
     bench.window.bench.view.clearSelection()
     bench.window.bench.start_button.click()  # nothing selected: every ready device
 
-    qtbot.waitUntil(lambda: set(bench.states().values()) == {DeviceState.DONE}, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=TIMEOUT_MS)
     for states in seen.values():
         assert DeviceState.PROVISIONING in states
         assert states[-1] == DeviceState.DONE

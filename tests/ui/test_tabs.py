@@ -293,11 +293,11 @@ def test_the_operator_changed_in_settings_is_recorded_on_new_runs(open_bench, qt
     tab.save()
     qtbot.waitUntil(lambda: tab.status.text() == "Saved.")
     assert bench.window.bench.operator.text() == "Robin"
-    qtbot.waitUntil(lambda: set(bench.states().values()) == {DeviceState.READY}, timeout=60_000)
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.READY), timeout=60_000)
 
     bench.window.bench.start_button.click()
 
-    qtbot.waitUntil(lambda: set(bench.states().values()) == {DeviceState.DONE}, timeout=60_000)
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=60_000)
     assert bench.services.store.flush(10)
     assert [run["operator"] for run in bench.services.store.runs()] == ["Robin"]
 
