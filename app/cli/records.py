@@ -80,12 +80,9 @@ def token_create(station: str, db_url: str | None) -> None:
 
 
 def station_name() -> str:
-    from app.storage.config import Config, ConfigError
+    from app.storage.config import station_name_or_empty
 
-    try:
-        return Config().station_name
-    except ConfigError:
-        return ""
+    return station_name_or_empty()
 
 
 class _Since(click.ParamType):
@@ -221,6 +218,14 @@ def config_set(key: str, value: str | None) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot save {key}: {exc}") from None
     click.echo(f"{key} = {shown}")
+
+
+@config_group.command("unset")
+@click.argument("key")
+def config_unset(key: str) -> None:
+    """Forget KEY, e.g. backend.url to stop syncing (runs stay recorded)."""
+    _config_key(key).unset(key)
+    click.echo(f"{key} unset")
 
 
 @config_group.command("get")

@@ -139,6 +139,15 @@ class Config:
         values[key] = checked
         write_atomically(self.path, json.dumps(values, indent=2, sort_keys=True) + "\n")
 
+    def unset(self, key: str) -> None:
+        """Forget a setting (e.g. no backend: the station keeps its runs and stops syncing)."""
+        if self._key(key).secret:
+            self.token_path.unlink(missing_ok=True)
+            return
+        values = self._values()
+        if values.pop(key, None) is not None:
+            write_atomically(self.path, json.dumps(values, indent=2, sort_keys=True) + "\n")
+
     def items(self) -> list[tuple[str, str]]:
         """Every known key with its shown value."""
         return [(key, self.shown(key)) for key in KEYS]
@@ -172,6 +181,15 @@ class Config:
     @property
     def sync_interval(self) -> int:
         return int(self.get("sync.interval") or DEFAULT_SYNC_INTERVAL_S)
+
+
+def station_name_or_empty(config: Config | None = None) -> str:
+    """{station} and the name runs record: empty while config.json is broken, so codes can
+    still be printed and devices provisioned."""
+    try:
+        return (config or Config()).station_name
+    except ConfigError:
+        return ""
 
 
 def shares_adb_key(directory: Path | None = None) -> bool:

@@ -41,7 +41,7 @@ from app.enrollment import (
     size_warnings,
 )
 from app.enrollment.qr import QUIET_ZONE
-from app.storage.config import Config, ConfigError
+from app.storage.config import Config, station_name_or_empty
 from app.templates import LoadedTemplate, SecretStore, SecretStoreError, mask
 from app.ui.sheet import PAPERS, auto_per_page, draw_qr, layout_warnings, print_sheet, write_pdf
 
@@ -250,7 +250,7 @@ class EnrollmentTab(QWidget):
 
     def _build_preview(self, loaded: LoadedTemplate, seq: int, ecc: str, generation: int):
         builder = PayloadBuilder(loaded, self._secrets)
-        variables = builder.variables(seq=seq, station=_station_name(self._config))
+        variables = builder.variables(seq=seq, station=station_name_or_empty(self._config))
         text = payload_text(builder.build(variables))
         code = make_qr(text, ecc)
         return Preview(
@@ -272,7 +272,11 @@ class EnrollmentTab(QWidget):
                 raise EnrollmentError("choose a template with an enrollment: section first")
             builder = PayloadBuilder(loaded, self._secrets)
             sheet = plan_sheet(
-                builder, count=count, first_seq=seq, station=_station_name(self._config), error=ecc
+                builder,
+                count=count,
+                first_seq=seq,
+                station=station_name_or_empty(self._config),
+                error=ecc,
             )
             return sheet, per_page or auto_per_page(sheet, paper)
 
@@ -359,15 +363,6 @@ class EnrollmentTab(QWidget):
         dialog = QPrintPreviewDialog(printer, self)
         dialog.paintRequested.connect(lambda target: print_sheet(target, sheet, per_page=per_page))
         dialog.exec()
-
-
-def _station_name(config: Config) -> str:
-    """{station} in codes: the station.name setting (read on the worker), as the CLI uses it;
-    empty while config.json is broken, so codes can still be made."""
-    try:
-        return config.station_name
-    except ConfigError:
-        return ""
 
 
 def _pages(count: int) -> str:

@@ -194,15 +194,12 @@ class SettingsTab(QWidget):
         )
 
     def _write_config(self, values: dict[str, str], port_map: PortMap) -> None:
-        current_url = self.config.backend_url  # a broken config.json stops here, unwritten
-        if URL_KEY not in values and current_url:
-            # Config cannot unset a key yet, so an emptied URL cannot be saved as "none".
-            raise ConfigError(
-                "the backend URL cannot be removed yet; enter it again to save the other settings"
-            )
+        self.config.get(URL_KEY)  # a broken config.json stops the save here, before any write
         port_map.save(self.port_map_path)
         for key, value in values.items():
             self.config.set(key, value)
+        if URL_KEY not in values:  # an emptied URL: this station no longer syncs
+            self.config.unset(URL_KEY)
 
     def _saved(self, values: dict[str, str], local: tuple[int, int, str]) -> None:
         self.settings.jobs, self.settings.bus_transfer_limit, self.settings.theme = local

@@ -81,3 +81,18 @@ def test_a_damaged_config_file_is_a_clear_error(kitbench_home):
     (kitbench_home / "config.json").write_text("[1, 2")
     with pytest.raises(ConfigError, match="cannot read"):
         Config().get("backend.url")
+
+
+def test_config_unset_forgets_a_key(kitbench_home):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["config", "set", "backend.url", "https://fleet.example"]).exit_code == 0
+    )
+    result = runner.invoke(cli, ["config", "unset", "backend.url"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(cli, ["config", "get", "backend.url"]).exit_code == 1
+    assert runner.invoke(cli, ["config", "unset", "backend.nope"]).exit_code == 2
