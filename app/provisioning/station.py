@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -51,6 +52,7 @@ from app.templates import LoadedTemplate, SecretStore, mask
 log = logging.getLogger("kitbench.provisioning")
 
 LARGE_TRANSFER_BYTES = 1024 * 1024  # smaller files never wait for a bus slot
+CLOSE_TIMEOUT_S = 10.0  # how long close() waits for workers to finish cancelling
 HEARTBEAT_S = 3.0  # an idle device is checked this often, to notice it was unplugged
 RECONNECT_S = 1.0
 JOB_POLL_S = 0.2
@@ -212,8 +214,11 @@ class Station:
             self._workers.clear()
         for worker in workers:
             worker.shut_down(join=False)
+        # One deadline for all: a worker blocked in a connect (a device nobody authorizes)
+        # cannot be interrupted, and its daemon thread ends with the process anyway.
+        deadline = time.monotonic() + CLOSE_TIMEOUT_S
         for worker in workers:
-            worker.thread.join(timeout=30)
+            worker.thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     # -- for workers ----------------------------------------------------------------------------
 
