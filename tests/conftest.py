@@ -157,3 +157,25 @@ def fleet_run():
         return run
 
     return make
+
+
+@pytest.fixture
+def examples(tmp_path) -> Path:
+    """The example templates copied out, with a stand-in APK for every install step (APKs
+    are never committed)."""
+    import shutil
+
+    import yaml
+
+    from app.core.paths import resources_dir
+    from app.sim.apk import build_apk
+
+    folder = tmp_path / "templates"
+    shutil.copytree(resources_dir() / "templates", folder)
+    for template in folder.glob("*.yaml"):
+        for step in yaml.safe_load(template.read_text(encoding="utf-8"))["steps"]:
+            if "install" in step:
+                apk = folder / step["install"]["apk"]
+                apk.parent.mkdir(parents=True, exist_ok=True)
+                apk.write_bytes(build_apk(step["install"]["package"], 1))
+    return folder

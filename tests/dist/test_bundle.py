@@ -60,20 +60,6 @@ def run(kitbench_home, tmp_path):
 
 
 @pytest.fixture
-def examples(tmp_path) -> Path:
-    """The example templates with stand-in APKs for their install steps (never committed)."""
-    folder = tmp_path / "templates"
-    shutil.copytree(EXAMPLES, folder)
-    for template in folder.glob("*.yaml"):
-        for step in yaml.safe_load(template.read_text(encoding="utf-8"))["steps"]:
-            if "install" in step:
-                apk = folder / step["install"]["apk"]
-                apk.parent.mkdir(parents=True, exist_ok=True)
-                apk.write_bytes(build_apk(step["install"]["package"], 1))
-    return folder
-
-
-@pytest.fixture
 def scanners():
     """Two simulated Zebra scanners, started with the venv's Python; their tcp: specs."""
     options = "--count 2 --profile zebra_tc52 --auth none --latency fast --base-port 0"

@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 from click.testing import CliRunner
 
 from app.cli import cli
 from app.core.paths import data_dir
-from app.sim.apk import build_apk
 from app.templates import SecretStore, load_template
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "templates"
 EXAMPLE_NAMES = ["retail-pos.yaml", "warehouse-scanner.yaml"]
-
-
-@pytest.fixture
-def examples(tmp_path) -> Path:
-    """The example templates copied out, with a generated APK for every install step."""
-    directory = tmp_path / "templates"
-    shutil.copytree(EXAMPLES, directory)
-    for name in EXAMPLE_NAMES:
-        for step in yaml.safe_load((directory / name).read_text())["steps"]:
-            if "install" in step:
-                apk = directory / step["install"]["apk"]
-                apk.parent.mkdir(parents=True, exist_ok=True)
-                apk.write_bytes(build_apk(step["install"]["package"], 1))
-    return directory
 
 
 def run(*args: str, input: str | None = None):
