@@ -8,6 +8,7 @@ one small JSON file in the data directory, replaced atomically on every change.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -17,32 +18,86 @@ FILE_NAME = "provisioning.json"
 
 
 class Ledger:
+    """The ledger file, kept in memory while nobody else changes it on disk.
+
+    Every change is on disk (fsynced) before the call that made it returns, but changes
+    made at the same time share one write: when a hundred devices start at once they used
+    to queue for a hundred reads and fsyncs under one lock, and the last one started half
+    a second after the first.
+    """
+
     def __init__(self, directory: Path) -> None:
         self.path = directory / FILE_NAME
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the state and the counters below
+        self._write_lock = threading.Lock()  # one writer at a time, outside `_lock`
+        self._state: dict | None = None
+        self._file: tuple | None = None  # identity of the file as we last read or wrote it
+        self._changes = 0  # changes made in memory
+        self._saved = 0  # changes known to be on disk
 
     def seq_for(self, serial: str) -> int:
         """The device's sequence number, assigning the next one on first use."""
+        on_disk = self._file_identity()
         with self._lock:
-            state = self._read()
+            state = self._current(on_disk)
             device = state["devices"].setdefault(serial, {})
-            if "seq" not in device:
-                state["next_seq"] += 1
-                device["seq"] = state["next_seq"]
-                self._write(state)
-            return device["seq"]
+            if "seq" in device:
+                return device["seq"]
+            state["next_seq"] += 1
+            device["seq"] = seq = state["next_seq"]
+            change = self._changed()
+        self._save(change)
+        return seq
 
     def provisioned_version(self, serial: str, template: str) -> int | None:
         """The template version this device last finished, if any."""
+        on_disk = self._file_identity()
         with self._lock:
-            return self._read()["devices"].get(serial, {}).get("templates", {}).get(template)
+            devices = self._current(on_disk)["devices"]
+            return devices.get(serial, {}).get("templates", {}).get(template)
 
     def record_done(self, serial: str, template: str, version: int) -> None:
+        on_disk = self._file_identity()
         with self._lock:
-            state = self._read()
-            device = state["devices"].setdefault(serial, {})
+            device = self._current(on_disk)["devices"].setdefault(serial, {})
             device.setdefault("templates", {})[template] = version
-            self._write(state)
+            change = self._changed()
+        self._save(change)
+
+    def _current(self, on_disk: tuple | None) -> dict:
+        """The state, read again if another process replaced the file (call with `_lock`).
+
+        `on_disk` is the file's identity, taken before the lock so no stat waits on it. A
+        change of ours not yet written is kept: the other process's edit then loses, as it
+        would have with one write after the other.
+        """
+        replaced_elsewhere = self._saved == self._changes and on_disk != self._file
+        if self._state is None or replaced_elsewhere:
+            self._state, self._file = self._read(), on_disk
+        return self._state
+
+    def _changed(self) -> int:
+        self._changes += 1
+        return self._changes
+
+    def _save(self, change: int) -> None:
+        """Write the state with `change` in it; one write covers every change before it."""
+        with self._write_lock:
+            if self._saved >= change:
+                return  # another thread's write already had it
+            with self._lock:
+                text, covers = json.dumps(self._state, indent=1, sort_keys=True), self._changes
+            write_atomically(self.path, text, mode=0o600)
+            on_disk = self._file_identity()
+            with self._lock:
+                self._saved, self._file = covers, on_disk
+
+    def _file_identity(self) -> tuple | None:
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
 
     def _read(self) -> dict:
         try:
@@ -55,9 +110,6 @@ class Ledger:
             raise LedgerError(f"{self.path} is not a Kitbench provisioning ledger")
         state.setdefault("next_seq", 0)
         return state
-
-    def _write(self, state: dict) -> None:
-        write_atomically(self.path, json.dumps(state, indent=1, sort_keys=True), mode=0o600)
 
 
 class LedgerError(Exception):

@@ -103,6 +103,17 @@ def test_ledger_remembers_what_a_device_finished(tmp_path):
     assert Ledger(tmp_path).provisioned_version("S1", "other") is None
 
 
+def test_ledger_sees_what_another_process_wrote(tmp_path):
+    """The GUI and a `kitbench provision` share one data directory: neither reuses a seq."""
+    gui, cli = Ledger(tmp_path), Ledger(tmp_path)
+    assert gui.seq_for("S1") == 1
+    assert cli.seq_for("S2") == 2
+    cli.record_done("S2", "kiosk", 4)
+    assert gui.provisioned_version("S2", "kiosk") == 4
+    assert gui.seq_for("S3") == 3
+    assert Ledger(tmp_path).seq_for("S1") == 1
+
+
 def test_each_file_is_read_once_however_many_devices_ask(tmp_path):
     apk = tmp_path / "app.apk"
     apk.write_bytes(build_apk("com.example.app", 7, payload_size=512 * 1024))
