@@ -15,15 +15,17 @@ import posixpath
 import shutil
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from app.core import paths
 from app.sim.apk import NotAnApk, read_apk
 from app.sim.profiles import Profile
 
-STATE_VERSION = 1
+MAX_HOST_NAME = 240  # bytes of a host file name; longer device paths are hashed
+STATE_VERSION = 2  # 2: file bytes flat in fs/, one host file per device file
 FIRST_APP_UID = 10150
 SYSTEM_EPOCH = 1230768000  # 2009-01-01: the timestamp of everything on a system image
 SHELL_WRITABLE = ("/storage/emulated/0", "/data/local/tmp")
@@ -151,10 +153,22 @@ class DeviceState:
         return cls(**data)
 
 
-def write_atomically(host: Path, data: bytes) -> None:
-    """A device file's bytes on the host, replaced atomically; not fsynced, since a simulator's
-    state is disposable and pushes are large."""
-    paths.write_atomically(host, data, fsync=False)
+class HostFiles:
+    """Where a device's file bytes live: one host file per device file.
+
+    Replaced atomically but not fsynced, since a simulator's state is disposable and pushes
+    are large. A fleet swaps in its `SharedFiles`, which keeps one copy of each content.
+    """
+
+    def put(self, host: Path, data: bytes) -> None:
+        paths.write_atomically(host, data, fsync=False)
+
+    def get(self, host: Path) -> bytes:
+        return host.read_bytes() if host.exists() else b""
+
+    def known(self) -> Sequence[bytes]:
+        """Large contents held in memory that a push may well repeat (none here)."""
+        return ()
 
 
 def resolve(path: str, cwd: str = "/") -> str:
@@ -189,20 +203,33 @@ class AndroidDevice:
         self.battery_override: dict[str, int] = {}  # `dumpsys battery set`, lost on reboot
         # Set by the server to inject faults: pm's answer to an install it breaks, else None.
         self.install_fault: Callable[[str], str | None] | None = None
-        # How a file's bytes reach the host: the fleet shares one copy of identical content.
-        self.put_file: Callable[[Path, bytes], None] = write_atomically
+        # Where files' bytes live on the host: the fleet shares one copy of identical content.
+        self.files = HostFiles()
+        # Set by the server to write state.json a little later, once for a burst of changes.
+        self.on_change: Callable[[], None] | None = None
         self._state_path = self.state_dir / "state.json"
         self._fs_root = self.state_dir / "fs"
         if self._state_path.exists():
-            self.state = DeviceState.from_json(json.loads(self._state_path.read_text()))
+            saved = json.loads(self._state_path.read_text())
+            self.state = DeviceState.from_json(saved)
+            if saved.get("version", 1) < 2:
+                self._flatten_files()
         else:
+            self._fs_root.mkdir(parents=True, exist_ok=True)
             self.state = self._factory_state(serial)
-            self.save()
+            self.write_state()
         self.serial = self.state.serial
 
     # --- persistence -------------------------------------------------------------------------
 
     def save(self) -> None:
+        """Record that the state changed: written at once, or soon by the server (`on_change`)."""
+        if self.on_change is None:
+            self.write_state()
+        else:
+            self.on_change()
+
+    def write_state(self) -> None:
         """Write state.json atomically: a crash leaves the old state or the new, never half."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         data = {"version": STATE_VERSION, **vars(self.state)}
@@ -411,8 +438,7 @@ class AndroidDevice:
             raise FsError(EACCES)
         if path in VIRTUAL_FILES:
             return self._virtual_content(path)
-        host = self._host(path)
-        return host.read_bytes() if host.exists() else b""
+        return self.files.get(self._host(path))
 
     def fs_write(self, path: str, data: bytes, mode: int, mtime: int) -> None:
         """Create or replace a file like adbd's push: missing parent directories are created."""
@@ -436,10 +462,9 @@ class AndroidDevice:
         if node and stat.S_ISDIR(node[0]):
             raise FsError(EISDIR)
         host = self._host(path)
-        host.parent.mkdir(parents=True, exist_ok=True)
-        if append and host.exists():
-            data = host.read_bytes() + data
-        self.put_file(host, data)
+        if append:
+            data = self.files.get(host) + data
+        self.files.put(host, data)
         new_mode = node[0] if node else stat.S_IFREG | self._new_mode(path, mode & 0o7777)
         self.state.nodes[path] = [new_mode, int(time.time()) if mtime is None else mtime]
         self.save()
@@ -469,11 +494,7 @@ class AndroidDevice:
             raise FsError(ENOTEMPTY)
         for node in [*children, path]:
             del self.state.nodes[node]
-        host = self._host(path)
-        if host.is_dir():
-            shutil.rmtree(host)
-        elif host.exists():
-            host.unlink()
+        self._drop_bytes([*children, path])
         self.save()
 
     def rename(self, source: str, target: str) -> None:
@@ -484,10 +505,10 @@ class AndroidDevice:
             raise FsError(ENOENT)
         moved = [p for p in self.state.nodes if p == source or p.startswith(source + "/")]
         for old in moved:
-            self.state.nodes[target + old[len(source) :]] = self.state.nodes.pop(old)
-        if self._host(source).exists():
-            self._host(target).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self._host(source), self._host(target))
+            new = target + old[len(source) :]
+            self.state.nodes[new] = self.state.nodes.pop(old)
+            if self._host(old).exists():
+                os.replace(self._host(old), self._host(new))
         self.save()
 
     def set_mode(self, path: str, mode: int) -> None:
@@ -509,10 +530,35 @@ class AndroidDevice:
 
     def bytes_stored(self) -> int:
         """What the files pushed, written and installed take on the data partition."""
-        return sum(f.stat().st_size for f in self._fs_root.rglob("*") if f.is_file())
+        return sum(f.stat().st_size for f in self._fs_root.iterdir())
 
     def _host(self, path: str) -> Path:
-        return self._fs_root / path.lstrip("/")
+        """Where a device file's bytes live: flat in fs/, named by the quoted device path.
+
+        Not a mirror of the device's tree: the tree is in the state, and creating a host
+        directory for every device directory was most of a fleet's cost on ext4 (each new
+        directory inode is a search through the file system's block groups).
+        """
+        name = quote(path, safe="")
+        if len(name) > MAX_HOST_NAME:
+            name = hashlib.sha256(path.encode()).hexdigest()
+        return self._fs_root / name
+
+    def _flatten_files(self) -> None:
+        """Move a version 1 state's files, kept as a tree under fs/, to where they are now."""
+        tree, self._fs_root = self._fs_root, self.state_dir / "fs-flat"
+        self._fs_root.mkdir(exist_ok=True)
+        for path, (mode, _mtime) in self.state.nodes.items():
+            old = tree / path.lstrip("/")
+            if stat.S_ISREG(mode) and old.is_file():
+                os.replace(old, self._host(path))
+        shutil.rmtree(tree, ignore_errors=True)
+        self._fs_root = self._fs_root.rename(tree)
+        self.write_state()
+
+    def _drop_bytes(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            self._host(path).unlink(missing_ok=True)
 
     @staticmethod
     def _new_mode(path: str, requested: int, *, directory: bool = False) -> int:
@@ -605,9 +651,7 @@ class AndroidDevice:
         for path in (posixpath.dirname(directory), directory):
             self.state.nodes.setdefault(path, [stat.S_IFDIR | 0o775, now_ms // 1000])
         path = f"{directory}/base.apk"
-        host = self._host(path)
-        host.parent.mkdir(parents=True, exist_ok=True)
-        self.put_file(host, apk)
+        self.files.put(self._host(path), apk)
         self.state.nodes[path] = [stat.S_IFREG | 0o644, now_ms // 1000]
         package = Package(
             name=info.package,
@@ -632,9 +676,10 @@ class AndroidDevice:
     def _drop_apk(self, path: str) -> None:
         directory = posixpath.dirname(path)
         top = directory if self.sdk < 30 else posixpath.dirname(directory)
-        for node in [p for p in self.state.nodes if p == top or p.startswith(top + "/")]:
+        dropped = [p for p in self.state.nodes if p == top or p.startswith(top + "/")]
+        for node in dropped:
             del self.state.nodes[node]
-        shutil.rmtree(self._host(top), ignore_errors=True)
+        self._drop_bytes(dropped)
 
     def uninstall(self, name: str, *, for_user_only: bool) -> str:
         """Remove a package; returns pm's verdict ("Success" or "Failure [...]")."""

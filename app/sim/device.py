@@ -19,6 +19,10 @@ from app.sim.services import route
 
 log = logging.getLogger("kitbench.sim")
 
+# A device's changes within this many seconds share one write of its state.json: each
+# write is a new file, and creating files was most of the simulator's cost on ext4.
+STATE_WRITE_DELAY_S = 0.5
+
 # What adbd advertises that this simulator implements: shell protocol v2, `cmd` (so
 # adb streams installs), and push creating the parent directories.
 FEATURES = ("shell_v2", "cmd", "fixed_push_mkdir")
@@ -46,6 +50,8 @@ class SimDevice:
         self._serving: set[asyncio.Task[None]] = set()
         self.online = asyncio.Event()
         self._away: asyncio.Task[None] | None = None
+        self._state_write: asyncio.TimerHandle | None = None
+        model.on_change = self._state_changed
 
     @property
     def label(self) -> str:
@@ -93,6 +99,20 @@ class SimDevice:
         if self._away:
             self._away.cancel()
         await self._go_offline()
+        self.write_state()
+
+    def write_state(self) -> None:
+        """Write the state now if a change is waiting for its delayed write."""
+        if self._state_write is not None:
+            self._state_write.cancel()
+            self._state_write = None
+            self.model.write_state()
+
+    def _state_changed(self) -> None:
+        if self._state_write is None:
+            self._state_write = asyncio.get_running_loop().call_later(
+                STATE_WRITE_DELAY_S, self.write_state
+            )
 
     async def _go_offline(self) -> None:
         self.online.clear()
@@ -129,6 +149,7 @@ class SimDevice:
     async def _away_for(self, seconds: float, reboot: bool) -> None:
         if reboot:
             self.model.begin_reboot()
+            self.write_state()  # what a device had before it rebooted is on its flash
             log.info("%s: rebooting", self.label)
         await self._go_offline()
         await asyncio.sleep(seconds)

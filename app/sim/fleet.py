@@ -17,13 +17,13 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from app.sim.android import AndroidDevice, write_atomically
+from app.sim.android import AndroidDevice, HostFiles
 from app.sim.behaviour import LATENCIES, Behaviour, parse_faults
 from app.sim.device import SimDevice, bind_listener
 from app.sim.profiles import profile_for
@@ -73,14 +73,16 @@ class FleetConfig:
         profile_for(self.profile, 0)
 
 
-class SharedFiles:
+class SharedFiles(HostFiles):
     """One host copy of each distinct file content, hard-linked into every device that has it.
 
     A bench pushes the same APK to a hundred devices; writing it a hundred times costs the
     simulator more CPU than everything else it does (fresh page cache, about 2 ms per MB
     here). Every write replaces a device's link, so no device ever changes another's file.
-    Recent large contents stay in memory: comparing with them is five times cheaper than
-    hashing. Content no device links to any more is removed when the fleet starts again.
+    Recent large contents stay in memory: a push compares its data with them as it arrives,
+    and reading a file linked to one returns that very object, so the hundred copies of an
+    APK on their way through push and `pm install` are never made. Content no device links
+    to any more is removed when the fleet starts again.
     """
 
     RECENT_MIN_SIZE = 64 * 1024
@@ -89,6 +91,7 @@ class SharedFiles:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._recent: OrderedDict[Path, bytes] = OrderedDict()  # blob -> its content
+        self._recent_inodes: dict[tuple[int, int], Path] = {}  # (st_dev, st_ino) -> blob
         directory.mkdir(parents=True, exist_ok=True)
         for blob in directory.iterdir():
             if blob.stat().st_nlink == 1:
@@ -102,15 +105,26 @@ class SharedFiles:
             temp.unlink(missing_ok=True)
             os.link(blob, temp)
         except OSError:  # e.g. a file system without hard links, or too many of them
-            write_atomically(host, data)
+            super().put(host, data)
             return
         os.replace(temp, host)
+
+    def get(self, host: Path) -> bytes:
+        try:
+            info = host.stat()
+        except FileNotFoundError:
+            return b""
+        blob = self._recent_inodes.get((info.st_dev, info.st_ino))
+        return self._recent[blob] if blob is not None else host.read_bytes()
+
+    def known(self) -> Sequence[bytes]:
+        return list(reversed(self._recent.values()))  # the latest first
 
     def _recent_blob(self, data: bytes) -> Path | None:
         if len(data) < self.RECENT_MIN_SIZE:
             return None
         for blob, content in self._recent.items():
-            if len(content) == len(data) and content == data:
+            if content is data or (len(content) == len(data) and content == data):
                 self._recent.move_to_end(blob)
                 return blob
         return None
@@ -118,11 +132,15 @@ class SharedFiles:
     def _store(self, data: bytes) -> Path:
         blob = self.directory / hashlib.sha256(data).hexdigest()
         if not blob.exists():
-            write_atomically(blob, data)
+            super().put(blob, data)
         if self.RECENT_MIN_SIZE <= len(data) <= self.RECENT_MAX_BYTES:
-            self._recent[blob] = data
+            info = blob.stat()
+            self._recent[blob] = bytes(data)
+            self._recent_inodes[(info.st_dev, info.st_ino)] = blob
             while sum(map(len, self._recent.values())) > self.RECENT_MAX_BYTES:
-                self._recent.popitem(last=False)
+                dropped, _ = self._recent.popitem(last=False)
+                self._recent_inodes = {k: v for k, v in self._recent_inodes.items()
+                                       if v != dropped}  # fmt: skip
         return blob
 
 
@@ -139,7 +157,7 @@ async def start_devices(config: FleetConfig, state_dir: Path) -> list[SimDevice]
             listener = bind_listener(config.host, port)
             port = listener.getsockname()[1]
             device = _create_device(config, state_dir, index, port, faults)
-            device.model.put_file = shared.put
+            device.model.files = shared
             await device.listen(listener)
             devices.append(device)
     except BaseException:

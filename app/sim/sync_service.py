@@ -7,6 +7,7 @@ ADB packets, so the service reads from the stream as a byte pipe.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app.sim.android import FsError
@@ -87,18 +88,16 @@ async def receive_file(device: SimDevice, stream: Stream, spec: str) -> None:
     except ValueError:
         path, mode = spec, DEFAULT_MODE
     throttle = device.behaviour.throttle()
-    pieces: list[memoryview | bytes] = []  # views into the host's packets: joined once, at DONE
-    received = 0
+    content = IncomingFile(device.model.files.known())
     struck = False
     while True:
         chunk_id, value = REQUEST.unpack(await stream.read_view(REQUEST.size))
         if chunk_id == b"DATA":
             if value > SYNC_DATA_MAX:
                 raise SyncFailure(f"data chunk of {value} bytes exceeds {SYNC_DATA_MAX}")
-            pieces.append(await stream.read_view(value))
-            received += value
+            content.add(await stream.read_view(value))
             await throttle.account(value)
-            if not struck and received >= SYNC_DATA_MAX:
+            if not struck and content.size >= SYNC_DATA_MAX:
                 struck = True
                 await device.strike_transport_faults(stream, f"push to {path}")
         elif chunk_id == b"DONE":
@@ -107,10 +106,43 @@ async def receive_file(device: SimDevice, stream: Stream, spec: str) -> None:
         else:
             raise SyncFailure(f"invalid data message {chunk_id!r}")
     try:
-        device.model.fs_write(path, b"".join(pieces), mode, mtime)
+        device.model.fs_write(path, content.data(), mode, mtime)
     except FsError as exc:
         raise SyncFailure(f"couldn't create file: {exc}") from None
     await stream.write(REQUEST.pack(b"OKAY", 0))
+
+
+class IncomingFile:
+    """A pushed file's bytes as they arrive, compared on the way with contents already known.
+
+    While the data matches one of them nothing is kept: a bench pushing the same APK to a
+    hundred devices then holds no hundred copies of it, and the file ends up as the known
+    object itself. Once it differs from all of them, the data is kept (the part received so
+    far is the known content's beginning) and joined at the end.
+    """
+
+    def __init__(self, known: Sequence[bytes]) -> None:
+        self._candidates = list(known)
+        self._pieces: list[memoryview | bytes] = []
+        self.size = 0
+
+    def add(self, piece: memoryview | bytes) -> None:
+        if self._candidates:
+            matching = [c for c in self._candidates if c.startswith(piece, self.size)]
+            if not matching:
+                self._pieces.append(memoryview(self._candidates[0])[: self.size])
+            self._candidates = matching
+        if not self._candidates:
+            self._pieces.append(piece)
+        self.size += len(piece)
+
+    def data(self) -> bytes:
+        for candidate in self._candidates:
+            if len(candidate) == self.size:
+                return candidate
+        if self._candidates:
+            return self._candidates[0][: self.size]
+        return b"".join(self._pieces)
 
 
 async def send_file(device: SimDevice, stream: Stream, path: str) -> None:

@@ -17,7 +17,7 @@ def test_one_host_copy_for_the_fleet_and_a_write_changes_one_device_only(
     stored = [
         path
         for endpoint in fleet.endpoints
-        for path in (fleet.config.state_dir / f"device-{endpoint.port}").rglob("data.bin")
+        for path in (fleet.config.state_dir / f"device-{endpoint.port}").rglob("*data.bin")
     ]
     assert len(stored) == 3
     assert len({path.stat().st_ino for path in stored}) == 1  # one copy, three names

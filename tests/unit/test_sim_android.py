@@ -1,5 +1,6 @@
 """The simulated Android device model: profiles, persistence, files, packages, boot."""
 
+import json
 import re
 import stat
 
@@ -123,6 +124,24 @@ def test_device_survives_reinstantiation_from_its_state_dir(tmp_path):
     assert again.trusted_keys() == [b"QAAAAKEY user@host\x00"]
     assert again.state.device_owner == "com.example.pos/com.example.pos.AdminReceiver"
     assert "Warehouse" in again.run_shell("cmd wifi list-networks").stdout.decode()
+
+
+def test_files_of_a_version_1_state_dir_are_kept(tmp_path):
+    """Version 1 mirrored the device tree under fs/; a simulator started on it keeps the files."""
+    profile, serial = PROFILES["pixel8"], clean_serial("pixel8")
+    device = AndroidDevice(tmp_path / "d", profile, serial)
+    device.fs_write("/sdcard/Download/notes.txt", b"kept\n", 0o644, 1000)
+    state = json.loads((tmp_path / "d" / "state.json").read_text())
+    (tmp_path / "d" / "state.json").write_text(json.dumps({**state, "version": 1}))
+    for flat in (tmp_path / "d" / "fs").iterdir():
+        flat.unlink()
+    tree = tmp_path / "d" / "fs" / "storage" / "emulated" / "0" / "Download"
+    tree.mkdir(parents=True)
+    (tree / "notes.txt").write_bytes(b"kept\n")
+
+    again = AndroidDevice(tmp_path / "d", profile, serial)
+    assert again.fs_read("/sdcard/Download/notes.txt") == b"kept\n"
+    assert all(entry.is_file() for entry in (tmp_path / "d" / "fs").iterdir())
 
 
 def test_trusting_a_key_twice_keeps_one_copy(make_device):
