@@ -285,7 +285,8 @@ class Device:
 
 
 class _ProgressReader(io.BytesIO):
-    """Feeds adb-shell's push from a file, reporting progress as each chunk is read.
+    """Feeds a push from a file (`AdbSession._push` reads into its packet), reporting
+    progress as each chunk is read.
 
     adb-shell swallows exceptions from its own progress callback, so progress is reported
     here, where an exception (a cancellation) does stop the transfer. It is a BytesIO only
@@ -296,12 +297,12 @@ class _ProgressReader(io.BytesIO):
         super().__init__()
         self._source, self._total, self._progress, self._done = source, total, progress, 0
 
-    def read(self, size: int | None = -1) -> bytes:
-        data = self._source.read(size)
-        if data and self._progress is not None:
-            self._done += len(data)
+    def readinto(self, buffer) -> int:
+        count = self._source.readinto(buffer)
+        if count and self._progress is not None:
+            self._done += count
             self._progress(self._done, self._total)
-        return data
+        return count
 
 
 def _open_usb(

@@ -130,6 +130,11 @@ def test_a_wrong_checksum_from_a_device_is_garbage_not_output(host_key, corrupt)
         session.close()
 
 
+# Sizes around the push's packet boundaries: a chunk is 64 KiB, a packet holds 15 chunks
+# (1 MiB payloads, Android 9+) or 3 (256 KiB, older), the end of a file may fill one exactly.
+PUSH_SIZES = (0, 1, 65536, 3 * 65536, 15 * 65536, 15 * 65536 + 1, 3 * 1024 * 1024 + 17)
+
+
 @pytest.mark.parametrize(
     ("profile", "skips"), [("pixel8", True), ("legacy_phone", False)], ids=["android14", "android8"]
 )
@@ -142,12 +147,25 @@ def test_push_and_pull_intact_whichever_version_the_device_speaks(
     session.connect(rsa_keys=[host_key], transport_timeout_s=10, read_timeout_s=10)
     try:
         assert session.skips_checksums is skips
-        source = random_file("payload.bin", 3 * 1024 * 1024 + 17)
-        session.push(str(source), "/sdcard/Download/payload.bin", read_timeout_s=30)
-        pulled = tmp_path / "pulled.bin"
-        session.pull("/sdcard/Download/payload.bin", str(pulled), read_timeout_s=30)
+        for size in PUSH_SIZES:
+            source = random_file(f"payload-{size}.bin", size, seed=size)
+            session.push(str(source), f"/sdcard/Download/{size}.bin", read_timeout_s=30)
+            pulled = tmp_path / f"pulled-{size}.bin"
+            session.pull(f"/sdcard/Download/{size}.bin", str(pulled), read_timeout_s=30)
+            assert pulled.read_bytes() == source.read_bytes(), f"{size} bytes"
         assert session.shell("echo still here", read_timeout_s=10) == "still here\n"
     finally:
         session.close()
-    expected = hashlib.sha256(source.read_bytes()).hexdigest()
-    assert hashlib.sha256(pulled.read_bytes()).hexdigest() == expected
+
+
+def test_a_push_reports_its_progress_and_arrives_whole(start_fleet, host_key, random_file):
+    endpoint = start_fleet(1, auth="none", profile="pixel8").endpoints[0]
+    device = Device.open(endpoint.spec, host_key)
+    source, seen = random_file("app.bin", 2 * 1024 * 1024 + 5), []
+    try:
+        device.push(source, "/data/local/tmp/app.bin", lambda done, total: seen.append(done))
+        digest = device.shell("sha256sum /data/local/tmp/app.bin", timeout=10).output.split()[0]
+    finally:
+        device.close()
+    assert len(seen) > 10 and seen == sorted(seen) and seen[-1] == source.stat().st_size
+    assert digest == hashlib.sha256(source.read_bytes()).hexdigest()
