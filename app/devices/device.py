@@ -60,6 +60,29 @@ BATTERY_LEVEL = re.compile(r"^\s*level: (\d+)\s*$", re.MULTILINE)
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
 
+@dataclass(frozen=True)
+class Identity:
+    """What a device's properties say it is; None where they say nothing (each caller has
+    its own better guess: the USB descriptors, the slot)."""
+
+    serial: str | None
+    model: str | None
+    manufacturer: str | None
+    android_release: str | None
+    sdk: int | None
+
+    @classmethod
+    def from_props(cls, props: dict[str, str]) -> Identity:
+        sdk = props.get("ro.build.version.sdk", "")
+        return cls(
+            serial=props.get("ro.serialno") or props.get("ro.boot.serialno") or None,
+            model=props.get("ro.product.model") or None,
+            manufacturer=props.get("ro.product.manufacturer") or None,
+            android_release=props.get("ro.build.version.release") or None,
+            sdk=int(sdk) if sdk.isdigit() else None,
+        )
+
+
 class Problem(StrEnum):
     DISCONNECTED = "disconnected"
     UNAUTHORIZED = "unauthorized"
@@ -185,6 +208,9 @@ class Device:
     def props(self) -> dict[str, str]:
         output = self.shell("getprop", timeout=20).output
         return {m["name"]: m["value"] for m in PROPERTY_LINE.finditer(output)}
+
+    def identity(self) -> Identity:
+        return Identity.from_props(self.props())
 
     def getprop(self, name: str) -> str:
         return self.shell(f"getprop {name}", timeout=20).output.strip()

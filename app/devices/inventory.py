@@ -103,21 +103,20 @@ def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
             state = DeviceState.ATTACHED if entry.usb else DeviceState.DETACHED
         return replace(entry, info=replace(info, state=state, message=str(exc)))
     try:
-        props = device.props()
+        identity = device.identity()
         battery = device.battery()
     except DeviceError as exc:
         return replace(entry, info=replace(info, message=str(exc)))
     finally:
         device.close()
-    sdk = props.get("ro.build.version.sdk", "")
     ready = replace(
         info,
         state=DeviceState.READY,
-        serial=props.get("ro.serialno") or info.serial,
-        model=props.get("ro.product.model") or info.model,
-        manufacturer=props.get("ro.product.manufacturer") or info.manufacturer,
-        android_release=props.get("ro.build.version.release") or None,
-        sdk=int(sdk) if sdk.isdigit() else None,
+        serial=identity.serial or info.serial,
+        model=identity.model or info.model,
+        manufacturer=identity.manufacturer or info.manufacturer,
+        android_release=identity.android_release,
+        sdk=identity.sdk,
         battery=battery,
         message=None,
     )

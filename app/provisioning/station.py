@@ -624,13 +624,13 @@ def _masked(batch: Batch, text: str) -> str:
 
 
 def read_facts(device: Device) -> DeviceFacts:
-    """Serial, model, manufacturer and Android version of a connected device, from getprop."""
-    props = device.props()
-    sdk = props.get("ro.build.version.sdk", "")
+    """Serial, model, manufacturer and Android version of a connected device, from getprop;
+    a device that does not say its serial is known by its slot."""
+    identity = device.identity()
     return DeviceFacts(
-        serial=props.get("ro.serialno") or props.get("ro.boot.serialno") or device.endpoint.slot,
-        model=props.get("ro.product.model", "unknown"),
-        manufacturer=props.get("ro.product.manufacturer", "unknown"),
-        android_release=props.get("ro.build.version.release", "?"),
-        sdk=int(sdk) if sdk.isdigit() else 0,
+        serial=identity.serial or device.endpoint.slot,
+        model=identity.model or "unknown",
+        manufacturer=identity.manufacturer or "unknown",
+        android_release=identity.android_release or "?",
+        sdk=identity.sdk or 0,
     )
