@@ -47,6 +47,41 @@ def test_serials_are_stable_for_a_state_dir_and_port(tmp_path):
     assert serials() == serials()
 
 
+def test_a_stopped_simulator_started_again_on_its_state_dir_keeps_what_was_done(
+    tmp_path, connect, random_file
+):
+    """Changes are written a moment later, once per burst: stopping writes what is waiting."""
+    from app.sim.fleet import Endpoint
+
+    def start() -> tuple[subprocess.Popen, Endpoint]:
+        process = start_sim(
+            "--count", "1", "--base-port", "7394", "--auth", "none", "--latency", "fast",
+            "--state-dir", str(tmp_path / "state"),
+        )  # fmt: skip
+        port, serial, model = process.stdout.readline().rstrip("\n").split("\t")
+        return process, Endpoint("127.0.0.1", int(port), serial, model, "")
+
+    process, endpoint = start()
+    session = connect(endpoint)
+    payload = random_file("notes.bin", 300_000)
+    session.shell("settings put global stay_on_while_plugged_in 7")
+    session.push(str(payload), "/sdcard/Download/notes.bin")
+    session.close()
+    process.terminate()
+    assert process.wait(timeout=30) == 0
+
+    process, endpoint = start()
+    try:
+        session = connect(endpoint)
+        assert session.shell("settings get global stay_on_while_plugged_in") == "7\n"
+        pulled = tmp_path / "pulled.bin"
+        session.pull("/sdcard/Download/notes.bin", str(pulled))
+        assert pulled.read_bytes() == payload.read_bytes()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
