@@ -226,7 +226,7 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
     stdout = sys.stdout
     name = station_name()
     with open_store(recording=True) as store:  # every run recorded before it is reported
-        recorder = store.recorder(station=name, operator=options["operator"])
+        recorder = store.recorder()
         try:
             code = run_provision(
                 template, endpoints, stream=stdout, live=stdout.isatty(),

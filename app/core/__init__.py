@@ -106,6 +106,8 @@ class RunStarted:
     total_steps: int
     started_at: datetime
     template_hash: str = ""
+    operator: str = ""  # who was at the bench when the run started (may be nobody)
+    station: str = ""
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,8 @@ class Runner:
                 len(template.steps),
                 started,
                 self.batch.template.sha256,
+                operator=self.batch.operator,
+                station=self.batch.station,
             )
         )
         results: list[StepResult] = []

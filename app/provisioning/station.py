@@ -579,7 +579,8 @@ class _Worker:
             run.started = True
             self.station.emit(RunStarted(run.run_id, run.endpoint, template.name,
                                          template.version, len(template.steps), now,
-                                         batch.template.sha256))  # fmt: skip
+                                         batch.template.sha256, operator=batch.operator,
+                                         station=batch.station))  # fmt: skip
         result = RunResult(
             run_id=run.run_id, endpoint=run.endpoint, slot=run.slot,
             serial=facts.serial if facts else None, model=facts.model if facts else None,

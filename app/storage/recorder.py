@@ -42,14 +42,10 @@ class RunRecorder:
         writer: StoreWriter,
         *,
         secret_values: Callable[[], Iterable[str]] = list,
-        station: str = "",
-        operator: str = "",
         on_recorded: Callable[[RunEvent], None] | None = None,
     ) -> None:
         self._writer = writer
         self._secret_values = secret_values
-        self._station = station
-        self._operator = operator
         self._on_recorded = on_recorded
         # Touched only on the writer thread:
         self._devices: dict[str, DeviceInfo] = {}
@@ -125,8 +121,8 @@ class RunRecorder:
                 template_name=event.template_name,
                 template_version=event.template_version,
                 template_hash=event.template_hash,
-                operator=self._operator,
-                station=self._station,
+                operator=event.operator,
+                station=event.station,
                 started_at=event.started_at,
                 result=RunOutcome.RUNNING.value,
             )
@@ -147,8 +143,8 @@ class RunRecorder:
                 template_name=result.template_name,
                 template_version=result.template_version,
                 template_hash=result.template_hash,
-                operator=result.operator or self._operator,
-                station=result.station or self._station,
+                operator=result.operator,
+                station=result.station,
                 asset_tag=result.asset_tag,
                 started_at=result.started_at,
                 finished_at=result.finished_at or now,

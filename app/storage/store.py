@@ -1,7 +1,7 @@
 """The station store: the database, its one writer, and the reads the CLI, GUI and sync need.
 
     store = Store(recording=True)              # data_dir()/kitbench.db, migrated, crash-recovered
-    recorder = store.recorder(station="bench-3", on_recorded=show)
+    recorder = store.recorder(on_recorded=show)
     station = Station(on_event=recorder.on_event, ...)
     ...
     store.close()                              # finishes queued writes first
@@ -42,21 +42,10 @@ class Store:
         """Runs found `running` at open (a crash) and marked interrupted."""
         return self.database.recovered
 
-    def recorder(
-        self,
-        *,
-        station: str = "",
-        operator: str = "",
-        on_recorded: Callable[[RunEvent], None] | None = None,
-    ) -> RunRecorder:
+    def recorder(self, *, on_recorded: Callable[[RunEvent], None] | None = None) -> RunRecorder:
+        """Records runs as the events say: who ran them and where come with each run."""
         secrets = SecretStore(self.directory)
-        return RunRecorder(
-            self.writer,
-            secret_values=secrets.values,
-            station=station,
-            operator=operator,
-            on_recorded=on_recorded,
-        )
+        return RunRecorder(self.writer, secret_values=secrets.values, on_recorded=on_recorded)
 
     # -- history
 

@@ -134,11 +134,7 @@ def build_services(
     ):
         signal.connect(slot)
     recorded: list[Callable[[object], None]] = []
-    recorder = store.recorder(
-        station=station_name,
-        operator=operator,
-        on_recorded=lambda event: [hook(event) for hook in recorded],
-    )
+    recorder = store.recorder(on_recorded=lambda event: [hook(event) for hook in recorded])
 
     def on_event(event: RunEvent) -> None:
         recorder.on_event(event)

@@ -118,7 +118,7 @@ def test_runs_in_the_store_carry_the_bench_label_of_their_port(
     PortMap({f"{second.host}:{second.port}": "B7", "1-1.1": "A1"}).save()
     events = Events()
     with Store(kitbench_home, recording=True) as store:
-        recorder = store.recorder(station="bench-1")
+        recorder = store.recorder()
         events.hooks.append(recorder.on_event)
         made = station(events)  # reads ports.yaml from the data directory
         made.set_template(template())

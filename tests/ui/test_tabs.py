@@ -31,7 +31,7 @@ from app.ui.tiles import MAX_SCALE, MIN_SCALE
 
 def _record_run(store, serial: str, template: str, outcome: RunOutcome, started: datetime) -> None:
     run_id = uuid.uuid4().hex
-    recorder = store.recorder(station="bench")
+    recorder = store.recorder()
     recorder.on_event(RunStarted(run_id, f"tcp:h:{serial}", template, 1, 1, started))
     recorder.on_event(
         RunFinished(
@@ -263,7 +263,7 @@ def test_a_run_shown_as_running_is_updated_in_place_when_it_finishes(open_bench,
     started = datetime.now(UTC) - timedelta(minutes=5)
     _record_run(store, "OLD", "t", RunOutcome.DONE, started - timedelta(minutes=1))
     run_id = uuid.uuid4().hex
-    recorder = store.recorder(station="bench")
+    recorder = store.recorder()
     recorder.on_event(RunStarted(run_id, "tcp:h:RUN", "t", 1, 1, started))
     assert store.flush(10)
     history = _show_history(bench, qtbot, 2)
@@ -300,6 +300,22 @@ def test_the_operator_changed_in_settings_is_recorded_on_new_runs(open_bench, qt
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=60_000)
     assert bench.services.store.flush(10)
     assert [run["operator"] for run in bench.services.store.runs()] == ["Robin"]
+
+
+def test_an_operator_cleared_at_the_bench_is_not_put_on_new_runs(open_bench, qtbot, kitbench_home):
+    Config(kitbench_home).set("station.operator", "Dana")  # who was there at launch
+    bench = open_bench(devices=1)
+    field = bench.window.bench.operator
+    qtbot.waitUntil(lambda: field.text() == "Dana")
+    field.setText("")
+    field.editingFinished.emit()
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.READY), timeout=60_000)
+
+    bench.window.bench.start_button.click()
+
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=60_000)
+    assert bench.services.store.flush(10)
+    assert [run["operator"] for run in bench.services.store.runs()] in ([""], [None])
 
 
 def test_settings_save_nothing_unless_every_value_is_valid(open_bench, qtbot, kitbench_home):

@@ -44,7 +44,8 @@ def device(serial: str = "R52A7Q20ZK3", endpoint: str = ENDPOINT) -> DeviceInfo:
 
 
 def started(run_id: str, at: datetime | None = None, endpoint: str = ENDPOINT) -> RunStarted:
-    return RunStarted(run_id, endpoint, "retail-pos", 3, 2, at or datetime.now(UTC), "ab" * 32)
+    return RunStarted(run_id, endpoint, "retail-pos", 3, 2, at or datetime.now(UTC), "ab" * 32,
+                      operator="dana", station="bench-1")  # fmt: skip
 
 
 def finished(
@@ -91,7 +92,7 @@ def store(kitbench_home):
 
 
 def test_a_run_is_running_from_its_start_and_complete_with_outbox_row_at_its_end(store):
-    recorder = store.recorder(station="bench-1")
+    recorder = store.recorder()
     run_id = uuid.uuid4().hex
     recorder.on_event(DeviceChanged(device()))
     recorder.on_event(started(run_id)).result(5)
@@ -100,7 +101,7 @@ def test_a_run_is_running_from_its_start_and_complete_with_outbox_row_at_its_end
     assert running["id"] == run_id
     assert running["result"] == "running"
     assert running["serial"] == "R52A7Q20ZK3"  # from the device's last DeviceChanged
-    assert running["station"] == "bench-1"
+    assert (running["station"], running["operator"]) == ("bench-1", "dana")  # from the event
     assert store.waiting_count() == 0  # only finished runs are synced
 
     recorder.on_event(finished(run_id)).result(5)
