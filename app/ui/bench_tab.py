@@ -13,7 +13,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, 
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import DeviceState, RunFinished, RunOutcome
+from app.core import DeviceState
 from app.ui.barcode import BarcodeWedge
 from app.ui.bridge import EventBridge
 from app.ui.details_panel import DetailsPanel
@@ -195,7 +194,6 @@ class BenchTab(QWidget):
         model.dataChanged.connect(self._tile_changed)
         model.rowsInserted.connect(self._rows_changed)
         bridge.log_line.connect(self.details.append_log)
-        bridge.run_finished.connect(self._run_finished)
         bridge.batch_done.connect(self.update_counters)
         library.changed.connect(self._library_changed)
 
@@ -331,10 +329,6 @@ class BenchTab(QWidget):
         self.empty_hint.setVisible(empty)
         self.view.setVisible(not empty)
         self.update_counters()
-
-    def _run_finished(self, event: RunFinished) -> None:
-        if event.result.outcome == RunOutcome.FAILED:
-            QApplication.beep()
 
     def _tick(self) -> None:
         """Flash failed tiles; once a second, advance elapsed times on running tiles."""

@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
+from app.core import RunFinished, RunOutcome
 from app.provisioning.runner import step_name
 from app.storage import Config, Store
 from app.sync import SyncStatus
@@ -21,6 +22,7 @@ from app.ui.bench_tab import BenchTab
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
 from app.ui.enrollment_tab import EnrollmentTab
+from app.ui.failure_sound import FailureSound, find_player
 from app.ui.history_tab import HistoryTab
 from app.ui.settings import Settings
 from app.ui.settings_tab import SettingsTab
@@ -89,6 +91,10 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.sync_status_changed.connect(self._show_sync_status)
         self.run_recorded.connect(self._run_recorded)
+        self.failure_sound = FailureSound()
+        directory = services.settings.directory
+        services.background.run(lambda: find_player(directory), self.failure_sound.use)
+        services.bridge.run_finished.connect(self._run_finished)
         self.settings_tab.theme_changed.connect(self._theme_changed)
         self.settings_tab.saved.connect(self._settings_saved)
         services.model.rowsInserted.connect(self._devices_changed)
@@ -145,6 +151,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{endpoint} is no longer connected", 8000)
             return
         self.statusBar().showMessage(f"Asset tag {tag} assigned", 5000)
+
+    def _run_finished(self, event: RunFinished) -> None:
+        if event.result.outcome is RunOutcome.FAILED and self.services.settings.failure_sound:
+            self.failure_sound.ring()
 
     def _auto_provision_saved(self, enabled: bool) -> None:
         self.services.settings.auto_provision = enabled

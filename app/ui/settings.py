@@ -1,8 +1,8 @@
 """The GUI's own persisted settings: one INI file in the station's data directory.
 
 Station name, operator and backend live in `app.storage.Config` (shared with `kitbench
-config`); this file holds what only the window needs: theme, limits, geometry. The port map is the
-station's `ports.yaml` (`app.devices.slots.PortMap`), shared with the CLI.
+config`); this file holds what only the window needs: theme, sound, limits, geometry. The
+port map is the station's `ports.yaml` (`app.devices.slots.PortMap`), shared with the CLI.
 
 Keeping it under `data_dir()` (not the platform's registry) means `$KITBENCH_HOME` isolates
 the GUI too: tests, the demo and several stations on one machine never share settings.
@@ -60,6 +60,15 @@ class Settings:
     @auto_provision.setter
     def auto_provision(self, value: bool) -> None:
         self._q.setValue("bench/auto_provision", "true" if value else "false")
+
+    @property
+    def failure_sound(self) -> bool:
+        """Whether a failed run rings (the tile flashes either way)."""
+        return self._text("ui/failure_sound", "true") == "true"
+
+    @failure_sound.setter
+    def failure_sound(self, value: bool) -> None:
+        self._q.setValue("ui/failure_sound", "true" if value else "false")
 
     @property
     def theme(self) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -71,6 +72,7 @@ class SettingsTab(QWidget):
         self.bus_limit.setRange(1, 64)
         self.theme = QComboBox()
         self.theme.addItems(THEMES)
+        self.failure_sound = QCheckBox("Sound when a device fails")
         self.save_button = QPushButton("Save")
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -95,6 +97,7 @@ class SettingsTab(QWidget):
         bench_form.addRow("Devices at once", self.jobs)
         bench_form.addRow("Transfers per USB bus", self.bus_limit)
         bench_form.addRow("Theme", self.theme)
+        bench_form.addRow("", self.failure_sound)
         bench_form.addRow("", QLabel("Port map and limits apply at the next launch."))
 
         form = QWidget()
@@ -125,6 +128,7 @@ class SettingsTab(QWidget):
         self.jobs.setValue(self.settings.jobs)
         self.bus_limit.setValue(self.settings.bus_transfer_limit)
         self.theme.setCurrentText(self.settings.theme)
+        self.failure_sound.setChecked(self.settings.failure_sound)
         self.background.run(self._read_config, self._show_config, self._show_error)
 
     def save(self) -> None:
@@ -148,7 +152,8 @@ class SettingsTab(QWidget):
         except ConfigError as exc:
             self.status.setText(f"Not saved: {exc}")
             return
-        local = (self.jobs.value(), self.bus_limit.value(), self.theme.currentText())
+        local = (self.jobs.value(), self.bus_limit.value(), self.theme.currentText(),
+                 self.failure_sound.isChecked())  # fmt: skip
         self.status.setText("Saving…")
         self.background.run(
             lambda: self._write_config(values, port_map),
@@ -201,8 +206,9 @@ class SettingsTab(QWidget):
         if URL_KEY not in values:  # an emptied URL: this station no longer syncs
             self.config.unset(URL_KEY)
 
-    def _saved(self, values: dict[str, str], local: tuple[int, int, str]) -> None:
-        self.settings.jobs, self.settings.bus_transfer_limit, self.settings.theme = local
+    def _saved(self, values: dict[str, str], local: tuple[int, int, str, bool]) -> None:
+        settings = self.settings
+        settings.jobs, settings.bus_transfer_limit, settings.theme, settings.failure_sound = local
         self.settings.sync()
         self.status.setText("Saved.")
         self.backend_token.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from app.core import DeviceState
+from app.ui.settings import Settings
 from app.ui.tiles import instruction, retry_rect
 
 TIMEOUT_MS = 60_000
@@ -66,7 +67,11 @@ def test_full_provision_moves_tiles_through_their_states_to_done(open_bench, qtb
     assert {run["serial"]: run["asset_tag"] for run in runs}[first.info.serial] == "AT-0042"
 
 
-def test_failure_shows_its_reason_and_retry_succeeds_once_the_fault_is_gone(open_bench, qtbot):
+def test_failure_shows_its_reason_and_retry_succeeds_once_the_fault_is_gone(
+    open_bench, qtbot, monkeypatch
+):
+    rang: list[int] = []
+    monkeypatch.setattr("app.ui.main_window.find_player", lambda _dir: lambda: rang.append(1))
     bench = open_bench(devices=1, profile="pixel8", faults="install_fail=1")
     qtbot.waitUntil(
         lambda: bench.states() == {bench.fleet.endpoints[0].spec: DeviceState.READY},
@@ -80,6 +85,7 @@ def test_failure_shows_its_reason_and_retry_succeeds_once_the_fault_is_gone(open
     assert instruction(tile) == tile.reason
     assert tile.failed_step == 0
     assert tile.flash_until > 0  # the visual cue
+    qtbot.waitUntil(lambda: rang == [1])  # and the sound
     bench.window.bench.select(tile.endpoint)
     assert bench.window.bench.details.retry_button.isEnabled()
 
@@ -91,6 +97,24 @@ def test_failure_shows_its_reason_and_retry_succeeds_once_the_fault_is_gone(open
 
     qtbot.waitUntil(lambda: tile.state == DeviceState.DONE, timeout=TIMEOUT_MS)
     assert tile.result is not None and tile.result.error is None
+    assert rang == [1]  # success is quiet
+
+
+def test_no_sound_for_a_failure_when_the_bench_is_set_silent(
+    open_bench, qtbot, monkeypatch, kitbench_home
+):
+    rang: list[int] = []
+    monkeypatch.setattr("app.ui.main_window.find_player", lambda _dir: lambda: rang.append(1))
+    settings = Settings(kitbench_home)
+    settings.failure_sound = False
+    settings.sync()
+    bench = open_bench(devices=1, profile="pixel8", faults="install_fail=1")
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.READY), timeout=TIMEOUT_MS)
+    bench.window.bench.start()
+    tile = bench.model.tiles()[0]
+    qtbot.waitUntil(lambda: tile.result is not None, timeout=TIMEOUT_MS)  # RunFinished is in
+    assert tile.state == DeviceState.FAILED
+    assert rang == []
 
 
 def test_an_invalid_template_shows_its_errors_and_cannot_start(open_bench, qtbot, template_folder):

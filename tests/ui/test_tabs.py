@@ -114,6 +114,8 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     tab.port_map.setPlainText("127.0.0.1:7400: A1\n1-1.4: B3\n")
     tab.theme.setCurrentText("dark")
     tab.jobs.setValue(6)
+    assert tab.failure_sound.isChecked()  # on unless turned off
+    tab.failure_sound.setChecked(False)
     tab.save()
     qtbot.waitUntil(lambda: tab.status.text() == "Saved.")
     first.window.resize(1333, 801)
@@ -132,6 +134,8 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     assert Config(kitbench_home).backend_token == "s3cret-token"
     assert tab.theme.currentText() == "dark"
     assert tab.jobs.value() == 6
+    assert not tab.failure_sound.isChecked()
+    assert not second.services.settings.failure_sound
     assert PortMap.load().labels == {"127.0.0.1:7400": "A1", "1-1.4": "B3"}  # ports.yaml
     qtbot.waitUntil(lambda: "1-1.4: B3" in tab.port_map.toPlainText())
     assert second.window.bench.auto_provision.isChecked()
