@@ -30,6 +30,7 @@ from adb_shell.adb_device import AdbDevice, _AdbIOManager
 from adb_shell.adb_message import AdbMessage, checksum
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 from adb_shell.transport.base_transport import BaseTransport
+from adb_shell.transport.tcp_transport import TcpTransport
 
 A_VERSION_MIN = 0x01000000
 A_VERSION_SKIP_CHECKSUM = 0x01000001
@@ -37,7 +38,7 @@ HEADER = struct.Struct(constants.MESSAGE_FORMAT)
 CNXN = constants.ID_TO_WIRE[constants.CNXN]
 SYNC_HEADER = struct.Struct("<2I")  # a sync request: id and length (AOSP docs/dev/sync.md)
 SYNC_DATA = constants.FILESYNC_ID_TO_WIRE[constants.DATA]
-# Header and payload go out in one write up to this size: one syscall, one TCP segment.
+# Over TCP, header and payload go out in one write up to this size: one syscall, one segment.
 COALESCE_LIMIT = 64 * 1024
 
 
@@ -47,6 +48,9 @@ class ChecksumSkippingIOManager(_AdbIOManager):
     def __init__(self, transport: BaseTransport) -> None:
         super().__init__(transport)
         self.device_version: int | None = None  # from the device's CNXN
+        # USB keeps header and payload in separate bulk transfers, as adb does: adbd before
+        # Android 10 reads exactly a header's 24 bytes, and a longer transfer overflows it.
+        self._coalesce = isinstance(transport, TcpTransport)
 
     def connect(self, banner, rsa_keys, auth_timeout_s, auth_callback, adb_info):
         self.device_version = None
@@ -65,11 +69,12 @@ class ChecksumSkippingIOManager(_AdbIOManager):
         else:  # adb-shell sums bytes and bytearrays only; a push sends views of its buffer
             data_check = checksum(data if isinstance(data, bytes | bytearray) else bytes(data))
         header = HEADER.pack(msg.command, arg0, msg.arg1, len(data), data_check, msg.magic)
-        if len(data) <= COALESCE_LIMIT:
+        if self._coalesce and len(data) <= COALESCE_LIMIT:
             self._transport.bulk_write(header + data, adb_info.transport_timeout_s)
             return
         self._transport.bulk_write(header, adb_info.transport_timeout_s)
-        self._transport.bulk_write(data, adb_info.transport_timeout_s)
+        if data:
+            self._transport.bulk_write(data, adb_info.transport_timeout_s)
 
     def _read_packet_from_device(self, adb_info):
         header = self._read_bytes_from_device(constants.MESSAGE_SIZE, adb_info)

@@ -8,6 +8,10 @@ import socket
 import threading
 
 import pytest
+from adb_shell import constants
+from adb_shell.adb_message import AdbMessage
+from adb_shell.hidden_helpers import _AdbTransactionInfo
+from adb_shell.transport.base_transport import BaseTransport
 
 from app.devices.adb_protocol import A_VERSION_MIN, A_VERSION_SKIP_CHECKSUM, AdbSession
 from app.devices.device import Device, DeviceError, Problem
@@ -169,3 +173,43 @@ def test_a_push_reports_its_progress_and_arrives_whole(start_fleet, host_key, ra
         device.close()
     assert len(seen) > 10 and seen == sorted(seen) and seen[-1] == source.stat().st_size
     assert digest == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+class RecordingUsb(BaseTransport):
+    """Bulk writes as a USB transport receives them (adb-shell's UsbTransport interface)."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def close(self) -> None: ...
+
+    def connect(self, transport_timeout_s=None) -> None: ...
+
+    def bulk_read(self, numbytes, transport_timeout_s=None) -> bytes:
+        raise AssertionError("not read in this test")
+
+    def bulk_write(self, data, transport_timeout_s=None) -> int:
+        self.writes.append(bytes(data))
+        return len(data)
+
+
+class RecordingTcp(FullWriteTcpTransport):
+    def __init__(self) -> None:
+        super().__init__("127.0.0.1", 1)
+        self.writes: list[bytes] = []
+
+    def bulk_write(self, data, transport_timeout_s=None) -> int:
+        self.writes.append(bytes(data))
+        return len(data)
+
+
+def test_usb_sends_header_and_payload_as_separate_transfers_tcp_as_one_write():
+    """adbd before Android 10 reads exactly 24 bytes for a header from its USB endpoint."""
+    sent = AdbMessage(constants.WRTE, 1, 2, b"payload")
+    info = _AdbTransactionInfo(1, 2, 5, 5, None)
+    usb, tcp = RecordingUsb(), RecordingTcp()
+    for transport in (usb, tcp):
+        AdbSession(transport)._io_manager.send(sent, info)
+        AdbSession(transport)._io_manager.send(AdbMessage(constants.OKAY, 1, 2), info)
+    assert [len(write) for write in usb.writes] == [24, 7, 24]  # no zero-length transfer
+    assert [len(write) for write in tcp.writes] == [24 + 7, 24]
