@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import __version__
 from app.core import RunEvent
@@ -123,7 +124,7 @@ def build_services(
     background = Background()
     bridge = EventBridge()
     model = DeviceModel()
-    for signal, slot in (
+    for event_signal, slot in (
         (bridge.device_changed, model.on_device_changed),
         (bridge.run_started, model.on_run_started),
         (bridge.step_started, model.on_step_started),
@@ -132,7 +133,7 @@ def build_services(
         (bridge.log_line, model.on_log_line),
         (bridge.run_finished, model.on_run_finished),
     ):
-        signal.connect(slot)
+        event_signal.connect(slot)
     recorded: list[Callable[[object], None]] = []
     recorder = store.recorder(on_recorded=lambda event: [hook(event) for hook in recorded])
 
@@ -204,6 +205,18 @@ def watch_usb(services: Services, window: MainWindow) -> None:
     )
 
 
+def close_on_stop_signals(window: QWidget) -> None:
+    """Ctrl-C in the terminal or a SIGTERM (a logout, `kill`) closes the window as a person
+    would: runs stop and the store finishes its writes. Python's default turns them into a
+    KeyboardInterrupt traceback inside whichever slot happened to run."""
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, close)
+
+
 def run_gui(*, demo: int | None = None) -> int:
     """The `kitbench gui` command: exit code 0 when the window closes normally."""
     launched = time.monotonic()
@@ -238,6 +251,7 @@ def run_gui(*, demo: int | None = None) -> int:
                 f"Ready in {time.monotonic() - launched:.1f} s", 5000
             ),
         )
+        close_on_stop_signals(window)
         return app.exec()
     finally:
         if demo_bench is not None:

@@ -1,8 +1,12 @@
-"""Starting and stopping the GUI: a broken config.json, and closing without freezing."""
+"""Starting and stopping the GUI: a broken config.json, Ctrl-C, closing without freezing."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+
+import pytest
 
 import app.ui.app as gui_app
 import app.ui.main_window as main_window
@@ -21,6 +25,20 @@ def test_a_broken_config_file_is_explained_and_the_gui_exits_1(qapp, kitbench_ho
     (message,) = shown
     assert message.startswith("Cannot read the station's settings:")
     assert str(kitbench_home / "config.json") in message
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_ctrl_c_or_sigterm_closes_the_window_as_a_person_would(open_bench, qtbot, signum):
+    bench = open_bench()
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        gui_app.close_on_stop_signals(bench.window)
+        os.kill(os.getpid(), signum)  # no KeyboardInterrupt out of whatever slot runs next
+        qtbot.waitUntil(lambda: bench.window.stopped, timeout=10_000)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert not bench.window.isVisible()
 
 
 def test_closing_stops_the_station_off_the_gui_thread_then_closes(open_bench, qtbot):
