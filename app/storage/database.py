@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,7 +133,7 @@ if sys.platform == "win32":
         if not exclusive:
             return
         file.seek(0)
-        msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
+        msvcrt.locking(file.fileno(), msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK, 1)
 
 else:
     import fcntl
@@ -139,6 +141,16 @@ else:
     def _lock(file, *, exclusive: bool, blocking: bool = False) -> None:
         flags = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         fcntl.flock(file.fileno(), flags if blocking else flags | fcntl.LOCK_NB)
+
+
+@contextmanager
+def one_at_a_time(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (waiting for it). Two processes opening a database
+    that needs migrating (the GUI and a `kitbench provision`, started together on a new
+    station) would otherwise both create its tables, and the second would fail."""
+    with open(path, "a+b") as file:  # closing releases the lock
+        _lock(file, exclusive=True, blocking=True)
+        yield
 
 
 class Database:
@@ -154,7 +166,8 @@ class Database:
         try:
             self.engine = create_sqlite_engine(self.path)
             self._lock = RecorderLock(self.path.with_name(self.path.name + ".recorder"))
-            migrate(self.engine)
+            with one_at_a_time(self.path.with_name(self.path.name + ".migrating")):
+                migrate(self.engine)
             self.sessions = sessionmaker(self.engine, expire_on_commit=False)
             alone = self._lock.try_exclusive()
             if alone:

@@ -24,7 +24,7 @@ from app.core import (
     StepResult,
     StepStatus,
 )
-from app.storage import Store
+from app.storage import Store, StoreError
 from app.storage.database import DATABASE_NAME
 from app.templates import SecretStore
 
@@ -268,9 +268,28 @@ def test_the_schema_is_migrated_on_open_and_history_survives_reopening(kitbench_
 
 
 def test_a_database_that_is_not_sqlite_is_a_clear_error(kitbench_home):
-    from app.storage import StoreError
-
     kitbench_home.mkdir(parents=True, exist_ok=True)
     (kitbench_home / DATABASE_NAME).write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open the station database"):
         Store(kitbench_home)
+
+
+def test_a_new_database_opened_by_several_processes_at_once_is_migrated_once(tmp_path):
+    """The GUI and a `kitbench provision` started together on a new station both open it."""
+    barrier, errors = threading.Barrier(4), []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            Store(tmp_path).close()
+        except StoreError as exc:
+            errors.append(exc)
+
+    openers = [threading.Thread(target=open_store) for _ in range(4)]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join(30)
+    assert errors == []
+    with Store(tmp_path) as store:
+        assert store.runs() == []
