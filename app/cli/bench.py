@@ -223,6 +223,9 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
         click.echo(str(exc), err=True)
         sys.exit(1)
     raise_open_file_limit()
+    # A polite stop (a service manager, `kill`) ends runs as Ctrl-C does: each is recorded
+    # as stopped at its step, rather than left for the next start to call interrupted.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     stdout = sys.stdout
     name = station_name()
     with open_store(recording=True) as store:  # every run recorded before it is reported

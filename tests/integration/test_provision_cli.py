@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
 from app.sim.apk import build_apk
+from app.storage import Store
 
 TEMPLATE = """\
 kitbench: 1
@@ -105,3 +110,37 @@ def test_an_invalid_template_exits_1_with_its_problems(tmp_path):
     result = provision("-t", str(path), "--device", "tcp:127.0.0.1:7400")
     assert result.exit_code == 1
     assert f"{path}:5:" in result.output
+
+
+def test_sigterm_stops_the_runs_and_records_each_as_stopped(start_fleet, tmp_path, kitbench_home):
+    """A service manager's polite stop: no run is left `running` for the next start."""
+    fleet = start_fleet(2, auth="none", latency="realistic", profile="pixel8")
+    (tmp_path / "big.bin").write_bytes(os.urandom(96 * 1024 * 1024))  # ~3 s at USB 2.0 speed
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        "kitbench: 1\nname: big\nversion: 1\nsteps:\n"
+        "  - push: {src: big.bin, dest: /sdcard/Download/big.bin}\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "provision", "--template", str(path),
+         *device_args(fleet.endpoints)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        with Store(kitbench_home) as store:  # a reader: never recovers another's runs
+            deadline = time.monotonic() + 30
+            while len([r for r in store.runs() if r["result"] == "running"]) < 2:
+                assert time.monotonic() < deadline and process.poll() is None, "runs never started"
+                time.sleep(0.05)
+        process.terminate()
+        output, errors = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1
+    assert "Traceback" not in errors
+    assert "2 devices: 2 failed" in output
+    with Store(kitbench_home) as store:
+        runs = store.runs()
+    assert [(run["result"], run["error"]) for run in runs] == [
+        ("failed", "stopped during step 1 (push big.bin)")
+    ] * 2
