@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.sim.android import CommandResult
 from app.sim.connection import ConnectionLost, Service, Stream
-from app.sim.sync_service import serve_sync
+from app.sim.sync_service import IncomingFile, serve_sync
 
 if TYPE_CHECKING:
     from app.sim.device import SimDevice
@@ -190,15 +190,17 @@ def install_options(command: str) -> list[str]:
 
 
 async def streamed_install(device: SimDevice, stream: Stream, command: str, size: int):
+    """The APK arrives on stdin: compared on the way with the fleet's known contents, as a
+    push is, so a hundred devices installing one APK hold no hundred copies of it."""
     throttle = device.behaviour.throttle()
-    received = bytearray()
-    while len(received) < size:
+    content = IncomingFile(device.model.files.known())
+    while content.size < size:
         chunk = await stream.read()
         if chunk is None:
             break
-        received += chunk
+        content.add(memoryview(chunk)[: size - content.size])
         await throttle.account(len(chunk))
-    return await install_apk(device, stream, command, bytes(received[:size]))
+    return await install_apk(device, stream, command, content.data())
 
 
 async def install_apk(device: SimDevice, stream: Stream, command: str, apk: bytes):
