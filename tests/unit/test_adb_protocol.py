@@ -17,6 +17,7 @@ from app.devices.adb_protocol import A_VERSION_MIN, A_VERSION_SKIP_CHECKSUM, Adb
 from app.devices.device import Device, DeviceError, Problem
 from app.devices.transport import FullWriteTcpTransport
 from app.sim import protocol as p
+from app.sim.apk import build_apk
 
 BANNER = b"device::ro.product.model=Raw;ro.product.name=raw;ro.product.device=raw;features=\0"
 
@@ -213,3 +214,102 @@ def test_usb_sends_header_and_payload_as_separate_transfers_tcp_as_one_write():
         AdbSession(transport)._io_manager.send(AdbMessage(constants.OKAY, 1, 2), info)
     assert [len(write) for write in usb.writes] == [24, 7, 24]  # no zero-length transfer
     assert [len(write) for write in tcp.writes] == [24 + 7, 24]
+
+
+def test_the_features_come_from_the_devices_banner(start_fleet, host_key):
+    endpoint = start_fleet(1, auth="none", profile="pixel8").endpoints[0]
+    session = AdbSession(FullWriteTcpTransport(endpoint.host, endpoint.port))
+    session.connect(rsa_keys=[host_key], transport_timeout_s=10, read_timeout_s=10)
+    try:
+        assert session.features == {"shell_v2", "cmd", "fixed_push_mkdir"}
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize(
+    ("features", "pushed"),
+    [(("shell_v2", "cmd"), False), (("shell_v2",), True)],
+    ids=["streamed", "pushed"],
+)
+def test_an_install_streams_where_the_device_offers_cmd_and_pushes_elsewhere(
+    start_fleet, host_key, tmp_path, monkeypatch, features, pushed
+):
+    monkeypatch.setattr("app.sim.device.FEATURES", features)
+    endpoint = start_fleet(1, auth="none", profile="pixel8").endpoints[0]
+    pushes: list[str] = []
+    push = Device.push
+
+    def recorded_push(self, local, remote, *rest):
+        pushes.append(remote)
+        return push(self, local, remote, *rest)
+
+    monkeypatch.setattr(Device, "push", recorded_push)
+    apk = tmp_path / "pos.apk"
+    apk.write_bytes(build_apk("com.example.pos", 3, payload_size=3 * 1024 * 1024 + 5))
+    device, seen = Device.open(endpoint.spec, host_key), []
+    try:
+        result = device.install(apk, ["-r"], lambda done, total: seen.append(done), timeout=30)
+        left = device.shell("ls /data/local/tmp", timeout=10).output
+        installed = device.shell("dumpsys package com.example.pos", timeout=10).output
+    finally:
+        device.close()
+    assert (result.exit_code, result.output) == (0, "Success\n")
+    assert bool(pushes) is pushed
+    assert seen[-1] == apk.stat().st_size
+    assert "kitbench-" not in left  # no APK left behind either way
+    assert "versionCode=3" in installed
+
+
+class EarlyFailure:
+    """A device that refuses a streamed install after its first packet, as a package
+    manager that knows at once it has no room does: the host must stop sending."""
+
+    ANSWER = b"Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE]\n"
+
+    def __init__(self) -> None:
+        self.data_packets = 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.server.accept()
+        with connection, self.server:
+            self._read(connection)  # CNXN
+            banner = b"device::ro.product.model=Full;features=shell_v2,cmd\0"
+            self._send(connection, p.A_CNXN, A_VERSION_SKIP_CHECKSUM, 64 * 1024, banner)
+            opened, destination = self._read(connection)
+            assert destination.startswith(b"exec:cmd package install -S ")
+            self._send(connection, p.A_OKAY, 1, opened.arg0)
+            try:
+                while True:
+                    header, _ = self._read(connection)
+                    if header.command == p.A_WRTE:
+                        self.data_packets += 1
+                        if self.data_packets == 1:
+                            self._send(connection, p.A_WRTE, 1, opened.arg0, self.ANSWER)
+                            self._send(connection, p.A_CLSE, 1, opened.arg0)
+            except (ConnectionError, OSError):
+                pass
+
+    def _read(self, connection: socket.socket) -> tuple[p.Header, bytes]:
+        header = p.decode_header(_recv_exactly(connection, p.HEADER_SIZE), p.MAX_PAYLOAD)
+        return header, _recv_exactly(connection, header.length)
+
+    def _send(self, connection, command: int, arg0: int, arg1: int, data: bytes = b"") -> None:
+        connection.sendall(p.encode(command, arg0, arg1, data, with_checksum=False))
+
+
+def test_a_device_that_refuses_an_install_early_gets_no_more_of_it(host_key, tmp_path):
+    device_side = EarlyFailure()
+    apk = tmp_path / "big.apk"
+    apk.write_bytes(bytes(8 * 1024 * 1024))
+    device = Device.open(f"tcp:127.0.0.1:{device_side.port}", host_key)
+    try:
+        result = device.install(apk, ["-r"], timeout=30)
+    finally:
+        device.close()
+    assert (result.exit_code, result.output) == (1, EarlyFailure.ANSWER.decode())
+    device_side.thread.join(10)
+    assert device_side.data_packets == 1  # of 128 it would have taken
