@@ -205,6 +205,7 @@ async def streamed_install(device: SimDevice, stream: Stream, command: str, size
 
 async def install_apk(device: SimDevice, stream: Stream, command: str, apk: bytes):
     behaviour = device.behaviour
+    await behaviour.shell_delay()  # starting `cmd`, as any command costs (see run_command)
     await device.strike_transport_faults(stream, command)
     result = device.model.install_apk(apk, install_options(command))
     if result.install_bytes:
