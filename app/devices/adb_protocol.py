@@ -48,13 +48,12 @@ class ChecksumSkippingIOManager(_AdbIOManager):
     def __init__(self, transport: BaseTransport) -> None:
         super().__init__(transport)
         self.device_version: int | None = None  # from the device's CNXN
-        self.device_banner = b""  # its CNXN payload: "device::PROPS;features=A,B,…"
         # USB keeps header and payload in separate bulk transfers, as adb does: adbd before
         # Android 10 reads exactly a header's 24 bytes, and a longer transfer overflows it.
         self._coalesce = isinstance(transport, TcpTransport)
 
     def connect(self, banner, rsa_keys, auth_timeout_s, auth_callback, adb_info):
-        self.device_version, self.device_banner = None, b""
+        self.device_version = None
         return super().connect(banner, rsa_keys, auth_timeout_s, auth_callback, adb_info)
 
     @property
@@ -91,7 +90,7 @@ class ChecksumSkippingIOManager(_AdbIOManager):
                 f"Received checksum {checksum(data)} != {data_check}"
             )
         if command == constants.CNXN:
-            self.device_version, self.device_banner = arg0, data
+            self.device_version = arg0
         return command, arg0, arg1, data
 
 
@@ -105,56 +104,6 @@ class AdbSession(AdbDevice):
     @property
     def skips_checksums(self) -> bool:
         return self._io_manager.skips_checksums
-
-    @property
-    def features(self) -> frozenset[str]:
-        """What the device's adbd offers (`shell_v2`, `cmd`, …), as its CNXN banner says."""
-        banner = self._io_manager.device_banner.decode("utf-8", "replace").rstrip("\0")
-        _, found, rest = banner.partition("features=")
-        return frozenset(filter(None, rest.split(";")[0].split(","))) if found else frozenset()
-
-    def exec_with_input(
-        self,
-        command: str,
-        source,
-        *,
-        stall_timeout_s: float,
-        answer_timeout_s: float,
-        sent: Callable[[], None],
-    ) -> bytes:
-        """`exec:COMMAND` with `source` (read with readinto) as its standard input, as adb
-        streams an install (`cmd package install -S SIZE`): its output, once the device
-        closes the stream. `sent` is called when all the input is out (a transfer slot can
-        go); then the answer may take `answer_timeout_s` (a package manager optimising).
-
-        A device that answers and closes before it took everything (a failure it knew
-        early) is not fed the rest: its answer is returned as it is.
-        """
-        adb_info = self._open(f"exec:{command}".encode(), stall_timeout_s, stall_timeout_s, None)
-        output: list[bytes] = []
-        view = memoryview(bytearray(self._maxdata))
-        closed = False
-        while not closed and (count := source.readinto(view)):
-            message = AdbMessage(constants.WRTE, adb_info.local_id, adb_info.remote_id,
-                                 view[:count])  # fmt: skip
-            self._io_manager.send(message, adb_info)
-            while True:  # the device's OKAY; its output may come first (acknowledged here)
-                answer, data = self._read_until(
-                    [constants.OKAY, constants.WRTE, constants.CLSE], adb_info
-                )
-                if answer == constants.OKAY:
-                    break
-                if answer == constants.CLSE:
-                    closing = AdbMessage(constants.CLSE, adb_info.local_id, adb_info.remote_id)
-                    self._io_manager.send(closing, adb_info)
-                    closed = True
-                    break
-                output.append(data)
-        sent()
-        if not closed:
-            adb_info.read_timeout_s = adb_info.transport_timeout_s = answer_timeout_s
-            output.extend(self._read_until_close(adb_info))
-        return b"".join(output)
 
     def _push(
         self, stream, device_path, st_mode, mtime, progress_callback, adb_info, filesync_info

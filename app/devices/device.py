@@ -15,13 +15,14 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adb_shell import exceptions as adb_errors
+from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
@@ -119,7 +120,7 @@ class Device:
     def __init__(self, endpoint: TcpEndpoint | UsbEndpoint, key: PythonRSASigner) -> None:
         self.endpoint = endpoint
         self._key = key
-        self._session: AdbSession | None = None
+        self._session: AdbDevice | None = None
 
     @classmethod
     def open(
@@ -185,16 +186,11 @@ class Device:
         timeout: float | None = None,
         transfer_slot: AbstractContextManager | None = None,
     ) -> ShellResult:
-        """Install an APK; the result's output holds the package manager's Success or Failure.
+        """Push the APK to a temporary file, `pm install` it, and remove the file again.
 
-        As `adb install` does: streamed into `cmd package install -S SIZE` where the device
-        offers `cmd` (Android 7 on), so the APK is not first written to the device's storage;
-        older devices get it pushed to a temporary file for `pm install`, removed after.
-        `transfer_slot` is held while the APK is sent only, so a bus's transfer limit does not
-        also wait on the package manager.
+        adb-shell has no streamed install. `transfer_slot` is held during the push only,
+        so a bus's transfer limit does not also wait on the package manager.
         """
-        if "cmd" in self._connected().features:
-            return self._install_streamed(apk, options, progress, timeout, transfer_slot)
         remote = f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
         try:
             with transfer_slot or nullcontext():
@@ -208,33 +204,6 @@ class Device:
                 self.shell(f"rm -f {remote}", timeout=10)
             except DeviceError:
                 log.info("%s: could not remove %s", self.endpoint.spec, remote)
-
-    def _install_streamed(
-        self,
-        apk: Path,
-        options: list[str],
-        progress: Progress | None,
-        timeout: float | None,
-        transfer_slot: AbstractContextManager | None,
-    ) -> ShellResult:
-        size = apk.stat().st_size
-        command = " ".join(["cmd", "package", "install", "-S", str(size), *options])
-        answer_timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
-        with (
-            ExitStack() as slot,
-            apk.open("rb") as source,
-            self._errors(f"installing {apk.name}", TRANSFER_STALL_TIMEOUT_S),
-        ):
-            slot.enter_context(transfer_slot or nullcontext())
-            output = self._connected().exec_with_input(
-                command,
-                _ProgressReader(source, size, progress),
-                stall_timeout_s=TRANSFER_STALL_TIMEOUT_S,
-                answer_timeout_s=answer_timeout,
-                sent=slot.close,
-            )
-        text = output.decode("utf-8", "replace").replace("\r\n", "\n")
-        return ShellResult(0 if text.startswith("Success") else 1, text)
 
     def props(self) -> dict[str, str]:
         output = self.shell("getprop", timeout=20).output
@@ -311,7 +280,7 @@ class Device:
             raise _translate(exc, "connecting", CONNECT_TIMEOUT_S) from None
         self._session = session
 
-    def _connected(self) -> AdbSession:
+    def _connected(self) -> AdbDevice:
         """The live session, reconnected once if an abandoned command left it unusable."""
         if self._session is None:
             self._connect(CONNECT_TIMEOUT_S, None)
@@ -367,7 +336,7 @@ def _open_usb(
     key: PythonRSASigner,
     auth_timeout_s: float,
     on_auth_prompt: Callable[[], None] | None,
-) -> AdbSession:
+) -> AdbDevice:
     """A USB session on the device's slot; its errors already say what to do."""
     from app.devices.usb import UsbError
     from app.devices.usb_session import UsbAuthError, open_usb_session

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adb_shell import exceptions as adb_errors
+from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
@@ -59,7 +60,7 @@ def open_usb_session(
     *,
     auth_timeout_s: float,
     on_auth_prompt: Callable[[], None] | None = None,
-) -> AdbSession:
+) -> AdbDevice:
     """A connected and authorized ADB session over USB, for a slot ("1-1.4") or a serial.
 
     It is what adb-shell's `AdbDeviceUsb` builds (an `AdbDevice` over its `UsbTransport`),
