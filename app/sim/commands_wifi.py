@@ -5,8 +5,8 @@ Before that WifiShellCommand refused every caller but root, so an Android 8.1 de
 with a SecurityException, exactly as a real one does.
 """
 
-from app.sim.android import WifiNetwork
 from app.sim.commands_core import SHELL_CRASH_STATUS, Invocation
+from app.sim.device_state import WifiNetwork
 
 FIRST_SHELL_WIFI_SDK = 30
 SECURITY_TYPES = {

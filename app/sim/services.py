@@ -12,8 +12,8 @@ import shlex
 import struct
 from typing import TYPE_CHECKING
 
-from app.sim.android import CommandResult
 from app.sim.connection import ConnectionLost, Service, Stream
+from app.sim.device_state import CommandResult
 from app.sim.sync_service import IncomingFile, serve_sync
 
 if TYPE_CHECKING:
@@ -66,17 +66,16 @@ async def shell_v1(device: SimDevice, stream: Stream, command: str) -> None:
     if not command.strip():
         await interactive(device, stream, lambda data: stream.write(data))
         return
-    install = streamed_install_size(command)
-    if install is not None:
-        result = await streamed_install(device, stream, command, install)
-    else:
-        result = await run_command(device, stream, command)
-    await stream.write(result.terminal_output)
-    after_command(device, result)
+    await answer(device, stream, command)
 
 
 async def exec_service(device: SimDevice, stream: Stream, command: str) -> None:
     """`exec:` is raw, without a pty; adb uses it to stream installs."""
+    await answer(device, stream, command)
+
+
+async def answer(device: SimDevice, stream: Stream, command: str) -> None:
+    """Run a command, or an install whose APK follows on the stream, and write its output."""
     size = streamed_install_size(command)
     if size is not None:
         result = await streamed_install(device, stream, command, size)

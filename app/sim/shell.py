@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.sim.android import CommandResult, FsError, resolve
+from app.sim.android import resolve
 from app.sim.commands_core import Command, Invocation, Session
 from app.sim.commands_pm import PM_COMMANDS
 from app.sim.commands_system import SYSTEM_COMMANDS
 from app.sim.commands_text import TEXT_COMMANDS
 from app.sim.commands_toybox import TOYBOX_COMMANDS
+from app.sim.device_state import CommandResult, FsError
 
 if TYPE_CHECKING:
     from app.sim.android import AndroidDevice

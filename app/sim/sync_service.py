@@ -10,8 +10,8 @@ import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from app.sim.android import FsError
 from app.sim.connection import Stream
+from app.sim.device_state import FsError
 
 if TYPE_CHECKING:
     from app.sim.device import SimDevice

@@ -130,14 +130,10 @@ class EnrollmentTab(QWidget):
         self.pdf_button = QPushButton("Save PDF…")
         self.png_button = QPushButton("Save PNG…")
         self.svg_button = QPushButton("Save SVG…")
+        self.output_buttons = (self.print_button, self.preview_button, self.pdf_button,
+                               self.png_button, self.svg_button)  # fmt: skip
         buttons = QHBoxLayout()
-        for button in (
-            self.print_button,
-            self.preview_button,
-            self.pdf_button,
-            self.png_button,
-            self.svg_button,
-        ):
+        for button in self.output_buttons:
             buttons.addWidget(button)
 
         side = QVBoxLayout()
@@ -328,13 +324,7 @@ class EnrollmentTab(QWidget):
         self._set_enabled(False)
 
     def _set_enabled(self, enabled: bool) -> None:
-        for button in (
-            self.print_button,
-            self.preview_button,
-            self.pdf_button,
-            self.png_button,
-            self.svg_button,
-        ):
+        for button in self.output_buttons:
             button.setEnabled(enabled)
 
     def _ask_save(self, file_filter: str, suffix: str) -> None:

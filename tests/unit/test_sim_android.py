@@ -6,8 +6,9 @@ import stat
 
 import pytest
 
-from app.sim.android import AndroidDevice, FsError
+from app.sim.android import AndroidDevice
 from app.sim.apk import build_apk
+from app.sim.device_state import FsError
 from app.sim.profiles import PROFILES, profile_for
 
 
