@@ -10,17 +10,63 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from app.core.status import (
+    AlreadyDone,
+    Blocked,
+    Cause,
+    Connecting,
+    Detached,
+    DeviceState,
+    DeviceStatus,
+    Done,
+    Failed,
+    Lost,
+    Problem,
+    Provisioning,
+    Queued,
+    Ready,
+    Refused,
+    StationProblem,
+    Stopped,
+    StorageProblem,
+    WaitingForAllow,
+)
 
-class DeviceState(StrEnum):
-    ATTACHED = "attached"
-    NO_ADB = "no-adb"  # USB debugging is off
-    UNAUTHORIZED = "unauthorized"  # waiting for someone to tap Allow
-    READY = "ready"
-    PROVISIONING = "provisioning"
-    DONE = "done"
-    FAILED = "failed"
-    REFUSED = "refused"  # outside the template's `requires`
-    DETACHED = "detached"
+__all__ = [
+    "AlreadyDone",
+    "Blocked",
+    "Cause",
+    "Connecting",
+    "Detached",
+    "DeviceChanged",
+    "DeviceInfo",
+    "DeviceState",
+    "DeviceStatus",
+    "Done",
+    "Failed",
+    "LogLine",
+    "Lost",
+    "Problem",
+    "Provisioning",
+    "Queued",
+    "Ready",
+    "Refused",
+    "RunEvent",
+    "RunFinished",
+    "RunOutcome",
+    "RunResult",
+    "RunStarted",
+    "StationProblem",
+    "StepFinished",
+    "StepProgress",
+    "StepResult",
+    "StepStarted",
+    "StepStatus",
+    "Stopped",
+    "StorageProblem",
+    "WaitingForAllow",
+    "endpoint_of",
+]
 
 
 class StepStatus(StrEnum):
@@ -53,7 +99,8 @@ class DeviceInfo:
     android_release: str | None = None
     sdk: int | None = None
     battery: int | None = None
-    message: str | None = None  # the one thing a person should know or do now
+    message: str | None = None  # discovery's own detail (e.g. why USB cannot open it)
+    status: DeviceStatus | None = None  # where the station's worker has it; None: not watched
 
 
 @dataclass(frozen=True)
@@ -86,6 +133,12 @@ class RunResult:
     operator: str = ""
     station: str = ""
     asset_tag: str | None = None
+    cause: Cause | None = None  # why it is not done; None when done or refused
+
+    @property
+    def failed_step(self) -> int | None:
+        """The index of the step the run failed at, if it failed at one."""
+        return next((s.index for s in self.steps if s.status is StepStatus.FAILED), None)
 
 
 # Events a runner emits, in order: RunStarted, (StepStarted, StepProgress*, StepFinished)*,
@@ -150,3 +203,12 @@ class RunFinished:
 RunEvent = (
     DeviceChanged | RunStarted | StepStarted | StepProgress | StepFinished | LogLine | RunFinished
 )
+
+
+def endpoint_of(event: RunEvent) -> str:
+    """The device an event is about."""
+    if isinstance(event, DeviceChanged):
+        return event.device.endpoint
+    if isinstance(event, RunFinished):
+        return event.result.endpoint
+    return event.endpoint

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from adb_shell import exceptions as adb_errors
 from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
+from app.core import Problem
 from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.transport import FullWriteTcpTransport
@@ -83,14 +83,6 @@ class Identity:
         )
 
 
-class Problem(StrEnum):
-    DISCONNECTED = "disconnected"
-    UNAUTHORIZED = "unauthorized"
-    GARBAGE = "garbage"
-    TIMEOUT = "timeout"
-    FAILED = "failed"  # the device answered, and said no
-
-
 class DeviceError(Exception):
     """Anything that went wrong talking to a device; str(e) is for people, .problem for code."""
 
@@ -101,7 +93,7 @@ class DeviceError(Exception):
     @property
     def lost_session(self) -> bool:
         """The device is gone or unusable, as opposed to refusing one request."""
-        return self.problem in (Problem.DISCONNECTED, Problem.GARBAGE, Problem.UNAUTHORIZED)
+        return self.problem.loses_session
 
 
 @dataclass(frozen=True)
