@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check app tests installer
 	$(BIN)/ruff format --check app tests installer
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format app tests
