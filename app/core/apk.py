@@ -11,10 +11,13 @@ import logging
 import re
 import struct
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Protocol, overload
 
 
-def _import_apkinspector_axml():
+def _import_apkinspector_axml() -> ModuleType:
     """Import apkInspector's AXML decoder without letting it configure logging.
 
     apkInspector calls `logging.basicConfig(level=DEBUG)` on import, which would send every debug
@@ -60,6 +63,19 @@ ANDROID_ATTRIBUTE_IDS = {
 ANDROID_ATTRIBUTE_NAMES = {res_id: name for name, res_id in ANDROID_ATTRIBUTE_IDS.items()}
 
 Attributes = dict[str, int | str | None]
+
+
+class _XmlAttribute(Protocol):
+    """One attribute of an apkInspector XmlStartElement (apkInspector ships no types)."""
+
+    name_index: int
+    typed_value_datatype: int
+    typed_value_data: int
+
+
+class _XmlStartElement(Protocol):
+    @property
+    def attributes(self) -> Sequence[_XmlAttribute]: ...
 
 
 @dataclass(frozen=True)
@@ -146,11 +162,13 @@ def _decode_start_elements(manifest: bytes) -> list[tuple[str, Attributes]]:
         raise NotAnApk(f"undecodable {MANIFEST_ENTRY}: {exc or type(exc).__name__}") from exc
 
 
-def _attributes(element, strings: list[str], resource_names: list[str | None]) -> Attributes:
+def _attributes(
+    element: _XmlStartElement, strings: list[str], resource_names: list[str | None]
+) -> Attributes:
     """Name attributes by resource id where there is one, as Android matches framework attributes
     by id rather than pool text. Keep int and string literals; other types need resources.arsc.
     """
-    attributes = {}
+    attributes: Attributes = {}
     for attribute in element.attributes:
         index, value_type = attribute.name_index, attribute.typed_value_datatype
         name = (resource_names[index] if index < len(resource_names) else None) or strings[index]
@@ -163,9 +181,14 @@ def _attributes(element, strings: list[str], resource_names: list[str | None]) -
     return attributes
 
 
+@overload
+def _integer_attribute(attributes: Attributes, name: str, default: int) -> int: ...
+@overload
+def _integer_attribute(attributes: Attributes, name: str, default: None) -> int | None: ...
 def _integer_attribute(attributes: Attributes, name: str, default: int | None) -> int | None:
     if name not in attributes:
         return default
-    if not isinstance(attributes[name], int):
+    value = attributes[name]
+    if not isinstance(value, int):
         raise NotAnApk(f"android:{name} is not an integer literal")
-    return attributes[name]
+    return value
