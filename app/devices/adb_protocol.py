@@ -21,9 +21,11 @@ adb-shell 0.4's internals (`_AdbIOManager`), hence the upper bound in pyproject.
 
 from __future__ import annotations
 
+import io
 import struct
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from adb_shell import constants, exceptions
 from adb_shell.adb_device import AdbDevice, _AdbIOManager
@@ -31,6 +33,9 @@ from adb_shell.adb_message import AdbMessage, checksum
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 from adb_shell.transport.base_transport import BaseTransport
 from adb_shell.transport.tcp_transport import TcpTransport
+
+if TYPE_CHECKING:
+    from adb_shell.hidden_helpers import _AdbTransactionInfo, _FileSyncTransactionInfo
 
 A_VERSION_MIN = 0x01000000
 A_VERSION_SKIP_CHECKSUM = 0x01000001
@@ -42,7 +47,7 @@ SYNC_DATA = constants.FILESYNC_ID_TO_WIRE[constants.DATA]
 COALESCE_LIMIT = 64 * 1024
 
 
-class ChecksumSkippingIOManager(_AdbIOManager):
+class ChecksumSkippingIOManager(_AdbIOManager):  # type: ignore[misc]  # adb-shell has no types
     """adb-shell's packet I/O, offering A_VERSION_SKIP_CHECKSUM and honouring the answer."""
 
     def __init__(self, transport: BaseTransport) -> None:
@@ -52,16 +57,27 @@ class ChecksumSkippingIOManager(_AdbIOManager):
         # Android 10 reads exactly a header's 24 bytes, and a longer transfer overflows it.
         self._coalesce = isinstance(transport, TcpTransport)
 
-    def connect(self, banner, rsa_keys, auth_timeout_s, auth_callback, adb_info):
+    def connect(
+        self,
+        banner: bytes | bytearray,
+        rsa_keys: list[PythonRSASigner] | None,
+        auth_timeout_s: float | None,
+        auth_callback: Callable[[AdbDevice], object] | None,
+        adb_info: _AdbTransactionInfo,
+    ) -> tuple[bool, int]:
+        """adb-shell's connect; returns (connected, maxdata)."""
         self.device_version = None
-        return super().connect(banner, rsa_keys, auth_timeout_s, auth_callback, adb_info)
+        result: tuple[bool, int] = super().connect(
+            banner, rsa_keys, auth_timeout_s, auth_callback, adb_info
+        )
+        return result
 
     @property
     def skips_checksums(self) -> bool:
         """Whether the device answered with a version that lets both sides send zero."""
         return (self.device_version or 0) >= A_VERSION_SKIP_CHECKSUM
 
-    def _send(self, msg: AdbMessage, adb_info) -> None:
+    def _send(self, msg: AdbMessage, adb_info: _AdbTransactionInfo) -> None:
         arg0 = A_VERSION_SKIP_CHECKSUM if msg.command == CNXN else msg.arg0
         data = msg.data
         if self.skips_checksums or not data:
@@ -76,7 +92,9 @@ class ChecksumSkippingIOManager(_AdbIOManager):
         if data:
             self._transport.bulk_write(data, adb_info.transport_timeout_s)
 
-    def _read_packet_from_device(self, adb_info):
+    def _read_packet_from_device(
+        self, adb_info: _AdbTransactionInfo
+    ) -> tuple[bytes, int, int, bytes | bytearray]:
         header = self._read_bytes_from_device(constants.MESSAGE_SIZE, adb_info)
         wire, arg0, arg1, length, data_check, _magic = HEADER.unpack(header)
         command = constants.WIRE_TO_ID.get(wire)
@@ -94,10 +112,10 @@ class ChecksumSkippingIOManager(_AdbIOManager):
         return command, arg0, arg1, data
 
 
-class AdbSession(AdbDevice):
+class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
     """adb-shell's AdbDevice over `ChecksumSkippingIOManager`; any transport (TCP or USB)."""
 
-    def __init__(self, transport: BaseTransport, **options) -> None:
+    def __init__(self, transport: BaseTransport, **options: object) -> None:
         super().__init__(transport, **options)
         self._io_manager = ChecksumSkippingIOManager(transport)
 
@@ -106,8 +124,15 @@ class AdbSession(AdbDevice):
         return self._io_manager.skips_checksums
 
     def _push(
-        self, stream, device_path, st_mode, mtime, progress_callback, adb_info, filesync_info
-    ):
+        self,
+        stream: io.BufferedIOBase,
+        device_path: str,
+        st_mode: int,
+        mtime: int,
+        progress_callback: Callable[[str, int, int], object] | None,
+        adb_info: _AdbTransactionInfo,
+        filesync_info: _FileSyncTransactionInfo,
+    ) -> None:
         """adb-shell's sync SEND, with the file read straight into the packet being sent.
 
         adb-shell copies every byte of a push four times on its way out (reading it, framing
@@ -146,7 +171,12 @@ class AdbSession(AdbDevice):
                 return
             raise exceptions.PushFailedError(data)
 
-    def _send_buffered(self, view: memoryview, adb_info, filesync_info) -> None:
+    def _send_buffered(
+        self,
+        view: memoryview,
+        adb_info: _AdbTransactionInfo,
+        filesync_info: _FileSyncTransactionInfo,
+    ) -> None:
         """adb-shell's `_filesync_flush` without copying the buffer: send, await the OKAY."""
         message = AdbMessage(constants.WRTE, adb_info.local_id, adb_info.remote_id,
                              view[: filesync_info.send_idx])  # fmt: skip

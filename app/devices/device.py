@@ -24,12 +24,14 @@ from adb_shell import exceptions as adb_errors
 from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
-from app.core import Problem
+from app.core import Problem as Problem  # re-exported: callers take it with DeviceError
 from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.transport import FullWriteTcpTransport
 
 if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
     from app.devices.usb_session import UsbEndpoint
 
 log = logging.getLogger("kitbench.devices")
@@ -176,7 +178,7 @@ class Device:
         options: list[str],
         progress: Progress | None = None,
         timeout: float | None = None,
-        transfer_slot: AbstractContextManager | None = None,
+        transfer_slot: AbstractContextManager[object] | None = None,
     ) -> ShellResult:
         """Push the APK to a temporary file, `pm install` it, and remove the file again.
 
@@ -315,7 +317,7 @@ class _ProgressReader(io.BytesIO):
         super().__init__()
         self._source, self._total, self._progress, self._done = source, total, progress, 0
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         count = self._source.readinto(buffer)
         if count and self._progress is not None:
             self._done += count

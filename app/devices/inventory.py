@@ -17,7 +17,7 @@ from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.core import DeviceInfo, DeviceState
 from app.devices.device import Device, DeviceError, Problem
-from app.devices.endpoints import EndpointError, parse_endpoint
+from app.devices.endpoints import EndpointError, TcpEndpoint, parse_endpoint
 from app.devices.slots import PortMap
 from app.devices.usb_discovery import UsbDevice, enumerate_usb
 
@@ -87,6 +87,8 @@ def list_devices(
 
 def _tcp_info(spec: str) -> DeviceInfo:
     endpoint = parse_endpoint(spec)
+    if not isinstance(endpoint, TcpEndpoint):  # tcp_spec made every spec given here
+        raise EndpointError(f"{spec!r} is not a network device spec")
     return DeviceInfo(endpoint=endpoint.spec, slot=endpoint.slot, state=DeviceState.ATTACHED)
 
 

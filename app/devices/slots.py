@@ -53,7 +53,7 @@ def generated_label(position: int) -> str:
     return f"{letters}{port + 1}"
 
 
-def label_order(label: str) -> tuple:
+def label_order(label: str) -> tuple[tuple[int, int, str], ...]:
     """Sort key that puts A2 before A10 and A10 before B1: text compared, numbers by value."""
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())

@@ -17,7 +17,7 @@ from adb_shell.exceptions import TcpTimeoutException
 from adb_shell.transport.tcp_transport import TcpTransport
 
 
-class FullWriteTcpTransport(TcpTransport):
+class FullWriteTcpTransport(TcpTransport):  # type: ignore[misc]  # adb-shell has no types
     def connect(self, transport_timeout_s: float | None) -> None:
         self._connection = socket.create_connection(
             (self._host, self._port), timeout=transport_timeout_s

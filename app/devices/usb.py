@@ -99,11 +99,15 @@ def usb1_module() -> ModuleType:
     import usb1
 
     path = library_path()
-    loader = ctypes.WinDLL if sys.platform == "win32" else ctypes.CDLL
+    if sys.platform == "win32":
+        loader: type[ctypes.CDLL] = ctypes.WinDLL
+    else:
+        loader = ctypes.CDLL
     library = loader(path, use_errno=True, use_last_error=True) if path else None
     try:
         if not usb1.loadLibrary(library):
             log.debug("usb1 already uses another libusb than %s", path)
     except OSError as exc:
         raise UsbError(f"cannot load libusb for USB sessions: {exc}") from None
-    return usb1
+    module: ModuleType = usb1  # python-libusb1 has no types: the module is Any to mypy
+    return module

@@ -41,8 +41,11 @@ Subscriber = Callable[[UsbEvent], None]
 
 def same_plug_in(before: UsbDevice, after: UsbDevice) -> bool:
     """Still the same plug-in: not re-enumerated (new address) and not switched mode."""
-    names = {"manufacturer": None, "product": None, "serial": None, "message": None}
-    return replace(before, **names) == replace(after, **names)
+
+    def unnamed(device: UsbDevice) -> UsbDevice:
+        return replace(device, manufacturer=None, product=None, serial=None, message=None)
+
+    return unnamed(before) == unnamed(after)
 
 
 class UsbWatcher:
