@@ -115,8 +115,7 @@ class _Reference:
         return rows
 
     def _type(self, prop: dict[str, Any]) -> str:
-        if "$ref" in prop:
-            name = self._ref_name(prop)
+        if (name := self._ref_name(prop)) is not None:
             if name not in self.objects and name not in self.inline:
                 self.objects.append(name)
             return f"[{name}](#{name.lower()})"
@@ -166,7 +165,10 @@ class _Reference:
         return text
 
     def _deref(self, prop: dict[str, Any]) -> dict[str, Any]:
-        return self.defs[self._ref_name(prop)]
+        name = self._ref_name(prop)
+        if name is None:
+            raise KeyError(f"not a reference: {prop}")
+        return self.defs[name]
 
     @staticmethod
     def _ref_name(prop: dict[str, Any]) -> str | None:

@@ -59,9 +59,10 @@ def placeholders(text: str) -> list[Placeholder]:
         if conversion is not None:
             raise VariableError(f"{{{field}!{conversion}}}: conversions are not supported")
         if field == SECRET_FIELD:
-            if not NAME.match(spec or ""):
+            secret_name = spec or ""
+            if not NAME.match(secret_name):
                 raise VariableError(f"{{secret:{spec}}}: a secret name is letters, digits and _")
-            found.append(Placeholder(spec, "", secret=True))
+            found.append(Placeholder(secret_name, "", secret=True))
             continue
         if not NAME.match(field):
             raise VariableError(

@@ -16,7 +16,7 @@ Loc = tuple[str | int, ...]
 TOO_DEEP = "YAML nested too deeply (a recursive alias?)"
 MAX_NODES = 200_000  # far above any template; stops alias bombs and recursive anchors
 
-DEFAULT_TAGS = {
+DEFAULT_TAGS: dict[type[yaml.Node], str] = {
     yaml.MappingNode: "tag:yaml.org,2002:map",
     yaml.SequenceNode: "tag:yaml.org,2002:seq",
 }
@@ -68,6 +68,8 @@ class _Builder:
             self._problem(node, f"unsupported YAML tag {node.tag}")
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, index)) for index, item in enumerate(node.value)]
+        if not isinstance(node, yaml.MappingNode):  # DEFAULT_TAGS has no other kind of node
+            raise TypeError(f"unexpected YAML node {type(node).__name__}")
         return self._mapping(node, loc)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
