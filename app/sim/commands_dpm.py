@@ -6,6 +6,8 @@ IllegalArgumentException printed the usage and `Error: …` yet exited 0, any ot
 printed its stack trace and exited 1. A device with a Google account refuses a device owner.
 """
 
+from collections.abc import Callable
+
 from app.sim.commands_core import SHELL_CRASH_STATUS, Invocation, stack_trace, take_option
 
 FIRST_CMD_DPM_SDK = 31
@@ -42,7 +44,7 @@ def dpm(ctx: Invocation) -> int:
     take_option(args, "--name")
     args = [arg for arg in args if arg != "--device-owner-only"]
     subcommand = args[0] if args else ""
-    actions = {
+    actions: dict[str, Callable[[Invocation, list[str]], int]] = {
         "set-device-owner": set_device_owner,
         "set-active-admin": set_active_admin,
         "remove-active-admin": remove_active_admin,
@@ -115,7 +117,8 @@ def set_device_owner(ctx: Invocation, args: list[str]) -> int:
 def _check_can_set_owner(ctx: Invocation, component: tuple[str, str]) -> None:
     state = ctx.device.state
     if state.device_owner:
-        owner = tuple(state.device_owner.split("/", 1))
+        package, _, name = state.device_owner.partition("/")  # stored as package/class
+        owner = (package, name)
         raise DpmError(
             "java.lang.IllegalStateException",
             f"Trying to set the device owner ({_info(component)}), but device owner "

@@ -91,7 +91,7 @@ def read_inputs(ctx: Invocation, paths: list[str]) -> list[tuple[str, bytes | No
     """(name, content) per input file, stdin for none or "-"; None where reading failed."""
     if not paths:
         return [("-", ctx.stdin)]
-    inputs = []
+    inputs: list[tuple[str, bytes | None]] = []
     for given in paths:
         if given == "-":
             inputs.append(("-", ctx.stdin))
@@ -222,9 +222,9 @@ def _list_entries(ctx: Invocation, entries: list[tuple[str, str, FileStat]], lon
         when = local_time(ctx.device, info.mtime).strftime("%Y-%m-%d %H:%M")
         link = SYMLINKS.get(path)
         shown = f"{name} -> {link}" if link and stat.S_ISLNK(info.mode) else name
-        links = 2 if stat.S_ISDIR(info.mode) else 1
+        link_count = 2 if stat.S_ISDIR(info.mode) else 1
         rows.append(
-            (stat.filemode(info.mode), str(links), user, group, str(info.size), when, shown)
+            (stat.filemode(info.mode), str(link_count), user, group, str(info.size), when, shown)
         )
     widths = [max(len(row[column]) for row in rows) for column in range(5)]
     for mode, links, user, group, size, when, shown in rows:

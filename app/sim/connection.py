@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from app.sim import protocol as p
 
@@ -53,9 +53,12 @@ class PacketReceiver(asyncio.BufferedProtocol):
         self._eof = False
 
     @classmethod
-    async def take_over(cls, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    async def take_over(
+        cls, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> PacketReceiver:
         """Read `writer`'s connection from now on, starting with what `reader` holds."""
-        transport = writer.transport
+        # typeshed types a StreamWriter's transport as write-only; a socket's reads too
+        transport = cast(asyncio.Transport, writer.transport)
         receiver = cls(transport)
         transport.set_protocol(receiver)  # no byte can arrive in between: this is the loop
         reader.feed_eof()  # the StreamReader gets nothing more; take what it already has
@@ -85,10 +88,11 @@ class PacketReceiver(asyncio.BufferedProtocol):
 
     def get_buffer(self, sizehint: int) -> memoryview | bytearray:
         target = self._target
-        self._direct = (
-            target is not None and not self._unread and len(target) - self._filled >= RECEIVE_CHUNK
-        )
-        return memoryview(target)[self._filled :] if self._direct else self._scratch
+        if target is not None and not self._unread and len(target) - self._filled >= RECEIVE_CHUNK:
+            self._direct = True
+            return memoryview(target)[self._filled :]
+        self._direct = False
+        return self._scratch
 
     def buffer_updated(self, nbytes: int) -> None:
         if self._direct:
@@ -142,17 +146,18 @@ class Stream:
         self.connection = connection
         self.local_id = local_id
         self.remote_id = remote_id
-        self._incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        # a payload of a packet as read: large ones are the bytearray they were received into
+        self._incoming: asyncio.Queue[bytes | bytearray | None] = asyncio.Queue()
         self._unread = memoryview(b"")  # the rest of the host's last packet
         self._may_send = asyncio.Event()
         self._may_send.set()
         self.closed = False
 
     # -- host -> service
-    def deliver(self, data: bytes) -> None:
+    def deliver(self, data: bytes | bytearray) -> None:
         self._incoming.put_nowait(data)
 
-    async def read(self) -> bytes | None:
+    async def read(self) -> bytes | bytearray | None:
         """The next chunk the host wrote, or None once the stream is closed."""
         if self._unread:
             data, self._unread = bytes(self._unread), memoryview(b"")
@@ -178,7 +183,7 @@ class Stream:
             missing -= len(pieces[-1])
         return b"".join(pieces)
 
-    async def _next_packet(self) -> bytes | None:
+    async def _next_packet(self) -> bytes | bytearray | None:
         if self.closed and self._incoming.empty():
             return None
         data = await self._incoming.get()
@@ -351,19 +356,20 @@ class Connection:
     async def _on_auth(self, packet: p.Packet) -> None:
         if self.online:
             return
+        data = bytes(packet.data)  # at most a key's size; bytes keep the fingerprint hashable
         if packet.arg0 == p.AUTH_SIGNATURE:
             for key in self.device.model.trusted_keys():
-                if p.signature_matches(key, self._token, packet.data):
+                if p.signature_matches(key, self._token, data):
                     await self._go_online()
                     return
             await self._send_token()
         elif packet.arg0 == p.AUTH_RSAPUBLICKEY:
             try:
-                p.decode_android_pubkey(packet.data)
+                p.decode_android_pubkey(data)
             except ValueError as exc:
                 raise p.ProtocolError(f"malformed public key: {exc}") from None
             if self._prompt is None:
-                self._offered_key = p.key_fingerprint(packet.data)
+                self._offered_key = p.key_fingerprint(data)
                 self._prompt = asyncio.create_task(self._allow_prompt())
         else:
             raise p.ProtocolError(f"unknown AUTH type {packet.arg0}")

@@ -63,14 +63,14 @@ class Packet:
     command: int
     arg0: int
     arg1: int
-    data: bytes = b""
+    data: bytes | bytearray = b""  # a large payload arrives in its own bytearray, uncopied
 
     @property
     def name(self) -> str:
         return COMMAND_NAMES.get(self.command, f"0x{self.command:08x}")
 
 
-def checksum(data: bytes) -> int:
+def checksum(data: bytes | bytearray) -> int:
     """ADB's data checksum: the byte sum, modulo 2**32."""
     return sum(data) & 0xFFFFFFFF
 
@@ -103,7 +103,7 @@ class Header:
     data_checksum: int
 
 
-def decode_header(raw: bytes, max_payload: int) -> Header:
+def decode_header(raw: bytes | bytearray, max_payload: int) -> Header:
     """Parse and sanity-check a header; raise ProtocolError for anything a real adbd drops."""
     command, arg0, arg1, length, data_checksum, magic = HEADER.unpack(raw)
     if magic != command ^ 0xFFFFFFFF:

@@ -10,7 +10,7 @@ import fnmatch
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from app.sim.android import resolve
 from app.sim.commands_core import Command, Invocation, Session
@@ -21,6 +21,8 @@ from app.sim.commands_toybox import TOYBOX_COMMANDS
 from app.sim.device_state import CommandResult, FsError
 
 if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
     from app.sim.android import AndroidDevice
 
 SH = "/system/bin/sh"
@@ -277,7 +279,7 @@ class _Parser:
         )
 
     def program(self) -> list[AndOrList]:
-        program = []
+        program: list[AndOrList] = []
         while True:
             self.skip_newlines()
             if self.i >= len(self.tokens):
@@ -367,7 +369,9 @@ class _Terminal(bytearray):
         super().__init__()
         self.transcript = transcript
 
-    def __iadd__(self, data):
+    # bytearray's += takes a buffer, narrower than MutableSequence's Iterable[int]; typeshed
+    # ignores the same override on bytearray itself.
+    def __iadd__(self, data: "ReadableBuffer") -> Self:  # type: ignore[override]
         self.transcript += data
         return super().__iadd__(data)
 
@@ -570,7 +574,7 @@ class Interpreter:
         command = self.lookup(name)
         if name in BUILTINS or command is not None:
             ctx = Invocation(self.device, name, words[1:], stdin, out, err, self.session)
-            return self.builtin(ctx) if name in BUILTINS else command(ctx)
+            return self.builtin(ctx) if name in BUILTINS or command is None else command(ctx)
         if "/" in name and self.device.fs_stat(resolve(name, self.session.cwd)) is not None:
             err += f"{SH}: {name}: can't execute: Permission denied\n".encode()
             return 126
