@@ -25,11 +25,11 @@ from app.core.paths import resources_dir
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
 from app.storage import Config, ConfigError, Store, StoreError
 from app.sync import SyncWorker, pulled_dir
-from app.ui.background import Background
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
 from app.ui.main_window import MainWindow, Services
 from app.ui.settings import Settings
+from app.ui.taskman import TaskManager
 from app.ui.template_library import TemplateLibrary
 
 XCB_PACKAGES = "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0"
@@ -121,7 +121,7 @@ def build_services(
     # left to close.
     station_name, operator = config.station_name, config.operator
     store = Store(settings.directory, recording=True)
-    background = Background()
+    tasks = TaskManager()
     bridge = EventBridge()
     model = DeviceModel()
     for event_signal, slot in (
@@ -161,15 +161,15 @@ def build_services(
         data_dir=settings.directory,
     )
     station.auto_provision = settings.auto_provision
-    library = TemplateLibrary(background)
+    library = TemplateLibrary(tasks)
     library.set_folders(
         [(settings.template_folder, "local"), (pulled_dir(settings.directory), "backend")]
     )
-    services = Services(station, store, config, settings, bridge, background, library, model)
+    services = Services(station, store, config, settings, bridge, tasks, library, model)
     services.on_recorded = recorded
     services.notices = notices
     # Run in order on a worker thread when the window closes (see MainWindow.closeEvent);
-    # the window shuts `background` down itself once they are done.
+    # the window shuts `tasks` down itself once they are done.
     services.on_close += [station.close, store.close]
     return services, on_event
 
@@ -199,9 +199,10 @@ def open_window(services: Services, *, sync: bool = True) -> MainWindow:
 
 def watch_usb(services: Services, window: MainWindow) -> None:
     """Put USB devices on the bench as they are plugged in; if USB is unusable, say so once."""
-    services.background.run(
+    services.tasks.run_in_background(
         services.station.watch_usb,
-        on_error=lambda error: window.show_notice(f"USB devices not watched: {error}"),
+        on_failure=lambda error: window.show_notice(f"USB devices not watched: {error}"),
+        label="Watching USB devices",
     )
 
 

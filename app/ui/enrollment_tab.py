@@ -1,20 +1,23 @@
 """The Enrollment tab: pick a template, see its QR code live, print sheets or save images.
 
 Building a payload reads the secret store and may hash a DPC APK, and saving writes files, so
-all of it runs on one worker thread; results come back to the GUI thread through signals.
-Labels and messages on screen are masked: the code itself carries the secrets, the text never.
+all of it goes through the task manager, in order (one serial key): a save always uses the
+code shown when it was asked for. A save or print that fails says so in the tab and, as the
+file or sheet asked for is lost, in the window's dialog. Labels and messages on screen are
+masked: the code itself carries the secrets, the text never.
 """
 
 from __future__ import annotations
 
-import contextlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import segno
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QPainter, QPaintEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QComboBox,
@@ -44,8 +47,11 @@ from app.enrollment.qr import QUIET_ZONE
 from app.storage.config import Config, station_name_or_empty
 from app.templates import LoadedTemplate, SecretStore, SecretStoreError, mask
 from app.ui.sheet import PAPERS, auto_per_page, draw_qr, layout_warnings, print_sheet, write_pdf
+from app.ui.taskman import TaskManager
 
 FAILURES = (EnrollmentError, SecretStoreError, OSError)
+T = TypeVar("T")
+SERIAL = "enrollment"  # the task manager's key: this tab's jobs run one at a time, in order
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class QrView(QWidget):
         self.matrix = matrix
         self.update()
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         if not self.matrix:
             return
         # Whole pixels a module on screen, or modules come out unevenly wide.
@@ -83,22 +89,21 @@ class QrView(QWidget):
 
 
 class EnrollmentTab(QWidget):
-    preview_ready = Signal(object)  # a Preview, or the message of what went wrong
-    job_finished = Signal(str)  # what a save or print did, for the status line
-    sheet_planned = Signal(object)  # (Sheet, per page) for the print preview, or a message
-
     def __init__(
         self,
         parent: QWidget | None = None,
         *,
         config: Config | None = None,
         secrets: SecretStore | None = None,
+        tasks: TaskManager | None = None,
     ):
-        """`config` is the station's (default: the data dir's); secrets default to beside it."""
+        """`config` is the station's (default: the data dir's); secrets default to beside it;
+        `tasks` is the window's (default: the tab's own, for the tab on its own)."""
         super().__init__(parent)
         self._config = config or Config()
         self._secrets = secrets or SecretStore(self._config.directory)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrollment")
+        self._owns_tasks = tasks is None
+        self._tasks = tasks or TaskManager(self)
         self._templates: list[LoadedTemplate] = []
         self._generation = 0
         self.preview: Preview | None = None
@@ -150,9 +155,6 @@ class EnrollmentTab(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
 
-        self.preview_ready.connect(self._show_preview)
-        self.job_finished.connect(self.status.setText)
-        self.sheet_planned.connect(self._open_preview)
         self.template_box.currentIndexChanged.connect(self.refresh)
         self.ecc_box.currentIndexChanged.connect(self.refresh)
         self.seq_box.valueChanged.connect(self.refresh)
@@ -192,10 +194,13 @@ class EnrollmentTab(QWidget):
         self._generation += 1
         generation, seq, ecc = self._generation, self.seq_box.value(), self.ecc_box.currentText()
         self._submit(
-            lambda: self._build_preview(loaded, seq, ecc, generation), self.preview_ready.emit
+            lambda: self._build_preview(loaded, seq, ecc, generation),
+            self._show_preview,
+            self._preview_failed,
+            label="Making the QR code",
         )
 
-    def save_image(self, path: Path) -> Future:
+    def save_image(self, path: Path) -> Future[str]:
         """Save the code shown as PNG or SVG (by the file name)."""
         preview = self.preview
 
@@ -205,9 +210,9 @@ class EnrollmentTab(QWidget):
             save_qr(preview.code, path)
             return f"Saved {path}"
 
-        return self._submit(save, self.job_finished.emit)
+        return self._submit_output(save, f"Saving {path.name}")
 
-    def save_pdf(self, path: Path) -> Future:
+    def save_pdf(self, path: Path) -> Future[str]:
         """Save a sheet of `Codes to print` codes as PDF."""
         job = self._sheet_job()
         paper = self.paper_box.currentText()
@@ -218,9 +223,9 @@ class EnrollmentTab(QWidget):
             done = f"Saved {path}: {len(sheet.codes)} codes on {_pages(pages)}"
             return _notes(done, sheet, paper, per_page)
 
-        return self._submit(save, self.job_finished.emit)
+        return self._submit_output(save, f"Saving {path.name}")
 
-    def print_to(self, printer: QPrinter) -> Future:
+    def print_to(self, printer: QPrinter) -> Future[str]:
         """Print a sheet on `printer` (already set up through the print dialog)."""
         self._printer = printer  # painted from the worker; kept alive until done
         job = self._sheet_job()
@@ -232,10 +237,11 @@ class EnrollmentTab(QWidget):
             done = f"Sent {_pages(pages)} to {printer.printerName() or 'the printer'}"
             return _notes(done, sheet, paper, per_page)
 
-        return self._submit(run, self.job_finished.emit)
+        return self._submit_output(run, "Printing the sheet")
 
-    def closeEvent(self, event) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._owns_tasks:  # the window's manager is the window's to shut down
+            self._tasks.shutdown()
         super().closeEvent(event)
 
     # -- internals
@@ -244,7 +250,9 @@ class EnrollmentTab(QWidget):
         index = self.template_box.currentIndex()
         return self._templates[index] if 0 <= index < len(self._templates) else None
 
-    def _build_preview(self, loaded: LoadedTemplate, seq: int, ecc: str, generation: int):
+    def _build_preview(
+        self, loaded: LoadedTemplate, seq: int, ecc: str, generation: int
+    ) -> Preview:
         builder = PayloadBuilder(loaded, self._secrets)
         variables = builder.variables(seq=seq, station=station_name_or_empty(self._config))
         text = payload_text(builder.build(variables))
@@ -257,7 +265,7 @@ class EnrollmentTab(QWidget):
             generation=generation,
         )
 
-    def _sheet_job(self):
+    def _sheet_job(self) -> Callable[[], tuple[Sheet, int]]:
         loaded = self._current()
         count, seq = self.count_box.value(), self.seq_box.value()
         ecc, paper = self.ecc_box.currentText(), self.paper_box.currentText()
@@ -278,25 +286,38 @@ class EnrollmentTab(QWidget):
 
         return plan
 
-    def _submit(self, job, deliver) -> Future:
-        """Run `job` on the worker; hand its result, or a masked message, to `deliver`."""
+    def _submit(
+        self,
+        job: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_failure: Callable[[str], None],
+        *,
+        label: str,
+    ) -> Future[T]:
+        """Run `job` after this tab's earlier jobs; `on_failure` gets a masked reason."""
+        return self._tasks.run_in_background(
+            job,
+            on_done,
+            on_failure=lambda error: on_failure(self._reason(error)),
+            label=label,
+            serial=SERIAL,
+        )
 
-        def done(future: Future) -> None:
-            if future.cancelled():
-                return
-            error = future.exception()
-            if error is None:
-                result = future.result()
-            elif isinstance(error, FAILURES):
-                result = mask(str(error), self._secret_values())
-            else:
-                result = f"Unexpected error: {type(error).__name__}"
-            with contextlib.suppress(RuntimeError):  # the tab is gone
-                deliver(result)
+    def _submit_output(self, job: Callable[[], str], label: str) -> Future[str]:
+        """A save or print: its outcome in the status line; a failure in a dialog as well,
+        since the file or sheet the user asked for was not made."""
 
-        future = self._executor.submit(job)
-        future.add_done_callback(done)
-        return future
+        def failed(reason: str) -> None:
+            self.status.setText(f"{label} failed: {reason}")
+            self._tasks.report(label, reason, lost_input=True)
+
+        return self._submit(job, self.status.setText, failed, label=label)
+
+    def _reason(self, error: BaseException) -> str:
+        """What went wrong, with every secret masked; nothing of an unexpected error's text."""
+        if isinstance(error, FAILURES):
+            return mask(str(error), self._secret_values())
+        return f"Unexpected error: {type(error).__name__}"
 
     def _secret_values(self) -> list[str]:
         try:
@@ -304,23 +325,23 @@ class EnrollmentTab(QWidget):
         except SecretStoreError:
             return []
 
-    def _show_preview(self, result: object) -> None:
-        if isinstance(result, Preview):
-            if result.generation != self._generation:
-                return  # the choices changed since this one was asked for
-            self.preview = result
-            self.qr_view.show_matrix(result.matrix)
-            self.label_text.setText("\n".join(result.label))
-            self.status.setText(
-                "\n".join(f"Warning: {w}" for w in result.warnings)
-                or f"QR code version {result.code.version}: ready to print or save."
-            )
-            self._set_enabled(True)
-            return
+    def _show_preview(self, result: Preview) -> None:
+        if result.generation != self._generation:
+            return  # the choices changed since this one was asked for
+        self.preview = result
+        self.qr_view.show_matrix(result.matrix)
+        self.label_text.setText("\n".join(result.label))
+        self.status.setText(
+            "\n".join(f"Warning: {w}" for w in result.warnings)
+            or f"QR code version {result.code.version}: ready to print or save."
+        )
+        self._set_enabled(True)
+
+    def _preview_failed(self, reason: str) -> None:
         self.preview = None
         self.qr_view.show_matrix(())
         self.label_text.clear()
-        self.status.setText(f"Cannot make the code: {result}")
+        self.status.setText(f"Cannot make the code: {reason}")
         self._set_enabled(False)
 
     def _set_enabled(self, enabled: bool) -> None:
@@ -341,14 +362,15 @@ class EnrollmentTab(QWidget):
 
     def _ask_preview(self) -> None:
         """Plan the sheet on the worker, then show Qt's preview, painted by the same layout."""
-        job = self._sheet_job()
-        self._submit(job, self.sheet_planned.emit)
+        self._submit(
+            self._sheet_job(),
+            self._open_preview,
+            lambda reason: self.status.setText(f"Cannot make the sheet: {reason}"),
+            label="Planning the sheet",
+        )
 
-    def _open_preview(self, result: object) -> None:
-        if not isinstance(result, tuple):
-            self.status.setText(f"Cannot make the sheet: {result}")
-            return
-        sheet, per_page = result
+    def _open_preview(self, planned: tuple[Sheet, int]) -> None:
+        sheet, per_page = planned
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintPreviewDialog(printer, self)
         dialog.paintRequested.connect(lambda target: print_sheet(target, sheet, per_page=per_page))

@@ -1,8 +1,9 @@
 """History: every run in the station's database, filtered, paged lazily, exported as CSV.
 
-The table model asks the store for one keyset page at a time on a worker thread
+The table model asks the store for one keyset page at a time through the task manager
 (`canFetchMore`/`fetchMore`), so the first rows show at once even with 100,000 runs
-and the GUI thread never waits on the disk.
+and the GUI thread never waits on the disk. A page that cannot be read says so in the
+tab; an export that fails says so in a dialog (the file asked for was not written).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage import Cursor, RunFilter, Store, page_cursor
-from app.ui.background import Background
+from app.ui.taskman import TaskManager, describe
 
 PAGE_SIZE = 200
 COLUMNS = (
@@ -66,10 +67,10 @@ class HistoryModel(QAbstractTableModel):
     load_failed = Signal(str)
     refreshed = Signal(list)  # ids of the runs `refresh()` inserted or updated
 
-    def __init__(self, store: Store, background: Background, parent: QObject | None = None):
+    def __init__(self, store: Store, tasks: TaskManager, parent: QObject | None = None):
         super().__init__(parent)
         self.store = store
-        self.background = background
+        self.tasks = tasks
         self.filter = RunFilter()
         self.runs: list[dict[str, Any]] = []
         self._cursor: Cursor | None = None
@@ -108,10 +109,11 @@ class HistoryModel(QAbstractTableModel):
             updated = [run for run in map(self.store.run, running) if run is not None]
             return top, updated
 
-        self.background.run(
+        self.tasks.run_in_background(
             load,
             lambda loaded: self._refreshed(generation, *loaded),
-            lambda error: self._refresh_failed(generation, error),
+            on_failure=lambda error: self._refresh_failed(generation, error),
+            label="Reading new runs",
         )
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -146,10 +148,11 @@ class HistoryModel(QAbstractTableModel):
         self._loading = True
         self.loading_changed.emit(True)
         generation, run_filter, before = self._generation, self.filter, self._cursor
-        self.background.run(
+        self.tasks.run_in_background(
             lambda: self.store.runs(run_filter, limit=PAGE_SIZE, before=before),
             lambda page: self._page_loaded(generation, page),
-            lambda error: self._page_failed(generation, error),
+            on_failure=lambda error: self._page_failed(generation, error),
+            label="Reading the history",
         )
 
     def run_id(self, row: int) -> str | None:
@@ -200,7 +203,7 @@ class HistoryModel(QAbstractTableModel):
 
     def _refresh_failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:
-            self.load_failed.emit(f"Cannot read history: {error}")
+            self.load_failed.emit(f"Cannot read history: {describe(error)}")
 
     def _page_failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
@@ -208,7 +211,7 @@ class HistoryModel(QAbstractTableModel):
         self._loading = False
         self._exhausted = True
         self.loading_changed.emit(False)
-        self.load_failed.emit(f"Cannot read history: {error}")
+        self.load_failed.emit(f"Cannot read history: {describe(error)}")
 
 
 def _cell(run: dict[str, Any], key: str) -> str:
@@ -234,11 +237,11 @@ def _local_time(iso: str | None) -> str:
 
 
 class HistoryTab(QWidget):
-    def __init__(self, store: Store, background: Background, parent: QWidget | None = None):
+    def __init__(self, store: Store, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
-        self.background = background
-        self.model = HistoryModel(store, background, self)
+        self.tasks = tasks
+        self.model = HistoryModel(store, tasks, self)
         self._reselect: str | None = None  # the run to select again once rows are reloaded
         self._top_run: str | None = None  # the run at the top of the view while rows go in
 
@@ -329,10 +332,17 @@ class HistoryTab(QWidget):
             with path.open("w", newline="", encoding="utf-8") as out:
                 return self.store.export_csv(out, run_filter)
 
-        self.background.run(
+        label = f"Exporting the history to {path.name}"
+
+        def failed(error: BaseException) -> None:
+            self.status.setText("Export failed")
+            self.tasks.report(label, error, lost_input=True)
+
+        self.tasks.run_in_background(
             export,
             lambda count: self.status.setText(f"Exported {count} runs to {path.name}"),
-            lambda error: self.status.setText(f"Export failed: {error}"),
+            on_failure=failed,
+            label=label,
         )
 
     def _export(self) -> None:
@@ -387,7 +397,9 @@ class HistoryTab(QWidget):
         run_id = self.model.run_id(current.row())
         if run_id is None:
             return
-        self.background.run(lambda: self.store.run(run_id), self._show_steps)
+        self.tasks.run_in_background(
+            lambda: self.store.run(run_id), self._show_steps, label="Reading the run's steps"
+        )
 
     def _show_steps(self, run: dict[str, Any] | None) -> None:
         if run is None:

@@ -1,4 +1,8 @@
-"""The main window: tabs, status bar, geometry. Thin: each tab is its own module."""
+"""The main window: tabs, status bar, geometry. Thin: each tab is its own module.
+
+It is also where failures of background work reach the user (`show_failure`, the task
+manager's reporter): the status bar, or a dialog when what the user asked for was lost.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import shiboken6
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from app.core import RunFinished, RunOutcome
 from app.provisioning.runner import step_name
 from app.storage import Config, Store
 from app.sync import SyncStatus
-from app.ui.background import Background
 from app.ui.bench_tab import BenchTab
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
@@ -25,12 +28,15 @@ from app.ui.enrollment_tab import EnrollmentTab
 from app.ui.failure_sound import FailureSound, find_player
 from app.ui.history_tab import HistoryTab
 from app.ui.settings import Settings
-from app.ui.settings_tab import SettingsTab
+from app.ui.settings_tab import CONFIG_WRITES, SettingsTab
+from app.ui.taskman import Failure, TaskManager
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 from app.ui.templates_tab import TemplatesTab
 
 HISTORY_REFRESH_MS = 1500
 SHUTDOWN_DEADLINE_S = 20.0  # for all of on_close together; then the window closes anyway
+FAILURE_MESSAGE_MS = 60_000  # long enough to be read by someone busy at the bench
+FAILURE_STYLE = "QStatusBar { background: #D55E00; color: white; font-weight: bold; }"
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +50,7 @@ class Services:
     config: Config
     settings: Settings
     bridge: EventBridge
-    background: Background
+    tasks: TaskManager
     library: TemplateLibrary
     model: DeviceModel
     on_close: list[Callable[[], None]] = field(default_factory=list)  # run on a worker thread
@@ -53,17 +59,14 @@ class Services:
 
 
 class MainWindow(QMainWindow):
-    sync_status_changed = Signal(object)  # SyncStatus, from the sync thread
-    run_recorded = Signal()  # a run was committed to the database (from the writer thread)
-
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.setWindowTitle("Kitbench")
         self.bench = BenchTab(services.station, services.model, services.bridge, services.library)
         self.templates = TemplatesTab(services.library)
-        self.history = HistoryTab(services.store, services.background)
-        self.settings_tab = SettingsTab(services.settings, services.config, services.background)
+        self.history = HistoryTab(services.store, services.tasks)
+        self.settings_tab = SettingsTab(services.settings, services.config, services.tasks)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.bench, "Bench")
         self.tabs.addTab(self.templates, "Templates")
@@ -75,6 +78,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.data_label)
         self.notice = QLabel()  # stays under the passing status messages
         self.statusBar().addWidget(self.notice, 1)
+        self.failure_box: QMessageBox | None = None  # the last failure shown in a dialog
+        self._failure_text = ""
+        self.statusBar().messageChanged.connect(self._status_message_changed)
+        services.tasks.set_reporter(self.show_failure)
 
         self._history_timer = QTimer(self)
         self._history_timer.setSingleShot(True)
@@ -89,33 +96,50 @@ class MainWindow(QMainWindow):
         self.bench.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.templates.use_requested.connect(self._use_template)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.sync_status_changed.connect(self._show_sync_status)
-        self.run_recorded.connect(self._run_recorded)
         self.failure_sound = FailureSound()
         directory = services.settings.directory
-        services.background.run(lambda: find_player(directory), self.failure_sound.use)
+        services.tasks.run_in_background(
+            lambda: find_player(directory),
+            self.failure_sound.use,
+            label="Preparing the failure sound",
+        )
         services.bridge.run_finished.connect(self._run_finished)
         self.settings_tab.theme_changed.connect(self._theme_changed)
         self.settings_tab.saved.connect(self._settings_saved)
         services.model.rowsInserted.connect(self._devices_changed)
         self.bench.auto_provision.setChecked(services.settings.auto_provision)
         self.bench.auto_provision.toggled.connect(self._auto_provision_saved)
-        services.background.run(lambda: services.config.operator, self.bench.operator.setText)
+        services.tasks.run_in_background(
+            lambda: services.config.operator,
+            self.bench.operator.setText,
+            label="Reading the operator name",
+        )
         self._restore_geometry()
 
     # -- cross-thread entry points (safe from any thread)
 
     def post_sync_status(self, status: SyncStatus) -> None:
-        self.sync_status_changed.emit(status)
+        self.services.tasks.run_on_main(lambda: self._show_sync_status(status))
 
-    def post_run_recorded(self, _event=None) -> None:
-        self.run_recorded.emit()
+    def post_run_recorded(self, _event: object = None) -> None:
+        self.services.tasks.run_on_main(self._run_recorded)
 
     def show_notice(self, text: str) -> None:
         """Trouble the bench works around (no USB, a broken port map), shown until closed."""
         shown = self.notice.text()
         self.notice.setText(f"{shown} · {text}" if shown else text)
         self.notice.setToolTip(self.notice.text())
+
+    def show_failure(self, failure: Failure) -> None:
+        """Background work failed: say so in the status bar, in the failure colour; when it
+        lost what the user entered or asked for, in a dialog too, which waits to be read."""
+        self._failure_text = failure.text
+        self.statusBar().showMessage(failure.text, FAILURE_MESSAGE_MS)
+        if failure.lost_input:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Kitbench", failure.text, parent=self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # window-modal, without a nested event loop
+            self.failure_box = box
 
     # -- internals
 
@@ -135,7 +159,11 @@ class MainWindow(QMainWindow):
         """The bench's operator field was edited: use the name and keep it in the config."""
         self._use_operator(name)
         config = self.services.config
-        self.services.background.run(lambda: config.set("station.operator", name))
+        self.services.tasks.run_in_background(
+            lambda: config.set("station.operator", name),
+            label="Saving the operator name",
+            serial=CONFIG_WRITES,
+        )
 
     def _use_operator(self, name: str) -> None:
         """Runs started from now on record `name` as their operator."""
@@ -193,6 +221,11 @@ class MainWindow(QMainWindow):
         if name != self.services.station.operator:
             self._use_operator(name)  # already saved: only the station needs it
 
+    def _status_message_changed(self, text: str) -> None:
+        """The failure colour lasts as long as the failure's message."""
+        failing = bool(text) and text == self._failure_text
+        self.statusBar().setStyleSheet(FAILURE_STYLE if failing else "")
+
     def _restore_geometry(self) -> None:
         geometry, state = self.services.settings.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -221,10 +254,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Stopping…")
         closers = [self.services.settings.sync, *self.services.on_close]
         self.services.on_close.clear()
-        self.services.background.run(
+        self.services.tasks.run_in_background(
             lambda: _run_closers(closers, SHUTDOWN_DEADLINE_S),
             self._stopped,
-            lambda error: self._stopped([repr(error)]),
+            on_failure=lambda error: self._stopped([repr(error)]),
+            label="Stopping the station",
         )
         # In case the job cannot even start (both workers busy): close anyway.
         QTimer.singleShot(int(SHUTDOWN_DEADLINE_S * 1000) + 2000, self, lambda: self._stopped([]))
@@ -240,7 +274,7 @@ class MainWindow(QMainWindow):
         for problem in problems:
             log.warning("shutdown: %s", problem)
         self._shutdown = "stopped"
-        self.services.background.shutdown()
+        self.services.tasks.shutdown()
         if shiboken6.isValid(self):  # deleted meanwhile (a test's teardown): nothing to close
             self.close()
 
@@ -249,7 +283,9 @@ def _run_closers(closers: list[Callable[[], None]], deadline_s: float) -> list[s
     """Run each closer in turn, all within one deadline; what did not finish in time.
 
     Each runs on its own daemon thread, so one that hangs (a device that will not let go)
-    neither delays the window past the deadline nor keeps the process from exiting.
+    neither delays the window past the deadline nor keeps the process from exiting. These
+    are watchdogs to abandon, not work with a result, so they are not the task manager's:
+    its pool threads are joined at exit and cannot be abandoned.
     """
     deadline = time.monotonic() + deadline_s
     late: list[str] = []
@@ -274,7 +310,7 @@ def _logged(close: Callable[[], None]) -> Callable[[], None]:
 
 
 def _enrollment_tab(services: Services) -> EnrollmentTab:
-    tab = EnrollmentTab(config=services.config)
+    tab = EnrollmentTab(config=services.config, tasks=services.tasks)
     library = services.library
 
     def offer_templates() -> None:

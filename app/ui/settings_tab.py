@@ -1,8 +1,9 @@
 """Settings: station, backend, port map, limits, theme. Saved on "Save", kept across launches.
 
 Station and backend settings are the same `kitbench config` keys the CLI uses, and the port
-map is the station's `ports.yaml` (both read and written on a worker thread); window-only
-settings go to the GUI's own settings file.
+map is the station's `ports.yaml` (both read and written through the task manager, writes in
+order with the bench's operator field); window-only settings go to the GUI's own settings
+file. A failure shows beside the Save button, where the values still are.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from PySide6.QtWidgets import (
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError, generated_label, port_key
 from app.storage import Config, ConfigError
 from app.storage.config import KEYS
-from app.ui.background import Background
 from app.ui.settings import THEMES, Settings
+from app.ui.taskman import TaskManager, describe
 
 URL_KEY = "backend.url"
+CONFIG_WRITES = "config"  # the serial key of every write to config.json, so none overtakes
 TOKEN_KEY = "backend.token"
 
 
@@ -44,13 +46,13 @@ class SettingsTab(QWidget):
         self,
         settings: Settings,
         config: Config,
-        background: Background,
+        tasks: TaskManager,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.config = config
-        self.background = background
+        self.tasks = tasks
         self.current_endpoints: list[str] = []
 
         self.station_name = QLineEdit()
@@ -124,12 +126,17 @@ class SettingsTab(QWidget):
 
     def load(self) -> None:
         """Fill the form (config is read on a worker thread)."""
-        self.background.run(self._read_port_map, self._show_port_map, self._show_read_error)
+        self.tasks.run_in_background(
+            self._read_port_map,
+            self._show_port_map,
+            on_failure=self._show_read_error,
+            label="Reading the port map",
+        )
         self.jobs.setValue(self.settings.jobs)
         self.bus_limit.setValue(self.settings.bus_transfer_limit)
         self.theme.setCurrentText(self.settings.theme)
         self.failure_sound.setChecked(self.settings.failure_sound)
-        self.background.run(self._read_config, self._show_config, self._show_error)
+        self._read_settings()
 
     def save(self) -> None:
         """Check every value first; only when all are valid is anything written."""
@@ -155,10 +162,12 @@ class SettingsTab(QWidget):
         local = (self.jobs.value(), self.bus_limit.value(), self.theme.currentText(),
                  self.failure_sound.isChecked())  # fmt: skip
         self.status.setText("Saving…")
-        self.background.run(
+        self.tasks.run_in_background(
             lambda: self._write_config(values, port_map),
             lambda _result: self._saved(values, local),
-            self._show_error,
+            on_failure=self._save_failed,
+            label="Saving the settings",
+            serial=CONFIG_WRITES,
         )
 
     @property
@@ -179,7 +188,17 @@ class SettingsTab(QWidget):
             self.status.setText(f"Port map not used until fixed: {problem}")
 
     def _show_read_error(self, error: BaseException) -> None:
-        self.status.setText(f"Cannot read the port map: {error}")
+        self.status.setText(f"Cannot read the port map: {describe(error)}")
+
+    def _read_settings(self) -> None:
+        self.tasks.run_in_background(
+            self._read_config,
+            self._show_config,
+            on_failure=lambda error: self.status.setText(
+                f"Cannot read the settings: {describe(error)}"
+            ),
+            label="Reading the settings",
+        )
 
     def _read_config(self) -> dict[str, str]:
         return {
@@ -212,11 +231,11 @@ class SettingsTab(QWidget):
         self.settings.sync()
         self.status.setText("Saved.")
         self.backend_token.clear()
-        self.background.run(self._read_config, self._show_config, self._show_error)
+        self._read_settings()
         self.saved.emit({key: value for key, value in values.items() if key != TOKEN_KEY})
 
-    def _show_error(self, error: BaseException) -> None:
-        message = str(error) if isinstance(error, ConfigError | OSError) else repr(error)
+    def _save_failed(self, error: BaseException) -> None:
+        message = describe(error) if isinstance(error, ConfigError | OSError) else repr(error)
         self.status.setText(f"Not saved: {message}")
 
     def _map_current(self) -> None:

@@ -12,9 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from app.templates import LoadedTemplate, TemplateError, load_template
-from app.ui.background import Background
+from app.ui.taskman import TaskManager
 
 PATTERNS = ("*.yaml", "*.yml")
+SCAN_LABEL = "Reading the templates"
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,18 @@ def load_entry(path: Path, source: str = "local") -> TemplateEntry:
 
 
 class TemplateLibrary(QObject):
-    """Holds the last scan; `reload()` rescans in the background and emits `changed`."""
+    """Holds the last scan; `reload()` rescans in the background and emits `changed`.
+
+    A scan that fails (a folder that cannot be listed) keeps the last entries, says so in
+    the window, and leaves Reload usable.
+    """
 
     changed = Signal()
     loading = Signal(bool)
 
-    def __init__(self, background: Background, parent: QObject | None = None) -> None:
+    def __init__(self, tasks: TaskManager, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._background = background
+        self._tasks = tasks
         self.folders: list[tuple[Path, str]] = []
         self.entries: list[TemplateEntry] = []
 
@@ -82,7 +87,9 @@ class TemplateLibrary(QObject):
     def reload(self) -> None:
         folders = list(self.folders)
         self.loading.emit(True)
-        self._background.run(lambda: scan(folders), self._loaded)
+        self._tasks.run_in_background(
+            lambda: scan(folders), self._loaded, on_failure=self._failed, label=SCAN_LABEL
+        )
 
     def entry(self, key: str) -> TemplateEntry | None:
         return next((entry for entry in self.entries if entry.key == key), None)
@@ -91,3 +98,7 @@ class TemplateLibrary(QObject):
         self.entries = entries
         self.loading.emit(False)
         self.changed.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self.loading.emit(False)
+        self._tasks.report(SCAN_LABEL, error)
