@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -42,7 +42,7 @@ from app.templates.yaml_nodes import YamlSyntaxError, load_marked
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Missing or unknown station token"},
     413: {"model": ErrorOut, "description": f"Body over {MAX_BODY_BYTES} bytes"},
     422: {"model": ErrorOut, "description": "The body or a parameter is invalid"},
@@ -79,8 +79,9 @@ def create_app(database: FleetDatabase) -> FastAPI:
         responses=ERRORS,
     )
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Starlette types a handler as taking any Exception; it passes the class registered.
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
 
     app.state.database = database

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import (
     JSON,
@@ -109,6 +109,12 @@ def to_stored(moment: datetime | None) -> datetime | None:
     return None if moment is None else as_utc(moment).replace(tzinfo=None)
 
 
+@overload
+def from_stored(moment: datetime) -> datetime: ...
+@overload
+def from_stored(moment: None) -> None: ...
+@overload
+def from_stored(moment: datetime | None) -> datetime | None: ...
 def from_stored(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
 
@@ -367,6 +373,8 @@ class FleetDatabase:
                     templates.c.name == name, templates.c.version == version
                 )
             )
+        if stored is None:  # versions are never deleted: the one in the way is there
+            raise RuntimeError(f"template {name} version {version} neither stored nor found")
         return stored, False
 
     def list_templates(self) -> list[dict[str, Any]]:
