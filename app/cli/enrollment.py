@@ -82,7 +82,7 @@ def qr(
         raise click.ClickException(str(exc)) from None
     for warning in size_warnings(text):
         click.echo(f"warning: {warning}", err=True)
-    if print_payload:
+    if out is None:  # then --payload, checked above
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     try:
