@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from app.core import RunEvent
+from app.core import RunEvent, RunStarted, StationProblem
 from app.devices.slots import PortMapError
-from app.provisioning.report import ProgressView, run_json
+from app.provisioning.report import ProgressView
 from app.provisioning.runner import DEFAULT_TIMEOUT, DEFAULT_TIMEOUTS, RETRY_PAUSE_S
 from app.provisioning.station import Station
+from app.provisioning.station_words import describe_station_problem
 from app.templates import LoadedTemplate
 
 REFRESH_S = 0.1
@@ -33,10 +34,12 @@ def provision(
     station_name: str = "",
     auth_timeout_s: float = 60.0,
     listeners: Sequence[Callable[[RunEvent], None]] = (),
+    before_run: Callable[[RunStarted], StationProblem | None] | None = None,
 ) -> int:
     """Provision `endpoints` and report; the exit code is 0 when every device is done.
 
-    `listeners` also receive every event (e.g. the store's recorder).
+    `listeners` also receive every event (e.g. the store's recorder); `before_run` records a
+    run before it starts and says why it cannot (the station then starts none).
     """
     view = ProgressView(stream, live=live and not as_json)
     view.watch(endpoints)
@@ -47,6 +50,7 @@ def provision(
             operator=operator,
             jobs=jobs,
             auth_timeout_s=auth_timeout_s,
+            before_run=before_run,
         )
     except PortMapError as exc:  # the labels runs record come from it: fix it first
         sys.stderr.write(f"{exc}\n")
@@ -63,9 +67,6 @@ def provision(
             while not station.wait_idle(REFRESH_S):
                 if not as_json:
                     view.refresh()
-                if station.stalled():  # runs nobody can finish any more: never wait forever
-                    sys.stderr.write("kitbench: a run was lost; giving up on it\n")
-                    break
                 if time.monotonic() > deadline:
                     sys.stderr.write("kitbench: the runs took longer than their timeouts allow; "
                                      "stopping them\n")  # fmt: skip
@@ -79,18 +80,16 @@ def provision(
     finally:
         station.close()
     if as_json:
-        for endpoint, result, note in view.outcomes():
-            line = run_json(result) if result else _no_run_json(endpoint, view, note)
+        for line in view.json_lines():
             stream.write(json.dumps(line, ensure_ascii=False) + "\n")
     else:
         view.refresh()
         stream.write(view.summary() + "\n")
     stream.flush()
-    done = all(
-        (result is not None and result.outcome == "done") or (result is None and note)
-        for _endpoint, result, note in view.outcomes()
-    )
-    return 0 if done else 1
+    problem = view.station_problem()
+    if problem is not None:  # once, not per device
+        sys.stderr.write(f"kitbench: {describe_station_problem(problem)}\n")
+    return 0 if view.all_done() else 1
 
 
 def time_budget(template: LoadedTemplate, devices: int, auth_timeout_s: float) -> float:
@@ -101,18 +100,3 @@ def time_budget(template: LoadedTemplate, devices: int, auth_timeout_s: float) -
         timeout = step.timeout or DEFAULT_TIMEOUTS.get(step.action, DEFAULT_TIMEOUT)
         per_device += (step.retries + 1) * (timeout + RETRY_PAUSE_S)
     return per_device * max(1, devices)
-
-
-def _no_run_json(endpoint: str, view: ProgressView, note: str | None) -> dict:
-    """A device that needed no run (already provisioned) or never got one."""
-    row = view.rows[endpoint]
-    return {
-        "endpoint": endpoint,
-        "serial": row.serial,
-        "model": row.model,
-        "slot": row.slot,
-        "result": "done" if note else "failed",
-        "error": None if note else row.status,
-        "steps": [],
-        "message": note,
-    }

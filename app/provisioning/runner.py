@@ -1,9 +1,10 @@
 """The per-device runner: `requires` first, then each step in order, reported as events.
 
-A run emits RunStarted, then per step StepStarted, StepProgress*, StepFinished, and last
-RunFinished with the RunResult. Every message and output is masked for secrets before it
-leaves the runner. A step is retried as its template says; a failed optional step is
-reported `skipped` and the run goes on; a device that goes away ends the run at once.
+The station announces a run (RunStarted) and finishes it (RunFinished); in between the runner
+emits per step StepStarted, StepProgress*, StepFinished, and returns the RunResult. Every
+message and output is masked for secrets before it leaves the runner. A step is retried as
+its template says; a failed optional step is reported `skipped` and the run goes on; a device
+that goes away ends the run at once.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from app.core import (
+    Cause,
     LogLine,
     RunEvent,
-    RunFinished,
     RunOutcome,
     RunResult,
     RunStarted,
@@ -77,9 +78,64 @@ class DeviceRun:
     start_index: int = 0
     asset_tag: str | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    cancel_cause: Cause = Cause.STOPPED  # why `cancel` was set: the operator, or an unplug
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    started: bool = False  # RunStarted was sent: nobody may send another
-    finished: bool = False  # RunFinished was sent
+    announced: bool = False  # RunStarted was sent (only the station's worker sets it)
+
+    def cancel_for(self, cause: Cause) -> None:
+        if not self.cancel.is_set():
+            self.cancel_cause = cause
+        self.cancel.set()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a run stops: typed for code (None for a refusal), worded for the record."""
+
+    cause: Cause | None
+    error: str
+
+
+def run_started(batch: Batch, request: DeviceRun, at: datetime) -> RunStarted:
+    template = batch.template.template
+    return RunStarted(request.run_id, request.endpoint, template.name, template.version,
+                      len(template.steps), at, batch.template.sha256, operator=batch.operator,
+                      station=batch.station)  # fmt: skip
+
+
+def run_result(
+    batch: Batch,
+    request: DeviceRun,
+    facts: DeviceFacts | None,
+    *,
+    started_at: datetime,
+    outcome: RunOutcome,
+    cause: Cause | None = None,
+    error: str | None = None,
+    steps: tuple[StepResult, ...] = (),
+) -> RunResult:
+    """The RunResult of one run of `batch` on a device, however it ended."""
+    template = batch.template.template
+    return RunResult(
+        run_id=request.run_id,
+        endpoint=request.endpoint,
+        slot=request.slot,
+        serial=facts.serial if facts else None,
+        model=facts.model if facts else None,
+        android_release=facts.android_release if facts else None,
+        template_name=template.name,
+        template_version=template.version,
+        template_hash=batch.template.sha256,
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        outcome=outcome,
+        error=error,
+        steps=steps,
+        operator=batch.operator,
+        station=batch.station,
+        asset_tag=request.asset_tag,
+        cause=cause,
+    )
 
 
 def step_name(step: Any) -> str:
@@ -102,9 +158,8 @@ def step_name(step: Any) -> str:
 
 
 def lost_message(exc: DeviceError, where: str) -> str:
-    """Why a run ended because the session went away during `where` (e.g. "step 2 (…)").
-
-    The station drops the session on "disconnected …" and "device answered …"."""
+    """Why a run ended because the session went away during `where` (e.g. "step 2 (…)"), for
+    the record; the typed Cause goes beside it."""
     if exc.problem is Problem.GARBAGE:
         return f"device answered with garbage during {where}"
     if exc.problem is Problem.UNAUTHORIZED:
@@ -141,34 +196,22 @@ class Runner:
     def mask(self, text: str) -> str:
         return mask(text, self._secret_values) if text else text
 
-    def run(self) -> RunResult:
+    def run(self, started_at: datetime) -> RunResult:
+        """Check `requires`, then run the steps; the station announces and finishes the run."""
         template = self.batch.template.template
         request = self.request
-        started = datetime.now(UTC)
-        request.started = True
-        self.on_event(
-            RunStarted(
-                request.run_id,
-                request.endpoint,
-                template.name,
-                template.version,
-                len(template.steps),
-                started,
-                self.batch.template.sha256,
-                operator=self.batch.operator,
-                station=self.batch.station,
-            )
-        )
         results: list[StepResult] = []
-        outcome, error = RunOutcome.DONE, None
+        failure: Failure | None = None
+        outcome = RunOutcome.DONE
         try:
             reason = self._refusal()
         except DeviceError as exc:  # the session is gone: a failure, not a refusal
             reason = None
-            outcome, error = RunOutcome.FAILED, lost_message(exc, "the battery check")
+            failure = Failure(Cause.of_lost_session(exc.problem),
+                              lost_message(exc, "the battery check"))  # fmt: skip
         if reason:
-            outcome, error = RunOutcome.REFUSED, reason
-        elif error is None:
+            outcome, failure = RunOutcome.REFUSED, Failure(None, reason)
+        elif failure is None:
             for index, step in enumerate(template.steps):
                 if index < request.start_index:
                     result = StepResult(
@@ -177,33 +220,22 @@ class Runner:
                     )  # fmt: skip
                     self.on_event(StepFinished(request.run_id, request.endpoint, result))
                 else:
-                    result, error = self._run_step(index, step)
+                    result, failure = self._run_step(index, step)
                 results.append(result)
-                if error:
-                    outcome = RunOutcome.FAILED
+                if failure:
                     break
-        finished = RunResult(
-            run_id=request.run_id,
-            endpoint=request.endpoint,
-            slot=request.slot,
-            serial=self.facts.serial,
-            model=self.facts.model,
-            android_release=self.facts.android_release,
-            template_name=template.name,
-            template_version=template.version,
-            template_hash=self.batch.template.sha256,
-            started_at=started,
-            finished_at=datetime.now(UTC),
+        if failure is not None and outcome is RunOutcome.DONE:
+            outcome = RunOutcome.FAILED
+        return run_result(
+            self.batch,
+            request,
+            self.facts,
+            started_at=started_at,
             outcome=outcome,
-            error=self.mask(error) if error else None,
+            cause=failure.cause if failure else None,
+            error=self.mask(failure.error) if failure else None,
             steps=tuple(results),
-            operator=self.batch.operator,
-            station=self.batch.station,
-            asset_tag=request.asset_tag,
         )
-        request.finished = True
-        self.on_event(RunFinished(finished))
-        return finished
 
     def _refusal(self) -> str | None:
         requires = self.batch.template.template.requires
@@ -217,34 +249,35 @@ class Runner:
                 return f"cannot read the battery level: {exc}"
         return refusal(requires, self.facts, battery)
 
-    def _run_step(self, index: int, step: Any) -> tuple[StepResult, str | None]:
-        """Run one step with its retries; the error is set when the run must stop here."""
+    def _run_step(self, index: int, step: Any) -> tuple[StepResult, Failure | None]:
+        """Run one step with its retries; a Failure when the run must stop here."""
         request, name = self.request, step_name(step)
         total = len(self.batch.template.template.steps)
         self.on_event(StepStarted(request.run_id, request.endpoint, index, total, name))
         began = time.monotonic()
         where = f"step {index + 1} ({name})"
-        error = None
+        failure = None
         try:
             outcome = self._attempts(index, step)
         except Cancelled:
             outcome = Outcome(StepStatus.FAILED, "stopped by the operator")
-            error = f"stopped during {where}"
+            failure = Failure(request.cancel_cause, f"stopped during {where}")
         except DeviceError as exc:
             message = lost_message(exc, where)
-            outcome, error = Outcome(StepStatus.FAILED, message), message
+            outcome = Outcome(StepStatus.FAILED, message)
+            failure = Failure(Cause.of_lost_session(exc.problem), message)
         except (StepFailed, VariableError) as exc:
             output = getattr(exc, "output", "")
             if step.optional:
                 outcome = Outcome(StepStatus.SKIPPED, f"optional, not done: {exc}", output)
             else:
                 outcome = Outcome(StepStatus.FAILED, str(exc), output)
-                error = f"{where} failed: {exc}"
+                failure = Failure(Cause.STEP_FAILED, f"{where} failed: {exc}")
         except Exception as exc:  # a bug fails this run with the steps so far, never the station
             log.error("%s: %s failed unexpectedly\n%s", request.endpoint, where,
                       self.mask("".join(traceback.format_exception(exc))))  # fmt: skip
             outcome = Outcome(StepStatus.FAILED, f"internal error: {exc}")
-            error = f"{where} failed: internal error: {exc}"
+            failure = Failure(Cause.INTERNAL, f"{where} failed: internal error: {exc}")
         result = StepResult(
             index=index,
             action=step.action,
@@ -256,7 +289,7 @@ class Runner:
         )
         self.on_event(StepFinished(request.run_id, request.endpoint, result))
         self.on_event(LogLine(request.endpoint, f"{name}: {result.status} — {result.message}"))
-        return result, error
+        return result, failure
 
     def _attempts(self, index: int, step: Any) -> Outcome:
         """Retry failures the device reported; losing the device is never retried."""

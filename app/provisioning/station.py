@@ -10,6 +10,9 @@ Each port gets its bench label from the port map once (`SlotLabeller`); that lab
 `watch_usb()` the station follows USB plug-ins and unplugs: a device with ADB gets a worker,
 one with debugging off a DeviceChanged saying so, and an unplugged device's worker ends
 unless the device comes back on its slot (as it does when it reboots).
+
+Each device's status follows `lifecycle.advance`; DeviceChanged carries it typed, and the
+tiles and the terminal report choose the words.
 """
 
 from __future__ import annotations
@@ -21,22 +24,29 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core import (
+    Cause,
+    Connecting,
+    Detached,
     DeviceChanged,
     DeviceInfo,
     DeviceState,
+    DeviceStatus,
+    Problem,
     RunEvent,
     RunFinished,
     RunOutcome,
     RunResult,
     RunStarted,
+    StationProblem,
+    StepStarted,
 )
 from app.core.paths import data_dir as default_data_dir
-from app.devices.device import Device, DeviceError, Problem
+from app.devices.device import Device, DeviceError
 from app.devices.endpoints import EndpointError, TcpEndpoint, parse_endpoint
 from app.devices.keys import station_key
 from app.devices.slots import PORT_MAP_FILE, PortMap, SlotLabeller
@@ -45,7 +55,25 @@ from app.devices.usb_hotplug import UsbChange, UsbEvent, UsbWatcher
 from app.devices.usb_session import UsbAuthError, UsbEndpoint
 from app.provisioning.context import DeviceFacts
 from app.provisioning.ledger import Ledger
-from app.provisioning.runner import Batch, DeviceRun, Runner
+from app.provisioning.lifecycle import (
+    IDLE,
+    AllowPrompted,
+    Crashed,
+    LifecycleEvent,
+    NothingToDo,
+    NotRecordable,
+    NotStarted,
+    RunAsked,
+    RunBegan,
+    RunEnded,
+    SessionFailed,
+    SessionOpened,
+    ShutDown,
+    StepBegan,
+    Unplugged,
+    advance,
+)
+from app.provisioning.runner import Batch, DeviceRun, Runner, run_result, run_started
 from app.storage.config import shares_adb_key
 from app.templates import LoadedTemplate, SecretStore, mask
 
@@ -56,7 +84,6 @@ CLOSE_TIMEOUT_S = 10.0  # how long close() waits for workers to finish cancellin
 HEARTBEAT_S = 3.0  # an idle device is checked this often, to notice it was unplugged
 RECONNECT_S = 1.0
 JOB_POLL_S = 0.2
-UNPLUGGED = "Unplugged"
 _STOP = object()
 _UNPLUGGED = object()  # wakes an idle worker whose device was unplugged
 
@@ -80,16 +107,20 @@ class Station:
         auth_timeout_s: float = 60.0,
         port_map: PortMap | None = None,
         open_device: DeviceOpener = Device.open,
+        before_run: Callable[[RunStarted], StationProblem | None] | None = None,
     ) -> None:
         """`bus_transfer_limit` caps concurrent large transfers per bus (0: no cap);
         `bus_limits` overrides it per bus name, e.g. {"tcp": 0} for network devices.
         `port_map` defaults to the data directory's `ports.yaml` (PortMapError if broken);
-        `open_device` is how sessions are opened (tests stand simulators in for USB)."""
+        `open_device` is how sessions are opened (tests stand simulators in for USB);
+        `before_run` records a run before it may touch its device (the store's recorder), and
+        says why it could not."""
         self.directory = data_dir or default_data_dir()
         if port_map is None:
             port_map = PortMap.load(self.directory / PORT_MAP_FILE)
         self.labeller = SlotLabeller(port_map)
         self._open_device = open_device
+        self._before_run = before_run
         self.station_name, self.operator = station_name, operator
         self.auth_timeout_s = auth_timeout_s
         self.auto_provision = False
@@ -102,8 +133,7 @@ class Station:
         self._bus_slots: dict[str, threading.Semaphore | None] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._busy = 0  # runs asked for and not finished
-        self._alive = 0  # worker threads not yet ended (retired ones included)
+        self._busy = 0  # runs asked for and not settled
         self._workers: dict[str, _Worker] = {}
         self._without_adb: dict[str, DeviceInfo] = {}  # USB devices with debugging off
         self._usb_watcher: UsbWatcher | None = None
@@ -156,10 +186,11 @@ class Station:
                 worker.unplugged = True
             self._without_adb.pop(device.endpoint, None)
         if worker is not None:
-            worker.wake()
+            worker.unplug()
         else:
-            info = device.device_info(label)
-            self.emit(DeviceChanged(replace(info, state=DeviceState.DETACHED, message=UNPLUGGED)))
+            gone = Detached(unplugged=True)
+            info = replace(device.device_info(label), state=gone.state, message=None, status=gone)
+            self.emit(DeviceChanged(info))
 
     def set_template(self, template: LoadedTemplate) -> None:
         """The template later runs use; its files are read once for all devices."""
@@ -174,11 +205,10 @@ class Station:
     def retry(self, endpoint: str, *, from_failed_step: bool = True) -> None:
         """Run again, by default from the step that failed last time."""
         worker = self._known(endpoint)
-        start_index = 0
         last = worker.last_result
+        start_index = 0
         if from_failed_step and last is not None and last.outcome is RunOutcome.FAILED:
-            failed = [step.index for step in last.steps if step.status == "failed"]
-            start_index = failed[0] if failed else 0
+            start_index = last.failed_step or 0
         worker.request(self._require_batch(), force=True, start_index=start_index)
 
     def stop(self, endpoints: Iterable[str] | None = None) -> None:
@@ -198,11 +228,6 @@ class Station:
         """Block until no run is waiting or running; False if `timeout` passed first."""
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
-
-    def stalled(self) -> bool:
-        """Runs are unfinished yet no worker is left that could finish them (a bug)."""
-        with self._lock:
-            return self._busy > 0 and self._alive == 0
 
     def close(self) -> None:
         with self._lock:
@@ -238,10 +263,9 @@ class Station:
             self._busy -= 1
             self._idle.notify_all()
 
-    def worker_ended(self) -> None:
-        with self._idle:
-            self._alive -= 1
-            self._idle.notify_all()
+    def recordable(self, announcement: RunStarted) -> StationProblem | None:
+        """Record the run before it starts; why it cannot be, if it cannot."""
+        return self._before_run(announcement) if self._before_run is not None else None
 
     @contextmanager
     def job_slot(self, cancel: threading.Event) -> Iterator[bool]:
@@ -258,14 +282,14 @@ class Station:
         finally:
             self._jobs.release()
 
-    def transfer_slot(self, bus: str) -> Callable[[int], AbstractContextManager]:
+    def transfer_slot(self, bus: str) -> Callable[[int], AbstractContextManager[None]]:
         with self._lock:
             if bus not in self._bus_slots:
                 limit = self._bus_limits.get(bus, self._bus_default)
                 self._bus_slots[bus] = threading.Semaphore(limit) if limit else None
             slots = self._bus_slots[bus]
 
-        def slot(size: int) -> AbstractContextManager:
+        def slot(size: int) -> AbstractContextManager[None]:
             if slots is None or size < LARGE_TRANSFER_BYTES:
                 return nullcontext()
             return _held(slots)
@@ -324,8 +348,10 @@ class Station:
                 return worker
             self._without_adb.pop(spec, None)
             worker = _Worker(self, parse_endpoint(spec), self.labeller.label(spec))
+            if self._closed:  # nothing is watched any more: runs asked for now end at once
+                worker.end_unstarted()
+                return worker
             self._workers[spec] = worker
-            self._alive += 1
         worker.thread.start()
         return worker
 
@@ -336,33 +362,48 @@ def _held(semaphore: threading.Semaphore) -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class _Request:
+    batch: Batch
+    run: DeviceRun
+    force: bool
+
+
+_Item = _Request | object  # or _STOP, _UNPLUGGED
+
+
 class _Worker:
-    """Owns one device's session in its own thread; others only queue requests."""
+    """Owns one device's session and its lifecycle status in its own thread; other threads
+    only queue requests, cancel them, or say the device was unplugged.
+
+    Every run asked for is settled exactly once (`_settle`): by this thread, or by `request`
+    itself once this thread has ended. Only this thread changes `status`, and only through
+    `lifecycle.advance`."""
 
     def __init__(self, station: Station, endpoint: Endpoint, label: str) -> None:
         self.station, self.endpoint, self.label = station, endpoint, label
-        self.info = DeviceInfo(endpoint.spec, label, DeviceState.ATTACHED)
+        self.status: DeviceStatus = Connecting()
+        self.info = DeviceInfo(endpoint.spec, label, DeviceState.ATTACHED, status=self.status)
         self.unplugged = False  # set and cleared by the station, under its lock
         self.asset_tag: str | None = None
         self.last_result: RunResult | None = None
-        self._requests: queue.Queue = queue.Queue()
+        self._requests: queue.Queue[_Item] = queue.Queue()
         self._lock = threading.Lock()  # guards _pending and _gone
-        self._pending: dict[str, DeviceRun] = {}  # asked for and not finished, by run id
+        self._pending: dict[str, DeviceRun] = {}  # asked for and not settled, by run id
         self._gone = False  # the worker thread has ended: nobody takes requests any more
         self._device: Device | None = None
         self._facts: DeviceFacts | None = None
-        self._last_error = "not connected"
+        self._battery: int | None = None
+        self._unreachable = "not connected"  # why the device cannot be reached, for the record
+        self._retired = False  # ended because the device was unplugged for good
         self._closing = threading.Event()
-        self._farewell = "no longer watched"
         self.thread = threading.Thread(
             target=self._main, name=f"device {endpoint.spec}", daemon=True
         )
 
     @property
     def idle_and_connected(self) -> bool:
-        return self.info.state in (
-            DeviceState.READY, DeviceState.DONE, DeviceState.FAILED, DeviceState.REFUSED
-        )  # fmt: skip
+        return isinstance(self.status, IDLE) and self._device is not None
 
     # -- called from other threads --------------------------------------------------------------
 
@@ -374,22 +415,33 @@ class _Worker:
             gone = self._gone
             if not gone:
                 self._pending[run.run_id] = run
-                self._requests.put((batch, run, force))
+                self._requests.put(_Request(batch, run, force))
         if gone:  # too late: the worker ended; its device is no longer watched
-            self._finish_without_run(batch, run, self._farewell_reason())
+            self._end_unstarted(batch, run, self._farewell_cause(), advance_status=False)
+            self._settle(run)
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, cause: Cause = Cause.STOPPED) -> None:
         """Stop the running run and every queued one; each stays queued and ends as stopped.
 
         Requests are cancelled where they are, never taken out of the queue: the worker may
-        end at any moment and must still find, and finish, every one of them."""
+        end at any moment and must still find, and settle, every one of them."""
         with self._lock:
             for run in self._pending.values():
-                run.cancel.set()
+                run.cancel_for(cause)
 
-    def wake(self) -> None:
-        """Have the worker look at its device now (it was unplugged)."""
+    def unplug(self) -> None:
+        """The device left its port: runs that have not reached it yet will not, and the worker
+        looks at its device now (a running run goes on: a reboot unplugs too)."""
+        with self._lock:
+            for run in self._pending.values():
+                if not run.announced:
+                    run.cancel_for(Cause.UNPLUGGED)
         self._requests.put(_UNPLUGGED)
+
+    def end_unstarted(self) -> None:
+        """For a closed station: this worker never runs, so `request` settles every run."""
+        with self._lock:
+            self._gone = True
 
     def shut_down(self, join: bool = True) -> None:
         self._closing.set()
@@ -404,7 +456,7 @@ class _Worker:
         try:
             while not self._closing.is_set():
                 if self.unplugged and not self._responds() and self.station.retire(self):
-                    self._farewell = UNPLUGGED
+                    self._retired = True
                     return
                 if self._device is None and not self._connect():
                     self._fail_queued()
@@ -413,24 +465,24 @@ class _Worker:
                 item = self._wait_for_request(HEARTBEAT_S)
                 if item is None:
                     self._heartbeat()
-                elif isinstance(item, tuple):
-                    self._execute(*item)
+                elif isinstance(item, _Request):
+                    self._execute(item)
         finally:
-            reason = self._farewell_reason()
-            with self._lock:  # from here on `request` finishes runs itself
+            cause = self._farewell_cause()
+            with self._lock:  # from here on `request` settles runs itself
                 self._gone = True
                 left = self._drain()
-            for batch, run, _force in left:
-                self._finish_without_run(batch, run, reason)
+            for request in left:
+                self._end_unstarted(request.batch, request.run, cause, advance_status=False)
+                self._settle(request.run)
             if self._device is not None:
                 self._device.close()
-            self._publish(DeviceState.DETACHED, self._farewell)
-            self.station.worker_ended()
+            self._advance(Unplugged() if self._retired else ShutDown())
 
-    def _farewell_reason(self) -> str:
-        return "unplugged" if self._farewell == UNPLUGGED else "the station is shutting down"
+    def _farewell_cause(self) -> Cause:
+        return Cause.UNPLUGGED if self._retired else Cause.SHUTTING_DOWN
 
-    def _wait_for_request(self, timeout: float):
+    def _wait_for_request(self, timeout: float) -> _Item | None:
         try:
             item = self._requests.get(timeout=timeout)
         except queue.Empty:
@@ -442,7 +494,7 @@ class _Worker:
             return None
         return item
 
-    def _drain(self) -> list:
+    def _drain(self) -> list[_Request]:
         items = []
         while True:
             try:
@@ -452,41 +504,43 @@ class _Worker:
             if item is _STOP:
                 self._requests.put(_STOP)
                 return items
-            if item is not _UNPLUGGED:
+            if isinstance(item, _Request):
                 items.append(item)
 
     def _connect(self) -> bool:
         def prompt() -> None:
-            self._publish(DeviceState.UNAUTHORIZED, "Tap Allow on the device")
+            self._advance(AllowPrompted())
 
         try:
             device = self.station.open_device(self.endpoint, prompt)
         except (DeviceError, UsbError, EndpointError) as exc:
-            unauthorized = isinstance(exc, UsbAuthError) or (
-                isinstance(exc, DeviceError) and exc.problem is Problem.UNAUTHORIZED
-            )
-            self._publish(DeviceState.UNAUTHORIZED if unauthorized else DeviceState.DETACHED,
-                          str(exc))  # fmt: skip
-            self._last_error = str(exc)
+            if isinstance(exc, UsbAuthError):
+                problem = Problem.UNAUTHORIZED
+            else:
+                problem = exc.problem if isinstance(exc, DeviceError) else Problem.DISCONNECTED
+            self._unreachable = str(exc)
+            self._advance(SessionFailed(problem, str(exc)))
             return False
         try:
             self._facts = read_facts(device)
-            battery = device.battery()
+            self._battery = device.battery()
         except DeviceError as exc:
             device.close()
-            self._publish(DeviceState.DETACHED, str(exc))
-            self._last_error = str(exc)
+            self._unreachable = str(exc)
+            self._advance(SessionFailed(exc.problem, str(exc)))
             return False
         self._device = device
-        self._publish(DeviceState.READY, "Ready", battery=battery)
+        self._advance(SessionOpened())
         self.station.auto_start(self)
         return True
 
     def _fail_queued(self) -> None:
         """Runs asked for a device that cannot be reached fail with the reason."""
-        for batch, run, _force in self._drain():
-            reason = "stopped before it started" if run.cancel.is_set() else self._last_error
-            self._finish_without_run(batch, run, reason)
+        for request in self._drain():
+            cause = request.run.cancel_cause if request.run.cancel.is_set() else None
+            self._end_unstarted(request.batch, request.run, cause or Cause.UNREACHABLE,
+                                advance_status=False)  # fmt: skip
+            self._settle(request.run)
 
     def _responds(self) -> bool:
         """Whether the session still answers; a dead one is dropped."""
@@ -496,123 +550,142 @@ class _Worker:
         return self._device is not None
 
     def _heartbeat(self) -> None:
+        assert self._device is not None
         try:
-            self._device.shell("true", timeout=5)  # type: ignore[union-attr]
+            self._device.shell("true", timeout=5)
         except DeviceError as exc:
-            self._lose_device(str(exc))
+            self._drop_session(SessionFailed(exc.problem, str(exc)))
 
-    def _lose_device(self, reason: str) -> None:
+    def _drop_session(self, event: LifecycleEvent) -> None:
         if self._device is not None:
             self._device.close()
         self._device = None
-        self._publish(DeviceState.DETACHED, reason)
+        self._advance(event)
 
-    def _execute(self, batch: Batch, run: DeviceRun, force: bool) -> None:
+    def _execute(self, request: _Request) -> None:
+        batch, run = request.batch, request.run
         try:
-            self._provision(batch, run, force)
+            self._provision(request)
         except Exception as exc:  # a bug must fail this one run, never hang the station
-            reason = _masked(batch, f"internal error: {exc}")
+            detail = _masked(batch, f"internal error: {exc}")
             log.error("%s: run failed unexpectedly\n%s", self.endpoint.spec,
                       _masked(batch, "".join(traceback.format_exception(exc))))  # fmt: skip
-            if not run.finished:  # the run is reported once, with the steps it recorded
-                self._finish_without_run(batch, run, reason, counted=False,
-                                         announce=not run.started)  # fmt: skip
-            self._publish(DeviceState.FAILED, f"{reason} — Retry")  # no reconnect, no re-run
+            if self.last_result is None or self.last_result.run_id != run.run_id:  # report once
+                self._finish(batch, run, self._result(batch, run, Cause.INTERNAL, detail))
+            self._advance(Crashed(detail))  # no reconnect, no re-run
         finally:
-            self._forget(run)
-            self.station.run_ended()
+            self._settle(run)
 
-    def _forget(self, run: DeviceRun) -> None:
-        with self._lock:
-            self._pending.pop(run.run_id, None)
-
-    def _provision(self, batch: Batch, run: DeviceRun, force: bool) -> None:
-        facts, template = self._facts, batch.template.template
-        assert facts is not None and self._device is not None
+    def _provision(self, request: _Request) -> None:
+        batch, run = request.batch, request.run
+        template = batch.template.template
+        facts, device = self._facts, self._device
+        assert facts is not None and device is not None
         if run.cancel.is_set():
-            self._finish_without_run(batch, run, "stopped before it started", counted=False)
+            self._end_unstarted(batch, run, run.cancel_cause)
             return
         done = self.station.ledger.provisioned_version(facts.serial, template.name)
-        if not force and done == template.version:
-            self._publish(
-                DeviceState.DONE, f"Already provisioned with {template.name} v{done} — unplug me"
-            )
+        if not request.force and done == template.version:
+            self._advance(NothingToDo(template.name, done))
             return
+        self._advance(RunAsked(template.name))
         run.seq = self.station.ledger.seq_for(facts.serial)
-        self._publish(DeviceState.PROVISIONING, f"Waiting to start {template.name}")
         with self.station.job_slot(run.cancel) as started:
             if not started:
-                self._finish_without_run(batch, run, "stopped before it started", counted=False)
-                self._publish(DeviceState.READY, "Stopped")  # startable again
+                self._end_unstarted(batch, run, run.cancel_cause)
                 return
-            self._publish(DeviceState.PROVISIONING, f"Provisioning with {template.name}")
-            runner = Runner(self._device, facts, batch, run, self.station.emit,
+            announcement = run_started(batch, run, datetime.now(UTC))
+            problem = self.station.recordable(announcement)
+            if problem is not None:  # a run nobody could find later must not change a device
+                self._finish(batch, run, self._result(batch, run, Cause.STORAGE,
+                                                      _not_recordable(problem)))  # fmt: skip
+                self._advance(NotRecordable(problem))
+                return
+            self._announce(run, announcement)
+            self._advance(RunBegan(template.name, len(template.steps)))
+            runner = Runner(device, facts, batch, run, self._on_run_event,
                             self.station.transfer_slot(self.endpoint.bus))  # fmt: skip
-            result = runner.run()
-        self.last_result = result
+            result = runner.run(announcement.started_at)
+        self._finish(batch, run, result)
         if result.outcome is RunOutcome.DONE:
             self.station.ledger.record_done(facts.serial, template.name, template.version)
-            self._publish(DeviceState.DONE, "Done — unplug me")
-        elif result.outcome is RunOutcome.REFUSED:
-            self._publish(DeviceState.REFUSED, result.error)
-        elif result.error and result.error.startswith(("disconnected", "device answered")):
-            self._lose_device(result.error)
+        if result.cause is not None and result.cause.loses_session:
+            self._drop_session(RunEnded(result))
         else:
-            self._publish(DeviceState.FAILED, f"{result.error} — Retry")
+            self._advance(RunEnded(result))
 
-    def _finish_without_run(
-        self,
-        batch: Batch,
-        run: DeviceRun,
-        reason: str,
-        *,
-        counted: bool = True,
-        announce: bool = True,
-    ) -> None:
-        """Report a run that never reached the device as failed, so nobody waits for it.
+    def _on_run_event(self, event: RunEvent) -> None:
+        """What the runner reports goes to everyone; a new step moves the status on."""
+        self.station.emit(event)
+        if isinstance(event, StepStarted):
+            self._advance(StepBegan(event.index))
 
-        `announce`: send its RunStarted too (False when the runner already sent it)."""
-        self._forget(run)
-        template, now = batch.template.template, datetime.now(UTC)
-        facts = self._facts
-        if announce:
-            run.started = True
-            self.station.emit(RunStarted(run.run_id, run.endpoint, template.name,
-                                         template.version, len(template.steps), now,
-                                         batch.template.sha256, operator=batch.operator,
-                                         station=batch.station))  # fmt: skip
-        result = RunResult(
-            run_id=run.run_id, endpoint=run.endpoint, slot=run.slot,
-            serial=facts.serial if facts else None, model=facts.model if facts else None,
-            android_release=facts.android_release if facts else None,
-            template_name=template.name, template_version=template.version,
-            template_hash=batch.template.sha256, started_at=now, finished_at=now,
-            outcome=RunOutcome.FAILED, error=reason, operator=batch.operator,
-            station=batch.station, asset_tag=run.asset_tag,
-        )  # fmt: skip
+    # -- the one place runs are announced, finished and settled ---------------------------------
+
+    def _announce(self, run: DeviceRun, announcement: RunStarted) -> None:
+        run.announced = True
+        self.station.emit(announcement)
+
+    def _finish(self, batch: Batch, run: DeviceRun, result: RunResult) -> None:
+        """Send the run's RunFinished (and its RunStarted, if it never reached the device)."""
+        if not run.announced:
+            self._announce(run, run_started(batch, run, result.started_at))
         self.last_result = result
-        run.finished = True
         self.station.emit(RunFinished(result))
-        if counted:
-            self.station.run_ended()
 
-    def _publish(self, state: DeviceState | None, message: str | None, **extra) -> None:
+    def _settle(self, run: DeviceRun) -> None:
+        """The run is over: nobody waits for it any more."""
+        with self._lock:
+            self._pending.pop(run.run_id, None)
+        self.station.run_ended()
+
+    def _end_unstarted(
+        self, batch: Batch, run: DeviceRun, cause: Cause, *, advance_status: bool = True
+    ) -> None:
+        """A run that never reached the device: failed, with why. `advance_status` is False
+        for runs the worker never took up (the device was not reachable, or it is gone)."""
+        detail = self._unreachable if cause is Cause.UNREACHABLE else NOT_STARTED[cause]
+        self._finish(batch, run, self._result(batch, run, cause, detail))
+        if advance_status:
+            self._advance(NotStarted(cause, detail))
+
+    def _result(self, batch: Batch, run: DeviceRun, cause: Cause, error: str) -> RunResult:
+        return run_result(batch, run, self._facts, started_at=datetime.now(UTC),
+                          outcome=RunOutcome.FAILED, cause=cause, error=error)  # fmt: skip
+
+    # -- the status ------------------------------------------------------------------------------
+
+    def _advance(self, event: LifecycleEvent) -> None:
+        """Move the status on (only this thread does) and tell everyone if it changed."""
+        self.status = advance(self.status, event)
         facts = self._facts
         info = DeviceInfo(
             endpoint=self.endpoint.spec,
             slot=self.label,
-            state=state or self.info.state,
+            state=self.status.state,
             serial=facts.serial if facts else None,
             model=facts.model if facts else None,
             manufacturer=facts.manufacturer if facts else None,
             android_release=facts.android_release if facts else None,
             sdk=facts.sdk if facts else None,
-            battery=extra.get("battery", self.info.battery),
-            message=message,
+            battery=self._battery,
+            status=self.status,
         )
         if info != self.info:
             self.info = info
             self.station.emit(DeviceChanged(info))
+
+
+# Why a run did not reach its device, for the record (UNREACHABLE says the connect error).
+NOT_STARTED = {
+    Cause.STOPPED: "stopped before it started",
+    Cause.UNPLUGGED: "unplugged",
+    Cause.SHUTTING_DOWN: "the station is shutting down",
+}
+
+
+def _not_recordable(problem: StationProblem) -> str:
+    return f"not started: the station cannot record runs in {problem.folder} ({problem.kind})"
 
 
 def _masked(batch: Batch, text: str) -> str:

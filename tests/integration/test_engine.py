@@ -6,8 +6,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from station_events import StationEvents
 
 from app.core import (
+    AlreadyDone,
     DeviceChanged,
     DeviceState,
     RunFinished,
@@ -45,25 +47,6 @@ steps:
 """
 
 
-class Recorder:
-    """Collects a station's events; tests wait on its results, never on time."""
-
-    def __init__(self) -> None:
-        self.events: list = []
-        self.results: dict[str, RunResult] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, event) -> None:
-        with self._lock:
-            self.events.append(event)
-            if isinstance(event, RunFinished):
-                self.results[event.result.endpoint] = event.result
-
-    def of(self, kind: type) -> list:
-        with self._lock:
-            return [event for event in self.events if isinstance(event, kind)]
-
-
 def write_template(directory: Path, text: str = FULL_TEMPLATE, *, payload: int = 256 * 1024):
     (directory / "apps").mkdir(parents=True, exist_ok=True)
     (directory / "files").mkdir(exist_ok=True)
@@ -82,7 +65,7 @@ def station(kitbench_home):
     SecretStore(kitbench_home).set("warehouse_wifi", WIFI_PASSWORD)
     stations: list[Station] = []
 
-    def make(recorder: Recorder, **options) -> Station:
+    def make(recorder: StationEvents, **options) -> Station:
         options.setdefault("auth_timeout_s", 10)
         created = Station(on_event=recorder, station_name="bench-1", **options)
         stations.append(created)
@@ -94,7 +77,7 @@ def station(kitbench_home):
 
 
 def provision(make_station, template, endpoints, **options):
-    recorder = Recorder()
+    recorder = StationEvents()
     force = options.pop("force", False)
     station = make_station(recorder, **options)
     station.set_template(template)
@@ -164,13 +147,13 @@ def test_second_run_changes_nothing_and_a_done_device_is_skipped(start_fleet, st
     assert skipped.results == {}
     done = [e.device for e in skipped.of(DeviceChanged) if e.device.state is DeviceState.DONE]
     assert {d.endpoint for d in done} == {e.spec for e in fleet.endpoints}
-    assert all("Already provisioned with retail-pos v3" in d.message for d in done)
+    assert all(d.status == AlreadyDone("retail-pos", 3) for d in done)
 
 
 def test_each_apk_is_read_once_per_batch(start_fleet, station, tmp_path):
     fleet = start_fleet(3, auth="none", profile="pixel8")
     template = write_template(tmp_path)
-    recorder = Recorder()
+    recorder = StationEvents()
     created = station(recorder)
     created.set_template(template)
     created.start([e.spec for e in fleet.endpoints])
@@ -181,7 +164,7 @@ def test_each_apk_is_read_once_per_batch(start_fleet, station, tmp_path):
 def test_stop_cancels_inside_a_transfer(start_fleet, station, tmp_path):
     fleet = start_fleet(1, auth="none", profile="pixel8")
     template = write_template(tmp_path, payload=48 * 1024 * 1024)
-    recorder = Recorder()
+    recorder = StationEvents()
     transferring = threading.Event()
 
     def on_event(event) -> None:
@@ -232,7 +215,7 @@ def test_retry_resumes_from_the_failed_step(start_fleet, station, tmp_path, conn
 def test_auto_provision_starts_a_device_when_it_is_ready(start_fleet, station, tmp_path):
     fleet = start_fleet(1, auth="none", profile="galaxy_tab")
     template = write_template(tmp_path)
-    recorder = Recorder()
+    recorder = StationEvents()
     created = station(recorder)
     created.set_template(template)
     created.auto_provision = True
@@ -248,7 +231,7 @@ def test_jobs_bounds_parallel_runs(start_fleet, station, tmp_path):
     template = write_template(tmp_path)
     running, peak, lock = set(), [0], threading.Lock()
 
-    class Counting(Recorder):
+    class Counting(StationEvents):
         def __call__(self, event) -> None:
             super().__call__(event)
             with lock:

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import queue
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from station_events import StationEvents, changed_to, finished
 
 from app.core import (
+    Cause,
     DeviceChanged,
     DeviceState,
+    Failed,
+    Lost,
+    Problem,
+    Queued,
     RunFinished,
     RunOutcome,
     RunStarted,
     StepStarted,
+    Stopped,
 )
 from app.devices.device import Device, ShellResult
 from app.provisioning import headless, steps
@@ -29,57 +37,6 @@ from app.templates.model import Shell
 SECRET = "hunter2-warehouse"
 MASKED = "••••"
 WAIT_S = 30
-
-
-class Events:
-    """Every event a station sends, and a way to wait for one that matches."""
-
-    def __init__(self) -> None:
-        self.events: list = []
-        self._changed = threading.Condition()
-
-    def __call__(self, event) -> None:
-        with self._changed:
-            self.events.append(event)
-            self._changed.notify_all()
-
-    def of(self, kind: type, endpoint: str | None = None) -> list:
-        with self._changed:
-            found = [e for e in self.events if isinstance(e, kind)]
-        return [e for e in found if endpoint is None or _endpoint(e) == endpoint]
-
-    def wait_for(self, match, after: int = 0):
-        """The first event from index `after` on for which `match` is true; None on timeout."""
-        with self._changed:
-            found: list = []
-
-            def seen() -> bool:
-                found[:] = [e for e in self.events[after:] if match(e)]
-                return bool(found)
-
-            return found[0] if self._changed.wait_for(seen, WAIT_S) else None
-
-    def __len__(self) -> int:
-        with self._changed:
-            return len(self.events)
-
-
-def _endpoint(event) -> str:
-    if isinstance(event, DeviceChanged):
-        return event.device.endpoint
-    if isinstance(event, RunFinished):
-        return event.result.endpoint
-    return event.endpoint
-
-
-def changed_to(endpoint: str, state: DeviceState):
-    return lambda e: (
-        isinstance(e, DeviceChanged) and e.device.endpoint == endpoint and e.device.state is state
-    )
-
-
-def finished(endpoint: str):
-    return lambda e: isinstance(e, RunFinished) and e.result.endpoint == endpoint
 
 
 def write(directory: Path, steps_yaml: str, requires: str = "") -> object:
@@ -96,7 +53,7 @@ def make_station(kitbench_home):
     SecretStore(kitbench_home).set("warehouse_wifi", SECRET)
     stations: list[Station] = []
 
-    def make(events: Events, **options) -> Station:
+    def make(events: StationEvents, **options) -> Station:
         options.setdefault("auth_timeout_s", 10)
         created = Station(on_event=events, station_name="bench-1", **options)
         stations.append(created)
@@ -112,7 +69,7 @@ def test_stopping_a_device_that_waits_for_a_job_slot_makes_it_ready_again(
 ):
     fleet = start_fleet(2, auth="none", profile="pixel8")
     specs = [e.spec for e in fleet.endpoints]
-    events = Events()
+    events = StationEvents()
     holder: list[str] = []
     holding, release = threading.Event(), threading.Event()
 
@@ -132,7 +89,7 @@ def test_stopping_a_device_that_waits_for_a_job_slot_makes_it_ready_again(
         waiting = events.wait_for(
             lambda e: (
                 changed_to(waiter, DeviceState.PROVISIONING)(e)
-                and e.device.message.startswith("Waiting to start")
+                and e.device.status == Queued("review")
             )
         )
         assert waiting is not None
@@ -143,7 +100,7 @@ def test_stopping_a_device_that_waits_for_a_job_slot_makes_it_ready_again(
         assert stopped is not None and stopped.result.error == "stopped before it started"
         ready = events.wait_for(changed_to(waiter, DeviceState.READY), after=mark)
         assert ready is not None, "the stopped device's tile stayed 'Waiting to start'"
-        assert ready.device.message == "Stopped"
+        assert ready.device.status == Stopped()
     finally:
         release.set()
     assert station.wait_idle(WAIT_S)
@@ -200,7 +157,7 @@ def test_an_unexpected_error_in_a_step_fails_the_run_once_masked_keeping_its_ste
         SETTING + "  - shell: {command: 'echo {secret:warehouse_wifi}'}\n"
         "  - timezone: Europe/Berlin\n",
     )
-    events = Events()
+    events = StationEvents()
     station = make_station(events)
     station.set_template(template)
     station.auto_provision = True  # a lost device would come back and run again, forever
@@ -212,8 +169,8 @@ def test_an_unexpected_error_in_a_step_fails_the_run_once_masked_keeping_its_ste
     after = events.wait_for(lambda e: isinstance(e, DeviceChanged), after=mark)
     assert after is not None
     assert after.device.state is DeviceState.FAILED
-    assert after.device.message == (
-        f"step 2 (shell echo) failed: internal error: boom: echo {MASKED} — Retry"
+    assert after.device.status == Failed(
+        Cause.INTERNAL, 1, f"step 2 (shell echo) failed: internal error: boom: echo {MASKED}"
     )
     result = done.result
     assert result.outcome is RunOutcome.FAILED
@@ -231,7 +188,7 @@ def test_an_unexpected_error_outside_the_steps_fails_the_run_once_masked(
 ):
     fleet = start_fleet(1, auth="none", profile="pixel8")
     spec = fleet.endpoints[0].spec
-    events = Events()
+    events = StationEvents()
     station = make_station(events)
 
     def broken_ledger(serial: str) -> int:
@@ -257,7 +214,7 @@ def test_a_run_queued_when_stop_and_shutdown_meet_is_still_finished(
     ending in between found nothing to finish, and `wait_idle` waited forever."""
     fleet = start_fleet(1, auth="none", profile="pixel8")
     spec = fleet.endpoints[0].spec
-    events = Events()
+    events = StationEvents()
     holding, release = threading.Event(), threading.Event()
 
     def hold_first_step(event) -> None:
@@ -297,25 +254,26 @@ def test_a_run_queued_when_stop_and_shutdown_meet_is_still_finished(
     assert second.result.error in ("stopped before it started", "the station is shutting down")
 
 
-def test_headless_provisioning_gives_up_on_runs_nobody_can_finish(
+def test_runs_asked_of_a_closed_station_end_at_once_as_shutting_down(
     start_fleet, tmp_path, monkeypatch
 ):
+    """No run can be left for nobody to finish: a station closed under `provision` (as at
+    Ctrl-C) still settles every run asked of it, and the command ends."""
     fleet = start_fleet(1, auth="none", profile="pixel8")
+    spec = fleet.endpoints[0].spec
+    start = Station.start
 
-    def start_a_lost_run(station, endpoints, *, force=False):
-        station.run_asked()  # a run no worker will ever finish…
-        station.close()  # …as every worker has ended
+    def close_first(station, endpoints=None, *, force=False):
+        station.close()
+        start(station, endpoints, force=force)
 
-    monkeypatch.setattr(Station, "start", start_a_lost_run)
+    monkeypatch.setattr(Station, "start", close_first)
+    out = io.StringIO()
     codes: list[int] = []
     thread = threading.Thread(
         target=lambda: codes.append(
             headless.provision(
-                write(tmp_path, SETTING),
-                [fleet.endpoints[0].spec],
-                stream=io.StringIO(),
-                live=False,
-                as_json=True,
+                write(tmp_path, SETTING), [spec], stream=out, live=False, as_json=True
             )
         ),
         daemon=True,
@@ -324,6 +282,8 @@ def test_headless_provisioning_gives_up_on_runs_nobody_can_finish(
     thread.join(WAIT_S)
     assert not thread.is_alive(), "kitbench provision waited forever"
     assert codes == [1]
+    (line,) = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert (line["result"], line["cause"]) == ("failed", "shutting-down")
 
 
 def test_stop_ends_a_reboot_step_waiting_for_the_device(start_fleet, make_station, tmp_path):
@@ -347,7 +307,7 @@ def test_stop_ends_a_reboot_step_waiting_for_the_device(start_fleet, make_statio
         device.reconnect = reconnect  # type: ignore[method-assign]
         return device
 
-    events = Events()
+    events = StationEvents()
     station = make_station(events, open_device=open_device)
     station.set_template(write(tmp_path, "  - reboot: {wait: true}\n"))
     station.start([spec])
@@ -365,7 +325,7 @@ def test_losing_the_device_while_reading_its_battery_is_a_disconnect(
     fleet = start_fleet(1, auth="none", profile="pixel8")
     spec = fleet.endpoints[0].spec
     victim = fleet.devices[0]
-    events = Events()
+    events = StationEvents()
 
     def pull_cable_when_the_run_starts(event) -> None:
         events(event)
@@ -383,4 +343,5 @@ def test_losing_the_device_while_reading_its_battery_is_a_disconnect(
     assert run.result.steps == ()
     mark = events.events.index(run)
     dropped = events.wait_for(changed_to(spec, DeviceState.DETACHED), after=mark)
-    assert dropped is not None and dropped.device.message == run.result.error
+    assert dropped is not None
+    assert dropped.device.status == Lost(Problem.DISCONNECTED, run.result.error)

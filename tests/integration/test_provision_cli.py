@@ -51,7 +51,11 @@ def test_json_lines_and_exit_0_when_every_device_is_done(start_fleet, template):
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["endpoint"] for line in lines] == [e.spec for e in fleet.endpoints]
     first = lines[0]
-    assert set(first) == {"endpoint", "serial", "model", "slot", "result", "error", "steps"}
+    assert set(first) == {
+        "endpoint", "serial", "model", "slot", "result", "cause", "already_provisioned", "error",
+        "steps",
+    }  # fmt: skip
+    assert (first["cause"], first["already_provisioned"]) == (None, False)
     assert first["serial"] == fleet.endpoints[0].serial
     assert first["model"] == "Pixel 8"
     assert first["slot"] == "A1"  # no port map: bench labels in the order devices were named
@@ -82,7 +86,8 @@ def test_a_provisioned_device_is_skipped_unless_forced(start_fleet, template):
 
     skipped = json.loads(provision(*args).output)
     assert (skipped["result"], skipped["steps"]) == ("done", [])
-    assert "Already provisioned with kiosk v4" in skipped["message"]
+    assert (skipped["already_provisioned"], skipped["provisioned_version"]) == (True, 4)
+    assert "unplug" not in json.dumps(skipped).lower()  # no words meant for the bench
 
     forced = json.loads(provision(*args, "--force").output)
     assert {step["status"] for step in forced["steps"]} == {"ok"}

@@ -7,12 +7,12 @@ runs, unplugs and reboots are real ADB over TCP.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
+from station_events import StationEvents
 
-from app.core import DeviceChanged, DeviceInfo, DeviceState, RunFinished, RunOutcome, StepStarted
+from app.core import AlreadyDone, Detached, DeviceState, Done, RunOutcome, StepStarted
 from app.devices.device import Device
 from app.devices.slots import PortMap, PortMapError
 from app.devices.usb_discovery import NO_ADB_HINT, UsbDevice
@@ -39,45 +39,7 @@ steps:
   - reboot: {wait: true}
 """
 GOOGLE, PIXEL = 0x18D1, 0x4EE1
-
-
-class Events:
-    """A station's events, with a way to wait for one (never for time)."""
-
-    def __init__(self) -> None:
-        self.events: list = []
-        self.hooks: list[Callable[[object], None]] = []
-        self._changed = threading.Condition()
-
-    def __call__(self, event) -> None:
-        for hook in self.hooks:
-            hook(event)
-        with self._changed:
-            self.events.append(event)
-            self._changed.notify_all()
-
-    def devices(self, endpoint: str) -> list[DeviceInfo]:
-        with self._changed:
-            return [e.device for e in self.events
-                    if isinstance(e, DeviceChanged) and e.device.endpoint == endpoint]  # fmt: skip
-
-    def wait_device(self, endpoint: str, state: DeviceState, message: str = "") -> DeviceInfo:
-        def seen() -> DeviceInfo | None:
-            for info in reversed(self.devices(endpoint)):
-                if info.state is state and message in (info.message or ""):
-                    return info
-            return None
-
-        with self._changed:
-            assert self._changed.wait_for(seen, timeout=30), f"{endpoint} never {state}"
-        found = seen()
-        assert found is not None
-        return found
-
-    def result(self, endpoint: str):
-        with self._changed:
-            finished = [e.result for e in self.events if isinstance(e, RunFinished)]
-        return next(result for result in finished if result.endpoint == endpoint)
+UNPLUGGED = Detached(unplugged=True)
 
 
 def usb_device(slot: str, address: int, state: DeviceState = DeviceState.ATTACHED) -> UsbDevice:
@@ -99,7 +61,7 @@ def template(tmp_path):
 def station(kitbench_home):
     created: list[Station] = []
 
-    def make(events: Events, **options) -> Station:
+    def make(events: StationEvents, **options) -> Station:
         options.setdefault("auth_timeout_s", 10)
         made = Station(on_event=events, station_name="bench-1", **options)
         created.append(made)
@@ -116,7 +78,7 @@ def test_runs_in_the_store_carry_the_bench_label_of_their_port(
     fleet = start_fleet(3, auth="none", profile="pixel8")
     first, second, third = fleet.endpoints
     PortMap({f"{second.host}:{second.port}": "B7", "1-1.1": "A1"}).save()
-    events = Events()
+    events = StationEvents()
     with Store(kitbench_home, recording=True) as store:
         recorder = store.recorder()
         events.hooks.append(recorder.on_event)
@@ -155,7 +117,7 @@ def simulated_usb(fleet) -> Callable[..., Device]:
 
 def test_usb_plug_in_unplug_mid_run_and_plug_in_again(start_fleet, station, template):
     fleet = start_fleet(1, auth="none", profile="pixel8")
-    events = Events()
+    events = StationEvents()
     made = station(events, open_device=simulated_usb(fleet), port_map=PortMap({"1-1.1": "A4"}))
     phone, debugging_off = usb_device("1-1.1", 7), usb_device("1-1.2", 8, DeviceState.NO_ADB)
 
@@ -186,9 +148,9 @@ def test_usb_plug_in_unplug_mid_run_and_plug_in_again(start_fleet, station, temp
     failed = events.result("usb:1-1.1")
     assert (failed.outcome, failed.slot) == (RunOutcome.FAILED, "A4")
     assert failed.error == "disconnected during step 2 (time zone Europe/Berlin)"
-    assert events.wait_device("usb:1-1.1", DeviceState.DETACHED, "Unplugged").slot == "A4"
+    assert events.wait_device("usb:1-1.1", DeviceState.DETACHED, UNPLUGGED).slot == "A4"
     made.on_usb_event(UsbEvent(UsbChange.DETACHED, debugging_off))
-    assert events.wait_device("usb:1-1.2", DeviceState.DETACHED, "Unplugged").slot == "A1"
+    assert events.wait_device("usb:1-1.2", DeviceState.DETACHED, UNPLUGGED).slot == "A1"
     assert made.devices() == []
 
     fleet.wait_online(0)
@@ -198,7 +160,7 @@ def test_usb_plug_in_unplug_mid_run_and_plug_in_again(start_fleet, station, temp
 
 def test_a_device_rebooting_on_its_slot_keeps_its_run(start_fleet, station, template):
     fleet = start_fleet(1, auth="none", profile="pixel8")
-    events = Events()
+    events = StationEvents()
     made = station(events, open_device=simulated_usb(fleet))
     phone = usb_device("1-1.1", 7)
     made.on_usb_event(UsbEvent(UsbChange.ATTACHED, phone))
@@ -214,16 +176,16 @@ def test_a_device_rebooting_on_its_slot_keeps_its_run(start_fleet, station, temp
     assert made.wait_idle(60)
     result = events.result("usb:1-1.1")
     assert (result.outcome, result.error, result.slot) == (RunOutcome.DONE, None, "A1")
-    assert events.devices("usb:1-1.1")[-1].message == "Done — unplug me"
+    assert events.devices("usb:1-1.1")[-1].status == Done("ports-reboot")
 
     # The watcher has not reported it back yet; its session answers, so the same worker
     # keeps it (a new one would connect again and say Ready first).
     seen = len(events.devices("usb:1-1.1"))
     made.start(["usb:1-1.1"])
     assert made.wait_idle(60)
-    assert [(info.state, info.message) for info in events.devices("usb:1-1.1")[seen:]] == [
-        (DeviceState.DONE, "Already provisioned with ports-reboot v1 — unplug me")
+    assert [(info.state, info.status) for info in events.devices("usb:1-1.1")[seen:]] == [
+        (DeviceState.DONE, AlreadyDone("ports-reboot", 1))
     ]
     made.on_usb_event(UsbEvent(UsbChange.ATTACHED, usb_device("1-1.1", 8)))
     assert [info.endpoint for info in made.devices()] == ["usb:1-1.1"]
-    assert all(info.message != "Unplugged" for info in events.devices("usb:1-1.1"))
+    assert all(info.status != UNPLUGGED for info in events.devices("usb:1-1.1"))
