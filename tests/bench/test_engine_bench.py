@@ -2,26 +2,31 @@
 
 The simulator runs in its own process (`python -m app sim`), so the station's CPU figures
 are the engine's alone. Figures are printed as "[bench] …" against the issue's targets;
-nothing here asserts on time.
+nothing here asserts on time, only that every device's run ended `done` with every step
+recorded and every pushed file arrived whole on its device.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from app.core import DeviceChanged, DeviceState, RunFinished, RunOutcome
+from app.devices.device import Device
 from app.provisioning.station import Station
 from app.sim.apk import build_apk
 from app.templates import load_template
+from tests.bench.outcomes import describe, mismatched, tally, unfinished
 
 SIZES = (1, 10, 50, 100)
 MB = 1024 * 1024
@@ -93,6 +98,31 @@ def timed_run(template, specs: list[str], home: Path, **options) -> tuple[float,
     return wall, cpu, watch.results
 
 
+def files_on_devices(specs: list[str], dest: str, key) -> dict[str, str]:
+    """'SIZE SHA256' of `dest` on each device, read after the run: did the bytes all arrive?"""
+
+    def read(spec: str) -> str:
+        try:
+            device = Device.open(spec, key, auth_timeout_s=30)
+            try:
+                result = device.shell(f"stat -c %s {dest} && sha256sum {dest}", timeout=120)
+            finally:
+                device.close()
+        except Exception as exc:  # reported with the device it happened on, not as a crash
+            return f"cannot read it: {exc}"
+        words = result.output.split()
+        if not result.ok or len(words) < 2:
+            return f"missing ({result.output.strip()[:80]})"
+        return f"{words[0]} {words[1]}"
+
+    with ThreadPoolExecutor(8) as pool:
+        return dict(zip(specs, pool.map(read, specs), strict=True))
+
+
+def file_signature(data: bytes) -> str:
+    return f"{len(data)} {hashlib.sha256(data).hexdigest()}"
+
+
 def simulator_cpu(pid: int) -> float:
     """CPU seconds a child process used so far (Linux /proc), to show where time goes."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -104,19 +134,24 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+CONFIG = bytes(range(256)) * (MB // 256)
+
+
 @pytest.fixture(scope="module")
 def bench_template(tmp_path_factory):
     directory = tmp_path_factory.mktemp("bench-template")
     (directory / "app.apk").write_bytes(build_apk("com.example.bench", 1, payload_size=8 * MB))
-    (directory / "config.bin").write_bytes(bytes(range(256)) * (MB // 256))
+    (directory / "config.bin").write_bytes(CONFIG)
     path = directory / "bench.yaml"
     path.write_text(TEMPLATE)
     return load_template(path)
 
 
-def test_parallel_efficiency_and_cpu_per_device(bench_template, tmp_path):
+def test_parallel_efficiency_and_cpu_per_device(bench_template, tmp_path, host_key):
     """8 MB install, four settings, 1 MB push, a time zone, at realistic latency."""
     walls = {}
+    problems: list[str] = []
+    steps = len(bench_template.template.steps)
     with simulator(sum(SIZES), "realistic") as (specs, pid):
         offset = 0
         for size in SIZES:
@@ -134,13 +169,27 @@ def test_parallel_efficiency_and_cpu_per_device(bench_template, tmp_path):
                 f"T(N)/T(1) = {wall / walls[1]:.2f}, {done}/{size} done, "
                 f"station CPU {cpu / size:.3f} s per device, simulator CPU {sim_cpu:.1f} s"
             )
+            # Checked after the figures, so a short batch still shows what it measured.
+            lost = unfinished(batch, results, steps=steps)
+            if lost:
+                problems.append(f"batch of {size} ({tally(results)}): " + describe(lost, size))
+            lost = mismatched(
+                dict.fromkeys(batch, file_signature(CONFIG)),
+                files_on_devices(batch, "/sdcard/Download/config.bin", host_key),
+            )
+            if lost:
+                problems.append(
+                    f"batch of {size}, config.bin: " + describe(lost, size, "pushed files")
+                )
     print(f"[bench] engine: T(100)/T(1) = {walls[100] / walls[1]:.2f} (target <= 1.25)")
+    assert not problems, "\n".join(problems)
 
 
-def test_aggregate_push_throughput(tmp_path):
+def test_aggregate_push_throughput(tmp_path, host_key):
     """Pushes with the simulator's bandwidth cap off: the station's own ceiling."""
     count, size = 16, 32 * MB
-    (tmp_path / "big.bin").write_bytes(bytes(range(256)) * (size // 256))
+    big = bytes(range(256)) * (size // 256)
+    (tmp_path / "big.bin").write_bytes(big)
     path = tmp_path / "push.yaml"
     path.write_text(
         "kitbench: 1\nname: push\nversion: 1\nsteps:\n"
@@ -152,6 +201,7 @@ def test_aggregate_push_throughput(tmp_path):
             load_template(path), specs, tmp_path / "home", bus_limits={"tcp": 0}
         )
         sim_cpu = simulator_cpu(pid) - sim_before
+        arrived = files_on_devices(specs, "/sdcard/Download/big.bin", host_key)
     moved = count * size / MB
     done = sum(1 for r in results if r.outcome is RunOutcome.DONE)
     print(
@@ -160,3 +210,7 @@ def test_aggregate_push_throughput(tmp_path):
         f"({moved / cpu:.0f} MB per station CPU second), simulator CPU {sim_cpu:.2f} s, "
         f"{done}/{count} done"
     )
+    lost = unfinished(specs, results, steps=1)
+    assert not lost, f"{tally(results)}; " + describe(lost, count)
+    lost = mismatched(dict.fromkeys(specs, file_signature(big)), arrived)
+    assert not lost, describe(lost, count, "pushed files")

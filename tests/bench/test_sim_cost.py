@@ -1,11 +1,13 @@
 """What the simulator itself costs, so later benchmarks can subtract it.
 
 Runs `kitbench sim` as its own process and reads that process's CPU time from /proc.
-Prints figures; asserts nothing about time.
+Prints figures; asserts nothing about time, only that every idle device stayed connected
+and the pushed file arrived whole (its size and sha256 on the device).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -96,7 +98,22 @@ def test_simulator_cpu_per_idle_device_and_per_mb_pushed(sim_process, host_key, 
     sessions[0].push(str(source), "/sdcard/Download/push.bin", read_timeout_s=120)
     wall = time.perf_counter() - started
     pushed = process_cpu_seconds(process.pid) - before
-    for session in sessions:
+    arrived = (
+        sessions[0]
+        .shell(
+            "stat -c %s /sdcard/Download/push.bin && sha256sum /sdcard/Download/push.bin",
+            read_timeout_s=120,
+        )
+        .split()[:2]
+    )
+    dropped = []  # devices that no longer answer after the idle time and the push
+    for port, session in zip(ports, sessions, strict=True):
+        try:
+            answer = session.shell("echo ok", read_timeout_s=30).strip()
+        except Exception as exc:  # a lost session is a finding, named below
+            answer = f"{type(exc).__name__}: {exc}"
+        if answer != "ok":
+            dropped.append(f"127.0.0.1:{port}: {answer[:80]}")
         session.close()
 
     print(
@@ -105,3 +122,8 @@ def test_simulator_cpu_per_idle_device_and_per_mb_pushed(sim_process, host_key, 
         f"\n[bench] simulator push of {PUSH_MB} MB (fast latency): "
         f"{pushed / PUSH_MB * 1000:.1f} ms CPU per MB, {PUSH_MB / wall:.0f} MB/s wall"
     )
+    assert not dropped, f"{len(dropped)} of {IDLE_DEVICES} devices stopped answering: " + (
+        ", ".join(dropped[:20])
+    )
+    wanted = [str(PUSH_MB * 1024 * 1024), hashlib.sha256(source.read_bytes()).hexdigest()]
+    assert arrived == wanted, f"push.bin on the device is {arrived}, not {wanted} (size, sha256)"

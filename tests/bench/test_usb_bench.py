@@ -3,7 +3,8 @@
 Real libusb over a described bench (umockdev), in a child process started under
 `umockdev-wrapper` (the preload library must be there from process start). The latency is
 plug-in to `attached` event; the GUI tile adds its own share later. Prints figures; asserts
-nothing about time.
+nothing about time, only that every pass found all devices, the watcher reported each of them
+attached once, and every plug-in and removal gave its event.
 """
 
 from __future__ import annotations
@@ -81,16 +82,19 @@ def main() -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     found = enumerate_usb()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    assert len(found) == DEVICES, len(found)
+    slots = {device.slot for device in found}
+    assert (len(found), len(slots)) == (DEVICES, DEVICES), (
+        f"the first pass found {len(found)} devices in {len(slots)} slots, not {DEVICES}"
+    )
     print(
         f"[bench] USB enumeration, first pass (libusb start-up included), {DEVICES} devices: "
         f"{wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU"
     )
     for kind, previous in (("full", None), ("rescan", {d.slot: d for d in found})):
         wall, cpu = time.perf_counter(), time.process_time()
-        for _ in range(ENUMERATION_PASSES):
-            enumerate_usb(previous)
+        counts = [len(enumerate_usb(previous)) for _ in range(ENUMERATION_PASSES)]
         wall, cpu = (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+        assert counts == [DEVICES] * ENUMERATION_PASSES, f"{kind} passes found {counts} devices"
         print(
             f"[bench] USB enumeration pass ({kind}), {DEVICES} devices: "
             f"{wall / ENUMERATION_PASSES:.1f} ms wall, {cpu / ENUMERATION_PASSES:.1f} ms CPU "
@@ -111,8 +115,12 @@ def _measure_watcher(testbed, maker, arrival, hub_sysfs, mode: str, plugs: int) 
     watcher.subscribe(lambda event: received.put((time.perf_counter(), event)))
     watcher.start()
     assert watcher.uses_hotplug == (mode == "hotplug")
-    for _ in range(DEVICES):
-        received.get(timeout=10)
+    initial = [received.get(timeout=10)[1] for _ in range(DEVICES)]
+    attached = {event.device.slot for event in initial if event.change is UsbChange.ATTACHED}
+    assert len(attached) == DEVICES, (
+        f"{mode}: the watcher reported {len(attached)} of {DEVICES} devices attached: "
+        + ", ".join(f"{e.device.slot} {e.change.value}" for e in initial)[:500]
+    )
     cpu = time.process_time()
     time.sleep(IDLE_SECONDS)  # measuring the idle watcher's own cost
     idle_cpu = (time.process_time() - cpu) / IDLE_SECONDS
@@ -123,12 +131,15 @@ def _measure_watcher(testbed, maker, arrival, hub_sysfs, mode: str, plugs: int) 
         testbed.add_from_string(record)
         testbed.uevent("/sys" + sysfs, "add")
         seen, event = received.get(timeout=10)
-        assert (event.change, event.device.slot) == (UsbChange.ATTACHED, "1-5.7")
+        assert (event.change, event.device.slot) == (UsbChange.ATTACHED, "1-5.7"), (
+            f"{mode}, plug-in {number + 1}: {event.change.value} {event.device.slot}"
+        )
         latencies.append(seen - plugged)
         testbed.uevent("/sys" + sysfs, "remove")
         testbed.remove_device("/sys" + sysfs)
         assert received.get(timeout=10)[1].change is UsbChange.DETACHED
     watcher.stop()
+    assert len(latencies) == plugs
     latencies.sort()
     note = ", each plugged just after a poll (the worst case)" if mode == "polling" else ""
     print(
