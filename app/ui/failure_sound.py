@@ -20,6 +20,7 @@ import threading
 import time
 import wave
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -68,11 +69,15 @@ def find_player(directory: Path, players: Sequence[Sequence[str]] = PLAYERS) -> 
         return lambda: winsound.PlaySound(str(path), winsound.SND_FILENAME | winsound.SND_ASYNC)
     for command in players:
         if shutil.which(command[0]):
-            return lambda command=command: _in_background([*command, str(path)])
+            return partial(_in_background, [*command, str(path)])
     return None
 
 
 def _in_background(command: list[str]) -> None:
+    """Fire and forget, on its own short-lived thread rather than the task manager's pool:
+    there is no result for the window, a failure is silent on purpose (the tile flashes),
+    and a player stuck for `PLAYER_TIMEOUT_S` must not hold a worker the window needs."""
+
     def play() -> None:
         quiet = subprocess.DEVNULL
         # No sound this time if the player fails: the tile flashes all the same.

@@ -9,7 +9,7 @@ tab; an export that fails says so in a dialog (the file asked for was not writte
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
+    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -60,6 +61,7 @@ COLUMNS = (
 RESULT_COLOURS = {"done": "#0072B2", "failed": "#D55E00", "refused": "#CC79A7"}
 RESULTS = ("", "done", "failed", "refused", "interrupted")
 RUNNING = "running"  # a run recorded as started and not yet finished
+Index = QModelIndex | QPersistentModelIndex
 
 
 class HistoryModel(QAbstractTableModel):
@@ -116,10 +118,10 @@ class HistoryModel(QAbstractTableModel):
             label="Reading new runs",
         )
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.runs)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation, role: int = 0) -> object:
@@ -127,7 +129,7 @@ class HistoryModel(QAbstractTableModel):
             return COLUMNS[section][1]
         return None
 
-    def data(self, index: QModelIndex, role: int = 0) -> object:
+    def data(self, index: Index, role: int = 0) -> object:
         if not index.isValid():
             return None
         run = self.runs[index.row()]
@@ -139,10 +141,10 @@ class HistoryModel(QAbstractTableModel):
             return QColor(colour) if colour else None
         return None
 
-    def canFetchMore(self, parent: QModelIndex) -> bool:
+    def canFetchMore(self, parent: Index) -> bool:
         return not parent.isValid() and not self._exhausted
 
-    def fetchMore(self, parent: QModelIndex) -> None:
+    def fetchMore(self, parent: Index) -> None:
         if parent.isValid() or self._exhausted or self._loading:
             return
         self._loading = True
@@ -305,7 +307,8 @@ class HistoryTab(QWidget):
     def current_filter(self) -> RunFilter:
         since = None
         if self.since_enabled.isChecked():
-            since = datetime.combine(self.since.date().toPython(), time()).astimezone(UTC)
+            day: date = self.since.date().toPython()  # type: ignore[assignment]
+            since = datetime.combine(day, time()).astimezone(UTC)
         return RunFilter(
             serial=self.serial.text().strip() or None,
             template=self.template.text().strip() or None,

@@ -12,6 +12,7 @@ from PySide6.QtPrintSupport import QPrinter
 from app.storage import Config
 from app.templates import SecretStore, load_template
 from app.ui.enrollment_tab import EnrollmentTab
+from app.ui.taskman import Failure, TaskManager
 
 WIFI_PASSWORD = "tab-wifi-secret"
 TEMPLATE = """\
@@ -147,3 +148,28 @@ def test_station_name_and_secrets_come_from_the_stations_own_data_dir(qtbot, tmp
     qtbot.waitUntil(lambda: tab.preview is not None)
     (text,) = decode(tab.qr_view.grab().toImage())
     assert json.loads(text)[EXTRAS]["device"] == "bench-9-001"
+
+
+def test_a_save_that_fails_says_so_in_the_tab_and_to_the_window_masked(qtbot, tmp_path):
+    """The file asked for was not made: the tab's line and the window's dialog say why."""
+    SecretStore().set("depot_wifi", WIFI_PASSWORD)
+    tasks = TaskManager()
+    reported: list[Failure] = []
+    tasks.set_reporter(reported.append)
+    tab = EnrollmentTab(tasks=tasks)
+    qtbot.addWidget(tab)
+    tab.show()
+    try:
+        tab.set_templates(loaded_templates(tmp_path, "scanners"))
+        qtbot.waitUntil(lambda: tab.preview is not None)
+        tab.save_image(tmp_path / "gone" / "code.png")
+        tab.save_image(tmp_path / "code.png")  # after the failed one: in order
+
+        qtbot.waitUntil(lambda: tab.status.text() == f"Saved {tmp_path / 'code.png'}")
+        (failure,) = reported
+        assert failure.label == "Saving code.png"
+        assert failure.lost_input
+        assert "No such file or directory" in failure.reason
+        assert WIFI_PASSWORD not in failure.text
+    finally:
+        tasks.shutdown()

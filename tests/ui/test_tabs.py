@@ -344,3 +344,40 @@ def test_settings_save_nothing_unless_every_value_is_valid(open_bench, qtbot, ki
     qtbot.waitUntil(lambda: tab.status.text() == "Saved.")
     assert config.backend_url is None
     assert config.station_name == "bench-2"
+
+
+def test_a_failed_save_of_the_operator_name_shows_in_the_status_bar(open_bench, qtbot, monkeypatch):
+    bench = open_bench()
+    window = bench.window
+    config_file = bench.services.config.directory / "config.json"
+
+    def cannot_write(_key: str, _value: str) -> None:
+        raise PermissionError(13, "Permission denied", str(config_file))
+
+    monkeypatch.setattr(bench.services.config, "set", cannot_write)
+    field = window.bench.operator
+    field.setText("Sam")
+    field.editingFinished.emit()
+
+    expected = f"Saving the operator name failed: Permission denied: {config_file}"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == expected)
+    assert "#D55E00" in window.statusBar().styleSheet()  # in the failure colour
+    assert window.failure_box is None  # the name still applies: no dialog for it
+    assert bench.services.station.operator == "Sam"  # new runs carry it all the same
+
+    window.statusBar().showMessage("Asset tag 42 assigned", 5000)
+    assert window.statusBar().styleSheet() == ""  # the colour goes with the failure
+
+
+def test_an_export_that_fails_says_so_in_a_dialog(open_bench, qtbot, tmp_path):
+    window = open_bench().window
+    window.tabs.setCurrentWidget(window.history)
+    window.history.export_to(tmp_path / "gone" / "history.csv")
+
+    qtbot.waitUntil(lambda: window.failure_box is not None and window.failure_box.isVisible())
+    assert window.failure_box.text() == (
+        "Exporting the history to history.csv failed: No such file or directory: "
+        f"{tmp_path / 'gone' / 'history.csv'}"
+    )
+    assert window.history.status.text() == "Export failed"
+    window.failure_box.accept()
