@@ -159,6 +159,7 @@ def build_services(
         jobs=settings.jobs or None,
         bus_transfer_limit=settings.bus_transfer_limit,
         data_dir=settings.directory,
+        before_run=recorder.record_start,  # a run nobody could find later never starts
     )
     station.auto_provision = settings.auto_provision
     library = TemplateLibrary(tasks)

@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import DeviceState
+from app.core import Blocked, DeviceChanged, DeviceState, StationProblem
+from app.provisioning.station_words import describe_station_problem
 from app.ui.barcode import BarcodeWedge
 from app.ui.bridge import EventBridge
 from app.ui.details_panel import DetailsPanel
-from app.ui.device_model import DeviceModel, Tile
+from app.ui.device_model import DeviceModel
 from app.ui.template_library import TemplateEntry, TemplateLibrary
+from app.ui.tile_view import Tile
 from app.ui.tiles import MAX_SCALE, MIN_SCALE, TileDelegate, tile_size
 
 TICK_MS = 250
@@ -105,6 +107,7 @@ class BenchTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self.station = station
+        self._station_problem: StationProblem | None = None  # the last one shown
         self.model = model
         self.library = library
         self._ticks = 0
@@ -195,6 +198,7 @@ class BenchTab(QWidget):
         model.rowsInserted.connect(self._rows_changed)
         bridge.log_line.connect(self.details.append_log)
         bridge.batch_done.connect(self.update_counters)
+        bridge.device_changed.connect(self._device_changed)
         library.changed.connect(self._library_changed)
 
         self._add_action("Start", "F5", self.start)
@@ -231,6 +235,16 @@ class BenchTab(QWidget):
 
     def force(self, endpoint: str) -> None:
         self._ask(lambda: self.station.start([endpoint], force=True))
+
+    def _device_changed(self, event: DeviceChanged) -> None:
+        """A problem of the station itself (it cannot record runs) goes to the status bar too:
+        it concerns every device, not the one tile it stopped."""
+        status = event.device.status
+        if isinstance(status, Blocked) and status.problem != self._station_problem:
+            self._station_problem = status.problem
+            self.message.emit(describe_station_problem(status.problem))
+        elif event.device.state is DeviceState.PROVISIONING:
+            self._station_problem = None  # runs start again: say it again when it comes back
 
     def _ask(self, call) -> None:
         """Station calls only queue work; one it refuses (no template, a device gone) is shown."""

@@ -23,6 +23,7 @@ from app.core import (
     StepFinished,
     StepProgress,
     StepStarted,
+    endpoint_of,
 )
 
 
@@ -58,7 +59,7 @@ class EventBridge(QObject):
         """Queue an event from any thread; cheap and non-blocking."""
         with self._lock:
             wake = not self._pending
-            endpoint = _endpoint_of(event)
+            endpoint = endpoint_of(event)
             if isinstance(event, StepProgress):
                 slot = self._progress_slot.get(endpoint)
                 if slot is not None:
@@ -83,11 +84,3 @@ class EventBridge(QObject):
                 signal.emit(event)
         if batch:
             self.batch_done.emit()
-
-
-def _endpoint_of(event: RunEvent) -> str:
-    if isinstance(event, DeviceChanged):
-        return event.device.endpoint
-    if isinstance(event, RunFinished):
-        return event.result.endpoint
-    return event.endpoint

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import DeviceState, LogLine, StepStatus
-from app.ui.device_model import Tile
-from app.ui.tiles import STYLES, format_elapsed
+from app.ui.tile_view import STYLES, Tile
+from app.ui.tiles import format_elapsed
 
 STATUS_WORDS = {
     StepStatus.PENDING: "·",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import time
 from collections import deque
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
@@ -22,7 +21,6 @@ from app.core import (
     LogLine,
     RunFinished,
     RunOutcome,
-    RunResult,
     RunStarted,
     StepFinished,
     StepProgress,
@@ -31,87 +29,10 @@ from app.core import (
     StepStatus,
 )
 from app.devices.slots import label_order, port_key
+from app.ui.tile_view import StepView, Tile
 
 TileRole = Qt.ItemDataRole.UserRole + 1
-LOG_LINES_KEPT = 2000
 FLASH_SECONDS = 3.0
-_OUTCOME_STATES = {
-    RunOutcome.DONE: DeviceState.DONE,
-    RunOutcome.FAILED: DeviceState.FAILED,
-    RunOutcome.REFUSED: DeviceState.REFUSED,
-    RunOutcome.INTERRUPTED: DeviceState.FAILED,
-}
-
-
-@dataclass
-class StepView:
-    index: int
-    name: str
-    status: StepStatus = StepStatus.PENDING
-    duration_ms: int = 0
-    message: str = ""
-
-
-@dataclass
-class Tile:
-    """What the GUI knows about one device: its info, its current or last run, its log."""
-
-    info: DeviceInfo
-    run_id: str | None = None
-    running: bool = False
-    total_steps: int = 0
-    step_index: int = -1
-    step_name: str = ""
-    fraction: float = 0.0
-    steps: list[StepView] = field(default_factory=list)
-    started: float | None = None  # time.monotonic() of the run's start
-    finished: float | None = None
-    result: RunResult | None = None
-    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES_KEPT))
-    flash_until: float = 0.0
-    asset_tag: str | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return self.info.endpoint
-
-    @property
-    def label(self) -> str:
-        """The port's bench label, as the Station gives it and runs record it."""
-        return self.info.slot
-
-    @property
-    def state(self) -> DeviceState:
-        """The state a person should see: a run's outcome outlives the session reconnecting."""
-        if self.running:
-            return DeviceState.PROVISIONING
-        device_state = self.info.state
-        outcome = _OUTCOME_STATES.get(self.result.outcome) if self.result else None
-        if device_state == DeviceState.DETACHED:
-            return DeviceState.FAILED if outcome == DeviceState.FAILED else device_state
-        if device_state in (DeviceState.ATTACHED, DeviceState.UNAUTHORIZED, DeviceState.NO_ADB):
-            return device_state
-        return outcome or device_state
-
-    @property
-    def reason(self) -> str:
-        """Why a device failed or was refused, or the one thing to do now."""
-        if self.result and not self.running and self.result.error:
-            return self.result.error
-        return self.info.message or ""
-
-    def elapsed(self, now: float | None = None) -> float | None:
-        if self.started is None:
-            return None
-        end = self.finished if self.finished is not None else (now or time.monotonic())
-        return max(0.0, end - self.started)
-
-    @property
-    def failed_step(self) -> int | None:
-        for step in self.steps:
-            if step.status == StepStatus.FAILED:
-                return step.index
-        return None
 
 
 class DeviceModel(QAbstractListModel):

@@ -1,68 +1,26 @@
 """Device tiles painted by a delegate: colour AND word AND icon for every state.
 
-The palette is Okabe–Ito, which stays distinguishable with the common colour-vision
-deficiencies; each state also has its own word and its own icon shape, so no one has to
-rely on colour. Fonts are big enough to read from a metre at scale 1; the bench tab
-scales tiles down (to a floor) as devices are added, then scrolls.
+What a tile says comes from `tile_view.view_of` (words and colours, testable without Qt);
+this module only paints it. Fonts are big enough to read from a metre at scale 1; the bench
+tab scales tiles down (to a floor) as devices are added, then scrolls.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.core import DeviceState
-from app.ui.device_model import Tile, TileRole
+from app.ui.device_model import TileRole
+from app.ui.tile_view import Tile, view_of
 
 BASE_SIZE = QSize(250, 190)
 MIN_SCALE = 0.72
 MAX_SCALE = 1.5
-
-
-@dataclass(frozen=True)
-class StateStyle:
-    colour: str
-    text: str  # text colour on that fill, chosen for contrast
-    word: str
-    icon: str
-
-
-STYLES: dict[DeviceState, StateStyle] = {
-    DeviceState.ATTACHED: StateStyle("#BBBBBB", "#000000", "Connecting", "plug"),
-    DeviceState.NO_ADB: StateStyle("#F0E442", "#000000", "No USB debugging", "alert"),
-    DeviceState.UNAUTHORIZED: StateStyle("#E69F00", "#000000", "Tap Allow", "hand"),
-    DeviceState.READY: StateStyle("#009E73", "#000000", "Ready", "dot"),
-    DeviceState.PROVISIONING: StateStyle("#56B4E9", "#000000", "Working", "spinner"),
-    DeviceState.DONE: StateStyle("#0072B2", "#FFFFFF", "Done", "check"),
-    DeviceState.FAILED: StateStyle("#D55E00", "#FFFFFF", "Failed", "cross"),
-    DeviceState.REFUSED: StateStyle("#CC79A7", "#000000", "Refused", "forbidden"),
-    DeviceState.DETACHED: StateStyle("#555555", "#FFFFFF", "Unplugged", "dashed"),
-}
-
-
-def instruction(tile: Tile) -> str:
-    """The one line a person at the bench should read under the state word."""
-    state = tile.state
-    if state == DeviceState.PROVISIONING:
-        if tile.step_index < 0:
-            return "starting…"
-        return f"step {tile.step_index + 1}/{tile.total_steps}: {tile.step_name}"
-    if state == DeviceState.DONE:
-        return "Unplug"
-    if state == DeviceState.UNAUTHORIZED:
-        return "Tap Allow on the device"
-    if state == DeviceState.NO_ADB:
-        return "Turn on USB debugging"
-    if state in (DeviceState.FAILED, DeviceState.REFUSED):
-        return tile.reason or state.value
-    if state == DeviceState.READY:
-        return "Press Start (F5)"
-    return tile.info.message or ""
 
 
 def format_elapsed(seconds: float | None) -> str:
@@ -89,7 +47,8 @@ class TileDelegate(QStyledItemDelegate):
         if tile is None:
             return
         s = self.scale
-        style = STYLES[tile.state]
+        view = view_of(tile)
+        style = view.style
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         rect = QRectF(option.rect).adjusted(3 * s, 3 * s, -3 * s, -3 * s)
         painter.save()
@@ -147,12 +106,12 @@ class TileDelegate(QStyledItemDelegate):
         )
 
         # Row 4: the instruction or reason, up to two lines.
-        detail_font = _font(15 * s, bold=tile.state == DeviceState.DONE)
-        if tile.state == DeviceState.DONE:
+        detail_font = _font(15 * s)
+        if view.state == DeviceState.DONE:
             detail_font = _font(22 * s, bold=True)
         painter.setFont(detail_font)
         row4 = QRectF(inner.left(), row3.bottom() + 2 * s, inner.width(), 42 * s)
-        lines = _two_lines(QFontMetrics(detail_font), instruction(tile), int(row4.width()))
+        lines = _two_lines(QFontMetrics(detail_font), view.instruction, int(row4.width()))
         painter.drawText(row4, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, lines)
 
         # Bottom row: elapsed time; progress bar or Retry button.
@@ -162,7 +121,7 @@ class TileDelegate(QStyledItemDelegate):
         painter.drawText(
             bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elapsed
         )
-        if tile.state == DeviceState.PROVISIONING:
+        if view.state == DeviceState.PROVISIONING:
             done = max(0, tile.step_index) + tile.fraction
             overall = done / tile.total_steps if tile.total_steps else 0.0
             bar = QRectF(bottom.left() + 48 * s, bottom.center().y() - 6 * s, 0, 12 * s)
@@ -175,7 +134,7 @@ class TileDelegate(QStyledItemDelegate):
             filled = QRectF(bar)
             filled.setWidth(max(bar.height(), bar.width() * min(1.0, overall)))
             painter.drawRoundedRect(filled, 6 * s, 6 * s)
-        elif tile.state == DeviceState.FAILED:
+        elif view.can_retry:
             button = QRectF(retry_rect(option.rect, s))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#FFFFFF"))
@@ -190,7 +149,7 @@ class TileDelegate(QStyledItemDelegate):
             tile: Tile | None = index.data(TileRole)
             if (
                 tile is not None
-                and tile.state == DeviceState.FAILED
+                and view_of(tile).can_retry
                 and retry_rect(option.rect, self.scale).contains(event.position().toPoint())
             ):
                 self.retry_clicked.emit(tile.endpoint)

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 
 from app.core import DeviceState
 from app.ui.settings import Settings
-from app.ui.tiles import instruction, retry_rect
+from app.ui.tile_view import instruction
+from app.ui.tiles import retry_rect
 
 TIMEOUT_MS = 60_000
 

@@ -1,0 +1,208 @@
+"""What a device's tile says, without Qt: the state a person sees, its colour, word, icon and
+the one line to read under it, as pure functions of what the GUI knows about the device.
+
+The palette is Okabe–Ito, which stays distinguishable with the common colour-vision
+deficiencies; each state also has its own word and its own icon shape, so no one has to rely
+on colour. Only this module turns a device's typed status into the bench's words.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from app.core import (
+    AlreadyDone,
+    Blocked,
+    Detached,
+    DeviceInfo,
+    DeviceState,
+    Failed,
+    Lost,
+    Problem,
+    Queued,
+    Refused,
+    RunOutcome,
+    RunResult,
+    StepStatus,
+)
+from app.provisioning.station_words import describe_station_problem
+
+LOG_LINES_KEPT = 2000
+
+# The state a finished run leaves its tile in, until the next run starts.
+OUTCOME_STATES = {
+    RunOutcome.DONE: DeviceState.DONE,
+    RunOutcome.FAILED: DeviceState.FAILED,
+    RunOutcome.REFUSED: DeviceState.REFUSED,
+    RunOutcome.INTERRUPTED: DeviceState.FAILED,
+}
+
+
+@dataclass(frozen=True)
+class StateStyle:
+    colour: str
+    text: str  # text colour on that fill, chosen for contrast
+    word: str
+    icon: str
+
+
+STYLES: dict[DeviceState, StateStyle] = {
+    DeviceState.ATTACHED: StateStyle("#BBBBBB", "#000000", "Connecting", "plug"),
+    DeviceState.NO_ADB: StateStyle("#F0E442", "#000000", "No USB debugging", "alert"),
+    DeviceState.UNAUTHORIZED: StateStyle("#E69F00", "#000000", "Tap Allow", "hand"),
+    DeviceState.READY: StateStyle("#009E73", "#000000", "Ready", "dot"),
+    DeviceState.PROVISIONING: StateStyle("#56B4E9", "#000000", "Working", "spinner"),
+    DeviceState.DONE: StateStyle("#0072B2", "#FFFFFF", "Done", "check"),
+    DeviceState.FAILED: StateStyle("#D55E00", "#FFFFFF", "Failed", "cross"),
+    DeviceState.REFUSED: StateStyle("#CC79A7", "#000000", "Refused", "forbidden"),
+    DeviceState.DETACHED: StateStyle("#555555", "#FFFFFF", "Unplugged", "dashed"),
+}
+
+_LOST = {
+    Problem.DISCONNECTED: "Connection lost",
+    Problem.UNAUTHORIZED: "No longer allowed: tap Allow on the device",
+    Problem.GARBAGE: "The device answered with garbage",
+    Problem.TIMEOUT: "The device stopped answering",
+    Problem.FAILED: "The device refused the connection",
+}
+
+
+@dataclass
+class StepView:
+    index: int
+    name: str
+    status: StepStatus = StepStatus.PENDING
+    duration_ms: int = 0
+    message: str = ""
+
+
+@dataclass
+class Tile:
+    """What the GUI knows about one device: its info, its current or last run, its log."""
+
+    info: DeviceInfo
+    run_id: str | None = None
+    running: bool = False
+    total_steps: int = 0
+    step_index: int = -1
+    step_name: str = ""
+    fraction: float = 0.0
+    steps: list[StepView] = field(default_factory=list)
+    started: float | None = None  # time.monotonic() of the run's start
+    finished: float | None = None
+    result: RunResult | None = None
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES_KEPT))
+    flash_until: float = 0.0
+    asset_tag: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self.info.endpoint
+
+    @property
+    def label(self) -> str:
+        """The port's bench label, as the Station gives it and runs record it."""
+        return self.info.slot
+
+    @property
+    def state(self) -> DeviceState:
+        return tile_state(self)
+
+    @property
+    def reason(self) -> str:
+        """Why a device failed or was refused, or what is wrong with it now."""
+        blocked = isinstance(self.info.status, Blocked)  # the station's problem, not the run's
+        if self.result and not self.running and self.result.error and not blocked:
+            return self.result.error
+        return status_words(self.info)
+
+    def elapsed(self, now: float | None = None) -> float | None:
+        if self.started is None:
+            return None
+        end = self.finished if self.finished is not None else (now or time.monotonic())
+        return max(0.0, end - self.started)
+
+    @property
+    def failed_step(self) -> int | None:
+        for step in self.steps:
+            if step.status == StepStatus.FAILED:
+                return step.index
+        return None
+
+
+def tile_state(tile: Tile) -> DeviceState:
+    """The state a person should see: a run's outcome outlives the session reconnecting."""
+    if tile.running:
+        return DeviceState.PROVISIONING
+    device_state = tile.info.state
+    outcome = OUTCOME_STATES.get(tile.result.outcome) if tile.result else None
+    if device_state == DeviceState.DETACHED:
+        return DeviceState.FAILED if outcome == DeviceState.FAILED else device_state
+    if device_state in (DeviceState.ATTACHED, DeviceState.UNAUTHORIZED, DeviceState.NO_ADB):
+        return device_state
+    if isinstance(tile.info.status, AlreadyDone | Blocked | Queued):
+        return device_state  # no run was made for them: their status says it all
+    return outcome or device_state
+
+
+def status_words(info: DeviceInfo) -> str:
+    """What the device's own status says, in the bench's words ("" when its state says it)."""
+    match info.status:
+        case None:
+            return info.message or ""
+        case AlreadyDone(template=template, version=version):
+            return f"Already provisioned with {template} v{version}"
+        case Failed(detail=detail, cause=cause):
+            return detail or str(cause)
+        case Refused(reason=reason):
+            return reason
+        case Lost(problem=problem):
+            return _LOST[problem]
+        case Blocked(problem=problem):
+            return describe_station_problem(problem)
+        case Detached(unplugged=False):
+            return "No longer watched"
+        case Queued(template=template):
+            return f"Waiting to start {template}"
+    return ""
+
+
+def instruction(tile: Tile) -> str:
+    """The one line a person at the bench should read under the state word."""
+    state = tile.state
+    if state == DeviceState.PROVISIONING:
+        if isinstance(tile.info.status, Queued) and not tile.running:
+            return status_words(tile.info)
+        if tile.step_index < 0:
+            return "starting…"
+        return f"step {tile.step_index + 1}/{tile.total_steps}: {tile.step_name}"
+    if state == DeviceState.DONE:
+        if isinstance(tile.info.status, AlreadyDone):
+            return f"{status_words(tile.info)} · Unplug"
+        return "Unplug"
+    if state == DeviceState.UNAUTHORIZED:
+        return "Tap Allow on the device"
+    if state == DeviceState.NO_ADB:
+        return "Turn on USB debugging"
+    if state in (DeviceState.FAILED, DeviceState.REFUSED):
+        return tile.reason or STYLES[state].word
+    if state == DeviceState.READY:
+        return "Press Start (F5)"
+    return status_words(tile.info)
+
+
+@dataclass(frozen=True)
+class TileView:
+    """Everything a tile shows in words and colour."""
+
+    state: DeviceState
+    style: StateStyle
+    instruction: str
+    can_retry: bool
+
+
+def view_of(tile: Tile) -> TileView:
+    state = tile.state
+    return TileView(state, STYLES[state], instruction(tile), state == DeviceState.FAILED)

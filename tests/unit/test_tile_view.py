@@ -1,0 +1,67 @@
+"""What a tile says for each typed status: the bench's words, chosen without Qt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.core import (
+    AlreadyDone,
+    Blocked,
+    Cause,
+    DeviceInfo,
+    DeviceState,
+    DeviceStatus,
+    Lost,
+    Problem,
+    Queued,
+    Ready,
+    RunOutcome,
+    RunResult,
+    StationProblem,
+    StorageProblem,
+)
+from app.ui.tile_view import Tile, instruction, view_of
+
+NOW = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+def tile(status: DeviceStatus, result: RunResult | None = None) -> Tile:
+    info = DeviceInfo("tcp:h:1", "A1", status.state, serial="SER1", status=status)
+    return Tile(info, result=result)
+
+
+def failed_run(error: str) -> RunResult:
+    return RunResult("r", "tcp:h:1", "A1", "SER1", "Pixel 8", "14", "pos", 3, "h", NOW, NOW,
+                     RunOutcome.FAILED, error, cause=Cause.STEP_FAILED)  # fmt: skip
+
+
+def test_already_provisioned_says_with_what_and_to_unplug():
+    view = view_of(tile(AlreadyDone("pos", 3)))
+    assert (view.state, view.style.word) == (DeviceState.DONE, "Done")
+    assert view.instruction == "Already provisioned with pos v3 · Unplug"
+
+
+def test_a_failed_run_stays_failed_while_the_device_reconnects_and_offers_retry():
+    run = failed_run("step 2 (install pos.apk) failed: INSTALL_FAILED_INSUFFICIENT_STORAGE")
+    for status in (Lost(Problem.DISCONNECTED, "gone"), Ready()):
+        view = view_of(tile(status, run))
+        assert (view.state, view.can_retry) == (DeviceState.FAILED, True)
+        assert view.instruction == run.error
+
+
+def test_a_station_that_cannot_record_names_the_data_folder_on_the_tile():
+    problem = StationProblem(StorageProblem.DISK_FULL, "/srv/kitbench", "No space left")
+    view = view_of(tile(Blocked(problem), failed_run("not started")))
+    assert view.state is DeviceState.FAILED
+    assert "/srv/kitbench" in view.instruction and "full" in view.instruction
+
+
+def test_a_queued_device_waits_to_start_and_a_ready_one_asks_for_start():
+    assert instruction(tile(Queued("pos"))) == "Waiting to start pos"
+    assert instruction(tile(Ready())) == "Press Start (F5)"
+
+
+def test_a_lost_device_says_what_happened_in_words():
+    view = view_of(tile(Lost(Problem.UNAUTHORIZED)))
+    assert view.state is DeviceState.DETACHED
+    assert view.instruction == "No longer allowed: tap Allow on the device"
