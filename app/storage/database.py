@@ -14,18 +14,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core import RunOutcome
 from app.core.paths import data_dir
+from app.core.status import StationProblem
 from app.storage.models import OutboxEntry, Run
+from app.storage.problems import SHOWN_ELSEWHERE, classify_problem
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +42,20 @@ class StoreError(Exception):
     """The database cannot be opened or written: a message a person can act on."""
 
 
+class StationProblemError(StoreError):
+    """The database cannot be opened because of the station's storage: `problem` says what
+    (disk full, folder not writable, database locked or damaged) and names the data folder."""
+
+    def __init__(self, problem: StationProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
 def database_path(directory: Path | None = None) -> Path:
     return (directory or data_dir()) / DATABASE_NAME
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # FULL: a commit is on disk when it returns, so "finished" on screen survives a power cut.
@@ -128,7 +141,7 @@ class RecorderLock:
 if sys.platform == "win32":
     import msvcrt
 
-    def _lock(file, *, exclusive: bool, blocking: bool = False) -> None:
+    def _lock(file: IO[bytes], *, exclusive: bool, blocking: bool = False) -> None:
         # Windows has no shared flavour here: a recorder keeps the exclusive lock instead.
         if not exclusive:
             return
@@ -138,7 +151,7 @@ if sys.platform == "win32":
 else:
     import fcntl
 
-    def _lock(file, *, exclusive: bool, blocking: bool = False) -> None:
+    def _lock(file: IO[bytes], *, exclusive: bool, blocking: bool = False) -> None:
         flags = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         fcntl.flock(file.fileno(), flags if blocking else flags | fcntl.LOCK_NB)
 
@@ -163,22 +176,41 @@ class Database:
     def __init__(self, directory: Path | None = None, *, recording: bool = False) -> None:
         self.path = database_path(directory)
         self.recovered = 0
+        engine: Engine | None = None
+        lock: RecorderLock | None = None
         try:
-            self.engine = create_sqlite_engine(self.path)
-            self._lock = RecorderLock(self.path.with_name(self.path.name + ".recorder"))
+            engine = create_sqlite_engine(self.path)
+            lock = RecorderLock(self.path.with_name(self.path.name + ".recorder"))
             with one_at_a_time(self.path.with_name(self.path.name + ".migrating")):
-                migrate(self.engine)
-            self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-            alone = self._lock.try_exclusive()
+                migrate(engine)
+            sessions = sessionmaker(engine, expire_on_commit=False)
+            alone = lock.try_exclusive()
             if alone:
-                self.recovered = recover_interrupted(self.sessions)
+                self.recovered = recover_interrupted(sessions)
             if recording:
-                self._lock.share()
+                lock.share()
             else:
-                self._lock.close()
-        except (DBAPIError, OSError) as exc:
-            raise StoreError(f"cannot open the station database {self.path}: {exc}") from exc
+                lock.close()
+        except (DBAPIError, OSError, AlembicError) as exc:
+            if lock is not None:
+                lock.close()
+            if engine is not None:
+                engine.dispose()
+            raise open_error(self.path, exc) from exc
+        self.engine, self._lock, self.sessions = engine, lock, sessions
 
     def close(self) -> None:
         self._lock.close()
         self.engine.dispose()
+
+
+def open_error(path: Path, exc: BaseException) -> StoreError:
+    """The error to raise for a database at `path` that could not be opened: typed when it
+    is the station's storage (the traceback goes to the log, never to the person)."""
+    problem = classify_problem(exc, path.parent)
+    log.error("cannot open the station database %s", path, exc_info=exc, extra=SHOWN_ELSEWHERE)
+    words = problem.detail if problem is not None else str(exc).split("\n", 1)[0]
+    message = f"cannot open the station database {path}: {words}"
+    if problem is None:
+        return StoreError(message)
+    return StationProblemError(problem, message)

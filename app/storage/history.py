@@ -111,7 +111,7 @@ def _run_dict(row: Sequence[Any]) -> dict[str, Any]:
     return run
 
 
-def _select(run_filter: RunFilter, before: Cursor | None, limit: int) -> Select:
+def _select(run_filter: RunFilter, before: Cursor | None, limit: int) -> Select[*tuple[Any, ...]]:
     query = select(*RUN_COLUMNS)
     if run_filter.serial:
         query = query.where(Run.serial == run_filter.serial)

@@ -21,9 +21,10 @@ MAX_BATCH = 500  # the backend's limit per POST
 
 
 def waiting_count(session: Session) -> int:
-    return session.scalar(
+    count = session.scalar(
         select(func.count()).select_from(OutboxEntry).where(OutboxEntry.sent_at.is_(None))
     )
+    return count or 0
 
 
 def next_batch(

@@ -4,14 +4,22 @@
 `on_event` hook directly or be called from one. All writing happens on the store's writer
 thread; `on_recorded` fires there once a RunStarted or RunFinished is committed, which is
 when the CLI or GUI may show the run as started or finished.
+
+`RunRecorder.record_start` is the Station's `before_run`: it writes a run's row and waits for
+the commit, so no device is changed by a run the station could not record. When the station's
+storage fails (disk full, folder not writable, database locked or damaged) it answers with the
+typed `StationProblem` and the run does not start; a finish that could not be written is kept
+and written before the next run starts (until then none does).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -27,7 +35,10 @@ from app.core import (
     StepFinished,
     StepResult,
 )
+from app.core.paths import data_dir
+from app.core.status import StationProblem, StorageProblem
 from app.storage.models import DeviceRecord, OutboxEntry, Run, StepRecord
+from app.storage.problems import SHOWN_ELSEWHERE, station_problem
 from app.storage.writer import StoreWriter
 from app.templates import mask
 
@@ -41,21 +52,103 @@ class RunRecorder:
         self,
         writer: StoreWriter,
         *,
+        folder: Path | None = None,
         secret_values: Callable[[], Iterable[str]] = list,
         on_recorded: Callable[[RunEvent], None] | None = None,
     ) -> None:
+        """`folder`: the data folder a storage problem names (the writer's by default)."""
         self._writer = writer
+        self._folder = folder or writer.folder or data_dir()
         self._secret_values = secret_values
         self._on_recorded = on_recorded
         # Touched only on the writer thread:
         self._devices: dict[str, DeviceInfo] = {}
         self._device_written: dict[str, datetime] = {}
+        # Shared by the writer thread and the callers' threads, under `_lock`:
+        self._lock = threading.Lock()
+        self._started: set[str] = set()  # runs whose row record_start wrote
+        self._refused: set[str] = set()  # runs record_start could not record: they never ran
+        self._unrecorded: dict[str, RunFinished] = {}  # finishes whose write failed
+        self._problem: StationProblem | None = None
+        self._last_problem: StationProblem | None = None
+        self._refused_runs = 0
 
-    def on_event(self, event: RunEvent) -> Future | None:
+    @property
+    def problem(self) -> StationProblem | None:
+        """Why runs cannot be recorded now: the problem of the last write that failed, None
+        again once a later run's start is recorded together with every earlier finish."""
+        with self._lock:
+            return self._problem
+
+    @property
+    def last_problem(self) -> StationProblem | None:
+        """The last storage problem any write ran into, even if it has gone since."""
+        with self._lock:
+            return self._last_problem
+
+    @property
+    def refused_runs(self) -> int:
+        """How many runs `record_start` refused (a problem it returned) so far."""
+        with self._lock:
+            return self._refused_runs
+
+    @property
+    def unrecorded_runs(self) -> int:
+        """Finished runs whose finish is not on disk yet (their rows still say `running`)."""
+        with self._lock:
+            return len(self._unrecorded)
+
+    def record_start(self, event: RunStarted, timeout: float = 30) -> StationProblem | None:
+        """Write the run's row and return once it is committed (the Station's `before_run`).
+
+        None: the run is recorded and may touch the device. A `StationProblem`: it could not
+        be recorded, nothing of it is written, and it must not start; its later events are
+        not written either. Finishes of earlier runs that could not be written are written
+        first, in the same transaction, so while they cannot be no new run starts (and a run
+        left `running` by them becomes `interrupted` when the database is next opened). The
+        run's own RunStarted, when it reaches `on_event`, is not written again.
+        """
+        future = self._writer.submit(lambda session: self._start(session, event))
+        try:
+            written = future.result(timeout)
+        except TimeoutError:
+            if future.cancel():  # never ran: nothing of it will be written
+                detail = f"the database did not answer within {timeout:g} s"
+                return self._refuse(event, StationProblem(StorageProblem.LOCKED,
+                                                          str(self._folder), detail))  # fmt: skip
+            try:  # being written right now: its outcome decides
+                written = future.result()
+            except Exception as exc:
+                return self._refuse(event, station_problem(exc, self._folder))
+        except Exception as exc:  # the writer has logged the traceback
+            return self._refuse(event, station_problem(exc, self._folder))
+        with self._lock:
+            for run_id in written:
+                self._unrecorded.pop(run_id, None)
+            self._started.add(event.run_id)
+            if not self._unrecorded:
+                self._problem = None
+        return None
+
+    def on_event(self, event: RunEvent) -> Future[None] | None:
         """Queue what the event means for the database; the future resolves once it is on disk."""
         if not isinstance(event, RunStarted | StepFinished | RunFinished | DeviceChanged):
             return None
-        future = self._writer.submit(lambda session: self._write(session, event))
+        run_id = None if isinstance(event, DeviceChanged) else _run_id(event)
+        with self._lock:
+            if run_id in self._refused:  # never started: there is nothing to record
+                if isinstance(event, RunFinished):
+                    self._refused.discard(event.result.run_id)
+                return None
+            written = isinstance(event, RunStarted) and event.run_id in self._started
+            if isinstance(event, RunFinished):
+                self._started.discard(event.result.run_id)
+        if written:  # by record_start: only tell, after what is queued before it
+            future = self._writer.submit(_nothing)
+        else:
+            future = self._writer.submit(lambda session: self._write(session, event))
+        if isinstance(event, RunFinished):
+            future.add_done_callback(lambda done: self._finish_written(event, done))
         if self._on_recorded and isinstance(event, RunStarted | RunFinished):
             future.add_done_callback(lambda _done: self._tell(event))
         return future
@@ -67,11 +160,44 @@ class RunRecorder:
         if future is not None and isinstance(event, RunStarted | RunFinished):
             try:
                 future.result(timeout)
-            except Exception as exc:
-                log.error("run %s could not be recorded: %s", _run_id(event), exc)
+            except TimeoutError:
+                log.error("run %s is still not on disk after %g s", _run_id(event), timeout)
+            except Exception:  # logged by the writer, and for a finish by _finish_written
+                pass
+
+    def _refuse(self, event: RunStarted, problem: StationProblem) -> StationProblem:
+        with self._lock:
+            self._refused.add(event.run_id)
+            self._refused_runs += 1
+            self._problem = self._last_problem = problem
+        log.error("run %s on %s not started: the station cannot record it (%s in %s: %s)",
+                  event.run_id, event.endpoint, problem.kind, problem.folder, problem.detail,
+                  extra=SHOWN_ELSEWHERE)  # fmt: skip
+        return problem
+
+    def _finish_written(self, event: RunFinished, future: Future[None]) -> None:
+        """On the writer thread, before anyone is told: remember a finish that failed."""
+        if future.cancelled():
+            return
+        exc = future.exception()
+        run_id = event.result.run_id
+        if exc is None:
+            with self._lock:
+                self._unrecorded.pop(run_id, None)
+            return
+        problem = station_problem(exc, self._folder)
+        with self._lock:
+            self._unrecorded[run_id] = event
+            self._problem = self._last_problem = problem
+        log.error("run %s on %s finished %s but could not be recorded (%s in %s: %s); it stays "
+                  "running until written, or is interrupted when the database is next opened",
+                  run_id, event.result.endpoint, event.result.outcome, problem.kind,
+                  problem.folder, problem.detail, extra=SHOWN_ELSEWHERE)  # fmt: skip
 
     def _tell(self, event: RunEvent) -> None:
         """Runs after the commit (or after a failed write, which the writer has logged)."""
+        if self._on_recorded is None:
+            return
         try:
             self._on_recorded(event)
         except Exception:
@@ -90,6 +216,16 @@ class RunRecorder:
             session.merge(self._step_record(event.run_id, event.result, self._secrets()))
         elif isinstance(event, RunFinished):
             self._run_finished(session, event.result)
+
+    def _start(self, session: Session, event: RunStarted) -> list[str]:
+        """record_start's transaction: the finishes that failed before, then the new run;
+        returns the ids of the finishes it wrote."""
+        with self._lock:
+            pending = list(self._unrecorded.values())
+        for finish in pending:
+            self._run_finished(session, finish.result)
+        self._run_started(session, event)
+        return [finish.result.run_id for finish in pending]
 
     def _secrets(self) -> list[str]:
         try:
@@ -189,5 +325,9 @@ def _seen(session: Session, serial: str, model: str | None, at: datetime) -> Dev
     return device
 
 
-def _run_id(event: RunStarted | RunFinished) -> str:
-    return event.run_id if isinstance(event, RunStarted) else event.result.run_id
+def _nothing(_session: Session) -> None:
+    return None
+
+
+def _run_id(event: RunStarted | StepFinished | RunFinished) -> str:
+    return event.result.run_id if isinstance(event, RunFinished) else event.run_id

@@ -31,7 +31,7 @@ class Store:
         """`recording=True` for a process that records runs (see `Database`)."""
         self.directory = directory or data_dir()
         self.database = Database(self.directory, recording=recording)
-        self.writer = StoreWriter(self.database.sessions)
+        self.writer = StoreWriter(self.database.sessions, folder=self.directory)
 
     @property
     def path(self) -> Path:
@@ -45,7 +45,12 @@ class Store:
     def recorder(self, *, on_recorded: Callable[[RunEvent], None] | None = None) -> RunRecorder:
         """Records runs as the events say: who ran them and where come with each run."""
         secrets = SecretStore(self.directory)
-        return RunRecorder(self.writer, secret_values=secrets.values, on_recorded=on_recorded)
+        return RunRecorder(
+            self.writer,
+            folder=self.directory,
+            secret_values=secrets.values,
+            on_recorded=on_recorded,
+        )
 
     # -- history
 
@@ -101,5 +106,5 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
