@@ -114,9 +114,9 @@ def _problems(ctx: StepContext, conditions: Verify | WaitFor) -> list[str]:
         problems.append(_prop_problem(ctx, PropCheck(name="sys.boot_completed", equals="1")))
     if conditions.package_installed:
         problems.append(_package_problem(ctx, conditions.package_installed))
-    if getattr(conditions, "package_version_min", None):
+    if isinstance(conditions, Verify) and conditions.package_version_min:
         problems.append(_version_problem(ctx, conditions.package_version_min))
-    if getattr(conditions, "setting", None):
+    if isinstance(conditions, Verify) and conditions.setting:
         problems.append(_setting_problem(ctx, conditions.setting))
     if conditions.getprop:
         problems.append(_prop_problem(ctx, conditions.getprop))

@@ -124,7 +124,7 @@ class StepContext:
     resolve_path: Callable[[str], Path]
     cancel: threading.Event
     report: Callable[[float, str], None]  # (fraction 0..1, detail) of this step
-    transfer_slot: Callable[[int], AbstractContextManager] = lambda _size: nullcontext()
+    transfer_slot: Callable[[int], AbstractContextManager[None]] = lambda _size: nullcontext()
 
     def check_cancel(self) -> None:
         if self.cancel.is_set():

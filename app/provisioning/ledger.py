@@ -11,10 +11,12 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from app.core.paths import write_atomically
 
 FILE_NAME = "provisioning.json"
+FileIdentity = tuple[int, int, int]  # inode, mtime in ns, size: "replaced by someone else?"
 
 
 class Ledger:
@@ -30,8 +32,8 @@ class Ledger:
         self.path = directory / FILE_NAME
         self._lock = threading.Lock()  # guards the state and the counters below
         self._write_lock = threading.Lock()  # one writer at a time, outside `_lock`
-        self._state: dict | None = None
-        self._file: tuple | None = None  # identity of the file as we last read or wrote it
+        self._state: dict[str, Any] | None = None
+        self._file: FileIdentity | None = None  # identity of the file as we last read or wrote it
         self._changes = 0  # changes made in memory
         self._saved = 0  # changes known to be on disk
 
@@ -42,9 +44,9 @@ class Ledger:
             state = self._current(on_disk)
             device = state["devices"].setdefault(serial, {})
             if "seq" in device:
-                return device["seq"]
+                return int(device["seq"])
             state["next_seq"] += 1
-            device["seq"] = seq = state["next_seq"]
+            seq = device["seq"] = int(state["next_seq"])
             change = self._changed()
         self._save(change)
         return seq
@@ -54,7 +56,8 @@ class Ledger:
         on_disk = self._file_identity()
         with self._lock:
             devices = self._current(on_disk)["devices"]
-            return devices.get(serial, {}).get("templates", {}).get(template)
+            version = devices.get(serial, {}).get("templates", {}).get(template)
+            return None if version is None else int(version)
 
     def record_done(self, serial: str, template: str, version: int) -> None:
         on_disk = self._file_identity()
@@ -64,7 +67,7 @@ class Ledger:
             change = self._changed()
         self._save(change)
 
-    def _current(self, on_disk: tuple | None) -> dict:
+    def _current(self, on_disk: FileIdentity | None) -> dict[str, Any]:
         """The state, read again if another process replaced the file (call with `_lock`).
 
         `on_disk` is the file's identity, taken before the lock so no stat waits on it. A
@@ -92,14 +95,14 @@ class Ledger:
             with self._lock:
                 self._saved, self._file = covers, on_disk
 
-    def _file_identity(self) -> tuple | None:
+    def _file_identity(self) -> FileIdentity | None:
         try:
             info = os.stat(self.path)
         except FileNotFoundError:
             return None
         return (info.st_ino, info.st_mtime_ns, info.st_size)
 
-    def _read(self) -> dict:
+    def _read(self) -> dict[str, Any]:
         try:
             state = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:

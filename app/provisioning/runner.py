@@ -46,6 +46,7 @@ from app.provisioning.context import (
 )
 from app.provisioning.steps import EXECUTORS
 from app.templates import LoadedTemplate, SecretStore, VariableError, mask, render
+from app.templates.model import AnyStep
 
 # Seconds a step may take when the template does not say.
 DEFAULT_TIMEOUTS = {"install": 300.0, "push": 300.0, "reboot": 180.0, "wait_for": 120.0}
@@ -138,12 +139,12 @@ def run_result(
     )
 
 
-def step_name(step: Any) -> str:
+def step_name(step: AnyStep) -> str:
     """The step's own name, or a short description of what it does."""
     if step.name:
         return step.name
     params = step.params
-    describe = {
+    describers: dict[str, Callable[[], str]] = {
         "install": lambda: f"install {PurePosixPath(params.apk).name}",
         "uninstall": lambda: f"uninstall {params.package}",
         "setting": lambda: f"setting {params.namespace}/{params.key}",
@@ -153,7 +154,8 @@ def step_name(step: Any) -> str:
         "device_name": lambda: "device name",
         "device_owner": lambda: "device owner",
         "shell": lambda: f"shell {params.command.split()[0] if params.command.split() else ''}",
-    }.get(step.action)
+    }
+    describe = describers.get(step.action)
     return describe() if describe else step.action.replace("_", " ")
 
 
@@ -177,7 +179,7 @@ class Runner:
         batch: Batch,
         request: DeviceRun,
         on_event: Callable[[RunEvent], None],
-        transfer_slot: Callable[[int], AbstractContextManager] = lambda _size: nullcontext(),
+        transfer_slot: Callable[[int], AbstractContextManager[None]] = lambda _size: nullcontext(),
     ) -> None:
         self.device, self.facts, self.batch, self.request = device, facts, batch, request
         self.on_event = on_event
@@ -249,7 +251,7 @@ class Runner:
                 return f"cannot read the battery level: {exc}"
         return refusal(requires, self.facts, battery)
 
-    def _run_step(self, index: int, step: Any) -> tuple[StepResult, Failure | None]:
+    def _run_step(self, index: int, step: AnyStep) -> tuple[StepResult, Failure | None]:
         """Run one step with its retries; a Failure when the run must stop here."""
         request, name = self.request, step_name(step)
         total = len(self.batch.template.template.steps)
@@ -291,7 +293,7 @@ class Runner:
         self.on_event(LogLine(request.endpoint, f"{name}: {result.status} — {result.message}"))
         return result, failure
 
-    def _attempts(self, index: int, step: Any) -> Outcome:
+    def _attempts(self, index: int, step: AnyStep) -> Outcome:
         """Retry failures the device reported; losing the device is never retried."""
         attempts = step.retries + 1
         for attempt in range(1, attempts + 1):
@@ -313,7 +315,7 @@ class Runner:
             context.pause(RETRY_PAUSE_S)
         raise AssertionError("unreachable")
 
-    def _context(self, index: int, step: Any) -> StepContext:
+    def _context(self, index: int, step: AnyStep) -> StepContext:
         timeout = step.timeout or DEFAULT_TIMEOUTS.get(step.action, DEFAULT_TIMEOUT)
         last = [-1.0]
 
@@ -341,8 +343,9 @@ class Runner:
             transfer_slot=self.transfer_slot,
         )
 
-    def _rendered(self, step: Any) -> Any:
-        """The step's parameters with placeholders filled in for this device."""
+    def _rendered(self, step: AnyStep) -> Any:
+        """The step's parameters with placeholders filled in for this device (a model, or the
+        text of a step that takes one string)."""
         params = step.params
         if isinstance(params, str):
             return self._render(params)

@@ -495,7 +495,7 @@ class _Worker:
         return item
 
     def _drain(self) -> list[_Request]:
-        items = []
+        items: list[_Request] = []
         while True:
             try:
                 item = self._requests.get_nowait()
@@ -702,7 +702,7 @@ def read_facts(device: Device) -> DeviceFacts:
     a device that does not say its serial is known by its slot."""
     identity = device.identity()
     return DeviceFacts(
-        serial=identity.serial or device.endpoint.slot,
+        serial=identity.serial or device.endpoint.slot or device.endpoint.spec,
         model=identity.model or "unknown",
         manufacturer=identity.manufacturer or "unknown",
         android_release=identity.android_release or "?",
