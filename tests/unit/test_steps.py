@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.core import RunOutcome, RunResult, StepResult, StepStatus
+from app.core import Cause, RunOutcome, RunResult, StepResult, StepStatus
 from app.devices.device import ShellResult
 from app.devices.endpoints import EndpointError, parse_endpoint
 from app.provisioning.checks import component_name, refusal
@@ -148,10 +148,12 @@ def test_run_json_is_the_documented_line():
         template_hash="h", started_at=now, finished_at=now, outcome=RunOutcome.FAILED,
         error="step 1 (x) failed: no",
         steps=(StepResult(0, "shell", "x", StepStatus.FAILED, 12, "no", "secret output"),),
+        cause=Cause.STEP_FAILED,
     )  # fmt: skip
     assert run_json(result) == {
         "endpoint": "tcp:127.0.0.1:7400", "serial": "S1", "model": "Pixel 8",
-        "slot": "127.0.0.1:7400", "result": "failed", "error": "step 1 (x) failed: no",
+        "slot": "127.0.0.1:7400", "result": "failed", "cause": "step-failed",
+        "already_provisioned": False, "error": "step 1 (x) failed: no",
         "steps": [{"action": "shell", "name": "x", "status": "failed", "duration_ms": 12,
                    "message": "no"}],
     }  # fmt: skip
