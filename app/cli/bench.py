@@ -7,11 +7,15 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from app.cli import cli
-from app.cli.records import open_store, station_name
+from app.cli.records import station_name
+
+if TYPE_CHECKING:
+    from app.storage import Store
 
 
 @cli.command()
@@ -207,6 +211,7 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
     from app.devices.endpoints import EndpointError, parse_endpoint
     from app.devices.keys import KeyFileError
     from app.provisioning.headless import provision as run_provision
+    from app.provisioning.station_words import describe_station_problem
     from app.templates import TemplateError, load_template
 
     if all_usb:
@@ -228,17 +233,37 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     stdout = sys.stdout
     name = station_name()
-    with open_store(recording=True) as store:  # every run recorded before it is reported
+    with open_recording_store() as store:  # every run recorded before it touches a device
         recorder = store.recorder()
         try:
             code = run_provision(
                 template, endpoints, stream=stdout, live=stdout.isatty(),
                 station_name=name, auth_timeout_s=options.pop("auth_timeout"),
-                listeners=[recorder.record], **options,
+                listeners=[recorder.record], before_run=recorder.record_start, **options,
             )  # fmt: skip
         except KeyFileError as exc:
             raise click.ClickException(str(exc)) from None
+    problem = recorder.last_problem
+    if problem is not None and not recorder.refused_runs:
+        # No device was refused (the report said so then): runs finished unrecorded.
+        click.echo(f"kitbench: runs finished but could not be recorded. "
+                   f"{describe_station_problem(problem)}", err=True)  # fmt: skip
+        code = 1
     sys.exit(code)
+
+
+def open_recording_store() -> Store:
+    """The store `provision` records into; one clear message and exit 1 when it cannot open."""
+    from app.provisioning.station_words import describe_station_problem
+    from app.storage import StationProblemError, Store, StoreError
+
+    try:
+        return Store(recording=True)
+    except StationProblemError as exc:  # the traceback is in the log file
+        click.echo(f"kitbench: {describe_station_problem(exc.problem)}", err=True)
+        sys.exit(1)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _usb_endpoints() -> list[str]:
