@@ -36,7 +36,9 @@ from app.ui.templates_tab import TemplatesTab
 HISTORY_REFRESH_MS = 1500
 SHUTDOWN_DEADLINE_S = 20.0  # for all of on_close together; then the window closes anyway
 FAILURE_MESSAGE_MS = 60_000  # long enough to be read by someone busy at the bench
-FAILURE_STYLE = "QStatusBar { background: #D55E00; color: white; font-weight: bold; }"
+FAILURE_STYLE = (  # the bench's failure colour, big enough to read from a step back
+    "QStatusBar { background: #D55E00; color: white; font-weight: bold; font-size: 15px; }"
+)
 
 log = logging.getLogger(__name__)
 

@@ -372,6 +372,7 @@ def test_a_failed_save_of_the_operator_name_shows_in_the_status_bar(open_bench, 
 def test_an_export_that_fails_says_so_in_a_dialog(open_bench, qtbot, tmp_path):
     window = open_bench().window
     window.tabs.setCurrentWidget(window.history)
+    qtbot.waitUntil(lambda: window.history.status.text() == "0 runs")  # loaded: no overwrite
     window.history.export_to(tmp_path / "gone" / "history.csv")
 
     qtbot.waitUntil(lambda: window.failure_box is not None and window.failure_box.isVisible())
