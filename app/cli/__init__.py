@@ -124,6 +124,7 @@ def setup_logging(verbose: bool = False) -> None:
         root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # 8 lines an open
     if verbose:
         log.info("the log file is %s", file_handler.baseFilename)
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core import RunOutcome
 from app.core.paths import data_dir
-from app.core.status import StationProblem
+from app.core.status import StationProblem, StorageProblem
 from app.storage.models import OutboxEntry, Run
 from app.storage.problems import SHOWN_ELSEWHERE, classify_problem
 
@@ -209,8 +209,23 @@ def open_error(path: Path, exc: BaseException) -> StoreError:
     is the station's storage (the traceback goes to the log, never to the person)."""
     problem = classify_problem(exc, path.parent)
     log.error("cannot open the station database %s", path, exc_info=exc, extra=SHOWN_ELSEWHERE)
-    words = problem.detail if problem is not None else str(exc).split("\n", 1)[0]
-    message = f"cannot open the station database {path}: {words}"
     if problem is None:
-        return StoreError(message)
-    return StationProblemError(problem, message)
+        return StoreError(f"cannot open the station database {path}: {_first_line(exc)}")
+    what = _WHAT_IS_WRONG[problem.kind].format(folder=problem.folder)
+    return StationProblemError(
+        problem, f"cannot open the station database {path}: {what} ({problem.detail})"
+    )
+
+
+# For a StoreError's message; the sentence with the fix is presentation's
+# (app.provisioning.station_words).
+_WHAT_IS_WRONG = {
+    StorageProblem.DISK_FULL: "the disk of {folder} is full",
+    StorageProblem.NOT_WRITABLE: "{folder} is not writable",
+    StorageProblem.LOCKED: "another program holds the database locked",
+    StorageProblem.CORRUPT: "the file is damaged or not a Kitbench database",
+}
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).split("\n", 1)[0]
