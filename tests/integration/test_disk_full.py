@@ -218,3 +218,74 @@ def test_a_read_only_data_folder_is_named_with_the_fix(small_disk, template, sta
     assert_quiet(output + errors)
     assert f"Kitbench cannot write to its data folder {home}" in errors
     subprocess.run(["mount", "-o", "remount,rw", str(home.parent)], check=True)
+
+
+def test_a_run_that_finishes_on_a_full_disk_is_named_and_interrupted_later(
+    small_disk, template, start_fleet
+):
+    """The last run's finish cannot be written: no device is refused, yet the person hears."""
+    home = small_disk
+    fleet = start_fleet(1, auth="none", latency="realistic", profile="pixel8")
+    args = ["provision", "-t", str(template), *device_args(fleet.endpoints)]
+    process = kitbench(*args)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the run never started"
+            try:
+                recorded = runs(home) if (home / DATABASE_NAME).exists() else {}
+            except sqlite3.OperationalError:
+                recorded = {}
+            if recorded:
+                break
+            time.sleep(0.02)
+        filler = fill(home)
+        output, errors = process.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        process.kill()
+
+    assert process.returncode == 1, output + errors
+    assert_quiet(output + errors)
+    assert "could not be recorded" in errors
+    assert f"The data folder {home} is full" in errors
+    filler.unlink()
+    [(run_id, (_endpoint, result))] = runs(home).items()
+    assert result == "running"  # until the database is opened again
+
+    again = kitbench(*args)
+    output, errors = again.communicate(timeout=RUN_TIMEOUT_S)
+    assert again.returncode == 0, output + errors
+    assert runs(home)[run_id][1] == "interrupted"
+
+
+def test_a_log_file_that_cannot_be_written_is_skipped_without_a_word(
+    small_disk, capfd, monkeypatch
+):
+    import logging
+
+    import app.cli as cli_module
+
+    log = logging.getLogger("app.test")
+    monkeypatch.setattr(cli_module, "LOG_RETRY_S", 0.0)  # try the file again at once
+    cli_module.setup_logging()
+    try:
+        small_disk.mkdir()
+        filler = fill(small_disk)
+        try:
+            1 / 0  # noqa: B018
+        except ZeroDivisionError:
+            log.exception("a failure with a traceback")
+        assert capfd.readouterr().err == "kitbench: error: a failure with a traceback\n"
+
+        filler.unlink()
+        log.error("a failure once there is space")
+        log.error("a failure once there is space")  # once on the terminal, twice in the file
+        assert capfd.readouterr().err == "kitbench: error: a failure once there is space\n"
+        logged = (small_disk / "logs" / "kitbench.log").read_text()
+        assert logged.count("a failure once there is space") == 2
+    finally:
+        for handler in list(cli_module._installed):
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+        cli_module._installed.clear()
