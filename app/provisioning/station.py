@@ -645,9 +645,9 @@ class _Worker:
         """A run that never reached the device: failed, with why. `advance_status` is False
         for runs the worker never took up (the device was not reachable, or it is gone)."""
         detail = self._unreachable if cause is Cause.UNREACHABLE else NOT_STARTED[cause]
-        self._finish(batch, run, self._result(batch, run, cause, detail))
-        if advance_status:
+        if advance_status:  # first: whoever sees the run finish sees the device out of Queued
             self._advance(NotStarted(cause, detail))
+        self._finish(batch, run, self._result(batch, run, cause, detail))
 
     def _result(self, batch: Batch, run: DeviceRun, cause: Cause, error: str) -> RunResult:
         return run_result(batch, run, self._facts, started_at=datetime.now(UTC),

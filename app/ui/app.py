@@ -23,6 +23,7 @@ from app import __version__
 from app.core import RunEvent
 from app.core.paths import resources_dir
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
+from app.provisioning.station import Station
 from app.storage import Config, ConfigError, Store, StoreError
 from app.sync import SyncWorker, pulled_dir
 from app.ui.bridge import EventBridge
@@ -109,7 +110,7 @@ def application(argv: list[str] | None = None) -> QApplication:
 def build_services(
     data_dir: Path | None = None,
     *,
-    station_factory: Callable[..., object] | None = None,
+    station_factory: Callable[..., Station] | None = None,
 ) -> tuple[Services, Callable[[RunEvent], None]]:
     """The store, recorder, station, bridge and models one window drives.
 
@@ -135,15 +136,18 @@ def build_services(
     ):
         event_signal.connect(slot)
     recorded: list[Callable[[object], None]] = []
-    recorder = store.recorder(on_recorded=lambda event: [hook(event) for hook in recorded])
+
+    def tell_recorded(event: RunEvent) -> None:
+        for hook in recorded:
+            hook(event)
+
+    recorder = store.recorder(on_recorded=tell_recorded)
 
     def on_event(event: RunEvent) -> None:
         recorder.on_event(event)
         bridge.post(event)
 
     if station_factory is None:
-        from app.provisioning.station import Station
-
         station_factory = Station
     notices: list[str] = []
     try:

@@ -15,12 +15,16 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.paths import data_dir, resources_dir
 from app.sim.apk import build_apk
 from app.sim.fleet import SimFleet
 from app.templates import SecretStore
 from app.templates.model import Template
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +99,7 @@ class DemoBackend:
         self.socket = bind("127.0.0.1", 0)
         self.url = url_of(self.socket)
         self.token = self.database.create_token(DEMO_STATION)
-        self._server = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -106,9 +110,9 @@ class DemoBackend:
         config = uvicorn.Config(
             create_app(self.database), log_level="warning", access_log=False, lifespan="off"
         )
-        self._server = uvicorn.Server(config)
+        server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run,
+            target=server.run,
             kwargs={"sockets": [self.socket]},
             daemon=True,
             name="demo-backend",

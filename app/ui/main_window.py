@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWid
 
 from app.core import RunFinished, RunOutcome
 from app.provisioning.runner import step_name
+from app.provisioning.station import Station
 from app.storage import Config, Store
 from app.sync import SyncStatus
 from app.ui.bench_tab import BenchTab
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 class Services:
     """What the window drives; built by `app.ui.app` (or a test) and closed by it."""
 
-    station: object  # app.provisioning.Station
+    station: Station
     store: Store
     config: Config
     settings: Settings

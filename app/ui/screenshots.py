@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core import DeviceState
 from app.ui.app import application, apply_theme, build_services, open_window
@@ -53,7 +53,8 @@ def main(out: Path) -> int:
         pump(app, lambda: sum(t.state == DeviceState.READY for t in model.tiles()) >= 6, 30)
         first = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY][:5]
         services.station.start(first)
-        pump(app, lambda: not any(model.tile(e).running for e in first) and len(first) > 0, 90)
+        running = [t for t in model.tiles() if t.endpoint in first and t.running]
+        pump(app, lambda: not any(t.running for t in running) and len(first) > 0, 90)
         rest = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY]
         if rest:
             services.station.start(rest)
@@ -62,19 +63,19 @@ def main(out: Path) -> int:
         shown = (failed or model.tiles())[0]
         window.bench.select(shown.endpoint)
         pump(app, lambda: False, 1)
-        shots = {"bench": window.bench}
-        for name, tab in (
-            ("templates", window.templates),
-            ("history", window.history),
-            ("settings", window.settings_tab),
-        ):
-            shots[name] = tab
+        shots: dict[str, QWidget] = {
+            "bench": window.bench,
+            "templates": window.templates,
+            "history": window.history,
+            "settings": window.settings_tab,
+        }
         for index in range(window.tabs.count()):
-            if window.tabs.tabText(index) == "Enrollment":
-                shots["enrollment"] = window.tabs.widget(index)
-        for name, tab in shots.items():
-            window.tabs.setCurrentWidget(tab)
-            if tab is window.history:
+            enrollment = window.tabs.widget(index)
+            if window.tabs.tabText(index) == "Enrollment" and enrollment is not None:
+                shots["enrollment"] = enrollment
+        for name, shown_tab in shots.items():
+            window.tabs.setCurrentWidget(shown_tab)
+            if shown_tab is window.history:
                 window.history.refresh()
                 pump(app, lambda: window.history.model.rowCount() > 0, 10)
                 window.history.table.selectRow(0)

@@ -32,7 +32,7 @@ class Settings:
 
     def _int(self, key: str, default: int) -> int:
         try:
-            return int(self._q.value(key, default))
+            return int(str(self._q.value(key, default)))
         except (TypeError, ValueError):
             return default
 

@@ -146,7 +146,9 @@ def test_the_stop_button_stops_a_running_device(open_bench, qtbot):
     qtbot.waitUntil(lambda: DeviceState.READY in bench.states().values(), timeout=TIMEOUT_MS)
     bench.window.bench.start()
     tile = bench.model.tiles()[0]
-    qtbot.waitUntil(lambda: tile.state == DeviceState.PROVISIONING, timeout=TIMEOUT_MS)
+    # Running, not only queued: a queued device shows "Working" before its run starts.
+    qtbot.waitUntil(lambda: tile.running, timeout=TIMEOUT_MS)
+    assert tile.state == DeviceState.PROVISIONING
 
     bench.window.bench.stop_button.click()
 
