@@ -53,8 +53,8 @@ def main(out: Path) -> int:
         pump(app, lambda: sum(t.state == DeviceState.READY for t in model.tiles()) >= 6, 30)
         first = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY][:5]
         services.station.start(first)
-        running = [t for t in model.tiles() if t.endpoint in first and t.running]
-        pump(app, lambda: not any(t.running for t in running) and len(first) > 0, 90)
+        started = [t for t in model.tiles() if t.endpoint in first]
+        pump(app, lambda: all(t.result and not t.running for t in started) and bool(first), 90)
         rest = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY]
         if rest:
             services.station.start(rest)

@@ -170,7 +170,8 @@ def status_words(info: DeviceInfo) -> str:
 
 
 def instruction(tile: Tile) -> str:
-    """The one line a person at the bench should read under the state word."""
+    """The one line a person at the bench should read under the state word: short, so it
+    stays whole in the tile's big type."""
     state = tile.state
     if state == DeviceState.PROVISIONING:
         if isinstance(tile.info.status, Queued) and not tile.running:
@@ -179,9 +180,7 @@ def instruction(tile: Tile) -> str:
             return "starting…"
         return f"step {tile.step_index + 1}/{tile.total_steps}: {tile.step_name}"
     if state == DeviceState.DONE:
-        if isinstance(tile.info.status, AlreadyDone):
-            return f"{status_words(tile.info)} · Unplug"
-        return "Unplug"
+        return "Unplug"  # already provisioned or not: the details say which
     if state == DeviceState.UNAUTHORIZED:
         return "Tap Allow on the device"
     if state == DeviceState.NO_ADB:

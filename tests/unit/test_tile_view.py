@@ -35,10 +35,11 @@ def failed_run(error: str) -> RunResult:
                      RunOutcome.FAILED, error, cause=Cause.STEP_FAILED)  # fmt: skip
 
 
-def test_already_provisioned_says_with_what_and_to_unplug():
-    view = view_of(tile(AlreadyDone("pos", 3)))
-    assert (view.state, view.style.word) == (DeviceState.DONE, "Done")
-    assert view.instruction == "Already provisioned with pos v3 · Unplug"
+def test_already_provisioned_says_to_unplug_and_with_what_in_the_details():
+    done = tile(AlreadyDone("pos", 3))
+    view = view_of(done)
+    assert (view.state, view.style.word, view.instruction) == (DeviceState.DONE, "Done", "Unplug")
+    assert done.reason == "Already provisioned with pos v3"
 
 
 def test_a_failed_run_stays_failed_while_the_device_reconnects_and_offers_retry():
