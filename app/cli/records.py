@@ -98,10 +98,13 @@ class _Since(click.ParamType):
 
 
 def open_store(*, recording: bool = False):
-    from app.storage import Store, StoreError
+    from app.provisioning.station_words import describe_station_problem
+    from app.storage import StationProblemError, Store, StoreError
 
     try:
         return Store(recording=recording)
+    except StationProblemError as exc:
+        raise click.ClickException(describe_station_problem(exc.problem)) from None
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
 

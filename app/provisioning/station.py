@@ -74,6 +74,7 @@ from app.provisioning.lifecycle import (
     advance,
 )
 from app.provisioning.runner import Batch, DeviceRun, Runner, run_result, run_started
+from app.storage import station_problem
 from app.storage.config import shares_adb_key
 from app.templates import LoadedTemplate, SecretStore, mask
 
@@ -589,7 +590,11 @@ class _Worker:
             self._advance(NothingToDo(template.name, done))
             return
         self._advance(RunAsked(template.name))
-        run.seq = self.station.ledger.seq_for(facts.serial)
+        try:
+            run.seq = self.station.ledger.seq_for(facts.serial)
+        except OSError as exc:  # the numbers it hands out must be kept, or none handed out
+            self._refuse_unrecordable(batch, run, station_problem(exc, self.station.directory))
+            return
         with self.station.job_slot(run.cancel) as started:
             if not started:
                 self._end_unstarted(batch, run, run.cancel_cause)
@@ -597,9 +602,7 @@ class _Worker:
             announcement = run_started(batch, run, datetime.now(UTC))
             problem = self.station.recordable(announcement)
             if problem is not None:  # a run nobody could find later must not change a device
-                self._finish(batch, run, self._result(batch, run, Cause.STORAGE,
-                                                      _not_recordable(problem)))  # fmt: skip
-                self._advance(NotRecordable(problem))
+                self._refuse_unrecordable(batch, run, problem)
                 return
             self._announce(run, announcement)
             self._advance(RunBegan(template.name, len(template.steps)))
@@ -608,11 +611,19 @@ class _Worker:
             result = runner.run(announcement.started_at)
         self._finish(batch, run, result)
         if result.outcome is RunOutcome.DONE:
-            self.station.ledger.record_done(facts.serial, template.name, template.version)
+            try:
+                self.station.ledger.record_done(facts.serial, template.name, template.version)
+            except OSError as exc:  # the run is recorded; only the shortcut next time is lost
+                log.warning("%s: not noted as provisioned (%s); it will run in full next time",
+                            self.endpoint.spec, exc)  # fmt: skip
         if result.cause is not None and result.cause.loses_session:
             self._drop_session(RunEnded(result))
         else:
             self._advance(RunEnded(result))
+
+    def _refuse_unrecordable(self, batch: Batch, run: DeviceRun, problem: StationProblem) -> None:
+        self._finish(batch, run, self._result(batch, run, Cause.STORAGE, _not_recordable(problem)))
+        self._advance(NotRecordable(problem))
 
     def _on_run_event(self, event: RunEvent) -> None:
         """What the runner reports goes to everyone; a new step moves the status on."""
