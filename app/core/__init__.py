@@ -134,6 +134,9 @@ class RunResult:
     station: str = ""
     asset_tag: str | None = None
     cause: Cause | None = None  # why it is not done; None when done or refused
+    # The release the template came from (docs/releases.md); "" for a local template file.
+    release_manifest: str = ""  # sha256 hex of the signed release manifest
+    release_channel: str = ""  # the channel the station pulled it from
 
     @property
     def failed_step(self) -> int | None:
@@ -161,6 +164,8 @@ class RunStarted:
     template_hash: str = ""
     operator: str = ""  # who was at the bench when the run started (may be nobody)
     station: str = ""
+    release_manifest: str = ""  # as in RunResult: the release's manifest sha256, or ""
+    release_channel: str = ""
 
 
 @dataclass(frozen=True)
