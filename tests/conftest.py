@@ -76,6 +76,16 @@ def connect(host_key):
 
 
 @pytest.fixture
+def real_adbd():
+    """AOSP adbd 34 in a network namespace of its own (tests/adbd34.py); skips locally
+    without it, fails in CI."""
+    from tests.adbd34 import running_adbd
+
+    with running_adbd() as adbd:
+        yield adbd
+
+
+@pytest.fixture
 def random_file(tmp_path):
     """Files of deterministic bytes that do not compress, for transfer tests."""
 
