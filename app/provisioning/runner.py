@@ -99,9 +99,12 @@ class Failure:
 
 def run_started(batch: Batch, request: DeviceRun, at: datetime) -> RunStarted:
     template = batch.template.template
+    release = batch.template.release
     return RunStarted(request.run_id, request.endpoint, template.name, template.version,
                       len(template.steps), at, batch.template.sha256, operator=batch.operator,
-                      station=batch.station)  # fmt: skip
+                      station=batch.station,
+                      release_manifest=release.manifest_sha256 if release else "",
+                      release_channel=release.channel if release else "")  # fmt: skip
 
 
 def run_result(
@@ -117,6 +120,7 @@ def run_result(
 ) -> RunResult:
     """The RunResult of one run of `batch` on a device, however it ended."""
     template = batch.template.template
+    release = batch.template.release
     return RunResult(
         run_id=request.run_id,
         endpoint=request.endpoint,
@@ -136,6 +140,8 @@ def run_result(
         station=batch.station,
         asset_tag=request.asset_tag,
         cause=cause,
+        release_manifest=release.manifest_sha256 if release else "",
+        release_channel=release.channel if release else "",
     )
 
 
