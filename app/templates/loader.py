@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
 import types
 from dataclasses import dataclass
@@ -73,20 +74,64 @@ class TemplateError(Exception):
 
 
 @dataclass(frozen=True)
+class ReleaseOrigin:
+    """Where a pulled template came from: the release a run records (docs/releases.md)."""
+
+    manifest_sha256: str
+    channel: str
+    template_sha256: str  # the YAML's published hash: a changed file is refused
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """A file of a release: where the station's content-addressed cache keeps it."""
+
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
 class LoadedTemplate:
     template: Template
     path: Path
     sha256: str  # of the YAML file's bytes; a run records it as template_hash
+    release: ReleaseOrigin | None = None  # None: a local template file
+    # A release's files by the relative path the template names; empty for a local template.
+    files: tuple[tuple[str, Path], ...] = ()
 
     def resolve_path(self, relative: str) -> Path:
-        """Paths in a template are relative to the template file."""
+        """Paths in a template are relative to the template file; a release's come from the
+        station's cache, so a run reads exactly the bytes that were published."""
+        for name, cached in self.files:
+            if name == relative:
+                return cached
         return self.path.parent / relative
 
 
-def load_template(path: Path) -> LoadedTemplate:
-    """Read and validate the template at `path`; TemplateError lists every problem."""
+RELEASE_SUFFIX = ".release.json"  # beside a pulled template: its release and cached files
+
+
+def release_record_path(template_path: Path) -> Path:
+    """`NAME-vN.yaml` → `NAME-vN.release.json`, written by the station's release pull."""
+    return template_path.with_name(template_path.stem + RELEASE_SUFFIX)
+
+
+def load_template(
+    path: Path,
+    *,
+    files: dict[str, CachedFile] | None = None,
+    release: ReleaseOrigin | None = None,
+) -> LoadedTemplate:
+    """Read and validate the template at `path`; TemplateError lists every problem.
+
+    `files` (with `release`) loads a release: each referenced file comes from the cache and
+    must be there with its published hash. A template the station pulled (a
+    `NAME-vN.release.json` beside it) is loaded that way without asking.
+    """
     path = Path(path)
     shown = str(path)
+    if files is None and release_record_path(path).is_file():
+        files, release = _read_release_record(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -108,8 +153,40 @@ def load_template(path: Path) -> LoadedTemplate:
     if marked is None:
         message = "the file is empty; a template starts with 'kitbench: 1'"
         raise TemplateError([Issue(shown, 1, 1, message)])
-    template = _Validator(shown, path.parent, marked).validate()
-    return LoadedTemplate(template=template, path=path, sha256=hashlib.sha256(raw).hexdigest())
+    sha256 = hashlib.sha256(raw).hexdigest()
+    validator = _Validator(shown, path.parent, marked, files)
+    if release is not None and release.template_sha256 != sha256:
+        message = "the template differs from its release (the file was changed)"
+        validator.issues.append(Issue(shown, 1, 1, message))
+    template = validator.validate()
+    return LoadedTemplate(
+        template=template,
+        path=path,
+        sha256=sha256,
+        release=release,
+        files=tuple((name, cached.path) for name, cached in (files or {}).items()),
+    )
+
+
+def _read_release_record(path: Path) -> tuple[dict[str, CachedFile], ReleaseOrigin]:
+    """The cached files and origin of a pulled template, from its `.release.json`."""
+    record_path = release_record_path(path)
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        store = (record_path.parent / record["store"]).resolve()
+        files = {
+            entry["path"]: CachedFile(
+                store / entry["sha256"][:2] / entry["sha256"], entry["sha256"]
+            )
+            for entry in record["files"]
+        }
+        origin = ReleaseOrigin(
+            record["manifest_sha256"], record["channel"], record["template_sha256"]
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        issue = Issue(str(path), 1, 1, f"cannot read its release record {record_path.name}: {exc}")
+        raise TemplateError([issue]) from None
+    return files, origin
 
 
 def _at(position: Position) -> tuple[int, int]:
@@ -117,9 +194,16 @@ def _at(position: Position) -> tuple[int, int]:
 
 
 class _Validator:
-    def __init__(self, shown: str, base_dir: Path, marked: MarkedData) -> None:
+    def __init__(
+        self,
+        shown: str,
+        base_dir: Path,
+        marked: MarkedData,
+        cached: dict[str, CachedFile] | None = None,
+    ) -> None:
         self.shown = shown
         self.base_dir = base_dir
+        self.cached = cached  # a release's files; None for a local template
         self.marked = marked
         self.issues = [Issue(shown, *_at(where), message) for where, message in marked.problems]
         self.file_bytes: dict[Path, bytes | None] = {}
@@ -276,6 +360,8 @@ class _Validator:
                 )
 
     def _existing_file(self, loc: Loc, relative: str) -> bytes | None:
+        if self.cached is not None:
+            return self._cached_file(loc, relative)
         path = self.base_dir / relative
         if path not in self.file_bytes:
             try:
@@ -290,6 +376,25 @@ class _Validator:
                 self._issue(loc, f"cannot read {relative}: {exc.strerror}")
                 self.file_bytes[path] = None
         return self.file_bytes[path]
+
+    def _cached_file(self, loc: Loc, relative: str) -> bytes | None:
+        """A release's file from the cache, refused unless it has its published hash."""
+        assert self.cached is not None
+        entry = self.cached.get(relative)
+        if entry is None:
+            self._issue(loc, f"{relative} is not part of this release")
+            return None
+        if entry.path not in self.file_bytes:
+            try:
+                content: bytes | None = entry.path.read_bytes()
+            except OSError:
+                self._issue(loc, f"{relative} is missing from the release cache ({entry.path})")
+                content = None
+            if content is not None and hashlib.sha256(content).hexdigest() != entry.sha256:
+                self._issue(loc, f"{relative} in the release cache is damaged (hash mismatch)")
+                content = None
+            self.file_bytes[entry.path] = content
+        return self.file_bytes[entry.path]
 
     def _add_pydantic(self, error: ValidationError, model: type[BaseModel], prefix: Loc) -> None:
         for detail in error.errors(include_url=False):
