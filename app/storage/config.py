@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from app.core.paths import data_dir, write_atomically
+from app.templates.release import CHANNEL_NAME, DEFAULT_CHANNEL, PublisherKeyError, parse_public_key
 
 CONFIG_NAME = "config.json"
 TOKEN_NAME = "backend-token"
@@ -68,6 +69,34 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _channel(value: str) -> str:
+    value = value.strip()
+    if not CHANNEL_NAME.match(value):
+        raise ConfigError(
+            f"station.channel is lower-case letters, digits, '.', '_' or '-' (e.g. canary),"
+            f" not {value!r}"
+        )
+    return value
+
+
+def _trusted_keys(value: str) -> str:
+    """Publisher keys, `ed25519:BASE64`, separated by commas or spaces; checked one by one."""
+    keys = [word for word in value.replace(",", " ").split() if word]
+    for key in keys:
+        try:
+            parse_public_key(key)
+        except PublisherKeyError as exc:
+            raise ConfigError(f"release.trusted_keys: {exc}") from None
+    return " ".join(dict.fromkeys(keys))
+
+
+def _yes_no(value: str) -> str:
+    words = {"true": "true", "yes": "true", "1": "true", "false": "false", "no": "false", "0": ""}
+    if value.strip().lower() not in words:
+        raise ConfigError(f"expected true or false, not {value!r}")
+    return words[value.strip().lower()] or "false"
+
+
 @dataclass(frozen=True)
 class Key:
     help: str
@@ -82,6 +111,16 @@ KEYS: dict[str, Key] = {
     "station.name": Key("this station's name in history and on the backend"),
     "station.operator": Key("who works at this station"),
     "sync.interval": Key(f"seconds between syncs (default {DEFAULT_SYNC_INTERVAL_S})", _interval),
+    "station.channel": Key(
+        f"the release channel this station follows (default {DEFAULT_CHANNEL})", _channel
+    ),
+    "release.trusted_keys": Key(
+        "publisher keys (ed25519:…) whose signed releases this station installs", _trusted_keys
+    ),
+    "release.allow_unsigned": Key(
+        "true: with no trusted key, install releases unchecked by any signature (default false)",
+        _yes_no,
+    ),
     "adb.key": Key(
         "station (default: the station's own key) or android (~/.android/adbkey, the key "
         "this user's adb has, so devices that trust it need no new Allow)",
@@ -181,6 +220,18 @@ class Config:
     @property
     def sync_interval(self) -> int:
         return int(self.get("sync.interval") or DEFAULT_SYNC_INTERVAL_S)
+
+    @property
+    def channel(self) -> str:
+        return self.get("station.channel") or DEFAULT_CHANNEL
+
+    @property
+    def trusted_keys(self) -> tuple[str, ...]:
+        return tuple((self.get("release.trusted_keys") or "").split())
+
+    @property
+    def allow_unsigned(self) -> bool:
+        return self.get("release.allow_unsigned") == "true"
 
 
 def station_name_or_empty(config: Config | None = None) -> str:

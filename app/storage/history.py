@@ -36,6 +36,8 @@ RUN_COLUMNS = (
     Run.finished_at,
     Run.result,
     Run.error,
+    Run.release_manifest,
+    Run.release_channel,
 )
 CSV_HEADER = (
     "id",
@@ -54,6 +56,8 @@ CSV_HEADER = (
     "finished_at",
     "result",
     "error",
+    "release_manifest",
+    "release_channel",
 )
 EXPORT_BATCH = 5000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

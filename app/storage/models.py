@@ -55,6 +55,9 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     result: Mapped[str] = mapped_column(String(16))  # app.core.RunOutcome values
     error: Mapped[str | None] = mapped_column(Text)
+    # The release the template came from (None: a local template file).
+    release_manifest: Mapped[str | None] = mapped_column(String(64))  # manifest sha256
+    release_channel: Mapped[str | None] = mapped_column(String(64))
 
     steps: Mapped[list[StepRecord]] = relationship(
         back_populates="run", order_by="StepRecord.index", cascade="all, delete-orphan"

@@ -37,7 +37,16 @@ def next_batch(
     run_ids = session.scalars(
         query.order_by(OutboxEntry.created_at, OutboxEntry.run_id).limit(min(limit, MAX_BATCH))
     ).all()
-    return run_dicts(session, run_ids)
+    return [_wire(run) for run in run_dicts(session, run_ids)]
+
+
+def _wire(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as the backend takes it: the release fields only for a run of a release, so a
+    station's local runs still sync to a backend that predates releases."""
+    for key in ("release_manifest", "release_channel"):
+        if run.get(key) is None:
+            run.pop(key, None)
+    return run
 
 
 def mark_sent(session: Session, run_ids: Sequence[str]) -> None:

@@ -261,6 +261,8 @@ class RunRecorder:
                 station=event.station,
                 started_at=event.started_at,
                 result=RunOutcome.RUNNING.value,
+                release_manifest=event.release_manifest or None,
+                release_channel=event.release_channel or None,
             )
         )
 
@@ -286,6 +288,8 @@ class RunRecorder:
                 finished_at=result.finished_at or now,
                 result=result.outcome.value,
                 error=mask(result.error, secrets) if result.error else None,
+                release_manifest=result.release_manifest or None,
+                release_channel=result.release_channel or None,
             )
         )
         session.execute(delete(StepRecord).where(StepRecord.run_id == result.run_id))

@@ -261,7 +261,7 @@ def test_the_schema_is_migrated_on_open_and_history_survives_reopening(kitbench_
         recorder.on_event(started(run_id))
         recorder.on_event(finished(run_id)).result(5)
     with sqlite3.connect(kitbench_home / DATABASE_NAME) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     with Store(kitbench_home) as reopened:
         assert reopened.run(run_id)["result"] == "done"
