@@ -19,9 +19,11 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -110,12 +112,23 @@ def _start_namespace(name: str) -> str:
     outer, inner = f"{name}a", f"{name}d"
     _run("ip", "netns", "add", name)
     _run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner, "netns", name)
-    _run("ip", "addr", "add", f"{station}/30", "dev", outer)
-    _run("ip", "link", "set", outer, "up")
     _run("ip", "-n", name, "link", "set", "lo", "up")
-    _run("ip", "-n", name, "addr", "add", f"{device}/30", "dev", inner)
     _run("ip", "-n", name, "link", "set", inner, "up")
+    _run("ip", "link", "set", outer, "up")
+    _wait_for_carrier(outer)
+    # Addresses only once the link carries: the route to adbd never exists while it is down,
+    # so nothing meant for it can take the default route off this machine meanwhile.
+    _run("ip", "-n", name, "addr", "add", f"{device}/30", "dev", inner)
+    _run("ip", "addr", "add", f"{station}/30", "dev", outer)
     return str(device)
+
+
+def _wait_for_carrier(link: str) -> None:
+    """Wait until the veth pair is up at both ends (the kernel brings it up asynchronously)."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while Path(f"/sys/class/net/{link}/operstate").read_text().strip() != "up":
+        assert time.monotonic() < deadline, f"{link} never came up"
+        time.sleep(0.01)  # the kernel's link state: no event to wait on from here
 
 
 def _end_namespace(name: str) -> None:
@@ -158,7 +171,7 @@ def running_adbd() -> Iterator[RealAdbd]:
         adbd = RealAdbd(host, port, workdir, name, process)
         started = threading.Event()
         threading.Thread(target=_read_log, args=(adbd, started), daemon=True).start()
-        if not started.wait(START_TIMEOUT_S) or process.poll() is not None:
+        if not started.wait(START_TIMEOUT_S) or not _accepts(adbd):
             raise AssertionError("adbd 34 did not start:\n" + "\n".join(adbd.log))
         yield adbd
     finally:
@@ -171,6 +184,21 @@ def running_adbd() -> Iterator[RealAdbd]:
                 process.wait()
         _end_namespace(name)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _accepts(adbd: RealAdbd) -> bool:
+    """Whether adbd takes connections from here. Just after it says "started" one may still be
+    refused for a moment, so this retries for a while."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while adbd.process.poll() is None:
+        try:
+            socket.create_connection((adbd.host, adbd.port), timeout=START_TIMEOUT_S).close()
+            return True
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)  # another process's listening socket: no event to wait on
+    return False
 
 
 def _read_log(adbd: RealAdbd, started: threading.Event) -> None:

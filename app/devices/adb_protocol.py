@@ -25,6 +25,7 @@ import io
 import struct
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from adb_shell import constants, exceptions
@@ -43,8 +44,19 @@ HEADER = struct.Struct(constants.MESSAGE_FORMAT)
 CNXN = constants.ID_TO_WIRE[constants.CNXN]
 SYNC_HEADER = struct.Struct("<2I")  # a sync request: id and length (AOSP docs/dev/sync.md)
 SYNC_DATA = constants.FILESYNC_ID_TO_WIRE[constants.DATA]
+# Shell protocol v2 packet ids (AOSP shell_protocol.h) and their header: id, data length.
+V2_STDIN, V2_STDOUT, V2_STDERR, V2_EXIT, V2_CLOSE_STDIN, V2_WINDOW_SIZE = range(6)
+V2_KNOWN_IDS = frozenset(range(6))
+V2_HEADER = struct.Struct("<BI")
 # Over TCP, header and payload go out in one write up to this size: one syscall, one segment.
 COALESCE_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ShellV2Result:
+    exit_code: int | None  # None: the shell ended without reporting one
+    stdout: bytes
+    stderr: bytes
 
 
 class ChecksumSkippingIOManager(_AdbIOManager):  # type: ignore[misc]  # adb-shell has no types
@@ -53,6 +65,7 @@ class ChecksumSkippingIOManager(_AdbIOManager):  # type: ignore[misc]  # adb-she
     def __init__(self, transport: BaseTransport) -> None:
         super().__init__(transport)
         self.device_version: int | None = None  # from the device's CNXN
+        self.device_banner = b""  # the device's CNXN payload, without a trailing NUL
         # USB keeps header and payload in separate bulk transfers, as adb does: adbd before
         # Android 10 reads exactly a header's 24 bytes, and a longer transfer overflows it.
         self._coalesce = isinstance(transport, TcpTransport)
@@ -66,7 +79,7 @@ class ChecksumSkippingIOManager(_AdbIOManager):  # type: ignore[misc]  # adb-she
         adb_info: _AdbTransactionInfo,
     ) -> tuple[bool, int]:
         """adb-shell's connect; returns (connected, maxdata)."""
-        self.device_version = None
+        self.device_version, self.device_banner = None, b""
         result: tuple[bool, int] = super().connect(
             banner, rsa_keys, auth_timeout_s, auth_callback, adb_info
         )
@@ -109,6 +122,7 @@ class ChecksumSkippingIOManager(_AdbIOManager):  # type: ignore[misc]  # adb-she
             )
         if command == constants.CNXN:
             self.device_version = arg0
+            self.device_banner = bytes(data).rstrip(b"\0")  # adbd sends none, older ones do
         return command, arg0, arg1, data
 
 
@@ -122,6 +136,54 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
     @property
     def skips_checksums(self) -> bool:
         return self._io_manager.skips_checksums
+
+    @property
+    def banner(self) -> str:
+        """The device's banner: `device::ro.product.name=…;…;features=shell_v2,cmd,…`."""
+        return self._io_manager.device_banner.decode("utf-8", "replace")
+
+    @property
+    def features(self) -> frozenset[str]:
+        """The features the device's banner lists (AOSP's `features=` entry)."""
+        _, _, properties = self.banner.partition("::")
+        for entry in properties.split(";"):
+            name, _, value = entry.partition("=")
+            if name == "features":
+                return frozenset(feature for feature in value.split(",") if feature)
+        return frozenset()
+
+    def shell_v2(
+        self,
+        command: str,
+        transport_timeout_s: float | None,
+        read_timeout_s: float,
+        timeout_s: float | None,
+    ) -> ShellV2Result:
+        """Run `command` through `shell,v2,raw:` (no pty): stdout, stderr and the exit status
+        arrive framed apart (AOSP's shell_protocol.h: id byte, little-endian length, data)."""
+        adb_info = self._open(
+            b"shell,v2,raw:" + command.encode("utf-8"), transport_timeout_s, read_timeout_s,
+            timeout_s,
+        )  # fmt: skip
+        pending = bytearray()
+        streams = {V2_STDOUT: bytearray(), V2_STDERR: bytearray()}
+        exit_code: int | None = None
+        for data in self._read_until_close(adb_info):
+            pending += data
+            while len(pending) >= V2_HEADER.size:
+                kind, length = V2_HEADER.unpack_from(pending)
+                if kind not in V2_KNOWN_IDS:
+                    raise exceptions.InvalidResponseError(f"shell v2 packet of unknown id {kind}")
+                end = V2_HEADER.size + length
+                if len(pending) < end:
+                    break
+                payload = bytes(pending[V2_HEADER.size : end])
+                del pending[:end]
+                if kind in streams:
+                    streams[kind] += payload
+                elif kind == V2_EXIT and payload:
+                    exit_code = payload[0]
+        return ShellV2Result(exit_code, bytes(streams[V2_STDOUT]), bytes(streams[V2_STDERR]))
 
     def _push(
         self,

@@ -11,6 +11,7 @@ import io
 import logging
 import re
 import secrets
+import shlex
 import struct
 import threading
 import time
@@ -56,6 +57,8 @@ LOST_ERRORS = (
     adb_errors.UsbReadFailedError,
     adb_errors.UsbWriteFailedError,
 )
+COMMAND_NOT_FOUND = 127  # the shell's exit status for a program it cannot find
+NOT_ANDROID = "not an Android device (getprop not found)"
 PROPERTY_LINE = re.compile(r"^\[(?P<name>[^\]]+)\]: \[(?P<value>.*)\]$", re.MULTILINE)
 BATTERY_LEVEL = re.compile(r"^\s*level: (\d+)\s*$", re.MULTILINE)
 
@@ -72,6 +75,7 @@ class Identity:
     manufacturer: str | None
     android_release: str | None
     sdk: int | None
+    android: bool = True  # False: the device has no getprop, so it runs no Android at all
 
     @classmethod
     def from_props(cls, props: dict[str, str]) -> Identity:
@@ -83,6 +87,10 @@ class Identity:
             android_release=props.get("ro.build.version.release") or None,
             sdk=int(sdk) if sdk.isdigit() else None,
         )
+
+    @classmethod
+    def not_android(cls) -> Identity:
+        return cls(None, None, None, None, None, android=False)
 
 
 class DeviceError(Exception):
@@ -101,11 +109,17 @@ class DeviceError(Exception):
 @dataclass(frozen=True)
 class ShellResult:
     exit_code: int
-    output: str  # stdout and stderr together, as `shell:` v1 gives them
+    stdout: str  # under shell v1 stderr arrives in here too, interleaved
+    stderr: str = ""  # apart only under shell v2
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+    @property
+    def output(self) -> str:
+        """Everything the command printed, for people: stdout, then stderr."""
+        return self.stdout + self.stderr
 
 
 class Device:
@@ -135,27 +149,26 @@ class Device:
     def shell(self, command: str, timeout: float | None = None) -> ShellResult:
         """Run `command` with `sh -c` and return its exit status and output.
 
-        `shell:` v1 has no exit status, so a unique marker with `$?` is echoed after the
-        command and stripped from the output.
+        Through shell v2 when the device's banner lists `shell_v2` (Android 7 on): the exit
+        status and stderr are the device's own. `shell:` v1 has neither, so the command runs
+        in a subshell followed by an echo of `$?` with a unique marker, stripped again: an
+        `exit`, a trailing `# comment` or `&` cannot swallow it. A command that ends the
+        shell anyway (`exec`, a broken quote) fails this call; the session stays.
         """
         timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
-        marker = f"KB{secrets.token_hex(8)}"
-        wrapped = f'{command}; echo "{marker}:$?"'
         with self._errors(f"running `{_program(command)}`", timeout):
-            raw = self._connected().shell(
-                wrapped,
-                transport_timeout_s=timeout,
-                read_timeout_s=timeout,
-                timeout_s=timeout,
-                decode=False,
+            session = self._connected()
+            if isinstance(session, AdbSession) and "shell_v2" in session.features:
+                answer = session.shell_v2(command, timeout, timeout, timeout)
+                exit_code, stdout = answer.exit_code, _text(answer.stdout)
+                stderr = _text(answer.stderr)
+            else:
+                (exit_code, stdout), stderr = _shell_v1(session, command, timeout), ""
+        if exit_code is None:
+            raise DeviceError(
+                Problem.FAILED, "the command ended the shell before reporting its status"
             )
-        text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
-        position = text.rfind(f"{marker}:")
-        status = text[position + len(marker) + 1 :].strip() if position >= 0 else ""
-        if not status.isdigit():
-            self._drop()
-            raise DeviceError(Problem.GARBAGE, "device answered with garbage (no exit status)")
-        return ShellResult(int(status), text[:position])
+        return ShellResult(exit_code, stdout, stderr)
 
     def push(self, local: Path, remote: str, progress: Progress | None = None) -> None:
         """Copy a local file to `remote`. `progress` may raise to abandon the transfer."""
@@ -200,14 +213,22 @@ class Device:
                 log.info("%s: could not remove %s", self.endpoint.spec, remote)
 
     def props(self) -> dict[str, str]:
-        output = self.shell("getprop", timeout=20).output
-        return {m["name"]: m["value"] for m in PROPERTY_LINE.finditer(output)}
+        """Every system property; DeviceError when the device has none to give."""
+        stdout = _property_read(self.shell("getprop", timeout=20), "getprop")
+        return {m["name"]: m["value"] for m in PROPERTY_LINE.finditer(stdout)}
 
     def identity(self) -> Identity:
-        return Identity.from_props(self.props())
+        """Who the device says it is; `android` is False for a device without getprop."""
+        result = self.shell("getprop", timeout=20)
+        if result.exit_code == COMMAND_NOT_FOUND:
+            return Identity.not_android()
+        stdout = _property_read(result, "getprop")
+        return Identity.from_props({m["name"]: m["value"] for m in PROPERTY_LINE.finditer(stdout)})
 
     def getprop(self, name: str) -> str:
-        return self.shell(f"getprop {name}", timeout=20).output.strip()
+        """One property's value ("" when unset), never an error's text."""
+        result = self.shell(f"getprop {shlex.quote(name)}", timeout=20)
+        return _property_read(result, f"getprop {name}").strip()
 
     def battery(self) -> int | None:
         """Battery percent, or None when the device does not say."""
@@ -345,6 +366,38 @@ def _open_usb(
         raise DeviceError(Problem.DISCONNECTED, str(exc)) from None
 
 
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def _shell_v1(session: AdbDevice, command: str, timeout: float) -> tuple[int | None, str]:
+    """`shell:` v1: the exit status from a marker echoed after the command (None: no marker)."""
+    marker = f"KB{secrets.token_hex(8)}"
+    raw = session.shell(
+        f'(\n{command}\n)\necho "{marker}:$?"',
+        transport_timeout_s=timeout,
+        read_timeout_s=timeout,
+        timeout_s=timeout,
+        decode=False,
+    )
+    text = _text(raw)
+    position = text.rfind(f"{marker}:")
+    status = text[position + len(marker) + 1 :].strip() if position >= 0 else ""
+    if not status.isdigit():
+        return None, text
+    return int(status), text[:position]
+
+
+def _property_read(result: ShellResult, doing: str) -> str:
+    """The stdout of a property read that worked; a failed one raises, never becomes a value."""
+    if result.exit_code == COMMAND_NOT_FOUND:
+        raise DeviceError(Problem.FAILED, NOT_ANDROID)
+    if not result.ok:
+        reason = result.stderr.strip().splitlines()[-1:] or [f"exit status {result.exit_code}"]
+        raise DeviceError(Problem.FAILED, f"{doing} failed: {reason[0]}")
+    return result.stdout
+
+
 def _translate(exc: BaseException, doing: str, timeout: float) -> DeviceError:
     if isinstance(exc, GARBAGE_ERRORS):
         return DeviceError(Problem.GARBAGE, f"device answered with garbage while {doing}")
@@ -357,8 +410,8 @@ def _translate(exc: BaseException, doing: str, timeout: float) -> DeviceError:
 
 def _push_reason(exc: adb_errors.PushFailedError) -> str:
     reason = exc.args[0] if exc.args else b""
-    if isinstance(reason, bytes):
-        reason = reason.decode("utf-8", "replace")
+    if isinstance(reason, bytes | bytearray):  # adb-shell passes the FAIL's data as it came
+        reason = bytes(reason).decode("utf-8", "replace")
     return str(reason).strip() or "the device refused the file"
 
 
