@@ -49,6 +49,7 @@ class DeviceFacts:
     manufacturer: str
     android_release: str
     sdk: int
+    android: bool = True  # False: no getprop, so only push and shell steps can run on it
 
 
 @dataclass(frozen=True)

@@ -718,4 +718,5 @@ def read_facts(device: Device) -> DeviceFacts:
         manufacturer=identity.manufacturer or "unknown",
         android_release=identity.android_release or "?",
         sdk=identity.sdk or 0,
+        android=identity.android,
     )
