@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from app.core import paths
 from app.sim.apk import NotAnApk, read_apk
+from app.sim.commands_core import Stdin
 from app.sim.device_state import (
     EACCES,
     EEXIST,
@@ -249,7 +250,7 @@ class AndroidDevice:
     def finish_boot(self) -> None:
         self.booted = True
 
-    def run_shell(self, command: str, stdin: bytes = b"") -> CommandResult:
+    def run_shell(self, command: str, stdin: bytes | Stdin = b"") -> CommandResult:
         """Run a command line as the shell user, the way adbd hands it to `sh -c`."""
         from app.sim.shell import run_shell
 

@@ -28,15 +28,46 @@ class Session:
     install_bytes: int = 0
 
 
+class Stdin:
+    """A command's standard input, consumed as it is read, as a pipe is.
+
+    `data` is what is already here (a pipe's or a file's bytes); `more(size)` brings up to
+    `size` more bytes from the host (-1: all until it closes stdin) and b"" at the end, so a
+    command line that never reads stdin never waits for the host.
+    """
+
+    def __init__(self, data: bytes = b"", more: Callable[[int], bytes] | None = None) -> None:
+        self._data = data
+        self._more = more
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (all with -1), fewer only at the end of the input."""
+        while self._more is not None and (size < 0 or len(self._data) < size):
+            chunk = self._more(-1 if size < 0 else size - len(self._data))
+            if not chunk:
+                self._more = None
+            self._data += chunk
+        if size < 0:
+            data, self._data = self._data, b""
+        else:
+            data, self._data = self._data[:size], self._data[size:]
+        return data
+
+
 @dataclass
 class Invocation:
     device: "AndroidDevice"
     name: str
     args: list[str]
-    stdin: bytes
+    input: Stdin
     stdout: bytearray
     stderr: bytearray
     session: Session
+
+    @property
+    def stdin(self) -> bytes:
+        """All of stdin: what a command that reads until end of file gets."""
+        return self.input.read()
 
     def out(self, text: str | bytes) -> None:
         self.stdout += text.encode() if isinstance(text, str) else text

@@ -131,7 +131,7 @@ def install(ctx: Invocation, args: list[str]) -> int:
         if not size.isdigit():
             return ctx.crash("install", "java.lang.NumberFormatException",
                              f'For input string: "{size}"', PM_FRAMES)  # fmt: skip
-        data = ctx.stdin[: int(size)]
+        data = ctx.input.read(int(size))
     elif paths and paths[0] != "-":
         try:
             data = ctx.device.read_file(resolve(paths[0], ctx.session.cwd))

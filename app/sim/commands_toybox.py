@@ -64,10 +64,15 @@ def toybox(function) -> Command:
 
 def owner(ctx: Invocation, path: str) -> tuple[int, str, int, str]:
     """(uid, user, gid, group) of a path, as the areas of a real device are owned."""
+    return path_owner(ctx.sdk, path)
+
+
+def path_owner(sdk: int, path: str) -> tuple[int, str, int, str]:
+    """(uid, user, gid, group) of a path on a device of this SDK level."""
     if path.startswith("/data/local/tmp/"):
         return 2000, "shell", 2000, "shell"
     if path.startswith("/storage/emulated/0"):
-        if ctx.sdk >= 29:
+        if sdk >= 29:
             return 0, "root", 9997, "everybody"
         return 0, "root", 1015, "sdcard_rw"
     if path == "/data" or path.startswith(("/data/app", "/data/data", "/data/misc")):

@@ -1,9 +1,12 @@
 """One host connection to a simulated device: handshake, auth, and multiplexed streams.
 
 The device side of AOSP's protocol.md. Each OPEN becomes a `Stream` served by its own
-task; writes wait for the host's OKAY (one packet in flight per stream, as adbd without
-delayed acks), and the host's WRTEs are acknowledged only when the service consumes
-them, so a slow service slows the host down instead of buffering without bound.
+task. Without delayed acks a write waits for the host's OKAY (one packet in flight per
+stream); with them (both banners list `delayed_ack`, adbd since Android 14) a stream may
+send as many bytes as the host's window allows, and each OKAY carries the bytes acked as a
+32-bit payload, in both directions (AOSP adb.cpp handle_packet, sockets.cpp). The host's WRTEs
+are acknowledged only when the service consumes them, so a slow service slows the host down
+instead of buffering without bound.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import struct
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
@@ -25,6 +29,7 @@ log = logging.getLogger("kitbench.sim")
 SEPARATE_PAYLOAD_WRITE = 64 * 1024
 RECEIVE_CHUNK = 64 * 1024
 UNREAD_LIMIT = 2 * 1024 * 1024  # stop reading from a host that sends far ahead
+ACKED_BYTES = struct.Struct("<i")  # an OKAY's payload under delayed_ack (it may be negative)
 
 
 class ConnectionLost(Exception):
@@ -142,7 +147,9 @@ class PacketReceiver(asyncio.BufferedProtocol):
 class Stream:
     """A service's view of one ADB stream: read the host's bytes, write ours, close."""
 
-    def __init__(self, connection: Connection, local_id: int, remote_id: int) -> None:
+    def __init__(
+        self, connection: Connection, local_id: int, remote_id: int, window: int | None = None
+    ) -> None:
         self.connection = connection
         self.local_id = local_id
         self.remote_id = remote_id
@@ -151,6 +158,8 @@ class Stream:
         self._unread = memoryview(b"")  # the rest of the host's last packet
         self._may_send = asyncio.Event()
         self._may_send.set()
+        # With delayed acks: the bytes the host still accepts (its OPEN's arg1, plus each ack)
+        self.window = window
         self.closed = False
 
     # -- host -> service
@@ -188,12 +197,19 @@ class Stream:
             return None
         data = await self._incoming.get()
         if data is not None:
-            await self.connection.send(p.A_OKAY, self.local_id, self.remote_id)
+            await self.connection.send_ready(self.local_id, self.remote_id, len(data))
         return data
 
     # -- service -> host
-    def acknowledged(self) -> None:
-        self._may_send.set()
+    def acknowledged(self, acked_bytes: int | None) -> None:
+        if self.window is None:
+            self._may_send.set()
+            return
+        if acked_bytes is None:
+            return  # adbd logs a delayed-ack mismatch and ignores the OKAY
+        self.window += acked_bytes
+        if self.window > 0:
+            self._may_send.set()
 
     async def write(self, data: bytes) -> None:
         limit = self.connection.max_payload
@@ -201,10 +217,14 @@ class Stream:
             await self._may_send.wait()
             if self.closed:
                 raise ConnectionLost("stream closed by host")
-            self._may_send.clear()
-            await self.connection.send(
-                p.A_WRTE, self.local_id, self.remote_id, data[start : start + limit]
-            )
+            chunk = data[start : start + limit]
+            if self.window is None:
+                self._may_send.clear()
+            else:
+                self.window -= len(chunk)
+                if self.window <= 0:
+                    self._may_send.clear()
+            await self.connection.send(p.A_WRTE, self.local_id, self.remote_id, chunk)
 
     async def close(self) -> None:
         if not self.closed:
@@ -237,6 +257,7 @@ class Connection:
         self.max_payload = device.max_payload
         self.adbd_version = p.adbd_version(device.model.sdk)
         self.version = p.A_VERSION_MIN  # until the host's CNXN says more
+        self.delayed_ack = False  # both banners list delayed_ack (from the host's CNXN)
         self._incoming: PacketReceiver  # reads the connection once `serve` has begun
         self.online = False
         self.streams: dict[int, Stream] = {}
@@ -288,6 +309,11 @@ class Connection:
         with contextlib.suppress(ConnectionError, OSError):
             await self.writer.wait_closed()
 
+    async def send_ready(self, local_id: int, remote_id: int, acked_bytes: int) -> None:
+        """OKAY; under delayed_ack its payload is the bytes acked (adb.cpp send_ready)."""
+        payload = ACKED_BYTES.pack(acked_bytes) if self.delayed_ack else b""
+        await self.send(p.A_OKAY, local_id, remote_id, payload)
+
     async def _read_packet(self) -> p.Packet:
         try:
             raw = await self._incoming.readexactly(p.HEADER_SIZE)
@@ -329,7 +355,7 @@ class Connection:
         elif packet.command == p.A_OKAY:
             stream = self.streams.get(packet.arg1)
             if stream:
-                stream.acknowledged()
+                stream.acknowledged(_acked_bytes(packet.data))
         elif packet.command == p.A_CLSE:
             # adbd answers a host's close with its own, unless it closed the stream first.
             stream = self.streams.pop(packet.arg1, None)
@@ -343,7 +369,12 @@ class Connection:
         if packet.arg0 < p.A_VERSION_MIN:
             raise p.ProtocolError(f"unsupported protocol version 0x{packet.arg0:08x}")
         self.version = min(packet.arg0, self.adbd_version)
-        self.max_payload = max(4096, min(packet.arg1, self.device.max_payload))
+        # as adbd's update_version: the smaller payload, which its CNXN then announces
+        self.max_payload = min(packet.arg1, self.device.max_payload)
+        if self.max_payload <= 0:
+            raise p.ProtocolError("the host accepts no payload")
+        _, _, host_features = p.parse_banner(bytes(packet.data))
+        self.delayed_ack = p.DELAYED_ACK in host_features and p.DELAYED_ACK in self.device.features
         if self.device.auth_mode == "none":
             await self._go_online()
         else:
@@ -388,10 +419,20 @@ class Connection:
     async def _go_online(self) -> None:
         self.online = True
         banner = self.device.banner().encode()
-        await self.send(p.A_CNXN, self.version, self.device.max_payload, banner)
+        version = p.connect_reply_version(self.device.model.sdk, self.version)
+        await self.send(p.A_CNXN, version, self.max_payload, banner)
 
     # -- streams
     async def _on_open(self, packet: p.Packet) -> None:
+        if packet.arg0 == 0:
+            return  # adbd ignores an OPEN without a local id
+        if self.delayed_ack != bool(packet.arg1):
+            # adbd: "unexpected value of A_OPEN arg1" (a window iff delayed acks were agreed)
+            log.info(
+                "%s: refusing an OPEN whose window disagrees with delayed_ack", self.device.label
+            )
+            await self.send(p.A_CLSE, 0, packet.arg0)
+            return
         destination = packet.data.rstrip(b"\0").decode("utf-8", "replace")
         service = self.device.service_for(destination)
         if service is None:
@@ -400,9 +441,10 @@ class Connection:
             return
         local_id = self._next_local_id
         self._next_local_id += 1
-        stream = Stream(self, local_id, packet.arg0)
+        window = packet.arg1 if self.delayed_ack else None
+        stream = Stream(self, local_id, packet.arg0, window)
         self.streams[local_id] = stream
-        await self.send(p.A_OKAY, local_id, packet.arg0)
+        await self.send_ready(local_id, packet.arg0, p.INITIAL_DELAYED_ACK_BYTES)
         task = asyncio.create_task(self._run_service(service, stream, destination))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -418,6 +460,13 @@ class Connection:
             await stream.close()
         finally:
             self.streams.pop(stream.local_id, None)
+
+
+def _acked_bytes(payload: bytes | bytearray) -> int | None:
+    """The bytes an OKAY acks under delayed_ack; None for an OKAY without them."""
+    if len(payload) == ACKED_BYTES.size:
+        return int(ACKED_BYTES.unpack(payload)[0])
+    return None
 
 
 def _service(destination: str) -> str:

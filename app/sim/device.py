@@ -23,10 +23,6 @@ log = logging.getLogger("kitbench.sim")
 # write is a new file, and creating files was most of the simulator's cost on ext4.
 STATE_WRITE_DELAY_S = 0.5
 
-# What adbd advertises that this simulator implements: shell protocol v2, `cmd` (so
-# adb streams installs), and push creating the parent directories.
-FEATURES = ("shell_v2", "cmd", "fixed_push_mkdir")
-
 
 class SimDevice:
     def __init__(
@@ -44,6 +40,7 @@ class SimDevice:
         self.auth_mode = auth_mode
         sdk = int(model.getprop("ro.build.version.sdk") or 0)
         self.max_payload = p.MAX_PAYLOAD if sdk >= 28 else p.MAX_PAYLOAD_LEGACY
+        self.features = p.adbd_features(sdk)  # as this release's adbd advertises them
         self.connections: set[Connection] = set()
         self.listener: socket.socket | None = None
         self._accepting: asyncio.Task[None] | None = None
@@ -58,7 +55,7 @@ class SimDevice:
         return f"{self.model.serial}@{self.port}"
 
     def banner(self) -> str:
-        return f"device::{self.model.banner()}features={','.join(FEATURES)}"
+        return f"device::{self.model.banner()}features={','.join(self.features)}"
 
     def service_for(self, destination: str) -> Service | None:
         return route(self, destination)

@@ -52,6 +52,40 @@ HEADER_SIZE = HEADER.size
 # Android 9 raised adbd's payload limit from 256 KiB to 1 MiB.
 MAX_PAYLOAD_LEGACY = 256 * 1024
 MAX_PAYLOAD = 1024 * 1024
+# With delayed_ack, what adbd lets a host send on a new stream before its first ack (adb.h).
+INITIAL_DELAYED_ACK_BYTES = 32 * 1024 * 1024
+DELAYED_ACK = "delayed_ack"
+
+# What each release's adbd puts in its CNXN banner, in its order: adbd 34.0.5 as it answers
+# (Android 14); Android 13's packages/modules/adb before delayed_ack; Android 11's and 8's as
+# devices of those releases answer (their FeatureSet was an unordered_set, hence the order).
+ADBD_FEATURES: dict[int, tuple[str, ...]] = {
+    34: (
+        "shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "abb",
+        "fixed_push_symlink_timestamp", "abb_exec", "remount_shell", "track_app", "sendrecv_v2",
+        "sendrecv_v2_brotli", "sendrecv_v2_lz4", "sendrecv_v2_zstd", "sendrecv_v2_dry_run_send",
+        "openscreen_mdns", DELAYED_ACK,
+    ),
+    33: (
+        "shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "abb",
+        "fixed_push_symlink_timestamp", "abb_exec", "remount_shell", "track_app", "sendrecv_v2",
+        "sendrecv_v2_brotli", "sendrecv_v2_lz4", "sendrecv_v2_zstd", "sendrecv_v2_dry_run_send",
+        "openscreen_mdns",
+    ),
+    30: (
+        "sendrecv_v2_brotli", "remount_shell", "sendrecv_v2", "abb_exec", "fixed_push_mkdir",
+        "fixed_push_symlink_timestamp", "abb", "shell_v2", "cmd", "ls_v2", "apex", "stat_v2",
+    ),
+    27: ("cmd", "stat_v2", "shell_v2"),
+}  # fmt: skip
+
+
+def adbd_features(sdk: int) -> tuple[str, ...]:
+    """The features the adbd of an Android release advertises (the newest release not after it)."""
+    known = max(
+        (release for release in ADBD_FEATURES if release <= sdk), default=min(ADBD_FEATURES)
+    )
+    return ADBD_FEATURES[known]
 
 
 class ProtocolError(Exception):
@@ -92,6 +126,13 @@ def encode_header(
 def adbd_version(sdk: int) -> int:
     """The protocol version a device's adbd speaks: Android 9 brought the checksum-free one."""
     return A_VERSION if sdk >= SDK_SKIP_CHECKSUM else A_VERSION_MIN
+
+
+def connect_reply_version(sdk: int, host_version: int) -> int:
+    """arg0 of adbd's CNXN: its own version since Android 9 (send_connect sends A_VERSION),
+    the negotiated (lower) one before; the checksums follow the negotiated one either way."""
+    own = adbd_version(sdk)
+    return own if sdk >= SDK_SKIP_CHECKSUM else min(own, host_version)
 
 
 @dataclass(frozen=True)

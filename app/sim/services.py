@@ -1,8 +1,10 @@
-"""The device services a host can OPEN: shell (v1 and v2), exec, sync, reboot, streamed install.
+"""The device services a host can OPEN: shell (v1 and v2), exec, abb, sync, reboot.
 
 See AOSP's docs/dev/services.md and sync.md. Each service gets one stream and runs
 in its own task; the Android model underneath is synchronous and instant, so all
-waiting (latency, transfer rate) happens here.
+waiting (latency, transfer rate) happens here, except a command's reading of its stdin,
+which waits for the host's bytes (app.sim.greenlets) only when the command reads them.
+Services that a release's adbd lacks (abb before Android 10) are refused as it refuses them.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import shlex
 import struct
 from typing import TYPE_CHECKING
 
+from app.sim.commands_core import Stdin
 from app.sim.connection import ConnectionLost, Service, Stream
 from app.sim.device_state import CommandResult
+from app.sim.greenlets import run_sync, wait_for
 from app.sim.sync_service import IncomingFile, serve_sync
 
 if TYPE_CHECKING:
@@ -36,6 +40,13 @@ def route(device: SimDevice, destination: str) -> Service | None:
         return lambda stream, _: shell_v1(device, stream, rest)
     if name == "exec":
         return lambda stream, _: exec_service(device, stream, rest)
+    if name in ("abb_exec", "abb") and name in device.features:
+        # abb runs a binder service's shell command in process: what `cmd ARGS` runs, the
+        # arguments NUL-separated instead of parsed by a shell (AOSP daemon/abb.cpp).
+        command = "cmd " + shlex.join(arg for arg in rest.split("\0") if arg)
+        if name == "abb":  # the shell protocol's framing, with an exit status
+            return lambda stream, _: ShellV2(device, stream, command, pty=False).run()
+        return lambda stream, _: exec_service(device, stream, command)
     if name == "sync":
         return lambda stream, _: serve_sync(device, stream)
     if name == "reboot":
@@ -45,12 +56,15 @@ def route(device: SimDevice, destination: str) -> Service | None:
     return None
 
 
-async def run_command(device: SimDevice, stream: Stream, command: str) -> CommandResult:
-    """Run one command line with the device's latency and faults."""
+async def run_command(
+    device: SimDevice, stream: Stream, command: str, stdin: Stdin | None = None
+) -> CommandResult:
+    """Run one command line with the device's latency and faults; `stdin` is the host's."""
     behaviour = device.behaviour
     await behaviour.shell_delay()
     await device.strike_transport_faults(stream, command)
-    result = device.model.run_shell(command)  # an install_fail fault strikes inside pm
+    # an install_fail fault strikes inside pm
+    result = await run_sync(device.model.run_shell, command, stdin or Stdin())
     if result.install_bytes:
         await behaviour.install_delay(result.install_bytes)
     return result
@@ -75,14 +89,27 @@ async def exec_service(device: SimDevice, stream: Stream, command: str) -> None:
 
 
 async def answer(device: SimDevice, stream: Stream, command: str) -> None:
-    """Run a command, or an install whose APK follows on the stream, and write its output."""
+    """Run a command, or an install whose APK follows on the stream, and write its output.
+
+    The stream's bytes are the command's stdin; without a shell protocol there is no end
+    to it but the host closing the stream."""
     size = streamed_install_size(command)
     if size is not None:
         result = await streamed_install(device, stream, command, size)
     else:
-        result = await run_command(device, stream, command)
+        result = await run_command(device, stream, command, raw_stdin(stream))
     await stream.write(result.terminal_output)
     after_command(device, result)
+
+
+def raw_stdin(stream: Stream) -> Stdin:
+    """The stream's bytes as stdin, read from the host only when a command reads them."""
+
+    def more(_size: int) -> bytes:
+        data = wait_for(stream.read())
+        return bytes(data) if data is not None else b""
+
+    return Stdin(more=more)
 
 
 async def reboot_service(device: SimDevice, stream: Stream) -> None:
@@ -121,7 +148,6 @@ class ShellV2:
         self.stream = stream
         self.command = command
         self.pty = pty
-        self.pending = b""
 
     async def emit(self, packet_id: int, data: bytes) -> None:
         if data or packet_id == V2_EXIT:
@@ -131,14 +157,29 @@ class ShellV2:
         """Collect `size` bytes of stdin packets (fewer if the host closes stdin first)."""
         received = bytearray()
         while len(received) < size:
-            header = await self.stream.read_exactly(V2_HEADER.size)
-            packet_id, length = V2_HEADER.unpack(header)
-            data = await self.stream.read_exactly(length)
-            if packet_id == V2_STDIN:
-                received += data
-            elif packet_id == V2_CLOSE_STDIN:
+            data = await self.next_stdin()
+            if not data:
                 break
+            received += data
         return bytes(received)
+
+    async def next_stdin(self) -> bytes:
+        """The next stdin packet's data; b"" once the host closed stdin or the stream."""
+        while True:
+            try:
+                header = await self.stream.read_exactly(V2_HEADER.size)
+                packet_id, length = V2_HEADER.unpack(header)
+                data = await self.stream.read_exactly(length)
+            except ConnectionLost:
+                return b""
+            if packet_id == V2_CLOSE_STDIN:
+                return b""
+            if packet_id == V2_STDIN and data:
+                return data
+
+    def stdin(self) -> Stdin:
+        """stdin packets as the command's stdin, read only if the command reads it."""
+        return Stdin(more=lambda _size: wait_for(self.next_stdin()))
 
     async def run(self) -> None:
         if not self.command.strip():
@@ -150,7 +191,7 @@ class ShellV2:
             apk = await self.read_stdin(size)
             result = await install_apk(self.device, self.stream, self.command, apk)
         else:
-            result = await run_command(self.device, self.stream, self.command)
+            result = await run_command(self.device, self.stream, self.command, self.stdin())
         if self.pty:
             await self.emit(V2_STDOUT, result.terminal_output)
         else:

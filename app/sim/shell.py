@@ -6,6 +6,7 @@ redirections and `sh -c`. This module parses and runs exactly that, with mksh's 
 exit statuses. Compound commands (if, for, while, functions) are outside its scope.
 """
 
+import contextlib
 import fnmatch
 import posixpath
 import re
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Self
 
 from app.sim.android import resolve
-from app.sim.commands_core import Command, Invocation, Session
+from app.sim.commands_core import Command, Invocation, Session, Stdin
 from app.sim.commands_pm import PM_COMMANDS
 from app.sim.commands_system import SYSTEM_COMMANDS
 from app.sim.commands_text import TEXT_COMMANDS
@@ -251,7 +252,13 @@ Pipeline = list[SimpleCommand]
 AndOrList = list[tuple[str | None, Pipeline]]  # connector before each pipeline: None, && or ||
 
 
-def parse(source: str) -> list[AndOrList]:
+@dataclass
+class CommandLine:
+    chain: AndOrList
+    background: bool = False  # ended by `&`: runs as its own process, the shell goes on
+
+
+def parse(source: str) -> list[CommandLine]:
     """The command lines of `source`, each a chain of pipelines joined by && and ||."""
     return _Parser(tokenize(source)).program()
 
@@ -278,17 +285,18 @@ class _Parser:
             "syntax error: unexpected newline" if op == "\n" else f"syntax error: unexpected '{op}'"
         )
 
-    def program(self) -> list[AndOrList]:
-        program: list[AndOrList] = []
+    def program(self) -> list[CommandLine]:
+        program: list[CommandLine] = []
         while True:
             self.skip_newlines()
             if self.i >= len(self.tokens):
                 return program
-            program.append(self.and_or())
+            program.append(CommandLine(self.and_or()))
             if self.i >= len(self.tokens):
                 return program
             if self.op() not in (";", "&", "\n"):
                 raise self.unexpected()
+            program[-1].background = self.op() == "&"
             self.i += 1
 
     def and_or(self) -> AndOrList:
@@ -345,13 +353,17 @@ def _assignment(word: Word) -> tuple[str, Word] | None:
 
 
 def run_shell(
-    device: "AndroidDevice", command: str, stdin: bytes = b"", session: Session | None = None
+    device: "AndroidDevice",
+    command: str,
+    stdin: bytes | Stdin = b"",
+    session: Session | None = None,
 ) -> CommandResult:
     """Run a command line as `sh -c` would for adbd, collecting output, status and effects."""
     session = session or Session()
     transcript = bytearray()
     stdout, stderr = _Terminal(transcript), _Terminal(transcript)
-    status = Interpreter(device, session).run_source(command, stdin, stdout, stderr)
+    source = stdin if isinstance(stdin, Stdin) else Stdin(stdin)
+    status = Interpreter(device, session).run_source(command, source, stdout, stderr)
     return CommandResult(
         stdout=bytes(stdout),
         stderr=bytes(stderr),
@@ -386,7 +398,7 @@ class Interpreter:
         self.status = 0
         self.depth = 0
 
-    def run_source(self, source: str, stdin: bytes, out: bytearray, err: bytearray) -> int:
+    def run_source(self, source: str, stdin: Stdin, out: bytearray, err: bytearray) -> int:
         """Parse and run a script; a syntax error runs nothing, as in mksh."""
         try:
             program = parse(source)
@@ -394,19 +406,34 @@ class Interpreter:
             err += f"{SH}: {error}\n".encode()
             return 1
         try:
-            for chain in program:
-                self.run_chain(chain, stdin, out, err)
+            for line in program:
+                if line.background:
+                    self.run_background(line.chain, out, err)
+                else:
+                    self.run_chain(line.chain, stdin, out, err)
         except ShellExit as done:
             self.status = done.status
         return self.status
 
-    def run_chain(self, chain: AndOrList, stdin: bytes, out: bytearray, err: bytearray) -> None:
+    def run_background(self, chain: AndOrList, out: bytearray, err: bytearray) -> None:
+        """`LIST &`: a subshell with stdin from /dev/null (sh without job control); its `exit`
+        ends only itself, its variables stay its own, and `$?` is 0 once it has started.
+        It runs to completion here, at once: its output comes before what follows it."""
+        child = self.child()
+        child.session = Session(self.session.cwd, dict(self.session.variables))
+        with contextlib.suppress(ShellExit):
+            child.run_chain(chain, Stdin(), out, err)
+        self.session.reboot |= child.session.reboot
+        self.session.install_bytes += child.session.install_bytes
+        self.status = 0
+
+    def run_chain(self, chain: AndOrList, stdin: Stdin, out: bytearray, err: bytearray) -> None:
         for connector, pipeline in chain:
             if (connector == "&&" and self.status != 0) or (connector == "||" and self.status == 0):
                 continue
             self.status = self.run_pipeline(pipeline, stdin, out, err)
 
-    def run_pipeline(self, pipeline: Pipeline, stdin: bytes, out: bytearray, err: bytearray):
+    def run_pipeline(self, pipeline: Pipeline, stdin: Stdin, out: bytearray, err: bytearray):
         if len(pipeline) == 1:
             return self.run_simple(pipeline[0], stdin, out, err)
         status = 0
@@ -416,10 +443,10 @@ class Interpreter:
                 status = self.run_simple(simple, stdin, sink, err)
             except ShellExit as done:
                 status = done.status
-            stdin = bytes(sink)
+            stdin = Stdin(bytes(sink))
         return status
 
-    def run_simple(self, simple: SimpleCommand, stdin: bytes, out: bytearray, err: bytearray):
+    def run_simple(self, simple: SimpleCommand, stdin: Stdin, out: bytearray, err: bytearray):
         words: list[str] = []
         for word in simple.words:
             words.extend(self.expand(word, err))
@@ -445,7 +472,7 @@ class Interpreter:
                     err += f"{SH}: write error: {error.reason}\n".encode()
         return status
 
-    def redirect(self, redirect: Redirect, target: str, streams, files, stdin: bytes) -> bytes:
+    def redirect(self, redirect: Redirect, target: str, streams, files, stdin: Stdin) -> Stdin:
         """Apply one redirection to `streams`; returns the (possibly replaced) stdin."""
         if redirect.op in (">&", "<&"):
             if target == "-":
@@ -457,13 +484,13 @@ class Interpreter:
             return stdin
         if target == "/dev/null":
             if redirect.op == "<":
-                return b""
+                return Stdin()
             streams[redirect.fd] = bytearray()
             return stdin
         path = resolve(target, self.session.cwd)
         if redirect.op == "<":
             data = self.device.read_file(path)
-            return data if redirect.fd == 0 else stdin
+            return Stdin(data) if redirect.fd == 0 else stdin
         self.device.write_file(path, b"", append=redirect.op == ">>")
         streams[redirect.fd] = buffer = bytearray()
         files.append((path, buffer))
@@ -534,7 +561,7 @@ class Interpreter:
         """$(...): run in a subshell, take its stdout without trailing newlines."""
         captured = bytearray()
         child = self.child()
-        self.status = child.run_source(source, b"", captured, err)
+        self.status = child.run_source(source, Stdin(), captured, err)
         return captured.decode("utf-8", "replace").rstrip("\n")
 
     def glob(self, pattern: str) -> list[str]:
@@ -569,7 +596,7 @@ class Interpreter:
         child.status = self.status
         return child
 
-    def execute(self, words: list[str], stdin: bytes, out: bytearray, err: bytearray) -> int:
+    def execute(self, words: list[str], stdin: Stdin, out: bytearray, err: bytearray) -> int:
         name = words[0]
         command = self.lookup(name)
         if name in BUILTINS or command is not None:
@@ -608,16 +635,16 @@ class Interpreter:
         if args[:1] == ["-c"]:
             if len(args) < 2:
                 return ctx.fail("-c: option requires an argument", 1)
-            script, positional, stdin = args[1], args[3:], ctx.stdin
+            script, positional, stdin = args[1], args[3:], ctx.input
         elif args:
             try:
                 script = self.device.read_file(resolve(args[0], self.session.cwd)).decode()
             except FsError as error:
                 ctx.err(f"{SH}: {args[0]}: {error.reason}\n")
                 return NOT_FOUND_STATUS
-            positional, stdin = args[1:], ctx.stdin
+            positional, stdin = args[1:], ctx.input
         else:
-            script, positional, stdin = ctx.stdin.decode("utf-8", "replace"), [], b""
+            script, positional, stdin = ctx.stdin.decode("utf-8", "replace"), [], Stdin()
         child = self.child()
         child.positional = positional
         child.session = Session(self.session.cwd, dict(self.session.variables))

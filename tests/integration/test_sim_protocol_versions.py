@@ -45,16 +45,32 @@ def bad_checksum(packet: bytes) -> bytes:
     return bytes(corrupted)
 
 
+def connect_offering(endpoint, version: int, max_payload: int) -> tuple[p.Header, bytes]:
+    with socket.create_connection((endpoint.host, endpoint.port), timeout=5) as raw:
+        raw.sendall(p.encode(p.A_CNXN, version, max_payload, b"host::\0"))
+        return recv_packet(raw)
+
+
 @pytest.mark.parametrize(
     "offered", [p.A_VERSION_SKIP_CHECKSUM, p.A_VERSION_MIN], ids=["new", "old"]
 )
-def test_a_modern_device_answers_the_hosts_version_and_its_checksums(start_fleet, offered):
+def test_a_modern_device_answers_with_its_own_version_and_the_smaller_payload(start_fleet, offered):
+    """adbd since Android 9 (send_connect): arg0 is its own A_VERSION whatever the host
+    offered, arg1 the smaller of the two payloads; checksums follow the lower version."""
     endpoint = start_fleet(1, auth="none", profile="pixel8").endpoints[0]
-    raw, header, banner = connect_raw(endpoint, offered)
-    with raw:
-        assert header.arg0 == offered
-        skips = offered >= p.A_VERSION_SKIP_CHECKSUM
-        assert header.data_checksum == (0 if skips else p.checksum(banner))
+    header, banner = connect_offering(endpoint, offered, 256 * 1024)
+    assert header.arg0 == p.A_VERSION_SKIP_CHECKSUM
+    assert header.arg1 == 256 * 1024
+    skips = offered >= p.A_VERSION_SKIP_CHECKSUM
+    assert header.data_checksum == (0 if skips else p.checksum(banner))
+    bigger, _ = connect_offering(endpoint, offered, 4 * p.MAX_PAYLOAD)
+    assert bigger.arg1 == p.MAX_PAYLOAD
+
+
+def test_an_android_8_device_answers_the_lower_version_and_payload(start_fleet):
+    endpoint = start_fleet(1, auth="none", profile="legacy_phone").endpoints[0]
+    header, _ = connect_offering(endpoint, p.A_VERSION_SKIP_CHECKSUM, 4096)
+    assert (header.arg0, header.arg1) == (p.A_VERSION_MIN, 4096)
 
 
 def test_a_modern_device_does_not_check_the_hosts_checksums(start_fleet):
