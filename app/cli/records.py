@@ -28,17 +28,41 @@ from app.cli import cli
     metavar="URL",
     help="Database URL (default: fleet.db in the data dir), e.g. postgresql+psycopg://u:p@host/db",
 )
+@click.option(
+    "--files",
+    "files_dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where release files are kept (default: fleet-files beside an SQLite database, "
+    "else in the data dir).",
+)
 @click.pass_context
-def backend(ctx: click.Context, host: str, port: int, db_url: str | None) -> None:
+def backend(
+    ctx: click.Context, host: str, port: int, db_url: str | None, files_dir: Path | None
+) -> None:
     """Run the fleet backend: the HTTP service stations sync their runs to."""
     if ctx.invoked_subcommand is not None:
         return
-    from app.fleet import DatabaseError, FleetDatabase, bind, serve, url_of
+    from app.fleet import (
+        DatabaseError,
+        FileStore,
+        FleetDatabase,
+        bind,
+        default_files_dir,
+        serve,
+        url_of,
+    )
 
     try:
         database = FleetDatabase.open(db_url)
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
+    files = FileStore(files_dir or default_files_dir(db_url))
+    try:
+        files.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        database.close()
+        raise click.ClickException(f"cannot use {files.root} for files: {exc.strerror}") from None
     try:
         sock = bind(host, port)
     except OSError as exc:
@@ -47,7 +71,12 @@ def backend(ctx: click.Context, host: str, port: int, db_url: str | None) -> Non
     click.echo(f"Fleet backend listening on {url_of(sock)}")
     sys.stdout.flush()
     try:
-        serve(database, sock, log_level="info" if ctx.find_root().params["verbose"] else "warning")
+        serve(
+            database,
+            files,
+            sock,
+            log_level="info" if ctx.find_root().params["verbose"] else "warning",
+        )
     finally:
         sock.close()
         database.close()
@@ -55,27 +84,38 @@ def backend(ctx: click.Context, host: str, port: int, db_url: str | None) -> Non
 
 @backend.group()
 def token() -> None:
-    """Station tokens: each station authenticates with its own bearer token."""
+    """Bearer tokens: one per station, and publisher (CI) or console tokens."""
 
 
 @token.command("create")
-@click.argument("station")
+@click.argument("name", metavar="STATION")
+@click.option(
+    "--publisher", is_flag=True, help="A CI token that publishes, promotes and withdraws releases."
+)
+@click.option(
+    "--console", is_flag=True, help="A read-only token that reads every station's runs and devices."
+)
 @click.option("--db", "db_url", default=None, metavar="URL", help="Database URL (as for backend).")
-def token_create(station: str, db_url: str | None) -> None:
-    """Create a bearer token for STATION and print it last; it replaces any earlier one."""
-    from app.fleet import DatabaseError, FleetDatabase
+def token_create(name: str, publisher: bool, console: bool, db_url: str | None) -> None:
+    """Create a bearer token for STATION (or a publisher or console NAME) and print it last; it
+    replaces any earlier one of that name and role. A station token syncs its own runs and
+    pulls releases, nothing else."""
+    from app.fleet import DatabaseError, FleetDatabase, Role
 
-    if not station.strip() or len(station) > 200:
-        raise click.BadParameter("a station name is 1 to 200 characters", param_hint="STATION")
+    if publisher and console:
+        raise click.UsageError("a token is for a publisher or a console, not both")
+    role = Role.PUBLISHER if publisher else Role.CONSOLE if console else Role.STATION
+    if not name.strip() or len(name) > 200:
+        raise click.BadParameter("a name is 1 to 200 characters", param_hint="STATION")
     try:
         database = FleetDatabase.open(db_url)
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        new_token = database.create_token(station)
+        new_token = database.create_credential(role, name)
     finally:
         database.close()
-    click.echo(f"Token for station {station} (shown once; any earlier token of it is revoked):")
+    click.echo(f"Token for {role} {name} (shown once; any earlier token of it is revoked):")
     click.echo(new_token)
 
 

@@ -6,70 +6,118 @@ database that went away, never bad input.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
-from app.fleet.database import FleetDatabase
+from app.fleet.database import (
+    FleetDatabase,
+    Principal,
+    ReleaseConflictError,
+    ReleaseNotFoundError,
+    Role,
+    default_files_dir,
+)
+from app.fleet.files import FileStore, UploadConflictError, UploadInvalidError
 from app.fleet.schemas import (
+    CHANNEL_PATTERN,
     MAX_BODY_BYTES,
     MAX_INT,
     MAX_RUNS_PER_PAGE,
+    SHA256_PATTERN,
+    TEMPLATE_NAME_PATTERN,
     BatchReceipt,
+    ChannelIn,
+    ChannelOut,
     DeviceList,
     ErrorOut,
+    FileMissing,
+    FilesMissing,
+    FilesQuery,
     HeartbeatIn,
     HeartbeatOut,
+    ReleaseEventList,
+    ReleaseIn,
+    ReleaseList,
+    ReleaseOut,
+    ReleaseReceipt,
     RunBatch,
     RunList,
     StationList,
-    TemplateIn,
-    TemplateList,
-    TemplateOut,
-    TemplateReceipt,
+    UploadOut,
     as_utc,
 )
+from app.templates.release import Manifest, ManifestError, signature_valid
 from app.templates.yaml_nodes import YamlSyntaxError, load_marked
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024  # what `kitbench publish` sends per PATCH (under 10 MiB)
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Missing or unknown station token"},
+    401: {"model": ErrorOut, "description": "Missing or unknown token"},
+    403: {"model": ErrorOut, "description": "The token's role may not do this"},
     413: {"model": ErrorOut, "description": f"Body over {MAX_BODY_BYTES} bytes"},
     422: {"model": ErrorOut, "description": "The body or a parameter is invalid"},
 }
 
 
-def authenticated_station(
+def authenticated(
     request: Request, authorization: Annotated[str | None, Header()] = None
-) -> str:
-    """The station named by the bearer token; every endpoint requires one."""
+) -> Principal:
+    """Who the bearer token belongs to; every endpoint requires one."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(
             401,
-            "missing station token: send 'Authorization: Bearer <token>'",
+            "missing token: send 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    name = request.app.state.database.station_for_token(token.strip())
-    if name is None:
-        raise HTTPException(401, "station token rejected", headers={"WWW-Authenticate": "Bearer"})
-    return name
+    principal = request.app.state.database.principal_for_token(token.strip())
+    if principal is None:
+        raise HTTPException(401, "token rejected", headers={"WWW-Authenticate": "Bearer"})
+    return principal
 
 
-Station = Annotated[str, Depends(authenticated_station)]
+def allowed(*roles: Role, to: str) -> Any:
+    """A dependency: the caller, when its role is one of `roles`; else 403 saying what not."""
+
+    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(403, f"a {principal.role} token may not {to}")
+        return principal
+
+    return Depends(check)
 
 
-def create_app(database: FleetDatabase) -> FastAPI:
+AnyRole = (Role.STATION, Role.PUBLISHER, Role.CONSOLE)
+StationOnly = Annotated[Principal, allowed(Role.STATION, to="send runs or heartbeats")]
+Publisher = Annotated[Principal, allowed(Role.PUBLISHER, to="publish, promote or withdraw")]
+ReleaseReader = Annotated[Principal, allowed(*AnyRole, to="read releases")]
+RunReader = Annotated[Principal, allowed(Role.STATION, Role.CONSOLE, to="read runs")]
+FleetReader = Annotated[Principal, allowed(Role.CONSOLE, to="read the whole fleet")]
+AuditReader = Annotated[
+    Principal, allowed(Role.PUBLISHER, Role.CONSOLE, to="read the release history")
+]
+TemplateName = Annotated[str, Path(pattern=TEMPLATE_NAME_PATTERN, max_length=200)]
+Version = Annotated[int, Path(ge=0, le=MAX_INT)]
+Sha256 = Annotated[str, Path(pattern=SHA256_PATTERN)]
+
+
+def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastAPI:
+    """The API over `database`, with release files in `files` (default: beside an SQLite
+    database file, else in the data dir)."""
+    if files is None:
+        url = database.engine.url.render_as_string(hide_password=False)
+        files = FileStore(default_files_dir(url))
     app = FastAPI(
         title="Kitbench fleet backend",
         version=__version__,
@@ -85,17 +133,19 @@ def create_app(database: FleetDatabase) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected_error)
 
     app.state.database = database
+    app.state.files = files
 
     @app.post(f"{PREFIX}/runs", response_model=BatchReceipt, tags=["runs"])
-    def post_runs(batch: RunBatch, station: Station) -> BatchReceipt:
+    def post_runs(batch: RunBatch, caller: StationOnly) -> BatchReceipt:
         """Store a batch of runs; a run whose id is already stored is reported as a duplicate,
         except that a finished copy of a stored interrupted run replaces it (accepted)."""
-        accepted, duplicates = database.add_runs(station, [run.model_dump() for run in batch.runs])
+        runs = [run.model_dump() for run in batch.runs]
+        accepted, duplicates = database.add_runs(caller.name, runs)
         return BatchReceipt(accepted=accepted, duplicates=duplicates)
 
     @app.get(f"{PREFIX}/runs", response_model=RunList, tags=["runs"])
     def get_runs(
-        _: Station,
+        caller: RunReader,
         station: str | None = None,
         serial: str | None = None,
         template: str | None = None,
@@ -103,7 +153,11 @@ def create_app(database: FleetDatabase) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=MAX_RUNS_PER_PAGE)] = 1000,
         offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
     ) -> dict:
-        """Runs newest first (by start time)."""
+        """Runs newest first (by start time). A station reads only its own."""
+        if caller.role is Role.STATION:
+            if station not in (None, caller.name):
+                raise HTTPException(403, "a station token may read only its own station's runs")
+            station = caller.name
         if since is not None:
             try:
                 since = as_utc(since)  # a time without an offset is UTC
@@ -120,89 +174,225 @@ def create_app(database: FleetDatabase) -> FastAPI:
         return {"runs": found}
 
     @app.get(f"{PREFIX}/devices", response_model=DeviceList, tags=["runs"])
-    def get_devices(_: Station) -> dict:
+    def get_devices(_: FleetReader) -> dict:
         """Every device seen, with its latest run."""
         return {"devices": database.devices()}
 
-    @app.post(
-        f"{PREFIX}/templates",
-        response_model=TemplateReceipt,
-        status_code=201,
-        responses={
-            200: {"model": TemplateReceipt, "description": "Already published, same content"},
-            409: {"model": ErrorOut, "description": "That version exists with other content"},
-        },
-        tags=["templates"],
-    )
-    def publish_template(body: TemplateIn, _: Station, response: Response) -> TemplateReceipt:
-        """Publish a template version; versions are immutable."""
-        _check_template_text(body)
-        sha256, stored_now = database.publish_template(body.name, body.version, body.yaml)
-        receipt = TemplateReceipt(name=body.name, version=body.version, sha256=sha256)
-        if stored_now:
-            return receipt
-        if sha256 != hashlib.sha256(body.yaml.encode()).hexdigest():
-            raise HTTPException(
-                409,
-                f"template {body.name} version {body.version} is already published with other "
-                "content: publish it under a new version",
-            )
-        response.status_code = 200
-        return receipt
-
-    @app.get(f"{PREFIX}/templates", response_model=TemplateList, tags=["templates"])
-    def list_templates(_: Station) -> dict:
-        return {"templates": database.list_templates()}
-
-    @app.get(
-        f"{PREFIX}/templates/{{name}}/{{version}}",
-        response_model=TemplateOut,
-        responses={404: {"model": ErrorOut}},
-        tags=["templates"],
-    )
-    def get_template(
-        name: str, version: Annotated[int, Path(ge=0, le=MAX_INT)], _: Station
-    ) -> dict:
-        found = database.get_template(name, version)
-        if found is None:
-            raise HTTPException(404, f"no template {name} version {version}")
-        return found
-
     @app.post(f"{PREFIX}/heartbeat", response_model=HeartbeatOut, tags=["stations"])
-    def heartbeat(body: HeartbeatIn, station: Station) -> HeartbeatOut:
+    def heartbeat(body: HeartbeatIn, caller: StationOnly) -> HeartbeatOut:
         """A station says it is alive and how many runs it still has to send."""
-        server_time = database.record_heartbeat(station, body.waiting, body.version)
-        return HeartbeatOut(station=station, server_time=server_time)
+        server_time = database.record_heartbeat(caller.name, body.waiting, body.version)
+        return HeartbeatOut(station=caller.name, server_time=server_time)
 
     @app.get(f"{PREFIX}/stations", response_model=StationList, tags=["stations"])
-    def list_stations(_: Station) -> dict:
+    def list_stations(_: FleetReader) -> dict:
         """Every station with its last heartbeat and how many runs it had waiting then."""
         return {"stations": database.stations()}
+
+    # -- files
+
+    @app.post(f"{PREFIX}/files/missing", response_model=FilesMissing, tags=["files"])
+    def files_missing(body: FilesQuery, _: Publisher) -> FilesMissing:
+        """Which of these files the backend lacks, each with the bytes it already holds."""
+        missing = []
+        for wanted in body.files:
+            state = files.state(wanted.sha256)
+            if not (state.complete and state.offset == wanted.size):
+                missing.append(FileMissing(sha256=wanted.sha256, offset=state.offset))
+        return FilesMissing(missing=missing)
+
+    @app.patch(
+        f"{PREFIX}/files/{{sha256}}",
+        response_model=UploadOut,
+        responses={409: {"model": ErrorOut, "description": "Upload-Offset is not where it is"}},
+        tags=["files"],
+    )
+    async def upload_chunk(
+        sha256: Sha256,
+        request: Request,
+        _: Publisher,
+        upload_offset: Annotated[int, Header(ge=0, le=2**62)],
+        upload_length: Annotated[int, Header(ge=0, le=2**62)],
+    ) -> UploadOut:
+        """Append one chunk of a file (at most 10 MiB); the last one completes it."""
+        data = await request.body()
+        try:
+            state = await run_in_threadpool(
+                files.append, sha256, upload_offset, upload_length, data
+            )
+        except UploadConflictError as exc:
+            raise HTTPException(409, str(exc), headers={"Upload-Offset": str(exc.offset)}) from None
+        except UploadInvalidError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return UploadOut(sha256=sha256, offset=state.offset, complete=state.complete)
+
+    @app.get(
+        f"{PREFIX}/files/{{sha256}}",
+        response_class=FileResponse,
+        responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
+        tags=["files"],
+    )
+    def download_file(sha256: Sha256, _: ReleaseReader) -> FileResponse:
+        """A stored file; `Range: bytes=N-` resumes an interrupted download (206)."""
+        if not files.content.has(sha256):
+            raise HTTPException(404, f"no file {sha256}")
+        return FileResponse(files.content.path(sha256), media_type="application/octet-stream")
+
+    # -- releases
+
+    @app.post(
+        f"{PREFIX}/releases",
+        response_model=ReleaseReceipt,
+        status_code=201,
+        responses={
+            200: {"model": ReleaseReceipt, "description": "Already published, same manifest"},
+            409: {"model": ErrorOut, "description": "Other content, withdrawn, or files missing"},
+        },
+        tags=["releases"],
+    )
+    def publish_release(body: ReleaseIn, caller: Publisher, response: Response) -> ReleaseReceipt:
+        """Publish a release to a channel, atomically: refused while any file is missing."""
+        manifest = _checked_manifest(body, files)
+        try:
+            stored_now, _added = database.publish_release(
+                name=manifest.name,
+                version=manifest.version,
+                manifest=body.manifest,
+                signature=body.signature,
+                key=body.key,
+                channel=body.channel,
+                actor=caller.name,
+            )
+        except ReleaseConflictError as exc:
+            raise HTTPException(409, str(exc)) from None
+        if not stored_now:
+            response.status_code = 200
+        return ReleaseReceipt(
+            name=manifest.name,
+            version=manifest.version,
+            manifest_sha256=manifest.sha256,
+            channel=body.channel,
+        )
+
+    @app.get(f"{PREFIX}/releases", response_model=ReleaseList, tags=["releases"])
+    def list_releases(
+        _: ReleaseReader, name: str | None = None, channel: str | None = None
+    ) -> dict:
+        """Every release (withdrawn ones too), by name then version."""
+        return {"releases": database.releases(name=name, channel=channel)}
+
+    @app.get(
+        f"{PREFIX}/releases/{{name}}/{{version}}",
+        response_model=ReleaseOut,
+        responses={404: {"model": ErrorOut}},
+        tags=["releases"],
+    )
+    def get_release(name: TemplateName, version: Version, _: ReleaseReader) -> dict:
+        found = database.release(name, version)
+        if found is None:
+            raise HTTPException(404, f"no release {name}@{version}")
+        return found
+
+    @app.post(
+        f"{PREFIX}/releases/{{name}}/{{version}}/promote",
+        response_model=ReleaseReceipt,
+        responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+        tags=["releases"],
+    )
+    def promote_release(
+        name: TemplateName, version: Version, body: ChannelIn, caller: Publisher
+    ) -> ReleaseReceipt:
+        """Put a published release in another channel too; nothing is uploaded again."""
+        try:
+            database.promote_release(name, version, body.channel, caller.name)
+        except ReleaseNotFoundError as exc:
+            raise HTTPException(404, str(exc)) from None
+        except ReleaseConflictError as exc:
+            raise HTTPException(409, str(exc)) from None
+        return _receipt(name, version, body.channel)
+
+    @app.post(
+        f"{PREFIX}/releases/{{name}}/{{version}}/withdraw",
+        response_model=ReleaseReceipt,
+        responses={404: {"model": ErrorOut}},
+        tags=["releases"],
+    )
+    def withdraw_release(name: TemplateName, version: Version, caller: Publisher) -> ReleaseReceipt:
+        """Take a release back from every channel; stations fall back at their next sync."""
+        try:
+            database.withdraw_release(name, version, caller.name)
+        except ReleaseNotFoundError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return _receipt(name, version, None)
+
+    @app.get(f"{PREFIX}/channels/{{channel}}", response_model=ChannelOut, tags=["releases"])
+    def get_channel(
+        channel: Annotated[str, Path(pattern=CHANNEL_PATTERN)], _: ReleaseReader
+    ) -> dict:
+        """What a station following this channel offers: per template, its newest release
+        in the channel that was not withdrawn."""
+        return {"channel": channel, "releases": database.current_releases(channel)}
+
+    @app.get(f"{PREFIX}/release-events", response_model=ReleaseEventList, tags=["releases"])
+    def list_release_events(
+        _: AuditReader, limit: Annotated[int, Query(ge=1, le=MAX_RUNS_PER_PAGE)] = 1000
+    ) -> dict:
+        """Who published, promoted and withdrew what, when; newest first."""
+        return {"events": database.release_events(limit)}
+
+    def _receipt(name: str, version: int, channel: str | None) -> ReleaseReceipt:
+        found = database.release(name, version)
+        assert found is not None  # it was just changed
+        return ReleaseReceipt(
+            name=name, version=version, manifest_sha256=found["manifest_sha256"], channel=channel
+        )
 
     return app
 
 
-def _check_template_text(body: TemplateIn) -> None:
-    """The YAML must parse and name the same template and version as the request."""
+def _checked_manifest(body: ReleaseIn, files: FileStore) -> Manifest:
+    """The manifest, its signature (when given), its files and its template, or a 4xx."""
+    try:
+        manifest = Manifest.from_bytes(body.manifest.encode("utf-8"))
+    except ManifestError as exc:
+        raise HTTPException(422, f"manifest: {exc}") from None
+    if (body.signature is None) != (body.key is None):
+        raise HTTPException(422, "signature and key go together: give both or neither")
+    signed = body.signature is not None and body.key is not None
+    if signed and not signature_valid(str(body.key), manifest.to_bytes(), str(body.signature)):
+        raise HTTPException(422, "signature: does not verify with the key given")
+    missing = [entry for entry in manifest.all_files if not files.has(entry.sha256, entry.size)]
+    if missing:
+        named = ", ".join(f"{entry.path} ({entry.sha256[:12]}…)" for entry in missing[:10])
+        raise HTTPException(409, f"files missing on the backend, upload them first: {named}")
+    _check_template_text(manifest, files.content.path(manifest.template.sha256).read_bytes())
+    return manifest
+
+
+def _check_template_text(manifest: Manifest, data: bytes) -> None:
+    """The template must be YAML naming the same template and version as its manifest."""
     # The station's own YAML reader: positions, no recursion error on deep nesting, a cap on
     # alias bombs, and duplicate keys or unknown tags refused.
     try:
-        marked = load_marked(body.yaml)
+        marked = load_marked(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise HTTPException(422, "template: not UTF-8 text") from None
     except YamlSyntaxError as exc:
         where = f"line {exc.position.line} column {exc.position.column}"
-        raise HTTPException(422, f"yaml: not valid YAML: {where}: {exc.message}") from None
+        raise HTTPException(422, f"template: not valid YAML: {where}: {exc.message}") from None
     if marked is not None and marked.problems:
         position, problem = marked.problems[0]
         where = f"line {position.line} column {position.column}"
-        raise HTTPException(422, f"yaml: not valid YAML: {where}: {problem}")
+        raise HTTPException(422, f"template: not valid YAML: {where}: {problem}")
     document = None if marked is None else marked.data
     if not isinstance(document, dict):
-        raise HTTPException(422, "yaml: a template is a YAML mapping")
-    if document.get("name") != body.name or document.get("version") != body.version:
+        raise HTTPException(422, "template: a template is a YAML mapping")
+    if document.get("name") != manifest.name or document.get("version") != manifest.version:
         raise HTTPException(
             422,
-            f"yaml: the template says name {document.get('name')!r} version "
-            f"{document.get('version')!r}, the request {body.name!r} version {body.version}",
+            f"template: it says name {document.get('name')!r} version "
+            f"{document.get('version')!r}, the manifest {manifest.name!r} version "
+            f"{manifest.version}",
         )
 
 

@@ -1,9 +1,10 @@
 """The fleet backend's tables and the queries the API needs, over SQLite or PostgreSQL.
 
-Tables are created at start-up with `metadata.create_all` (no Alembic on the backend yet:
-the schema is new and has no deployed versions to migrate). Writes are single statements
-or start with their write, so concurrent requests on SQLite wait on its lock
-(`busy_timeout`) instead of failing on a lock upgrade.
+Tables are created at start-up with `metadata.create_all`, and the few columns added since
+the first release (all nullable) are added to an existing table then (`_add_new_columns`); no
+Alembic on the backend yet. Writes are single statements or start with their write, so
+concurrent requests on SQLite wait on its lock (`busy_timeout`) instead of failing on a lock
+upgrade.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, overload
 
 from sqlalchemy import (
     JSON,
     Column,
+    Connection,
     DateTime,
     Engine,
     Index,
@@ -29,7 +33,9 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -78,17 +84,84 @@ runs = Table(
     Index("runs_template_started_at", "template", "started_at"),
 )
 
-templates = Table(
-    "templates",
+# Publisher and console tokens; station tokens stay in `stations` (and keep working).
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("role", String(20), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+releases = Table(
+    "releases",
     metadata,
     Column("name", String(200), primary_key=True),
     Column("version", Integer, primary_key=True),
-    Column("sha256", String(64), nullable=False),
-    Column("yaml", Text, nullable=False),
+    Column("manifest", Text, nullable=False),  # the exact signed bytes (ASCII JSON)
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("signature", Text),
+    Column("key", String(200)),
+    Column("published_by", String(200), nullable=False),
     Column("published_at", DateTime, nullable=False),
+    Column("withdrawn_by", String(200)),
+    Column("withdrawn_at", DateTime),
 )
 
+release_channels = Table(
+    "release_channels",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", DateTime, nullable=False),
+)
+
+release_events = Table(
+    "release_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(20), nullable=False),  # publish | promote | withdraw
+    Column("name", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("channel", String(64)),
+)
+
+# Columns added after the first deployed schema: (table, column), added on start-up.
+NEW_COLUMNS = (
+    (runs, Column("release_manifest", String(64))),
+    (runs, Column("release_channel", String(64))),
+)
+for _table, _column in NEW_COLUMNS:
+    _table.append_column(_column)
+
 RUN_FIELDS = tuple(column.name for column in runs.columns if column.name != "received_at")
+
+
+class Role(StrEnum):
+    """What a token may do (docs/sync-api.md#authentication)."""
+
+    STATION = "station"  # sync its own runs, heartbeat, pull releases
+    PUBLISHER = "publisher"  # publish, promote and withdraw releases (CI)
+    CONSOLE = "console"  # read everything
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: Role
+    name: str
+
+
+class ReleaseConflictError(Exception):
+    """The release cannot be stored or changed as asked; the message says why."""
+
+
+class ReleaseNotFoundError(Exception):
+    pass
 
 
 class DatabaseError(Exception):
@@ -97,6 +170,14 @@ class DatabaseError(Exception):
 
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'fleet.db'}"
+
+
+def default_files_dir(url: str | None) -> Path:
+    """Release files live beside an SQLite database file, else in the data dir."""
+    parsed = make_url(url or default_database_url())
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(str(parsed.database)).parent / "fleet-files"
+    return data_dir() / "fleet-files"
 
 
 def utc_now() -> datetime:
@@ -143,9 +224,23 @@ def open_engine(url: str | None = None) -> Engine:
                 connect_args={"connect_timeout": 10},
             )
         metadata.create_all(engine)
+        _add_new_columns(engine)
     except Exception as exc:  # SQLAlchemy raises many types for a bad URL or server
         raise DatabaseError(f"cannot open the database {_safe(url)}: {_first_line(exc)}") from exc
     return engine
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the nullable columns newer versions use to a database an older version made."""
+    inspector = inspect(engine)
+    for table, column in NEW_COLUMNS:
+        present = {existing["name"] for existing in inspector.get_columns(table.name)}
+        if column.name not in present:
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
+                )
 
 
 def _tune_sqlite(connection, _record) -> None:
@@ -223,12 +318,41 @@ class FleetDatabase:
                 )
         return token
 
-    def station_for_token(self, token: str) -> str | None:
-        """The name of the station this token belongs to, or None."""
+    def create_credential(self, role: Role, name: str) -> str:
+        """A new publisher or console token for `name`; it replaces that name's earlier one."""
+        if role is Role.STATION:
+            return self.create_token(name)
+        token = secrets.token_urlsafe(32)
+        digest = token_digest(token)
+        with self.engine.begin() as connection:
+            inserted = connection.execute(
+                _insert(self.engine, credentials)
+                .values(role=role.value, name=name, token_sha256=digest, created_at=utc_now())
+                .returning(credentials.c.name)
+            ).first()
+            if inserted is None:
+                connection.execute(
+                    update(credentials)
+                    .where(credentials.c.role == role.value, credentials.c.name == name)
+                    .values(token_sha256=digest)
+                )
+        return token
+
+    def principal_for_token(self, token: str) -> Principal | None:
+        """Who this token is: a station, a publisher or a console account; None if nobody."""
+        digest = token_digest(token)
         with self.engine.connect() as connection:
-            return connection.scalar(
-                select(stations.c.name).where(stations.c.token_sha256 == token_digest(token))
+            station = connection.scalar(
+                select(stations.c.name).where(stations.c.token_sha256 == digest)
             )
+            if station is not None:
+                return Principal(Role.STATION, station)
+            row = connection.execute(
+                select(credentials.c.role, credentials.c.name).where(
+                    credentials.c.token_sha256 == digest
+                )
+            ).first()
+        return None if row is None else Principal(Role(row.role), row.name)
 
     def record_heartbeat(self, station: str, waiting: int, version: str) -> datetime:
         now = utc_now()
@@ -350,50 +474,196 @@ class FleetDatabase:
             for row in rows
         ]
 
-    # Templates
+    # Releases
 
-    def publish_template(self, name: str, version: int, text: str) -> tuple[str, bool]:
-        """Store a template version: (sha256 of what is stored, whether this call stored it).
-
-        A version is immutable: publishing it again with other text leaves the stored one.
-        """
-        digest = hashlib.sha256(text.encode()).hexdigest()
+    def publish_release(
+        self,
+        *,
+        name: str,
+        version: int,
+        manifest: str,
+        signature: str | None,
+        key: str | None,
+        channel: str,
+        actor: str,
+    ) -> tuple[bool, bool]:
+        """Store a release and put it in `channel`, in one transaction: (stored now, added to
+        the channel now). The same manifest again is idempotent; another one is a conflict."""
+        digest = hashlib.sha256(manifest.encode("ascii")).hexdigest()
+        now = utc_now()
         with self.engine.begin() as connection:
-            inserted = connection.execute(
-                _insert(self.engine, templates)
-                .values(
-                    name=name, version=version, sha256=digest, yaml=text, published_at=utc_now()
-                )
-                .returning(templates.c.name)
-            ).first()
-            if inserted is not None:
-                return digest, True
-            stored = connection.scalar(
-                select(templates.c.sha256).where(
-                    templates.c.name == name, templates.c.version == version
-                )
+            stored_now = (
+                connection.execute(
+                    _insert(self.engine, releases)
+                    .values(
+                        name=name,
+                        version=version,
+                        manifest=manifest,
+                        manifest_sha256=digest,
+                        signature=signature,
+                        key=key,
+                        published_by=actor,
+                        published_at=now,
+                    )
+                    .returning(releases.c.name)
+                ).first()
+                is not None
             )
-        if stored is None:  # versions are never deleted: the one in the way is there
-            raise RuntimeError(f"template {name} version {version} neither stored nor found")
-        return stored, False
+            if stored_now:
+                self._event(connection, now, actor, "publish", name, version, channel)
+            else:
+                existing = self._release_row(connection, name, version)
+                if existing.manifest_sha256 != digest:
+                    raise ReleaseConflictError(
+                        f"{name}@{version} is already published with other content:"
+                        " publish it under a new version"
+                    )
+                if existing.withdrawn_at is not None:
+                    raise ReleaseConflictError(
+                        f"{name}@{version} was withdrawn: publish a new version"
+                    )
+            added = self._add_to_channel(connection, name, version, channel, actor, now)
+            if added and not stored_now:
+                self._event(connection, now, actor, "promote", name, version, channel)
+        return stored_now, added
 
-    def list_templates(self) -> list[dict[str, Any]]:
-        query = select(
-            templates.c.name, templates.c.version, templates.c.sha256, templates.c.published_at
-        ).order_by(templates.c.name, templates.c.version)
+    def promote_release(self, name: str, version: int, channel: str, actor: str) -> bool:
+        """Put a published release in `channel` too; whether it was not there yet."""
+        now = utc_now()
+        with self.engine.begin() as connection:
+            row = self._release_row(connection, name, version)
+            if row.withdrawn_at is not None:
+                raise ReleaseConflictError(f"{name}@{version} was withdrawn: it cannot be promoted")
+            added = self._add_to_channel(connection, name, version, channel, actor, now)
+            if added:
+                self._event(connection, now, actor, "promote", name, version, channel)
+        return added
+
+    def withdraw_release(self, name: str, version: int, actor: str) -> bool:
+        """Take a release back from every channel; whether it was not withdrawn yet."""
+        now = utc_now()
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(releases)
+                .where(
+                    releases.c.name == name,
+                    releases.c.version == version,
+                    releases.c.withdrawn_at.is_(None),
+                )
+                .values(withdrawn_at=now, withdrawn_by=actor)
+            ).rowcount
+            if not changed:
+                self._release_row(connection, name, version)  # 404 when it does not exist
+                return False
+            self._event(connection, now, actor, "withdraw", name, version, None)
+        return True
+
+    def releases(
+        self, *, name: str | None = None, channel: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Releases with their channels, by name then version."""
+        query = select(releases)
+        if name is not None:
+            query = query.where(releases.c.name == name)
+        if channel is not None:
+            in_channel = select(release_channels.c.name, release_channels.c.version).where(
+                release_channels.c.channel == channel
+            )
+            query = query.where(tuple_(releases.c.name, releases.c.version).in_(in_channel))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(releases.c.name, releases.c.version)).all()
+            channels = self._channels_of(connection)
+        return [_release_dict(row, channels.get((row.name, row.version), [])) for row in rows]
+
+    def release(self, name: str, version: int) -> dict[str, Any] | None:
+        found = self.releases(name=name)
+        return next((release for release in found if release["version"] == version), None)
+
+    def current_releases(self, channel: str) -> list[dict[str, Any]]:
+        """What a station following `channel` offers: per template, its newest release in the
+        channel that was not withdrawn."""
+        current: dict[str, dict[str, Any]] = {}
+        for release in self.releases(channel=channel):
+            if release["withdrawn_at"] is None:
+                current[release["name"]] = release  # sorted by version: the last one wins
+        return list(current.values())
+
+    def release_events(self, limit: int = 1000) -> list[dict[str, Any]]:
+        query = (
+            select(release_events)
+            .order_by(release_events.c.at.desc(), release_events.c.id.desc())
+            .limit(limit)
+        )
         with self.engine.connect() as connection:
             return [
-                {**row._asdict(), "published_at": from_stored(row.published_at)}
-                for row in connection.execute(query)
+                {**row._asdict(), "at": from_stored(row.at)} for row in connection.execute(query)
             ]
 
-    def get_template(self, name: str, version: int) -> dict[str, Any] | None:
+    def _release_row(self, connection: Connection, name: str, version: int) -> Any:
+        row = connection.execute(
+            select(releases).where(releases.c.name == name, releases.c.version == version)
+        ).first()
+        if row is None:
+            raise ReleaseNotFoundError(f"no release {name}@{version}")
+        return row
+
+    def _add_to_channel(
+        self,
+        connection: Connection,
+        name: str,
+        version: int,
+        channel: str,
+        actor: str,
+        now: datetime,
+    ) -> bool:
+        added = connection.execute(
+            _insert(self.engine, release_channels)
+            .values(name=name, version=version, channel=channel, added_by=actor, added_at=now)
+            .returning(release_channels.c.name)
+        ).first()
+        return added is not None
+
+    @staticmethod
+    def _event(
+        connection: Connection,
+        now: datetime,
+        actor: str,
+        action: str,
+        name: str,
+        version: int,
+        channel: str | None,
+    ) -> None:
+        connection.execute(
+            release_events.insert().values(
+                at=now, actor=actor, action=action, name=name, version=version, channel=channel
+            )
+        )
+
+    @staticmethod
+    def _channels_of(connection: Connection) -> dict[tuple[str, int], list[str]]:
+        channels: dict[tuple[str, int], list[str]] = {}
         query = select(
-            templates.c.name, templates.c.version, templates.c.sha256, templates.c.yaml
-        ).where(templates.c.name == name, templates.c.version == version)
-        with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else row._asdict()
+            release_channels.c.name, release_channels.c.version, release_channels.c.channel
+        ).order_by(release_channels.c.channel)
+        for name, version, channel in connection.execute(query):
+            channels.setdefault((name, version), []).append(channel)
+        return channels
+
+
+def _release_dict(row: Any, channels: list[str]) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "version": row.version,
+        "manifest": row.manifest,
+        "manifest_sha256": row.manifest_sha256,
+        "signature": row.signature,
+        "key": row.key,
+        "channels": channels,
+        "published_by": row.published_by,
+        "published_at": from_stored(row.published_at),
+        "withdrawn_by": row.withdrawn_by,
+        "withdrawn_at": from_stored(row.withdrawn_at),
+    }
 
 
 def _as_datetime(value: Any) -> datetime:

@@ -20,6 +20,9 @@ MAX_STEPS_PER_RUN = 1000
 MAX_RUNS_PER_PAGE = 10_000
 
 RUN_ID_PATTERN = r"^[0-9a-f]{32}$"  # uuid4().hex
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+CHANNEL_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 RunResultName = Literal["done", "failed", "refused", "interrupted"]
 
 
@@ -80,6 +83,10 @@ class RunIn(Strict):
     result: RunResultName
     error: str | None = None
     steps: list[StepIn] = Field(default_factory=list, max_length=MAX_STEPS_PER_RUN)
+    release_manifest: str | None = Field(
+        None, pattern=SHA256_PATTERN, description="The release's manifest sha256, if any"
+    )
+    release_channel: str | None = Field(None, max_length=64)
 
     @field_validator("started_at", "finished_at")
     @classmethod
@@ -117,28 +124,87 @@ class DeviceList(BaseModel):
     devices: list[DeviceOut]
 
 
-class TemplateIn(Strict):
-    name: Name = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    version: int = Field(ge=0, le=MAX_INT)
-    yaml: Annotated[str, Field(min_length=1, max_length=MAX_BODY_BYTES)]
+Channel = Annotated[str, Field(pattern=CHANNEL_PATTERN, description="e.g. canary, production")]
 
 
-class TemplateReceipt(BaseModel):
+class ReleaseIn(Strict):
+    manifest: Annotated[str, Field(min_length=2, max_length=MAX_BODY_BYTES)] = Field(
+        description="The manifest's canonical JSON, exactly the bytes signed"
+    )
+    signature: str | None = Field(None, max_length=200, description="Ed25519, base64")
+    key: str | None = Field(None, max_length=200, description="ed25519:BASE64 public key")
+    channel: Channel
+
+
+class ChannelIn(Strict):
+    channel: Channel
+
+
+class ReleaseReceipt(BaseModel):
     name: str
     version: int
-    sha256: str
+    manifest_sha256: str
+    channel: str | None = None
 
 
-class TemplateSummary(TemplateReceipt):
+class ReleaseOut(BaseModel):
+    name: str
+    version: int
+    manifest: str
+    manifest_sha256: str
+    signature: str | None
+    key: str | None
+    channels: list[str]
+    published_by: str
     published_at: UtcDatetime
+    withdrawn_by: str | None
+    withdrawn_at: UtcDatetime | None
 
 
-class TemplateList(BaseModel):
-    templates: list[TemplateSummary]
+class ReleaseList(BaseModel):
+    releases: list[ReleaseOut]
 
 
-class TemplateOut(TemplateReceipt):
-    yaml: str
+class ChannelOut(BaseModel):
+    channel: str
+    releases: list[ReleaseOut] = Field(description="Per template, its current release")
+
+
+class ReleaseEvent(BaseModel):
+    at: UtcDatetime
+    actor: str
+    action: Literal["publish", "promote", "withdraw"]
+    name: str
+    version: int
+    channel: str | None
+
+
+class ReleaseEventList(BaseModel):
+    events: list[ReleaseEvent]
+
+
+class FileWanted(Strict):
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    size: int = Field(ge=0)
+
+
+class FilesQuery(Strict):
+    files: list[FileWanted] = Field(max_length=10_000)
+
+
+class FileMissing(BaseModel):
+    sha256: str
+    offset: int = Field(description="Bytes already uploaded: resume the upload here")
+
+
+class FilesMissing(BaseModel):
+    missing: list[FileMissing]
+
+
+class UploadOut(BaseModel):
+    sha256: str
+    offset: int
+    complete: bool
 
 
 class HeartbeatIn(Strict):

@@ -14,6 +14,7 @@ import uvicorn
 
 from app.fleet.api import create_app
 from app.fleet.database import FleetDatabase
+from app.fleet.files import FileStore
 
 DEFAULT_PORT = 8470
 
@@ -43,9 +44,11 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def serve(database: FleetDatabase, sock: socket.socket, *, log_level: str = "info") -> None:
+def serve(
+    database: FleetDatabase, files: FileStore, sock: socket.socket, *, log_level: str = "info"
+) -> None:
     """Serve until SIGINT or SIGTERM, then finish the requests in flight and return."""
-    app = create_app(database)
+    app = create_app(database, files)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     # uvicorn re-raises the stop signal after its clean shutdown; with these handlers in

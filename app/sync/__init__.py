@@ -1,4 +1,4 @@
-"""Sync to the fleet backend: the outbox in batches with retry and backoff; template pull."""
+"""Sync to the fleet backend: the outbox in batches with retry and backoff; release pulls."""
 
 from app.sync.client import (
     Acknowledgement,
@@ -10,8 +10,19 @@ from app.sync.client import (
     SyncError,
     TokenRejectedError,
 )
+from app.sync.releases import (
+    Refusal,
+    ReleasePull,
+    ReleasePuller,
+    ReleaseState,
+    ReleaseStatus,
+    TrustState,
+    TrustStatus,
+    pulled_dir,
+    release_statuses,
+    trust_status,
+)
 from app.sync.sender import Backoff, SendReport, ServerErrors, send_waiting
-from app.sync.templates import PulledTemplate, pull_templates, pulled_dir
 from app.sync.worker import SyncState, SyncStatus, SyncWorker
 
 __all__ = [
@@ -22,7 +33,11 @@ __all__ = [
     "BackendUnreachableError",
     "Backoff",
     "NotConfiguredError",
-    "PulledTemplate",
+    "Refusal",
+    "ReleasePull",
+    "ReleasePuller",
+    "ReleaseState",
+    "ReleaseStatus",
     "SendReport",
     "ServerErrors",
     "SyncError",
@@ -30,7 +45,10 @@ __all__ = [
     "SyncStatus",
     "SyncWorker",
     "TokenRejectedError",
-    "pull_templates",
+    "TrustState",
+    "TrustStatus",
     "pulled_dir",
+    "release_statuses",
     "send_waiting",
+    "trust_status",
 ]

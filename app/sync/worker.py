@@ -1,6 +1,7 @@
 """The background sync worker the GUI (and `kitbench sync`) runs: one thread, never the GUI's.
 
-Each cycle sends the outbox, reports the station's heartbeat and pulls published templates,
+Each cycle sends the outbox, reports the station's heartbeat and pulls its channel's releases
+with their files (app/sync/releases.py),
 then waits `sync.interval` seconds, or less when woken (a run just finished) or more, backing
 off with jitter, while the backend is unreachable. Settings are re-read every cycle, so a new
 backend URL or token takes effect without a restart.
@@ -11,15 +12,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from app.storage import Config, Store
 from app.storage.config import DEFAULT_SYNC_INTERVAL_S, MAX_SYNC_INTERVAL_S
 from app.sync.client import BackendClient, NotConfiguredError, SyncError
+from app.sync.releases import ReleasePuller, ReleaseStatus, TrustStatus, trust_status
 from app.sync.sender import Backoff, ServerErrors, send_waiting
-from app.sync.templates import PulledTemplate, pull_templates
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,16 @@ class SyncStatus:
     sent: int = 0  # runs acknowledged in this cycle
     offline_since: datetime | None = None
     last_synced_at: datetime | None = None
-    new_templates: tuple[PulledTemplate, ...] = ()
+    new_templates: tuple[ReleaseStatus, ...] = ()  # releases that became ready to start
+    withdrawn: tuple[str, ...] = ()  # NAME-vN no longer offered (withdrawn or replaced)
+    releases: tuple[ReleaseStatus, ...] = ()  # every release of the channel, this cycle
+    trust: TrustStatus | None = None  # None when the cycle did not get as far
+    release_error: str | None = None  # why pulling releases failed, if it did
+
+    @property
+    def library_changed(self) -> bool:
+        """The template list must be read again: a release became ready or went away."""
+        return bool(self.new_templates or self.withdrawn)
 
     def text(self) -> str:
         """One line for a status bar."""
@@ -63,10 +73,12 @@ class SyncWorker:
         on_status: Callable[[SyncStatus], None],
         config: Config | None = None,
         backoff: Backoff = OFFLINE_BACKOFF,
+        on_releases: Callable[[tuple[ReleaseStatus, ...]], None] | None = None,
     ) -> None:
         self._store = store
         self._config = config or Config(store.directory)
         self._on_status = on_status
+        self._on_releases = on_releases  # download progress, on the sync thread
         self._backoff = backoff
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -160,26 +172,49 @@ class SyncWorker:
                 return SyncStatus(
                     SyncState.ERROR, report.waiting, report.error or "", sent=report.sent
                 )
-            new_templates: list[PulledTemplate] = []
             try:
                 client.heartbeat(report.waiting)
-                new_templates = pull_templates(client, self._store.directory)
-            except (SyncError, OSError) as exc:
-                log.warning("sync: heartbeat or template pull failed: %s", exc)
+            except SyncError as exc:
+                log.warning("sync: heartbeat failed: %s", exc)
+            releases = self._pull_releases(client)
         if report.waiting:
-            return SyncStatus(
-                SyncState.WAITING,
-                report.waiting,
-                report.error or "",
+            return replace(
+                releases,
+                state=SyncState.WAITING,
+                waiting=report.waiting,
+                message=report.error or "",
                 sent=report.sent,
                 last_synced_at=self._last_synced_at,
-                new_templates=tuple(new_templates),
             )
         self._last_synced_at = datetime.now(UTC)
+        return replace(
+            releases, state=SyncState.SYNCED, sent=report.sent, last_synced_at=self._last_synced_at
+        )
+
+    def _pull_releases(self, client: BackendClient) -> SyncStatus:
+        """The channel's releases pulled; a status carrying only what the pull found."""
+        try:
+            trust = trust_status(self._config)
+        except (ValueError, OSError) as exc:
+            return SyncStatus(SyncState.SYNCED, 0, release_error=f"settings: {exc}")
+        puller = ReleasePuller(
+            client,
+            self._config,
+            self._store.directory,
+            on_progress=self._on_releases,
+            stop=self._stopping,
+        )
+        try:
+            pulled = puller.pull()
+        except (SyncError, OSError) as exc:
+            log.warning("sync: release pull failed: %s", exc)
+            return SyncStatus(SyncState.SYNCED, 0, trust=trust, release_error=str(exc))
         return SyncStatus(
             SyncState.SYNCED,
             0,
-            sent=report.sent,
-            last_synced_at=self._last_synced_at,
-            new_templates=tuple(new_templates),
+            new_templates=pulled.new,
+            withdrawn=pulled.withdrawn,
+            releases=pulled.statuses,
+            trust=pulled.trust,
+            release_error=pulled.error,
         )
