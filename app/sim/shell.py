@@ -6,7 +6,6 @@ redirections and `sh -c`. This module parses and runs exactly that, with mksh's 
 exit statuses. Compound commands (if, for, while, functions) are outside its scope.
 """
 
-import contextlib
 import fnmatch
 import posixpath
 import re
@@ -124,7 +123,7 @@ class _Lexer:
         else:
             op = self.peek()  # ( ) or a newline
         self.i += len(op)
-        if op in ("(", ")", ";;", "<<"):
+        if op in (";;", "<<"):
             raise ShellSyntaxError(f"syntax error: unexpected '{op}'")
         if op[0] in "<>":
             fd = default_fd if default_fd is not None else (0 if op[0] == "<" else 1)
@@ -248,7 +247,14 @@ class SimpleCommand:
     redirects: list[Redirect] = field(default_factory=list)
 
 
-Pipeline = list[SimpleCommand]
+@dataclass
+class Subshell:
+    """`( LIST )`: the list runs in a child shell; its exit and variables stay there."""
+
+    body: list["CommandLine"]
+
+
+Pipeline = list[SimpleCommand | Subshell]
 AndOrList = list[tuple[str | None, Pipeline]]  # connector before each pipeline: None, && or ||
 
 
@@ -285,14 +291,15 @@ class _Parser:
             "syntax error: unexpected newline" if op == "\n" else f"syntax error: unexpected '{op}'"
         )
 
-    def program(self) -> list[CommandLine]:
+    def program(self, nested: bool = False) -> list[CommandLine]:
+        """Command lines up to the end, or up to the `)` that closes a subshell."""
         program: list[CommandLine] = []
         while True:
             self.skip_newlines()
-            if self.i >= len(self.tokens):
+            if self.i >= len(self.tokens) or (nested and self.op() == ")"):
                 return program
             program.append(CommandLine(self.and_or()))
-            if self.i >= len(self.tokens):
+            if self.i >= len(self.tokens) or (nested and self.op() == ")"):
                 return program
             if self.op() not in (";", "&", "\n"):
                 raise self.unexpected()
@@ -315,7 +322,14 @@ class _Parser:
             pipeline.append(self.command())
         return pipeline
 
-    def command(self) -> SimpleCommand:
+    def command(self) -> SimpleCommand | Subshell:
+        if self.op() == "(":
+            self.i += 1
+            body = self.program(nested=True)
+            if not body or self.op() != ")":
+                raise self.unexpected()
+            self.i += 1
+            return Subshell(body)
         simple = SimpleCommand()
         while self.i < len(self.tokens) and self.tokens[self.i].kind != "op":
             token = self.tokens[self.i]
@@ -416,16 +430,29 @@ class Interpreter:
         return self.status
 
     def run_background(self, chain: AndOrList, out: bytearray, err: bytearray) -> None:
-        """`LIST &`: a subshell with stdin from /dev/null (sh without job control); its `exit`
-        ends only itself, its variables stay its own, and `$?` is 0 once it has started.
-        It runs to completion here, at once: its output comes before what follows it."""
+        """`LIST &`: a subshell with stdin from /dev/null (sh without job control), and `$?`
+        is 0 once it has started. It runs to completion here, at once: its output comes
+        before what follows it."""
+        self.run_subshell([CommandLine(chain)], Stdin(), out, err)
+        self.status = 0
+
+    def run_subshell(
+        self, body: list[CommandLine], stdin: Stdin, out: bytearray, err: bytearray
+    ) -> int:
+        """A child shell: its `exit` ends only itself, its variables and cwd stay its own."""
         child = self.child()
         child.session = Session(self.session.cwd, dict(self.session.variables))
-        with contextlib.suppress(ShellExit):
-            child.run_chain(chain, Stdin(), out, err)
+        try:
+            for line in body:
+                if line.background:
+                    child.run_background(line.chain, out, err)
+                else:
+                    child.run_chain(line.chain, stdin, out, err)
+        except ShellExit as done:
+            child.status = done.status
         self.session.reboot |= child.session.reboot
         self.session.install_bytes += child.session.install_bytes
-        self.status = 0
+        return child.status
 
     def run_chain(self, chain: AndOrList, stdin: Stdin, out: bytearray, err: bytearray) -> None:
         for connector, pipeline in chain:
@@ -446,7 +473,11 @@ class Interpreter:
             stdin = Stdin(bytes(sink))
         return status
 
-    def run_simple(self, simple: SimpleCommand, stdin: Stdin, out: bytearray, err: bytearray):
+    def run_simple(
+        self, simple: SimpleCommand | Subshell, stdin: Stdin, out: bytearray, err: bytearray
+    ) -> int:
+        if isinstance(simple, Subshell):
+            return self.run_subshell(simple.body, stdin, out, err)
         words: list[str] = []
         for word in simple.words:
             words.extend(self.expand(word, err))

@@ -36,13 +36,6 @@ def target(request, host_key):
 def shell_protocol(request, monkeypatch, target):
     """Shell v2 where the banner lists it (both do), or v1 as for a device without it."""
     if request.param == "v1":
-        if target.kind == "sim":
-            request.applymarker(
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="the simulator's sh has no ( ) subshell across lines yet (simulator)",
-                )
-            )
         monkeypatch.setattr(AdbSession, "features", property(lambda _session: frozenset()))
     return request.param
 

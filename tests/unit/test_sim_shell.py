@@ -53,6 +53,39 @@ def test_exit_statuses_and_markers(pixel):
     assert run(pixel, "nosuch")[2] == 127
 
 
+def test_what_swallows_a_status_marker_in_sh_swallows_it_here(pixel):
+    """As mksh: `exit N` ends the shell, `#` comments out the rest of the line, `&;` is a
+    syntax error, so `{command}; echo MARKER:$?` loses its marker for these commands."""
+    assert run(pixel, 'exit 3; echo "KB:$?"') == ("", "", 3)
+    assert run(pixel, 'echo hi # note; echo "KB:$?"') == ("hi\n", "", 0)
+    assert run(pixel, 'sleep 0 &; echo "KB:$?"') == (
+        "",
+        "/system/bin/sh: syntax error: unexpected ';'\n",
+        1,
+    )
+
+
+def test_a_background_list_is_its_own_process(pixel):
+    assert run(pixel, 'false & echo "KB:$?"') == ("KB:0\n", "", 0)
+    assert run(pixel, "exit 4 & echo after") == ("after\n", "", 0)
+    assert run(pixel, "x=1 & echo [$x]")[0] == "[]\n"
+    assert run(pixel, "cat &", b"unread")[0] == ""  # stdin of `&` is /dev/null
+
+
+def test_a_subshell_keeps_its_exit_variables_and_directory(pixel):
+    assert run(pixel, '(\nexit 3\n)\necho "KB:$?"') == ("KB:3\n", "", 0)
+    assert run(pixel, '(\necho kept # a comment\n)\necho "KB:$?"') == ("kept\nKB:0\n", "", 0)
+    assert run(pixel, "(x=1; cd /sdcard); echo [$x]; pwd") == ("[]\n/\n", "", 0)
+    assert run(pixel, "(echo a; echo b) | wc -l")[0].strip() == "2"
+    assert run(pixel, "(echo a")[1] == "/system/bin/sh: syntax error: unexpected EOF\n"
+    assert run(pixel, "( )")[1] == "/system/bin/sh: syntax error: unexpected ')'\n"
+
+
+def test_stdin_is_consumed_as_it_is_read(pixel):
+    assert run(pixel, "cat; echo --; cat", b"once\n")[0] == "once\n--\n"
+    assert run(pixel, "cat < /dev/null; cat", b"host\n")[0] == "host\n"
+
+
 def test_terminal_output_interleaves_the_streams_in_order(pixel):
     result = pixel.run_shell('echo one; nosuch; echo "KB_EXIT:$?"')
     assert result.terminal_output == (
