@@ -1,4 +1,7 @@
-"""The simulator driven by Debian's stock adb client: it must take the devices as real."""
+"""The simulator driven by Debian's stock adb clients, adb 29 (bookworm) and adb 34
+(bookworm-backports, tools/fetch-adb34): both must take the devices as real. adb 34 takes the
+paths an Android 11+ device offers it: abb_exec installs (after asking for the incremental
+default), sync v2 with compression, and delayed acks when ADB_DELAYED_ACK=1."""
 
 from __future__ import annotations
 
@@ -12,25 +15,32 @@ import time
 import pytest
 
 from app.sim.apk import build_apk
+from tests.adbd34 import ADB34_ADB, ADB34_HOME
 
-ADB = shutil.which("adb")
-pytestmark = pytest.mark.skipif(
-    ADB is None and not os.environ.get("KITBENCH_CI"),
-    reason="Debian's adb is not installed (CI installs it)",
-)
+CLIENTS = {
+    "adb29": shutil.which("adb"),
+    "adb34": str(ADB34_ADB) if (ADB34_HOME / ".complete").exists() else None,
+}
+INSTALLERS = {"adb29": "Debian's adb (CI installs it)", "adb34": "tools/fetch-adb34"}
 
 
 class StockAdb:
     """A private adb server (own port, own key) so tests never touch a developer's adb."""
 
-    def __init__(self, home, server_port: int) -> None:
-        self.env = {**os.environ, "HOME": str(home), "ANDROID_ADB_SERVER_PORT": str(server_port)}
+    def __init__(self, program: str, home, server_port: int, **env: str) -> None:
+        self.program = program
+        self.env = {
+            **os.environ,
+            "HOME": str(home),
+            "ANDROID_ADB_SERVER_PORT": str(server_port),
+            **env,
+        }
         self.serial = ""
 
-    def __call__(self, *args: str, timeout: float = 60, check: bool = True):
-        command = [ADB, *(["-s", self.serial] if self.serial else []), *args]
+    def __call__(self, *args: str, timeout: float = 60, check: bool = True, stdin: str = ""):
+        command = [self.program, *(["-s", self.serial] if self.serial else []), *args]
         result = subprocess.run(
-            command, env=self.env, capture_output=True, text=True, timeout=timeout
+            command, env=self.env, capture_output=True, text=True, timeout=timeout, input=stdin
         )
         if check and result.returncode != 0:
             raise AssertionError(f"{command} failed: {result.stdout}{result.stderr}")
@@ -61,14 +71,46 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def adb(tmp_path):
-    (tmp_path / "home").mkdir()
-    client = StockAdb(tmp_path / "home", server_port=free_port())
+def client_program(name: str) -> str:
+    """The client's path; skips when it is missing, fails in CI."""
+    program = CLIENTS[name]
+    if program is None:
+        if os.environ.get("KITBENCH_CI"):
+            pytest.fail(f"{name} is missing in CI ({INSTALLERS[name]})")
+        pytest.skip(f"{name} is not installed ({INSTALLERS[name]})")
+    return program
+
+
+def start_client(name: str, tmp_path, **env: str) -> StockAdb:
+    home = tmp_path / f"home-{name}"
+    home.mkdir()
+    client = StockAdb(client_program(name), home, server_port=free_port(), **env)
     client("start-server")
+    return client
+
+
+@pytest.fixture(params=["adb29", "adb34"])
+def adb(request, tmp_path):
+    client = start_client(request.param, tmp_path)
     yield client
     client.serial = ""
     client("kill-server", check=False)
+
+
+@pytest.fixture
+def adb34(tmp_path):
+    """adb 34 with delayed acks switched on (ADB_DELAYED_ACK=1), as an Android 14 host may."""
+    client = start_client("adb34", tmp_path, ADB_DELAYED_ACK="1")
+    yield client
+    client.serial = ""
+    client("kill-server", check=False)
+
+
+def connected(client: StockAdb, endpoint) -> StockAdb:
+    client.serial = f"{endpoint.host}:{endpoint.port}"
+    client("connect", client.serial)
+    client.wait_for_state("device")
+    return client
 
 
 def test_connect_through_the_allow_prompt(start_fleet, adb):
@@ -121,3 +163,50 @@ def test_shell_exit_codes_transfer_install_and_reboot(
     while adb("shell", "getprop sys.boot_completed", check=False).stdout.strip() != "1":
         assert time.monotonic() < deadline
     assert "com.example.pos" in adb("shell", "pm list packages").stdout
+
+
+@pytest.mark.parametrize("profile", ["pixel8", "legacy_phone"])
+def test_stdin_reaches_the_command(start_fleet, adb, profile):
+    """`echo hello | adb shell cat`: the host's stdin is the command's (shell v2 frames it)."""
+    endpoint = start_fleet(1, auth="none", profile=profile).endpoints[0]
+    connected(adb, endpoint)
+    assert adb("shell", "cat", stdin="hello\n").stdout == "hello\n"
+    assert adb("shell", "wc -c", stdin="12345").stdout.strip() == "5"
+    assert adb("shell", "echo never reads", stdin="ignored").stdout == "never reads\n"
+
+
+def test_the_features_are_the_releases(start_fleet, adb34):
+    """`adb features`: what both sides support, so adbd 34's full list with delayed_ack."""
+    fleet = start_fleet(2, auth="none", profile="mixed")
+    pixel, tablet = fleet.endpoints
+    listed = connected(adb34, pixel)("features").stdout.split()
+    assert {"abb_exec", "sendrecv_v2_zstd", "delayed_ack", "stat_v2", "ls_v2"} <= set(listed)
+    assert "delayed_ack" not in connected(adb34, tablet)("features").stdout.split()
+
+
+@pytest.mark.parametrize("compression", ["brotli", "lz4", "zstd", "none"])
+def test_compressed_transfers_under_delayed_acks(
+    start_fleet, adb34, random_file, tmp_path, compression
+):
+    endpoint = start_fleet(1, auth="none", profile="pixel8").endpoints[0]
+    connected(adb34, endpoint)
+    source = random_file("data.bin", 3 * 1024 * 1024)
+    source.write_bytes(source.read_bytes() + bytes(2 * 1024 * 1024))  # a part that compresses
+    adb34("push", "-z", compression, str(source), "/sdcard/Download/data.bin")
+    pulled = tmp_path / "pulled.bin"
+    adb34("pull", "-z", compression, "/sdcard/Download/data.bin", str(pulled))
+    assert pulled.read_bytes() == source.read_bytes()
+    adb34("push", "-n", str(source), "/sdcard/Download/dry.bin")
+    assert "dry.bin" not in adb34("shell", "ls /sdcard/Download").stdout
+
+
+def test_an_android_11_device_refuses_what_its_adbd_lacked(start_fleet, adb34, random_file):
+    """Android 11's adbd had brotli only and no dry run: adb 34 says so, as with hardware."""
+    endpoint = start_fleet(1, auth="none", profile="zebra_tc52").endpoints[0]
+    connected(adb34, endpoint)
+    source = random_file("data.bin", 100_000)
+    refused = adb34("push", "-z", "zstd", str(source), "/sdcard/Download/z.bin", check=False)
+    assert refused.returncode != 0 and "unknown flags: 4" in refused.stdout + refused.stderr
+    dry = adb34("push", "-n", str(source), "/sdcard/Download/d.bin", check=False)
+    assert dry.returncode != 0 and "dry-run not supported" in dry.stdout + dry.stderr
+    adb34("push", "-z", "brotli", str(source), "/sdcard/Download/b.bin")
