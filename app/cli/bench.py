@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from app.storage import Store
 
 
-@cli.command()
+@cli.command(context_settings={"allow_interspersed_args": False})
 @click.option("--count", type=click.IntRange(1, 4096), required=True, help="Devices to start.")
 @click.option(
     "--base-port",
@@ -57,13 +57,24 @@ if TYPE_CHECKING:
     help="Keep device state here so it survives restarts (default: a temp dir).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-def sim(**options) -> None:
-    """Run simulated Android devices that speak the real ADB protocol over TCP."""
+@click.option("--usb", is_flag=True, help="Plug the devices into an emulated USB bench too.")
+@click.option(
+    "--hubs", type=click.IntRange(1), default=1, show_default=True, help="USB hubs (with --usb)."
+)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def sim(usb: bool, hubs: int, command: tuple[str, ...], **options) -> None:
+    """Run simulated Android devices that speak the real ADB protocol over TCP.
+
+    With --usb they are USB devices on an emulated bench too, and `-- COMMAND [ARGS...]`
+    runs COMMAND on that bench; its exit status is returned.
+    """
     from app.sim.behaviour import FaultSpecError
     from app.sim.fleet import FleetConfig
     from app.sim.memory import keep_freed_memory
     from app.sim.profiles import PROFILES
 
+    if command and not usb:
+        raise click.UsageError("COMMAND runs on an emulated USB bench: add --usb")
     count = options.pop("count")
     config = FleetConfig(count=count, **options)
     try:
@@ -76,10 +87,34 @@ def sim(**options) -> None:
         raise click.UsageError(str(exc)) from None
     raise_open_file_limit()
     keep_freed_memory()
+    if usb:
+        sys.exit(_run_usb_bench(config, hubs, command))
     try:
         asyncio.run(_run_sim(config))
     except KeyboardInterrupt:
         pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the simulator: {exc}") from None
+
+
+def _run_usb_bench(config, hubs: int, command: tuple[str, ...]) -> int:
+    """COMMAND's exit status on an emulated USB bench (`kitbench sim` runs again under
+    umockdev's preload first: only a process under it can plug and unplug devices)."""
+    from app.sim.gi_umockdev import INSTALL_HINT, UmockdevMissing
+
+    try:
+        from app.sim import usb_bench
+
+        usb_bench.slots_of(config.count, hubs)
+    except UmockdevMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not usb_bench.under_preload():
+        usb_bench.reexec_under_preload(sys.argv[1:])
+        raise click.ClickException(INSTALL_HINT)
+    try:
+        return usb_bench.run_bench(config, hubs, command, sys.stderr)
     except OSError as exc:
         raise click.ClickException(f"cannot start the simulator: {exc}") from None
 
