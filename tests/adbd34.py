@@ -164,6 +164,7 @@ def running_adbd() -> Iterator[RealAdbd]:
             command,
             cwd=workdir,
             env=environment,
+            umask=0o022,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

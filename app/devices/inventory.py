@@ -16,7 +16,7 @@ from typing import Any
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.core import DeviceInfo, DeviceState
-from app.devices.device import Device, DeviceError, Problem
+from app.devices.device import NOT_ANDROID, Device, DeviceError, Problem
 from app.devices.endpoints import EndpointError, TcpEndpoint, parse_endpoint
 from app.devices.slots import PortMap
 from app.devices.usb_discovery import UsbDevice, enumerate_usb
@@ -106,7 +106,7 @@ def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
         return replace(entry, info=replace(info, state=state, message=str(exc)))
     try:
         identity = device.identity()
-        battery = device.battery()
+        battery = device.battery() if identity.android else None
     except DeviceError as exc:
         return replace(entry, info=replace(info, message=str(exc)))
     finally:
@@ -120,6 +120,6 @@ def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
         android_release=identity.android_release,
         sdk=identity.sdk,
         battery=battery,
-        message=None,
+        message=None if identity.android else NOT_ANDROID,
     )
     return replace(entry, info=ready)

@@ -8,6 +8,7 @@ import shlex
 import time
 
 from app.core import StepStatus
+from app.devices.device import NOT_ANDROID
 from app.provisioning.context import DeviceFacts, Outcome, StepContext, StepFailed
 from app.templates.model import PropCheck, Requires, SettingCheck, Verify, VersionCheck, WaitFor
 
@@ -17,6 +18,8 @@ OWNER_LINE = re.compile(r"^\s*admin=ComponentInfo\{([^}]+)\}", re.MULTILINE)
 
 def refusal(requires: Requires, facts: DeviceFacts, battery: int | None) -> str | None:
     """Why this device is outside the template's `requires`, or None when it qualifies."""
+    if not facts.android and _asks_for_android(requires):
+        return NOT_ANDROID
     if requires.sdk_min is not None and facts.sdk < requires.sdk_min:
         return (
             f"Android {facts.android_release} (SDK {facts.sdk}) is too old: "
@@ -41,16 +44,24 @@ def refusal(requires: Requires, facts: DeviceFacts, battery: int | None) -> str 
     return None
 
 
+def _asks_for_android(requires: Requires) -> bool:
+    return any(
+        value is not None and value != []
+        for value in (requires.sdk_min, requires.sdk_max, requires.models,
+                      requires.manufacturers, requires.battery_min)
+    )  # fmt: skip
+
+
 def _matches(value: str, globs: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(value.lower(), glob.lower()) for glob in globs)
 
 
 def installed_version(ctx: StepContext, package: str) -> int | None:
     """The installed versionCode of `package`, None when it is not installed."""
-    output = ctx.device.shell(
+    listed = ctx.device.shell(
         f"pm list packages --show-versioncode {shlex.quote(package)}", timeout=ctx.timeout
-    ).output
-    for name, version in VERSION_LINE.findall(output):
+    ).stdout
+    for name, version in VERSION_LINE.findall(listed):
         if name == package:
             return int(version)
     return None
@@ -88,9 +99,12 @@ def _version_problem(ctx: StepContext, check: VersionCheck) -> str | None:
 
 
 def _setting_problem(ctx: StepContext, check: SettingCheck) -> str | None:
-    found = ctx.device.shell(
+    result = ctx.device.shell(
         f"settings get {check.namespace} {shlex.quote(check.key)}", timeout=ctx.timeout
-    ).output.strip()
+    )
+    if not result.ok:  # its error text is no value to compare
+        return f"{check.namespace}/{check.key} cannot be read: exit status {result.exit_code}"
+    found = result.stdout.strip()
     if found != check.equals:
         return f"{check.namespace}/{check.key} is {found}, not {check.equals}"
     return None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.core import StepStatus
-from app.devices.device import DeviceError, ShellResult
+from app.devices.device import NOT_ANDROID, DeviceError, ShellResult
 from app.provisioning.checks import (
     component_name,
     current_device_owner,
@@ -263,7 +263,22 @@ def shell(params: Shell, ctx: StepContext) -> Outcome:
     return Outcome(StepStatus.OK, f"output matches {params.expect!r}", result.output)
 
 
-EXECUTORS: dict[str, Callable[[Any, StepContext], Outcome]] = {
+Executor = Callable[[Any, StepContext], Outcome]
+ON_ANY_DEVICE = frozenset({"push", "shell"})  # all else needs Android's tools (pm, settings…)
+
+
+def _on_android(action: str, executor: Executor) -> Executor:
+    """`executor`, refused up front on a device that runs no Android."""
+
+    def run(params: Any, ctx: StepContext) -> Outcome:
+        if not ctx.facts.android:
+            raise StepFailed(f"{NOT_ANDROID}: {action} needs Android")
+        return executor(params, ctx)
+
+    return run
+
+
+_EXECUTORS: dict[str, Executor] = {
     "install": install,
     "uninstall": uninstall,
     "disable": disable,
@@ -279,4 +294,8 @@ EXECUTORS: dict[str, Callable[[Any, StepContext], Outcome]] = {
     "reboot": reboot,
     "wait_for": wait_for,
     "verify": verify,
+}
+EXECUTORS: dict[str, Executor] = {
+    action: executor if action in ON_ANY_DEVICE else _on_android(action, executor)
+    for action, executor in _EXECUTORS.items()
 }

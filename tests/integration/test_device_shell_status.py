@@ -33,7 +33,7 @@ def target(request, host_key):
 
 
 @pytest.fixture(params=["v2", "v1"])
-def shell_protocol(request, monkeypatch, target):
+def shell_protocol(request, monkeypatch):
     """Shell v2 where the banner lists it (both do), or v1 as for a device without it."""
     if request.param == "v1":
         monkeypatch.setattr(AdbSession, "features", property(lambda _session: frozenset()))
@@ -64,10 +64,14 @@ def test_stderr_comes_apart_under_shell_v2(target):
     assert (result.exit_code, result.stdout, result.stderr) == (5, "out\n", "err\n")
 
 
-def test_a_command_that_ends_the_shell_fails_the_call_and_keeps_the_session(target, monkeypatch):
+def test_a_command_that_ends_the_shell_fails_the_call_and_keeps_the_session(
+    target, monkeypatch, request
+):
     monkeypatch.setattr(AdbSession, "features", property(lambda _session: frozenset()))
     if target.kind == "sim":
-        pytest.xfail("the simulator's sh has no `kill` of its own shell yet (simulator)")
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="the simulator's `kill -9 $$` leaves its sh")
+        )
 
     with pytest.raises(DeviceError) as failure:
         target.device.shell("echo going; kill -9 $$")
