@@ -133,7 +133,8 @@ def test_headless_provision_of_simulated_devices(run, examples, scanners):
     again = run("provision", "--template", template, *device_args, "--json")
     assert again.returncode == 0, again.stdout + again.stderr
     for line in map(json.loads, again.stdout.splitlines()):
-        assert "Already provisioned with warehouse-scanner v1" in line["message"]
+        assert (line["result"], line["already_provisioned"]) == ("done", True)
+        assert line["provisioned_version"] == 1
 
 
 def test_refused_device_exits_1_with_the_reason(run, examples, scanners):
