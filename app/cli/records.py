@@ -319,14 +319,15 @@ def sync(once: bool) -> None:
                 message = str(exc).strip().splitlines()
                 reason = message[0] if message else type(exc).__name__
                 raise click.ClickException(f"sync failed: {type(exc).__name__}: {reason}") from None
-            for pulled in status.new_templates:
-                click.echo(f"new template: {pulled.name} v{pulled.version} ({pulled.path})")
+            release_trouble = _report_releases(status)
             if status.sent:
                 click.echo(f"sent {status.sent} run(s)")
             if status.waiting or status.state is SyncState.ERROR:
                 click.echo(f"{status.waiting} run(s) waiting: {status.message}", err=True)
                 sys.exit(1)
             click.echo("synced: nothing waiting")
+            if release_trouble:
+                sys.exit(1)
             return
         stopped = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -335,3 +336,27 @@ def sync(once: bool) -> None:
         worker.start()
         stopped.wait()
         worker.stop()
+
+
+def _report_releases(status) -> bool:
+    """What the sync did to this station's releases; whether any needs a person."""
+    from app.cli.releases import describe_release, describe_trust
+    from app.sync import ReleaseState, TrustState
+
+    for ready in status.new_templates:
+        click.echo(f"new template: {ready.name} v{ready.version} ({ready.path})")
+    for stem in status.withdrawn:
+        click.echo(f"no longer offered: {stem}")
+    trouble = False
+    if status.trust is not None and status.trust.state is TrustState.NO_TRUSTED_KEY:
+        click.echo(describe_trust(status.trust), err=True)
+    for release in status.releases:
+        if release.state is ReleaseState.REFUSED:
+            trouble = True
+            click.echo(describe_release(release), err=True)
+        elif release.state is ReleaseState.DOWNLOADING:
+            click.echo(describe_release(release))
+    if status.release_error:
+        trouble = True
+        click.echo(f"releases: {status.release_error}", err=True)
+    return trouble

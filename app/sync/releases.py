@@ -39,6 +39,7 @@ from app.templates.release import (
     ContentStore,
     Manifest,
     ManifestError,
+    file_sha256,
     signature_valid,
 )
 
@@ -362,7 +363,7 @@ class ReleasePuller:
                         self._bump(release)
                         if self.stop.is_set():
                             return None
-        if self._partial_size(sha256) != size or _sha256_of(partial) != sha256:
+        if self._partial_size(sha256) != size or file_sha256(partial) != sha256:
             partial.unlink(missing_ok=True)
             return Refusal.FILE_MISMATCH
         self.store.adopt(sha256, partial)
@@ -492,11 +493,3 @@ class ReleasePuller:
         write_atomically(
             self.root / "status.json", json.dumps({"releases": entries}, indent=2) + "\n"
         )
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
