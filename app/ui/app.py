@@ -20,14 +20,15 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import __version__
-from app.core import RunEvent
 from app.core.paths import resources_dir
-from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
-from app.provisioning.station import Station
+from app.devices.device import Device
+from app.devices.usb_hotplug import UsbWatcher
+from app.engine.protocol import EngineOptions
 from app.storage import Config, ConfigError, Store, StoreError
-from app.sync import SyncWorker, pulled_dir
+from app.sync import pulled_dir
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
+from app.ui.engine_link import EngineLink, EngineState
 from app.ui.main_window import MainWindow, Services
 from app.ui.settings import Settings
 from app.ui.taskman import TaskManager
@@ -110,18 +111,22 @@ def application(argv: list[str] | None = None) -> QApplication:
 def build_services(
     data_dir: Path | None = None,
     *,
-    station_factory: Callable[..., Station] | None = None,
-) -> tuple[Services, Callable[[RunEvent], None]]:
-    """The store, recorder, station, bridge and models one window drives.
+    sync: bool = True,
+    open_device: Callable[..., Device] | None = None,
+    usb_watcher: Callable[[], UsbWatcher] | None = None,
+) -> Services:
+    """The services one window drives, with its engine process starting.
 
-    Returns the services and the event sink the station reports to (recorder + bridge).
+    The engine (station, recorder, sync) starts at once, in its own process, while the window
+    is built; the window's own store only reads (history). `open_device` and `usb_watcher`
+    (module-level callables: they cross to the engine pickled) stand simulators in for
+    hardware. Raises ConfigError or StoreError before starting anything when the settings or
+    the database cannot be read.
     """
     settings = Settings(data_dir)
     config = Config(settings.directory)
-    # Read before anything is opened: a broken config.json raises ConfigError with nothing
-    # left to close.
-    station_name, operator = config.station_name, config.operator
-    store = Store(settings.directory, recording=True)
+    config.station_name  # noqa: B018 - a broken config.json raises ConfigError here, not later
+    store = Store(settings.directory)
     tasks = TaskManager()
     bridge = EventBridge()
     model = DeviceModel()
@@ -135,62 +140,31 @@ def build_services(
         (bridge.run_finished, model.on_run_finished),
     ):
         event_signal.connect(slot)
-    recorded: list[Callable[[object], None]] = []
-
-    def tell_recorded(event: RunEvent) -> None:
-        for hook in recorded:
-            hook(event)
-
-    recorder = store.recorder(on_recorded=tell_recorded)
-
-    def on_event(event: RunEvent) -> None:
-        recorder.on_event(event)
-        bridge.post(event)
-
-    if station_factory is None:
-        station_factory = Station
-    notices: list[str] = []
-    try:
-        port_map = PortMap.load(settings.directory / PORT_MAP_FILE)
-    except PortMapError as exc:  # the bench still works, with generated labels
-        port_map = PortMap()
-        notices.append(f"Port map not used: {exc}")
-    station = station_factory(
-        port_map=port_map,
-        on_event=on_event,
-        station_name=station_name,
-        operator=operator,
+    options = EngineOptions(
+        settings.directory,
         jobs=settings.jobs or None,
         bus_transfer_limit=settings.bus_transfer_limit,
-        data_dir=settings.directory,
-        before_run=recorder.record_start,  # a run nobody could find later never starts
+        auto_provision=settings.auto_provision,
+        sync=sync,
+        open_device=open_device,
+        usb_watcher=usb_watcher,
     )
-    station.auto_provision = settings.auto_provision
+    engine = EngineLink(options, bridge)
+    engine.restarted.connect(model.clear)
+    engine.start()
     library = TemplateLibrary(tasks)
     library.set_folders(
         [(settings.template_folder, "local"), (pulled_dir(settings.directory), "backend")]
     )
-    services = Services(station, store, config, settings, bridge, tasks, library, model)
-    services.on_recorded = recorded
-    services.notices = notices
+    services = Services(engine, store, config, settings, bridge, tasks, library, model)
     # Run in order on a worker thread when the window closes (see MainWindow.closeEvent);
     # the window shuts `tasks` down itself once they are done.
-    services.on_close += [station.close, store.close]
-    return services, on_event
+    services.on_close += [engine.stop, store.close]
+    return services
 
 
-def open_window(services: Services, *, sync: bool = True) -> MainWindow:
+def open_window(services: Services) -> MainWindow:
     window = MainWindow(services)
-    for notice in services.notices:
-        window.show_notice(notice)
-    services.on_recorded.append(window.post_run_recorded)
-    if sync:
-        worker = SyncWorker(
-            services.store, on_status=window.post_sync_status, config=services.config
-        )
-        services.on_recorded.append(lambda _event: worker.wake())
-        worker.start()
-        services.on_close.insert(0, lambda: worker.stop(timeout=5))
     selected = services.settings.selected_template
 
     def select_saved() -> None:
@@ -204,11 +178,10 @@ def open_window(services: Services, *, sync: bool = True) -> MainWindow:
 
 def watch_usb(services: Services, window: MainWindow) -> None:
     """Put USB devices on the bench as they are plugged in; if USB is unusable, say so once."""
-    services.tasks.run_in_background(
-        services.station.watch_usb,
-        on_failure=lambda error: window.show_notice(f"USB devices not watched: {error}"),
-        label="Watching USB devices",
+    services.engine.usb_unwatched.connect(
+        lambda reason: window.show_notice(f"USB devices not watched: {reason}")
     )
+    services.engine.watch_usb()
 
 
 def close_on_stop_signals(window: QWidget) -> None:
@@ -224,7 +197,8 @@ def close_on_stop_signals(window: QWidget) -> None:
 
 
 def run_gui(*, demo: int | None = None) -> int:
-    """The `kitbench gui` command: exit code 0 when the window closes normally."""
+    """The `kitbench gui` command: exit code 0 when the window closes normally, 1 when it
+    cannot open (settings or database unreadable, the station taken by another window)."""
     launched = time.monotonic()
     check_display()
     app = application()
@@ -238,7 +212,7 @@ def run_gui(*, demo: int | None = None) -> int:
         settings = Settings()
         apply_theme(settings.theme)
         try:
-            services, _sink = build_services()
+            services = build_services()
         except StoreError as exc:
             QMessageBox.critical(None, "Kitbench", f"Cannot open the station's database:\n{exc}")
             return 1
@@ -246,6 +220,7 @@ def run_gui(*, demo: int | None = None) -> int:
             QMessageBox.critical(None, "Kitbench", f"Cannot read the station's settings:\n{exc}")
             return 1
         window = open_window(services)
+        refuse_if_taken(services, window)
         if demo_bench is not None:
             demo_bench.attach(services, window)
         else:
@@ -262,3 +237,23 @@ def run_gui(*, demo: int | None = None) -> int:
     finally:
         if demo_bench is not None:
             demo_bench.stop()
+
+
+def refuse_if_taken(services: Services, window: MainWindow) -> None:
+    """A second window on a station's data folder says which program holds it, and quits
+    with exit code 1: one set of workers per bench of devices."""
+
+    def taken(state: EngineState) -> None:
+        if state is not EngineState.TAKEN:
+            return
+        QMessageBox.critical(
+            window, "Kitbench", f"Kitbench is already running on this station.\n\n"
+            f"{services.engine.problem}.\n\nUse that window, or close it and start Kitbench "
+            "again.",
+        )  # fmt: skip
+        window.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.exit(1)
+
+    services.engine.state_changed.connect(taken)

@@ -1,7 +1,9 @@
 """The bench: a toolbar, one tile per device, and the selected device's details.
 
-Every action calls the Station (the same service the CLI drives); the tab only turns
-clicks, keys and scans into those calls and shows what the station reports.
+Every action is a command to the station engine (the same Station the CLI drives, in its
+own process); the tab only turns clicks, keys and scans into those commands and shows what
+the engine reports. When the engine is not running, a cover greys out every tile and says
+what to do.
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import Blocked, DeviceChanged, DeviceState, StationProblem
+from app.engine.protocol import Ack, Refusal
 from app.provisioning.station_words import describe_station_problem
 from app.ui.barcode import BarcodeWedge
 from app.ui.bridge import EventBridge
 from app.ui.details_panel import DetailsPanel
 from app.ui.device_model import DeviceModel
+from app.ui.engine_cover import EngineCover
+from app.ui.engine_link import EngineLink, EngineState
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 from app.ui.tile_view import Tile
 from app.ui.tiles import MAX_SCALE, MIN_SCALE, TileDelegate, tile_size
@@ -60,6 +65,7 @@ class TileView(QListView):
         super().setModel(model)
         model.rowsInserted.connect(self.rescale)
         model.rowsRemoved.connect(self.rescale)
+        model.modelReset.connect(self.rescale)
 
     def keyboardSearch(self, search: str) -> None:
         """Off: a barcode scan types letters, which must not move the selection."""
@@ -99,14 +105,14 @@ class BenchTab(QWidget):
 
     def __init__(
         self,
-        station,
+        engine: EngineLink,
         model: DeviceModel,
         bridge: EventBridge,
         library: TemplateLibrary,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.station = station
+        self.engine = engine
         self._station_problem: StationProblem | None = None  # the last one shown
         self.model = model
         self.library = library
@@ -166,6 +172,7 @@ class BenchTab(QWidget):
         tiles_layout.setContentsMargins(0, 0, 0, 0)
         tiles_layout.addWidget(self.empty_hint)
         tiles_layout.addWidget(self.view, 1)
+        self.engine_cover = EngineCover(tiles_area)
         self.splitter.addWidget(tiles_area)
         self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(0, 3)
@@ -190,16 +197,18 @@ class BenchTab(QWidget):
         self.delegate.retry_clicked.connect(self.retry)
         self.details.retry_requested.connect(self.retry)
         self.details.force_requested.connect(self.force)
-        self.details.stop_requested.connect(
-            lambda endpoint: self._ask(lambda: self.station.stop([endpoint]))
-        )
+        self.details.stop_requested.connect(lambda endpoint: self.engine.stop_runs([endpoint]))
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         model.dataChanged.connect(self._tile_changed)
         model.rowsInserted.connect(self._rows_changed)
+        model.modelReset.connect(self._model_reset)
         bridge.log_line.connect(self.details.append_log)
         bridge.batch_done.connect(self.update_counters)
         bridge.device_changed.connect(self._device_changed)
         library.changed.connect(self._library_changed)
+        engine.refused.connect(self._refused)
+        engine.state_changed.connect(self._engine_state_changed)
+        self.engine_cover.restart_requested.connect(engine.restart)
 
         self._add_action("Start", "F5", self.start)
         self._add_action("Start (alt)", "Ctrl+Return", self.start)
@@ -216,6 +225,7 @@ class BenchTab(QWidget):
         self._rows_changed()
         self.update_counters()
         self._library_changed()
+        self._engine_state_changed(engine.state)
 
     # -- actions
 
@@ -224,17 +234,16 @@ class BenchTab(QWidget):
         if entry is None or not entry.valid:
             return
         selected = self.selected_endpoints()
-        self._ask(lambda: self.station.start(selected or None))
+        self.engine.start_runs(selected or None)
 
     def stop(self) -> None:
-        selected = self.selected_endpoints()
-        self._ask(lambda: self.station.stop(selected or None))
+        self.engine.stop_runs(self.selected_endpoints() or None)
 
     def retry(self, endpoint: str) -> None:
-        self._ask(lambda: self.station.retry(endpoint, from_failed_step=True))
+        self.engine.retry(endpoint, from_failed_step=True)
 
     def force(self, endpoint: str) -> None:
-        self._ask(lambda: self.station.start([endpoint], force=True))
+        self.engine.start_runs([endpoint], force=True)
 
     def _device_changed(self, event: DeviceChanged) -> None:
         """A problem of the station itself (it cannot record runs) goes to the status bar too:
@@ -246,12 +255,15 @@ class BenchTab(QWidget):
         elif event.device.state is DeviceState.PROVISIONING:
             self._station_problem = None  # runs start again: say it again when it comes back
 
-    def _ask(self, call) -> None:
-        """Station calls only queue work; one it refuses (no template, a device gone) is shown."""
-        try:
-            call()
-        except (KeyError, ValueError) as exc:
-            self.message.emit(str(exc).strip("'\""))
+    def _refused(self, ack: Ack) -> None:
+        """Commands only queue work; one the engine refuses (no template, a device gone)."""
+        self.message.emit(refusal_words(ack))
+
+    def _engine_state_changed(self, state: EngineState) -> None:
+        self.engine_cover.show_state(state, self.engine.problem)
+        running = self.engine.running
+        self.stop_button.setEnabled(running)
+        self.start_button.setEnabled(running and self._template_valid())
 
     def selected_endpoints(self) -> list[str]:
         tiles = (
@@ -305,10 +317,14 @@ class BenchTab(QWidget):
             self.select_template(current)
         self._template_picked()
 
+    def _template_valid(self) -> bool:
+        entry = self.current_entry()
+        return entry is not None and entry.valid
+
     def _template_picked(self) -> None:
         entry = self.current_entry()
         valid = entry is not None and entry.valid
-        self.start_button.setEnabled(valid)
+        self.start_button.setEnabled(valid and self.engine.running)
         if entry is None:
             self.template_errors.setText("No template: add one on the Templates tab.")
             self.template_errors.setVisible(not self.library.entries)
@@ -323,7 +339,7 @@ class BenchTab(QWidget):
             self.template_chosen.emit(entry)
 
     def _auto_provision_toggled(self, enabled: bool) -> None:
-        self.station.auto_provision = enabled
+        self.engine.auto_provision = enabled
 
     def _selection_changed(self) -> None:
         index = self.view.currentIndex()
@@ -337,6 +353,10 @@ class BenchTab(QWidget):
         tile = self.model.tile_at(top)
         if tile is not None and tile is self.details.tile:
             self.details.refresh()
+
+    def _model_reset(self) -> None:
+        self.details.show_tile(None)
+        self._rows_changed()
 
     def _rows_changed(self, *_args) -> None:
         empty = self.model.rowCount() == 0
@@ -376,3 +396,14 @@ class BenchTab(QWidget):
     def _force_selected(self) -> None:
         for endpoint in self.selected_endpoints():
             self.force(endpoint)
+
+
+def refusal_words(ack: Ack) -> str:
+    """What the status bar says when the engine would not do what was asked."""
+    if ack.refusal is Refusal.NO_TEMPLATE:
+        return "choose a template before starting"
+    if ack.refusal is Refusal.NOT_WATCHED:
+        return f"{ack.detail} is no longer connected"
+    if ack.refusal is Refusal.BAD_TEMPLATE:
+        return f"the template cannot be used: {ack.detail}"
+    return ack.detail

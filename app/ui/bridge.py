@@ -1,18 +1,16 @@
-"""Carries the core's events from worker threads to the GUI thread as Qt signals.
+"""Hands the station's events to the window as Qt signals, on the GUI thread.
 
-Workers call `post(event)`; it only appends to a queue under a lock, so it is cheap and
-never blocks a device worker on the GUI. The first post of a batch wakes the GUI thread
-through a queued signal; the GUI thread then drains everything that arrived meanwhile.
-Progress events are coalesced: while a batch waits, a newer StepProgress for a device
-replaces the older one, so a 100-device transfer flood costs one update per device per
-batch instead of thousands.
+The engine runs in its own process and sends its events in batches, at most one a frame,
+with progress already coalesced per device (`app.engine.outbox`); `EngineLink` receives each
+batch and calls `deliver` on the GUI thread. Each event goes out on its own signal, then
+`batch_done` once, the cue to refresh counters once per batch rather than per event.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from app.core import (
     DeviceChanged,
@@ -23,7 +21,6 @@ from app.core import (
     StepFinished,
     StepProgress,
     StepStarted,
-    endpoint_of,
 )
 
 
@@ -35,16 +32,10 @@ class EventBridge(QObject):
     step_finished = Signal(object)  # StepFinished
     log_line = Signal(object)  # LogLine
     run_finished = Signal(object)  # RunFinished
-    batch_done = Signal()  # after each drained batch: a cue to refresh counters once
-
-    _wake = Signal()
+    batch_done = Signal()  # after each delivered batch: a cue to refresh counters once
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._lock = threading.Lock()
-        self._pending: list[RunEvent] = []
-        self._progress_slot: dict[str, int] = {}  # endpoint -> index of its queued progress
-        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._signals = {
             DeviceChanged: self.device_changed,
             RunStarted: self.run_started,
@@ -55,32 +46,10 @@ class EventBridge(QObject):
             RunFinished: self.run_finished,
         }
 
-    def post(self, event: RunEvent) -> None:
-        """Queue an event from any thread; cheap and non-blocking."""
-        with self._lock:
-            wake = not self._pending
-            endpoint = endpoint_of(event)
-            if isinstance(event, StepProgress):
-                slot = self._progress_slot.get(endpoint)
-                if slot is not None:
-                    self._pending[slot] = event
-                    return
-                self._progress_slot[endpoint] = len(self._pending)
-            else:
-                # Later progress must queue after this event, not replace an earlier one.
-                self._progress_slot.pop(endpoint, None)
-            self._pending.append(event)
-        if wake:
-            self._wake.emit()
-
-    @Slot()
-    def _drain(self) -> None:
-        with self._lock:
-            batch, self._pending = self._pending, []
-            self._progress_slot.clear()
-        for event in batch:
+    def deliver(self, events: Iterable[RunEvent]) -> None:
+        """On the GUI thread: each event's signal, in order, then `batch_done`."""
+        for event in events:
             signal = self._signals.get(type(event))
             if signal is not None:
                 signal.emit(event)
-        if batch:
-            self.batch_done.emit()
+        self.batch_done.emit()

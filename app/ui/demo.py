@@ -182,7 +182,7 @@ class DemoBench:
         """Plug the simulated devices into the station, as a bench of hubs would."""
         assert self.fleet is not None
         for endpoint in self.fleet.endpoints:
-            services.station.add_endpoint(endpoint.spec)
+            services.engine.add_endpoint(endpoint.spec)
         window.setWindowTitle(f"Kitbench — demo bench ({self.count} simulated devices)")
 
     def stop(self) -> None:

@@ -2,7 +2,8 @@
 
 Each event touches one row and emits `dataChanged` for that row only; rows are inserted
 in the order of their bench labels (A1, A2, ... A10, B1: the Station gives each port its
-label from the port map) and never reset, so a bench of 150 devices with a run flooding
+label from the port map) and never reset (but when a restarted engine reports every device
+afresh), so a bench of 150 devices with a run flooding
 events repaints only the tiles that changed.
 """
 
@@ -184,6 +185,14 @@ class DeviceModel(QAbstractListModel):
             f"— run {result.outcome.value}" + (f": {result.error}" if result.error else "")
         )
         self._changed(tile)
+
+    def clear(self) -> None:
+        """Forget every tile: a restarted engine reports each device afresh."""
+        self.beginResetModel()
+        self._tiles.clear()
+        self._sort_keys.clear()
+        self._rows.clear()
+        self.endResetModel()
 
     def set_asset_tag(self, endpoint: str, tag: str) -> None:
         tile = self.tile(endpoint)

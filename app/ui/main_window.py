@@ -19,12 +19,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWid
 
 from app.core import RunFinished, RunOutcome
 from app.provisioning.runner import step_name
-from app.provisioning.station import Station
 from app.storage import Config, Store
 from app.sync import SyncStatus
 from app.ui.bench_tab import BenchTab
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
+from app.ui.engine_link import EngineLink
 from app.ui.enrollment_tab import EnrollmentTab
 from app.ui.failure_sound import FailureSound, find_player
 from app.ui.history_tab import HistoryTab
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 class Services:
     """What the window drives; built by `app.ui.app` (or a test) and closed by it."""
 
-    station: Station
+    engine: EngineLink  # the station, in its own process
     store: Store
     config: Config
     settings: Settings
@@ -57,8 +57,6 @@ class Services:
     library: TemplateLibrary
     model: DeviceModel
     on_close: list[Callable[[], None]] = field(default_factory=list)  # run on a worker thread
-    on_recorded: list[Callable[[object], None]] = field(default_factory=list)  # writer thread
-    notices: list[str] = field(default_factory=list)  # trouble to show once, at launch
 
 
 class MainWindow(QMainWindow):
@@ -66,7 +64,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.services = services
         self.setWindowTitle("Kitbench")
-        self.bench = BenchTab(services.station, services.model, services.bridge, services.library)
+        self.bench = BenchTab(services.engine, services.model, services.bridge, services.library)
         self.templates = TemplatesTab(services.library)
         self.history = HistoryTab(services.store, services.tasks)
         self.settings_tab = SettingsTab(services.settings, services.config, services.tasks)
@@ -107,6 +105,9 @@ class MainWindow(QMainWindow):
             label="Preparing the failure sound",
         )
         services.bridge.run_finished.connect(self._run_finished)
+        services.engine.notice.connect(self.show_notice)
+        services.engine.run_recorded.connect(self._run_recorded)
+        services.engine.sync_status.connect(self._show_sync_status)
         self.settings_tab.theme_changed.connect(self._theme_changed)
         self.settings_tab.saved.connect(self._settings_saved)
         services.model.rowsInserted.connect(self._devices_changed)
@@ -118,14 +119,6 @@ class MainWindow(QMainWindow):
             label="Reading the operator name",
         )
         self._restore_geometry()
-
-    # -- cross-thread entry points (safe from any thread)
-
-    def post_sync_status(self, status: SyncStatus) -> None:
-        self.services.tasks.run_on_main(lambda: self._show_sync_status(status))
-
-    def post_run_recorded(self, _event: object = None) -> None:
-        self.services.tasks.run_on_main(self._run_recorded)
 
     def show_notice(self, text: str) -> None:
         """Trouble the bench works around (no USB, a broken port map), shown until closed."""
@@ -152,7 +145,7 @@ class MainWindow(QMainWindow):
             template = entry.loaded.template
             names = [step_name(step) for step in template.steps]
             self.services.model.set_step_names(template.name, template.version, names)
-            self.services.station.set_template(entry.loaded)
+            self.services.engine.set_template(entry.loaded)
 
     def _use_template(self, key: str) -> None:
         self.bench.select_template(key)
@@ -170,17 +163,14 @@ class MainWindow(QMainWindow):
 
     def _use_operator(self, name: str) -> None:
         """Runs started from now on record `name` as their operator."""
-        self.services.station.operator = name
+        self.services.engine.operator = name
         entry = self.bench.current_entry()
         if entry is not None and entry.loaded is not None:
-            self.services.station.set_template(entry.loaded)  # runs from now carry the name
+            self.services.engine.set_template(entry.loaded)  # runs from now carry the name
 
     def _asset_tag_scanned(self, endpoint: str, tag: str) -> None:
-        try:
-            self.services.station.set_asset_tag(endpoint, tag)
-        except KeyError:
-            self.statusBar().showMessage(f"{endpoint} is no longer connected", 8000)
-            return
+        """Said at once; a device gone meanwhile is said over it (the engine's refusal)."""
+        self.services.engine.set_asset_tag(endpoint, tag)
         self.statusBar().showMessage(f"Asset tag {tag} assigned", 5000)
 
     def _run_finished(self, event: RunFinished) -> None:
@@ -221,7 +211,7 @@ class MainWindow(QMainWindow):
         """Settings wrote the config: the operator applies to new runs at once."""
         name = values["station.operator"]
         self.bench.operator.setText(name)
-        if name != self.services.station.operator:
+        if name != self.services.engine.operator:
             self._use_operator(name)  # already saved: only the station needs it
 
     def _status_message_changed(self, text: str) -> None:

@@ -43,7 +43,7 @@ def main(out: Path) -> int:
     demo.start()
     try:
         apply_theme("light")
-        services, _sink = build_services()
+        services = build_services()
         window = open_window(services)
         demo.attach(services, window)
         window.resize(*SIZE)
@@ -52,12 +52,12 @@ def main(out: Path) -> int:
         pump(app, lambda: window.bench.current_entry() is not None, 20)
         pump(app, lambda: sum(t.state == DeviceState.READY for t in model.tiles()) >= 6, 30)
         first = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY][:5]
-        services.station.start(first)
+        services.engine.start_runs(first)
         started = [t for t in model.tiles() if t.endpoint in first]
         pump(app, lambda: all(t.result and not t.running for t in started) and bool(first), 90)
         rest = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY]
         if rest:
-            services.station.start(rest)
+            services.engine.start_runs(rest)
         pump(app, lambda: False, 6)
         failed = [t for t in model.tiles() if t.state == DeviceState.FAILED]
         shown = (failed or model.tiles())[0]

@@ -1,4 +1,5 @@
-"""A real bench for GUI tests: the window, the real Station and store, simulated devices."""
+"""A real bench for GUI tests: the window, its engine process (the real Station and store),
+simulated devices."""
 
 from __future__ import annotations
 
@@ -29,6 +30,17 @@ class Bench:
 
     def states(self) -> dict[str, DeviceState]:
         return {tile.endpoint: tile.state for tile in self.model.tiles()}
+
+    def finished_runs(self, qtbot, count: int) -> list[dict]:
+        """The recorded runs once `count` of them are finished: the engine records them in
+        its own process, so the window's store sees them when they are committed."""
+
+        def finished() -> bool:
+            runs = self.services.store.runs()
+            return len(runs) == count and all(run["result"] != "running" for run in runs)
+
+        qtbot.waitUntil(finished, timeout=10_000)
+        return self.services.store.runs()
 
     def all_in(self, state: DeviceState) -> bool:
         """Every simulated device has its tile, and every tile is in `state`."""
@@ -70,20 +82,22 @@ def template_folder(kitbench_home) -> Path:
 
 @pytest.fixture
 def open_bench(qtbot, start_fleet, template_folder):
-    """Open the window over a real Station; `devices` simulated devices are plugged in."""
+    """Open the window over a real engine process; `devices` simulated devices are plugged in."""
 
     def stop(window: MainWindow) -> None:
-        """Close as a person does, and wait until the station and store have stopped."""
+        """Close as a person does, and wait until the engine and store have stopped."""
         window.close()
         qtbot.waitUntil(lambda: window.stopped, timeout=30_000)
 
-    def open_(devices: int = 0, window_size=(1400, 860), **fleet_options) -> Bench:
+    def open_(
+        devices: int = 0, window_size=(1400, 860), usb_watcher=None, sync=False, **fleet_options
+    ) -> Bench:
         fleet = None
         if devices:
             fleet_options.setdefault("auth", "none")
             fleet = start_fleet(devices, **fleet_options)
-        services, _sink = build_services()
-        window = open_window(services, sync=False)
+        services = build_services(sync=sync, usb_watcher=usb_watcher)
+        window = open_window(services)
         qtbot.addWidget(window, before_close_func=stop)
         if window_size:  # None: keep the geometry the window restored
             window.resize(*window_size)
@@ -92,7 +106,7 @@ def open_bench(qtbot, start_fleet, template_folder):
         qtbot.waitUntil(lambda: window.bench.current_entry() is not None, timeout=10_000)
         if fleet is not None:
             for endpoint in fleet.endpoints:
-                services.station.add_endpoint(endpoint.spec)
+                services.engine.add_endpoint(endpoint.spec)
         return bench
 
     return open_

@@ -62,8 +62,7 @@ def test_full_provision_moves_tiles_through_their_states_to_done(open_bench, qtb
         assert tile.steps and all(step.status in ("ok", "changed") for step in tile.steps)
     assert "2 done" in bench.window.bench.counters.text()
 
-    bench.services.store.flush(10)
-    runs = bench.services.store.runs()
+    runs = bench.finished_runs(qtbot, 2)
     assert {run["result"] for run in runs} == {"done"}
     assert {run["serial"]: run["asset_tag"] for run in runs}[first.info.serial] == "AT-0042"
 

@@ -1,8 +1,7 @@
-"""History filters, persisted settings, and the event bridge under a flood."""
+"""History filters, persisted settings, USB trouble, and the tile layout."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,17 +15,14 @@ from app.core import (
     RunOutcome,
     RunResult,
     RunStarted,
-    StepProgress,
-    StepStarted,
 )
 from app.devices.slots import PortMap
-from app.devices.usb import LIBUSB_ERROR_ACCESS, UsbError, explain
 from app.storage import Config
 from app.ui.app import watch_usb
 from app.ui.bench_tab import fitting_scale
-from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
 from app.ui.tiles import MAX_SCALE, MIN_SCALE
+from tests.ui.engine_hooks import USB_DENIED, DeniedUsbWatcher
 
 
 def _record_run(store, serial: str, template: str, outcome: RunOutcome, started: datetime) -> None:
@@ -139,12 +135,15 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     assert PortMap.load().labels == {"127.0.0.1:7400": "A1", "1-1.4": "B3"}  # ports.yaml
     qtbot.waitUntil(lambda: "1-1.4: B3" in tab.port_map.toPlainText())
     assert second.window.bench.auto_provision.isChecked()
-    assert second.services.station.auto_provision
+    assert second.services.engine.auto_provision
     # The geometry came back (not the 1400x860 first-launch default); the offscreen
     # platform's small virtual screen clamps it, so the exact size is not compared.
     assert second.window.size() != QSize(1400, 860)
-    assert second.services.station.labeller.label("tcp:127.0.0.1:7400") == "A1"
-    assert second.services.station.labeller.label("tcp:127.0.0.1:7401") == "A2"
+    for port in (7400, 7401):  # the engine labels devices from the saved port map
+        second.services.engine.add_endpoint(f"tcp:127.0.0.1:{port}")
+    qtbot.waitUntil(lambda: len(second.model.tiles()) == 2, timeout=10_000)
+    labels = {tile.endpoint: tile.label for tile in second.model.tiles()}
+    assert labels == {"tcp:127.0.0.1:7400": "A1", "tcp:127.0.0.1:7401": "A2"}
 
 
 def test_a_broken_port_map_is_not_saved_and_says_which_line(open_bench, qtbot, kitbench_home):
@@ -161,7 +160,9 @@ def test_a_broken_ports_file_leaves_the_bench_working_and_says_so(open_bench, qt
     kitbench_home.mkdir(exist_ok=True)
     (kitbench_home / "ports.yaml").write_text("1-1.1: A1\nport 4: A4\n")
     bench = open_bench(devices=1)
-    assert "ports.yaml:2: 'port 4' is not a USB slot" in bench.window.notice.text()
+    qtbot.waitUntil(
+        lambda: "ports.yaml:2: 'port 4' is not a USB slot" in bench.window.notice.text()
+    )
     qtbot.waitUntil(lambda: bench.model.tiles() != [], timeout=30_000)
     assert bench.model.tiles()[0].label == "A1"  # generated: the broken map is not used
     tab = bench.window.settings_tab
@@ -176,20 +177,13 @@ def test_tiles_follow_the_labels_the_station_gives(qtbot):
     assert [tile.label for tile in model.tiles()] == ["A2", "A10", "B1"]
 
 
-def test_usb_trouble_shows_once_in_the_status_bar_and_the_bench_goes_on(
-    open_bench, qtbot, monkeypatch
-):
-    bench = open_bench()
-    problem = explain(LIBUSB_ERROR_ACCESS, "linux")
-
-    def no_usb() -> None:
-        raise UsbError(problem, LIBUSB_ERROR_ACCESS)
-
-    monkeypatch.setattr(bench.services.station, "watch_usb", no_usb)
+def test_usb_trouble_shows_once_in_the_status_bar_and_the_bench_goes_on(open_bench, qtbot):
+    bench = open_bench(usb_watcher=DeniedUsbWatcher)  # the engine cannot open USB
     watch_usb(bench.services, bench.window)
-    qtbot.waitUntil(lambda: bench.window.notice.text() != "")
-    assert bench.window.notice.text() == f"USB devices not watched: {problem}"
+    qtbot.waitUntil(lambda: bench.window.notice.text() != "", timeout=10_000)
+    assert bench.window.notice.text() == f"USB devices not watched: {USB_DENIED}"
     assert bench.window.isVisible()
+    assert bench.services.engine.running
 
 
 def test_tiles_shrink_to_fit_then_scroll():
@@ -197,34 +191,6 @@ def test_tiles_shrink_to_fit_then_scroll():
     assert fitting_scale(1, area) == MAX_SCALE
     assert MIN_SCALE < fitting_scale(12, area) < MAX_SCALE
     assert fitting_scale(150, area) == MIN_SCALE
-
-
-def test_the_bridge_delivers_in_order_and_coalesces_progress(qtbot):
-    bridge = EventBridge()
-    received: list = []
-    for signal in (bridge.device_changed, bridge.step_started, bridge.step_progress):
-        signal.connect(received.append)
-    endpoint = "tcp:h:1"
-
-    def flood() -> None:
-        bridge.post(DeviceChanged(DeviceInfo(endpoint, "A1", DeviceState.READY)))
-        bridge.post(StepStarted("r", endpoint, 0, 2, "one"))
-        for i in range(5000):
-            bridge.post(StepProgress("r", endpoint, 0, i / 5000))
-        bridge.post(StepStarted("r", endpoint, 1, 2, "two"))
-        bridge.post(StepProgress("r", endpoint, 1, 0.5))
-
-    worker = threading.Thread(target=flood)
-    worker.start()
-    worker.join()
-    qtbot.waitUntil(lambda: bool(received) and received[-1] == StepProgress("r", endpoint, 1, 0.5))
-
-    assert isinstance(received[0], DeviceChanged)
-    kinds = [type(event).__name__ for event in received]
-    assert kinds.count("StepProgress") < 100  # coalesced, not 5001 repaints
-    second_step = kinds.index("StepStarted", 2)
-    assert all(e.index == 0 for e in received[:second_step] if isinstance(e, StepProgress))
-    assert received[second_step - 1] == StepProgress("r", endpoint, 0, 4999 / 5000)
 
 
 def _show_history(bench, qtbot, count: int):
@@ -251,7 +217,7 @@ def test_a_new_run_goes_in_at_the_top_and_the_selection_and_scroll_stay(open_ben
 
     _record_run(store, "NEW", "t", RunOutcome.DONE, now)
     assert store.flush(10)
-    bench.window.post_run_recorded()  # as the recorder does once a run is on disk
+    bench.services.engine.run_recorded.emit()  # as the engine says once a run is on disk
 
     qtbot.waitUntil(lambda: history.model.rowCount() == 81, timeout=10_000)
     assert history.model.runs[0]["serial"] == "NEW"
@@ -302,8 +268,7 @@ def test_the_operator_changed_in_settings_is_recorded_on_new_runs(open_bench, qt
     bench.window.bench.start_button.click()
 
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=60_000)
-    assert bench.services.store.flush(10)
-    assert [run["operator"] for run in bench.services.store.runs()] == ["Robin"]
+    assert [run["operator"] for run in bench.finished_runs(qtbot, 1)] == ["Robin"]
 
 
 def test_an_operator_cleared_at_the_bench_is_not_put_on_new_runs(open_bench, qtbot, kitbench_home):
@@ -318,8 +283,7 @@ def test_an_operator_cleared_at_the_bench_is_not_put_on_new_runs(open_bench, qtb
     bench.window.bench.start_button.click()
 
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=60_000)
-    assert bench.services.store.flush(10)
-    assert [run["operator"] for run in bench.services.store.runs()] in ([""], [None])
+    assert [run["operator"] for run in bench.finished_runs(qtbot, 1)] in ([""], [None])
 
 
 def test_settings_save_nothing_unless_every_value_is_valid(open_bench, qtbot, kitbench_home):
@@ -363,7 +327,7 @@ def test_a_failed_save_of_the_operator_name_shows_in_the_status_bar(open_bench, 
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == expected)
     assert "#D55E00" in window.statusBar().styleSheet()  # in the failure colour
     assert window.failure_box is None  # the name still applies: no dialog for it
-    assert bench.services.station.operator == "Sam"  # new runs carry it all the same
+    assert bench.services.engine.operator == "Sam"  # new runs carry it all the same
 
     window.statusBar().showMessage("Asset tag 42 assigned", 5000)
     assert window.statusBar().styleSheet() == ""  # the colour goes with the failure
