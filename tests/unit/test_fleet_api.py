@@ -7,9 +7,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from app.fleet import FleetDatabase, create_app
-
-TEMPLATE_YAML = "kitbench: 1\nname: retail-pos\nversion: 3\nsteps:\n  - timezone: Europe/Berlin\n"
+from app.fleet import FleetDatabase, Role, create_app
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -31,6 +29,19 @@ def client(database):
         yield client
 
 
+@pytest.fixture
+def console(database):
+    """An admin's read-everything token (the console's)."""
+    token = database.create_credential(Role.CONSOLE, "admin")
+    with TestClient(create_app(database), headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+
+
+def as_stored(run: dict, station: str = "bench-1") -> dict:
+    """A run as the backend returns it: under its token's station, release fields null."""
+    return {**run, "station": station, "release_manifest": None, "release_channel": None}
+
+
 def post_runs(client: TestClient, runs: list[dict]) -> dict:
     response = client.post("/api/v1/runs", json={"runs": runs})
     assert response.status_code == 200, response.text
@@ -40,7 +51,7 @@ def post_runs(client: TestClient, runs: list[dict]) -> dict:
 def test_a_posted_run_reads_back_as_sent_under_the_tokens_station(client, fleet_run):
     run = fleet_run(station="someone-else")
     assert post_runs(client, [run]) == {"accepted": [run["id"]], "duplicates": []}
-    assert client.get("/api/v1/runs").json() == {"runs": [{**run, "station": "bench-1"}]}
+    assert client.get("/api/v1/runs").json() == {"runs": [as_stored(run)]}
 
 
 def test_times_come_back_in_utc(client, fleet_run):
@@ -138,7 +149,7 @@ def test_since_without_an_offset_is_utc(client, fleet_run, local_time_not_utc):
     assert ids("2024-05-01T13:00:00+02:00") == [two["id"], noon["id"]]
 
 
-def test_runs_filter_and_come_newest_first(client, database, fleet_run):
+def test_runs_filter_and_come_newest_first(client, console, database, fleet_run):
     other_token = database.create_token("bench-2")
     old = fleet_run(serial="S1", started_at="2024-01-01T00:00:00+00:00")
     new = fleet_run(serial="S1", started_at="2024-03-01T00:00:00+00:00", template="kiosk")
@@ -152,10 +163,13 @@ def test_runs_filter_and_come_newest_first(client, database, fleet_run):
     assert response.status_code == 200
 
     def ids(**params) -> list[str]:
-        response = client.get("/api/v1/runs", params=params)
+        response = console.get("/api/v1/runs", params=params)
         assert response.status_code == 200, response.text
         return [run["id"] for run in response.json()["runs"]]
 
+    # A station reads its own runs only.
+    own = client.get("/api/v1/runs").json()["runs"]
+    assert [run["id"] for run in own] == [new["id"], old["id"]]
     assert ids() == [new["id"], middle["id"], old["id"]]
     assert ids(serial="S1") == [new["id"], old["id"]]
     assert ids(station="bench-2") == [middle["id"]]
@@ -166,7 +180,7 @@ def test_runs_filter_and_come_newest_first(client, database, fleet_run):
     assert ids(serial="nobody") == []
 
 
-def test_devices_show_their_latest_run(client, fleet_run):
+def test_devices_show_their_latest_run(client, console, fleet_run):
     first = fleet_run(
         serial="S1",
         started_at="2024-01-01T00:00:00+00:00",
@@ -183,7 +197,7 @@ def test_devices_show_their_latest_run(client, fleet_run):
     )
     anonymous = fleet_run(serial=None, result="refused")
     post_runs(client, [latest, first, other, anonymous])
-    devices = client.get("/api/v1/devices").json()["devices"]
+    devices = console.get("/api/v1/devices").json()["devices"]
     assert [(device["serial"], device["latest_run"]["id"]) for device in devices] == [
         ("S1", latest["id"]),
         ("S2", other["id"]),
@@ -193,61 +207,14 @@ def test_devices_show_their_latest_run(client, fleet_run):
         "Pixel 7",
         "2023-12-01T00:00:00+00:00",
     )
-    assert devices[0]["latest_run"] == {**latest, "station": "bench-1"}
+    assert devices[0]["latest_run"] == as_stored(latest)
 
 
-def test_published_templates_can_be_listed_and_fetched(client):
-    response = client.post(
-        "/api/v1/templates", json={"name": "retail-pos", "version": 3, "yaml": TEMPLATE_YAML}
-    )
-    assert response.status_code == 201
-    sha256 = response.json()["sha256"]
-    assert len(sha256) == 64
-    [listed] = client.get("/api/v1/templates").json()["templates"]
-    assert (listed["name"], listed["version"], listed["sha256"]) == ("retail-pos", 3, sha256)
-    assert listed["published_at"].endswith("+00:00")
-    fetched = client.get("/api/v1/templates/retail-pos/3").json()
-    assert fetched == {"name": "retail-pos", "version": 3, "sha256": sha256, "yaml": TEMPLATE_YAML}
-
-
-def test_a_published_version_is_immutable(client):
-    body = {"name": "retail-pos", "version": 3, "yaml": TEMPLATE_YAML}
-    assert client.post("/api/v1/templates", json=body).status_code == 201
-    assert client.post("/api/v1/templates", json=body).status_code == 200
-    changed = {**body, "yaml": TEMPLATE_YAML + "description: other\n"}
-    response = client.post("/api/v1/templates", json=changed)
-    assert response.status_code == 409
-    assert "new version" in response.json()["detail"]
-    assert client.get("/api/v1/templates/retail-pos/3").json()["yaml"] == TEMPLATE_YAML
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "message"),
-    [
-        ("name: [unclosed", "not valid YAML"),
-        ("- a list\n", "mapping"),
-        (TEMPLATE_YAML.replace("version: 3", "version: 4"), "version 4"),
-    ],
-)
-def test_a_template_whose_yaml_disagrees_is_refused(client, yaml_text, message):
-    body = {"name": "retail-pos", "version": 3, "yaml": yaml_text}
-    response = client.post("/api/v1/templates", json=body)
-    assert response.status_code == 422
-    assert message in response.json()["detail"]
-    assert client.get("/api/v1/templates").json() == {"templates": []}
-
-
-def test_an_unknown_template_version_is_404(client):
-    response = client.get("/api/v1/templates/retail-pos/9")
-    assert response.status_code == 404
-    assert response.json() == {"detail": "no template retail-pos version 9"}
-
-
-def test_a_heartbeat_records_what_the_station_has_waiting(client):
+def test_a_heartbeat_records_what_the_station_has_waiting(client, console):
     response = client.post("/api/v1/heartbeat", json={"waiting": 7, "version": "0.1.0"})
     assert response.status_code == 200
     assert response.json()["station"] == "bench-1"
-    [station] = client.get("/api/v1/stations").json()["stations"]
+    [station] = console.get("/api/v1/stations").json()["stations"]
     assert (station["name"], station["waiting"], station["version"]) == ("bench-1", 7, "0.1.0")
     assert station["last_heartbeat"] == response.json()["server_time"]
 
@@ -256,9 +223,16 @@ ENDPOINTS = [
     ("post", "/api/v1/runs", {"runs": []}),
     ("get", "/api/v1/runs", None),
     ("get", "/api/v1/devices", None),
-    ("post", "/api/v1/templates", {"name": "t", "version": 1, "yaml": "name: t\nversion: 1\n"}),
-    ("get", "/api/v1/templates", None),
-    ("get", "/api/v1/templates/t/1", None),
+    ("post", "/api/v1/releases", {"manifest": "{}", "channel": "canary"}),
+    ("get", "/api/v1/releases", None),
+    ("get", "/api/v1/releases/t/1", None),
+    ("post", "/api/v1/releases/t/1/promote", {"channel": "canary"}),
+    ("post", "/api/v1/releases/t/1/withdraw", None),
+    ("get", "/api/v1/channels/production", None),
+    ("get", "/api/v1/release-events", None),
+    ("post", "/api/v1/files/missing", {"files": []}),
+    ("patch", f"/api/v1/files/{'a' * 64}", None),
+    ("get", f"/api/v1/files/{'a' * 64}", None),
     ("post", "/api/v1/heartbeat", {"waiting": 0, "version": "0.1.0"}),
     ("get", "/api/v1/stations", None),
 ]
@@ -268,10 +242,10 @@ ENDPOINTS = [
 @pytest.mark.parametrize(
     ("authorization", "message"),
     [
-        (None, "missing station token"),
-        ("Basic dXNlcjpwYXNz", "missing station token"),
-        ("Bearer ", "missing station token"),
-        ("Bearer not-a-token", "station token rejected"),
+        (None, "missing token"),
+        ("Basic dXNlcjpwYXNz", "missing token"),
+        ("Bearer ", "missing token"),
+        ("Bearer not-a-token", "token rejected"),
     ],
 )
 def test_every_endpoint_needs_a_valid_token(database, method, path, body, authorization, message):
@@ -287,7 +261,7 @@ def test_a_new_token_revokes_the_stations_old_one(client, database):
     database.create_token("bench-1")
     response = client.get("/api/v1/runs")
     assert response.status_code == 401
-    assert response.json()["detail"] == "station token rejected"
+    assert response.json()["detail"] == "token rejected"
 
 
 def test_openapi_document_describes_the_api(client):
@@ -295,8 +269,63 @@ def test_openapi_document_describes_the_api(client):
     assert {
         "/api/v1/runs",
         "/api/v1/devices",
-        "/api/v1/templates",
-        "/api/v1/templates/{name}/{version}",
+        "/api/v1/releases",
+        "/api/v1/releases/{name}/{version}",
+        "/api/v1/channels/{channel}",
+        "/api/v1/files/{sha256}",
         "/api/v1/heartbeat",
     } <= set(document["paths"])
     assert document["components"]["schemas"]["RunIn"]["additionalProperties"] is False
+
+
+# Who may call what: every endpoint, every role. A 403 names the role and what it may not do.
+ROLE_MATRIX = {
+    # endpoint: roles allowed
+    ("post", "/api/v1/runs", '{"runs": []}'): {"station"},
+    ("get", "/api/v1/runs", None): {"station", "console"},
+    ("get", "/api/v1/devices", None): {"console"},
+    ("post", "/api/v1/heartbeat", '{"waiting": 0, "version": "1"}'): {"station"},
+    ("get", "/api/v1/stations", None): {"console"},
+    ("get", "/api/v1/releases", None): {"station", "publisher", "console"},
+    ("get", "/api/v1/releases/kiosk/1", None): {"station", "publisher", "console"},
+    ("get", "/api/v1/channels/production", None): {"station", "publisher", "console"},
+    ("get", f"/api/v1/files/{'a' * 64}", None): {"station", "publisher", "console"},
+    ("get", "/api/v1/release-events", None): {"publisher", "console"},
+    ("post", "/api/v1/releases", '{"manifest": "{}", "channel": "canary"}'): {"publisher"},
+    ("post", "/api/v1/releases/kiosk/1/promote", '{"channel": "canary"}'): {"publisher"},
+    ("post", "/api/v1/releases/kiosk/1/withdraw", None): {"publisher"},
+    ("post", "/api/v1/files/missing", '{"files": []}'): {"publisher"},
+    ("patch", f"/api/v1/files/{'a' * 64}", ""): {"publisher"},
+}
+
+
+@pytest.mark.parametrize("role", ["station", "publisher", "console"])
+@pytest.mark.parametrize(("method", "path", "body"), list(ROLE_MATRIX), ids=str)
+def test_each_role_may_call_only_its_endpoints(database, role, method, path, body):
+    token = database.create_credential(Role(role), f"some-{role}")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if method == "patch":
+        headers.update({"Upload-Offset": "0", "Upload-Length": "0"})
+    with TestClient(create_app(database)) as client:
+        response = client.request(method, path, content=body, headers=headers)
+    if role in ROLE_MATRIX[(method, path, body)]:
+        assert response.status_code != 403, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.json()["detail"].startswith(f"a {role} token may not ")
+
+
+def test_a_station_reads_only_its_own_runs(client, database, fleet_run):
+    post_runs(client, [fleet_run()])
+    response = client.get("/api/v1/runs", params={"station": "bench-2"})
+    assert response.status_code == 403
+    assert response.json()["detail"] == "a station token may read only its own station's runs"
+    assert len(client.get("/api/v1/runs", params={"station": "bench-1"}).json()["runs"]) == 1
+
+
+def test_a_station_token_from_before_roles_is_still_a_station_token(database, fleet_run):
+    """Tokens made before roles existed live in the stations table and keep working."""
+    token = database.create_token("bench-9")
+    with TestClient(create_app(database), headers={"Authorization": f"Bearer {token}"}) as client:
+        assert post_runs(client, [fleet_run()])["accepted"]
+        assert client.get("/api/v1/devices").status_code == 403

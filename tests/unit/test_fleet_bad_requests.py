@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.fleet import FleetDatabase, create_app
+from app.fleet import FileStore, FleetDatabase, Role, create_app
 from app.fleet.schemas import MAX_BODY_BYTES
+from app.templates.release import Manifest, ReleaseFile
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -20,7 +22,10 @@ def client(request, tmp_path):
         url = request.getfixturevalue("postgres_url")
     database = FleetDatabase.open(url)
     token = database.create_token("bench-1")
-    with TestClient(create_app(database), headers={"Authorization": f"Bearer {token}"}) as client:
+    publisher = database.create_credential(Role.PUBLISHER, "ci")
+    app = create_app(database, FileStore(tmp_path / "files"))
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+        client.publisher = {"Authorization": f"Bearer {publisher}"}
         yield client
     database.close()
 
@@ -150,14 +155,6 @@ OTHER_BAD_REQUESTS = {
         {"waiting": 0, "version": "1", "cpu": 3},
         "cpu",
     ),
-    "template with a bad name": (
-        "post",
-        "/api/v1/templates",
-        {"name": "../etc", "version": 1, "yaml": "name: x"},
-        "name",
-    ),
-    "template without yaml": ("post", "/api/v1/templates", {"name": "t", "version": 1}, "yaml"),
-    "template version not a number": ("get", "/api/v1/templates/t/latest", None, "version"),
     "limit zero": ("get", "/api/v1/runs?limit=0", None, "limit"),
     "limit too high": ("get", "/api/v1/runs?limit=1000000", None, "limit"),
     "since not a time": ("get", "/api/v1/runs?since=yesterday", None, "since"),
@@ -169,37 +166,11 @@ OTHER_BAD_REQUESTS = {
     ),
     "offset over the databases' integer": ("get", f"/api/v1/runs?offset={2**31}", None, "offset"),
     "huge offset": ("get", f"/api/v1/runs?offset={10**30}", None, "offset"),
-    "template path version too big": ("get", f"/api/v1/templates/t/{2**31}", None, "version"),
-    "template path version negative": ("get", "/api/v1/templates/t/-1", None, "version"),
     "heartbeat with huge waiting": (
         "post",
         "/api/v1/heartbeat",
         {"waiting": 2**31, "version": "1"},
         "waiting",
-    ),
-    "template version over the databases' integer": (
-        "post",
-        "/api/v1/templates",
-        {"name": "t", "version": 2**31, "yaml": f"name: t\nversion: {2**31}\n"},
-        "version: Input should be less than or equal to 2147483647",
-    ),
-    "template nested too deeply": (
-        "post",
-        "/api/v1/templates",
-        {"name": "t", "version": 1, "yaml": "name: t\nversion: 1\nx: " + "[" * 5000},
-        "nested too deeply",
-    ),
-    "template alias bomb": (
-        "post",
-        "/api/v1/templates",
-        {"name": "t", "version": 1, "yaml": ALIAS_BOMB},
-        "YAML nodes",
-    ),
-    "template with a python tag": (
-        "post",
-        "/api/v1/templates",
-        {"name": "t", "version": 1, "yaml": "name: t\nversion: 1\nx: !!python/name:os.system\n"},
-        "line 3 column 4: could not determine a constructor",
     ),
 }
 
@@ -210,8 +181,143 @@ def test_other_bad_requests_are_refused_with_a_message(client, case):
     response = client.request(method, path, json=body)
     assert response.status_code == 422, response.text
     assert message in response.json()["detail"]
-    assert client.get("/api/v1/templates").json() == {"templates": []}
-    assert client.get("/api/v1/stations").json()["stations"][0]["waiting"] is None
+    assert client.get("/api/v1/releases").json() == {"releases": []}
+    assert client.get("/api/v1/runs").json() == {"runs": []}
+
+
+def upload(client, data: bytes) -> ReleaseFile:
+    sha256 = hashlib.sha256(data).hexdigest()
+    headers = {**client.publisher, "Upload-Offset": "0", "Upload-Length": str(len(data))}
+    response = client.patch(f"/api/v1/files/{sha256}", content=data, headers=headers)
+    assert response.status_code == 200, response.text
+    return ReleaseFile("t.yaml", sha256, len(data))
+
+
+def manifest_of(template: ReleaseFile, name: str = "t", version: int = 1) -> str:
+    return Manifest(name, version, template, ()).to_bytes().decode()
+
+
+RELEASE_BAD_REQUESTS = {
+    "release without manifest": ("post", "/api/v1/releases", {"channel": "canary"}, "manifest"),
+    "release with a bad channel": (
+        "post",
+        "/api/v1/releases",
+        {"manifest": "{}", "channel": "Canary Islands"},
+        "channel",
+    ),
+    "manifest not JSON": (
+        "post",
+        "/api/v1/releases",
+        {"manifest": "name: t", "channel": "canary"},
+        "manifest: the manifest is not JSON",
+    ),
+    "manifest with a path outside the folder": (
+        "post",
+        "/api/v1/releases",
+        {
+            "manifest": Manifest(
+                "t", 1, ReleaseFile("t.yaml", "a" * 64, 1), (ReleaseFile("../x", "b" * 64, 1),)
+            )
+            .to_bytes()
+            .decode(),
+            "channel": "canary",
+        },
+        "bad file path '../x'",
+    ),
+    "signature without key": (
+        "post",
+        "/api/v1/releases",
+        {
+            "manifest": manifest_of(ReleaseFile("t.yaml", "a" * 64, 1)),
+            "signature": "AAAA",
+            "channel": "canary",
+        },
+        "signature and key go together",
+    ),
+    "release path version not a number": ("get", "/api/v1/releases/t/latest", None, "version"),
+    "release path version too big": ("get", f"/api/v1/releases/t/{2**31}", None, "version"),
+    "release path version negative": ("get", "/api/v1/releases/t/-1", None, "version"),
+    "promote to a bad channel": (
+        "post",
+        "/api/v1/releases/t/1/promote",
+        {"channel": "../x"},
+        "channel",
+    ),
+    "file hash not hex": ("get", "/api/v1/files/not-a-hash", None, "sha256"),
+}
+
+
+@pytest.mark.parametrize("case", RELEASE_BAD_REQUESTS, ids=list(RELEASE_BAD_REQUESTS))
+def test_bad_release_requests_are_refused_with_a_message(client, case):
+    method, path, body, message = RELEASE_BAD_REQUESTS[case]
+    response = client.request(method, path, json=body, headers=client.publisher)
+    assert response.status_code == 422, response.text
+    assert message in response.json()["detail"]
+    assert client.get("/api/v1/releases").json() == {"releases": []}
+
+
+ALIAS_BOMB_TEMPLATE = ALIAS_BOMB
+BAD_TEMPLATES = {
+    "nested too deeply": ("name: t\nversion: 1\nx: " + "[" * 5000, "nested too deeply"),
+    "alias bomb": (ALIAS_BOMB_TEMPLATE, "YAML nodes"),
+    "a python tag": (
+        "name: t\nversion: 1\nx: !!python/name:os.system\n",
+        "line 3 column 4: could not determine a constructor",
+    ),
+    "another version": ("name: t\nversion: 2\n", "version 2, the manifest 't' version 1"),
+    "a list": ("- t\n", "a template is a YAML mapping"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TEMPLATES, ids=list(BAD_TEMPLATES))
+def test_a_release_whose_template_is_bad_yaml_is_refused(client, case):
+    text, message = BAD_TEMPLATES[case]
+    template = upload(client, text.encode())
+    body = {"manifest": manifest_of(template), "channel": "canary"}
+    response = client.post("/api/v1/releases", json=body, headers=client.publisher)
+    assert response.status_code == 422, response.text
+    assert message in response.json()["detail"]
+    assert client.get("/api/v1/releases").json() == {"releases": []}
+
+
+def test_a_release_with_a_file_missing_is_refused_and_invisible(client):
+    template = upload(client, b"name: t\nversion: 1\n")
+    manifest = Manifest("t", 1, template, (ReleaseFile("app.apk", "c" * 64, 10),))
+    body = {"manifest": manifest.to_bytes().decode(), "channel": "canary"}
+    response = client.post("/api/v1/releases", json=body, headers=client.publisher)
+    assert response.status_code == 409
+    assert "files missing on the backend, upload them first: app.apk" in response.json()["detail"]
+    assert client.get("/api/v1/channels/canary").json()["releases"] == []
+
+
+def test_an_upload_that_does_not_hash_to_its_name_is_refused_and_dropped(client):
+    headers = {**client.publisher, "Upload-Offset": "0", "Upload-Length": "3"}
+    response = client.patch(f"/api/v1/files/{'d' * 64}", content=b"abc", headers=headers)
+    assert response.status_code == 422
+    assert "do not hash to" in response.json()["detail"]
+    query = {"files": [{"sha256": "d" * 64, "size": 3}]}
+    missing = client.post("/api/v1/files/missing", json=query, headers=client.publisher).json()
+    assert missing == {"missing": [{"sha256": "d" * 64, "offset": 0}]}
+
+
+def test_a_chunk_at_the_wrong_offset_is_told_where_to_resume(client):
+    data = b"0123456789"
+    sha256 = hashlib.sha256(data).hexdigest()
+    first = {**client.publisher, "Upload-Offset": "0", "Upload-Length": "10"}
+    assert client.patch(f"/api/v1/files/{sha256}", content=data[:4], headers=first).json() == {
+        "sha256": sha256,
+        "offset": 4,
+        "complete": False,
+    }
+    wrong = {**first, "Upload-Offset": "2"}
+    response = client.patch(f"/api/v1/files/{sha256}", content=data[2:], headers=wrong)
+    assert (response.status_code, response.headers["upload-offset"]) == (409, "4")
+    rest = {**first, "Upload-Offset": "4"}
+    done = client.patch(f"/api/v1/files/{sha256}", content=data[4:], headers=rest).json()
+    assert done == {"sha256": sha256, "offset": 10, "complete": True}
+    assert client.get(f"/api/v1/files/{sha256}").content == data
+    ranged = client.get(f"/api/v1/files/{sha256}", headers={"Range": "bytes=6-"})
+    assert (ranged.status_code, ranged.content) == (206, b"6789")
 
 
 def test_an_unknown_path_is_404_with_a_message(client):

@@ -17,10 +17,10 @@ from app.sync import (
     BackendClient,
     BackendUnreachableError,
     Backoff,
+    ReleasePuller,
     ServerErrors,
     SyncState,
     SyncWorker,
-    pull_templates,
     send_waiting,
 )
 from tests.unit.test_storage import finished, started
@@ -74,8 +74,8 @@ class ScriptedBackend:
 def accept_all(method: str, path: str, body: dict) -> Reply:
     if path.endswith("/runs"):
         return 200, {"accepted": [run["id"] for run in body["runs"]], "duplicates": []}
-    if path.endswith("/templates"):
-        return 200, {"templates": []}
+    if "/channels/" in path:
+        return 200, {"channel": "production", "releases": []}
     if path.endswith("/heartbeat"):
         return 200, {"station": "bench-1", "server_time": "2025-03-01T08:00:00+00:00"}
     return 404, {"detail": "not found"}
@@ -391,41 +391,38 @@ def test_a_backend_failing_for_everything_sets_no_run_aside(store, backends):
 @pytest.mark.parametrize(
     "listing",
     [
-        {"templates": [{"name": "kiosk", "sha256": "ab"}]},  # no version
-        {"templates": ["kiosk-v1"]},  # not objects
-        {"templates": [{"name": "kiosk", "version": "one", "sha256": "ab"}]},
-        {"templates": [{"name": None, "version": 1, "sha256": "ab"}]},
+        {"releases": [{"name": "kiosk", "manifest": "{}"}]},  # no version
+        {"releases": ["kiosk-v1"]},  # not objects
+        {"releases": [{"name": "kiosk", "version": "one", "manifest": "{}"}]},
+        {
+            "releases": [
+                {
+                    "name": None,
+                    "version": 1,
+                    "manifest": "{}",
+                    "manifest_sha256": "ab",
+                    "signature": None,
+                    "key": None,
+                }
+            ]
+        },
+        {"channel": "production"},  # no list at all
     ],
 )
-def test_a_malformed_template_list_is_a_sync_error(backends, kitbench_home, listing):
+def test_a_malformed_release_list_is_a_sync_error(backends, kitbench_home, listing):
     backend = backends(lambda method, path, body: (200, listing))
     with (
         BackendClient(backend.url, "tok") as client,
         pytest.raises(BackendUnreachableError) as raised,
     ):
-        pull_templates(client, kitbench_home)
-    assert str(raised.value).startswith("backend answered an unexpected template list: ")
+        ReleasePuller(client, Config(kitbench_home), kitbench_home).pull()
+    assert str(raised.value).startswith("backend answered an unexpected ")
 
 
-def test_a_malformed_template_is_a_sync_error(backends, kitbench_home):
+def test_a_malformed_release_list_does_not_stop_the_runs(store, backends, kitbench_home):
     def respond(method, path, body):
-        if path.endswith("/templates"):
-            return 200, {"templates": [{"name": "kiosk", "version": 1, "sha256": "ab"}]}
-        return 200, {"name": "kiosk", "version": 1}  # no yaml
-
-    backend = backends(respond)
-    with (
-        BackendClient(backend.url, "tok") as client,
-        pytest.raises(BackendUnreachableError) as raised,
-    ):
-        pull_templates(client, kitbench_home)
-    assert "unexpected template kiosk v1: KeyError" in str(raised.value)
-
-
-def test_a_malformed_template_list_does_not_stop_the_runs(store, backends, kitbench_home):
-    def respond(method, path, body):
-        if path.endswith("/templates"):
-            return 200, {"templates": [{"name": "kiosk"}]}
+        if "/channels/" in path:
+            return 200, {"releases": [{"name": "kiosk"}]}
         return accept_all(method, path, body)
 
     backend = backends(respond)
@@ -434,6 +431,7 @@ def test_a_malformed_template_list_does_not_stop_the_runs(store, backends, kitbe
     record_runs(store, 2)
     status = SyncWorker(store, on_status=lambda _status: None, backoff=NO_WAIT).sync_now()
     assert (status.state, status.sent) == (SyncState.SYNCED, 2)
+    assert status.release_error is not None and "unexpected release list" in status.release_error
 
 
 @pytest.mark.parametrize(
