@@ -127,25 +127,43 @@ def usb_record(sysfs: str, devnum: int, ids: tuple[int, int], names: tuple[str, 
     return "\n".join(lines) + "\n"
 
 
-class LegacyFraming:
-    """adbd before Android 10 reads a header's 24 bytes, then the payload, each with its own
-    read: a host transfer that is not exactly that overflows its buffer and adbd drops the
-    connection. (From Android 10 adbd reads a stream and takes any framing.)"""
+class HostFraming:
+    """Where the host's packets begin in its OUT transfers, for what adbd does there.
 
-    def __init__(self) -> None:
+    adbd before Android 10 reads a header's 24 bytes, then the payload, each with its own
+    read: a transfer that is not exactly that overflows its buffer and adbd drops the
+    connection (`strict`). From Android 10 adbd reads a stream and takes any framing. Both
+    start the connection afresh when a CNXN arrives at a packet boundary: a new host (or a
+    restarted one) on a device whose last host never said goodbye, which USB cannot say.
+    """
+
+    def __init__(self, *, strict: bool) -> None:
+        self.strict = strict
         self.payload_left = 0
 
-    def accepts(self, transfer: bytes) -> bool:
-        if not transfer:
-            return True
-        if not self.payload_left:
-            if len(transfer) != p.HEADER_SIZE:
-                return False
-            self.payload_left = struct.unpack_from("<I", transfer, 12)[0]
-            return True
-        if len(transfer) > self.payload_left:
+    def starts_connection(self, transfer: bytes) -> bool:
+        if self.payload_left or len(transfer) < p.HEADER_SIZE:
             return False
-        self.payload_left -= len(transfer)
+        command, *_rest, magic = p.HEADER.unpack_from(transfer)
+        return bool(command == p.A_CNXN and magic == command ^ 0xFFFFFFFF)
+
+    def accepts(self, transfer: bytes) -> bool:
+        """Follow the packets; False where a strict reader would overflow."""
+        if self.strict and transfer:
+            expected = self.payload_left or p.HEADER_SIZE
+            if len(transfer) != expected and not (self.payload_left and len(transfer) < expected):
+                return False
+        position = 0
+        while position < len(transfer):
+            if self.payload_left:
+                taken = min(self.payload_left, len(transfer) - position)
+                self.payload_left -= taken
+                position += taken
+            elif len(transfer) - position >= p.HEADER_SIZE:
+                self.payload_left = struct.unpack_from("<I", transfer, position + 12)[0]
+                position += p.HEADER_SIZE
+            else:  # a header split over transfers: no host does that; stop following
+                return True
         return True
 
 
@@ -166,12 +184,14 @@ class UsbPort:
         self.manufacturer = model.getprop("ro.product.manufacturer")
         self.ids = VENDOR_IDS.get(self.manufacturer.lower(), OTHER_VENDOR)
         self.legacy_framing = int(model.getprop("ro.build.version.sdk") or 0) < SDK_STREAM_READS
+        self.framing = HostFraming(strict=self.legacy_framing)
         self.node: UsbfsNode | None = None
         self.devnum = 0
         self.session: UsbSession | None = None
         self.unplugged_by_device = False  # a reboot or a drawn `disconnect`: it comes back
         self.unplug_after: int | None = None  # host bytes still to take before an unplug
-        self.garble_next = False
+        self.garble_after: int | None = None  # host bytes still to take before garbage
+        self.garbage_size = p.HEADER_SIZE  # the garbage transfer's size
         self.changed = asyncio.Event()
 
     @property
@@ -237,10 +257,16 @@ class UsbPort:
             if self.unplug_after <= 0:
                 self.unplug()
                 return
+        if self.garble_after is not None:
+            self.garble_after -= len(transfer)
+        if self.framing.starts_connection(transfer) and self.session is not None:
+            self.end_session()
+            node.flush_in(ADB_IN)  # what the last host left unread goes with its connection
         session = self.session
         if session is None or session.closed:
             session = self.session = UsbSession(self)
-        if self.legacy_framing and not session.framing.accepts(transfer):
+            self.framing = HostFraming(strict=self.legacy_framing)
+        if not self.framing.accepts(transfer):
             log.warning(
                 "%s: dropping the ADB connection: a %d-byte transfer where adbd before "
                 "Android 10 reads a header and its payload separately", self.slot, len(transfer),
@@ -271,7 +297,6 @@ class UsbSession:
 
     def __init__(self, port: UsbPort) -> None:
         self.port = port
-        self.framing = LegacyFraming()
         self.outgoing: asyncio.Queue[bytes] = asyncio.Queue()
         self.closed = False
         host_side, device_side = socket.socketpair()
@@ -316,10 +341,10 @@ class UsbSession:
         while True:
             header = await reader.readexactly(p.HEADER_SIZE)
             command, _arg0, _arg1, length, _check, magic = p.HEADER.unpack(header)
-            if self.port.garble_next:
-                self.port.garble_next = False
+            if self.port.garble_after is not None and self.port.garble_after <= 0:
+                self.port.garble_after = None
                 log.warning("%s: sending garbage instead of a packet", self.port.slot)
-                self.port.send_in(os.urandom(64))
+                self.port.send_in(os.urandom(self.port.garbage_size))
                 return
             if magic != command ^ 0xFFFFFFFF:
                 self.port.send_in(header + await reader.read(64 * 1024))
@@ -436,8 +461,9 @@ class UsbBench:
             writer.close()
 
     async def _command(self, words: list[str]) -> dict[str, object]:
-        """`list`, `plug SLOT`, `unplug SLOT [AFTER_BYTES]`, `garbage SLOT`,
-        `wait SLOT plugged|unplugged`; AFTER_BYTES: when the host has sent that many more."""
+        """`list`, `plug SLOT`, `unplug SLOT [AFTER_BYTES]`, `garbage SLOT [AFTER_BYTES [SIZE]]`
+        (random bytes, a header's 24 by default, instead of the device's next packet),
+        `wait SLOT plugged|unplugged`. AFTER_BYTES: once the host has sent that many more."""
         if words == ["list"]:
             return {"ports": [port.describe() for port in self.ports.values()]}
         if len(words) < 2:
@@ -450,8 +476,9 @@ class UsbBench:
             port.unplug_after = int(words[2])
         elif action == "unplug":
             port.unplug()
-        elif action == "garbage":
-            port.garble_next = True
+        elif action == "garbage" and len(words) <= 4:
+            port.garble_after = int(words[2]) if len(words) > 2 else 0
+            port.garbage_size = int(words[3]) if len(words) > 3 else p.HEADER_SIZE
         elif action == "wait" and words[2:] in (["plugged"], ["unplugged"]):
             async with asyncio.timeout(STATE_WAIT_S):
                 while port.plugged != (words[2] == "plugged"):

@@ -142,6 +142,10 @@ class UsbfsNode:
         """Queue one IN transfer (a zero-length one too) for the host to read."""
         self._on_worker(self._queue_in, endpoint, bytes(data))
 
+    def flush_in(self, endpoint: int) -> None:
+        """Drop the device transfers no URB has taken yet (the device reset its endpoint)."""
+        self._on_worker(self._flush_in, endpoint)
+
     def unplug(self) -> None:
         """In-flight URBs end with -ESHUTDOWN, later ioctls fail with ENODEV."""
         self._on_worker(self._unplug)
@@ -167,6 +171,9 @@ class UsbfsNode:
         if not self.gone:
             self._in_data[endpoint].append(data)
             self._match(endpoint)
+
+    def _flush_in(self, endpoint: int) -> None:
+        self._in_data[endpoint].clear()
 
     def _unplug(self) -> None:
         self.gone = True
