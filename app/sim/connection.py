@@ -5,7 +5,8 @@ task. Without delayed acks a write waits for the host's OKAY (one packet in flig
 stream); with them (both banners list `delayed_ack`, adbd since Android 14) a stream may
 send as many bytes as the host's window allows, and each OKAY carries the bytes acked as a
 32-bit payload, in both directions (AOSP adb.cpp handle_packet, sockets.cpp). The host's WRTEs
-are acknowledged only when the service consumes them, so a slow service slows the host down
+are acknowledged as adbd acknowledges them: at once while they fit in the service's socket
+buffer, else when the service has read enough of them, so a slow service slows the host down
 instead of buffering without bound.
 """
 
@@ -16,6 +17,7 @@ import contextlib
 import logging
 import os
 import struct
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
@@ -30,6 +32,9 @@ SEPARATE_PAYLOAD_WRITE = 64 * 1024
 RECEIVE_CHUNK = 64 * 1024
 UNREAD_LIMIT = 2 * 1024 * 1024  # stop reading from a host that sends far ahead
 ACKED_BYTES = struct.Struct("<i")  # an OKAY's payload under delayed_ack (it may be negative)
+# What a service's socket takes before adbd must wait for the service to read (Linux's
+# default socket buffer, net.core.wmem_default): adbd acks a host's WRTE once it is written.
+SERVICE_SOCKET_BUFFER = 212992
 
 
 class ConnectionLost(Exception):
@@ -160,11 +165,39 @@ class Stream:
         self._may_send.set()
         # With delayed acks: the bytes the host still accepts (its OPEN's arg1, plus each ack)
         self.window = window
+        # the host's packets: sizes of those not read by the service yet, in order; how many
+        # arrived, were acked (always the first ones) and were read; acked bytes not yet read
+        self._sizes: deque[int] = deque()
+        self._arrived = self._acked = self._consumed = 0
+        self._buffered = 0
         self.closed = False
 
     # -- host -> service
-    def deliver(self, data: bytes | bytearray) -> None:
+    async def deliver(self, data: bytes | bytearray) -> None:
         self._incoming.put_nowait(data)
+        self._sizes.append(len(data))
+        self._arrived += 1
+        await self._ack_what_fits()
+
+    async def _ack_what_fits(self) -> None:
+        """Ack, in order, the packets that fit in the service's socket buffer."""
+        while self._acked < self._arrived:
+            size = self._sizes[self._acked - self._consumed]
+            if self._buffered + size > SERVICE_SOCKET_BUFFER:
+                return
+            self._buffered += size
+            self._acked += 1
+            await self.connection.send_ready(self.local_id, self.remote_id, size)
+
+    async def _consumed_packet(self, size: int) -> None:
+        self._sizes.popleft()
+        if self._consumed < self._acked:
+            self._buffered -= size
+        else:  # bigger than the buffer: acked once the service has read it
+            self._acked += 1
+            await self.connection.send_ready(self.local_id, self.remote_id, size)
+        self._consumed += 1
+        await self._ack_what_fits()
 
     async def read(self) -> bytes | bytearray | None:
         """The next chunk the host wrote, or None once the stream is closed."""
@@ -197,7 +230,7 @@ class Stream:
             return None
         data = await self._incoming.get()
         if data is not None:
-            await self.connection.send_ready(self.local_id, self.remote_id, len(data))
+            await self._consumed_packet(len(data))
         return data
 
     # -- service -> host
@@ -351,7 +384,7 @@ class Connection:
         elif packet.command == p.A_WRTE:
             stream = self.streams.get(packet.arg1)
             if stream and not stream.closed:
-                stream.deliver(packet.data)
+                await stream.deliver(packet.data)
         elif packet.command == p.A_OKAY:
             stream = self.streams.get(packet.arg1)
             if stream:

@@ -169,6 +169,18 @@ def parse_banner(data: bytes) -> tuple[str, dict[str, str], list[str]]:
     return kind, props, features
 
 
+def host_features(payload: bytes | bytearray) -> list[str]:
+    """The features of a host's CNXN banner read as adbd reads them (adb.cpp parse_banner):
+    the whole payload, so a NUL the host appended stays on its last feature."""
+    pieces = bytes(payload).decode("utf-8", "replace").split(":")
+    features: list[str] = []
+    for prop in pieces[2].split(";") if len(pieces) > 2 else []:
+        key_value = prop.split("=")
+        if len(key_value) == 2 and key_value[0] == "features":
+            features = key_value[1].split(",")
+    return features
+
+
 # Android's `RSAPublicKey` struct (little-endian words): size in words, n0inv,
 # modulus, R^2 mod N, exponent. Base64 of it, then " user@host", then NUL.
 _ANDROID_KEY_WORDS = 64

@@ -245,8 +245,9 @@ async def receive_file(
     while True:
         chunk_id, value = REQUEST.unpack(await stream.read_view(REQUEST.size))
         if chunk_id == b"DATA":
-            if value > SYNC_DATA_MAX:
-                raise SyncFailure(f"data chunk of {value} bytes exceeds {SYNC_DATA_MAX}")
+            if value > SYNC_DATA_MAX and "sendrecv_v2_lz4" not in device.features:
+                # adbd dropped this limit with its decoders (2020, the release that added LZ4)
+                raise SyncFailure("oversize data message")
             data = await stream.read_view(value)
             if compression:
                 try:
