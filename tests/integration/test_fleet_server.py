@@ -22,8 +22,8 @@ def kitbench(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     )
 
 
-def create_token(station: str, db_url: str) -> str:
-    result = kitbench("backend", "token", "create", station, "--db", db_url)
+def create_token(station: str, db_url: str, *role: str) -> str:
+    result = kitbench("backend", "token", "create", station, *role, "--db", db_url)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 
@@ -204,7 +204,7 @@ def test_three_stations_posting_overlapping_batches_store_every_run_once(
         ]
         assert sorted(answered) == sorted(sent)
 
-    with backend.client(tokens[0]) as client:
+    with backend.client(create_token("admin", db_url, "--console")) as client:
         stored = client.get("/api/v1/runs", params={"limit": 10_000}).json()["runs"]
         devices = client.get("/api/v1/devices").json()["devices"]
     assert Counter(run["id"] for run in stored) == Counter(expected)

@@ -197,7 +197,7 @@ def test_sync_once_ends_in_one_line_not_a_traceback(runner, recorded, monkeypatc
     assert result.output == "Error: sync failed: RuntimeError: disk I/O error\n"
 
 
-def test_sync_once_with_a_malformed_template_list_still_sends(runner, recorded):
+def test_sync_once_with_a_malformed_release_list_still_sends(runner, recorded):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -207,8 +207,8 @@ def test_sync_once_with_a_malformed_template_list_still_sends(runner, recorded):
             if self.path.endswith("/runs"):
                 ids = [run["id"] for run in json.loads(body)["runs"]]
                 reply = {"accepted": ids, "duplicates": []}
-            elif self.path.endswith("/templates"):
-                reply = {"templates": [{"name": "kiosk", "version": None}]}
+            elif "/channels/" in self.path:
+                reply = {"releases": [{"name": "kiosk", "version": None}]}
             else:
                 reply = {"station": "bench-1", "server_time": "2025-03-01T08:00:00+00:00"}
             data = json.dumps(reply).encode()
@@ -235,5 +235,7 @@ def test_sync_once_with_a_malformed_template_list_still_sends(runner, recorded):
     finally:
         server.shutdown()
         server.server_close()
-    assert result.exit_code == 0, result.output
+    # Every run is sent; the release list is the one problem, named, and the exit code says so.
+    assert result.exit_code == 1, result.output
     assert "sent 4 run(s)" in result.output
+    assert "releases: backend answered an unexpected release list" in result.output
