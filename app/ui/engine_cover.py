@@ -1,17 +1,20 @@
 """What the bench shows over its tiles when the station engine is not running: every tile
 greyed out under one message, and the one action to take.
 
-Bench staff see it from a metre away: a dark veil over all tiles (so none looks live), a
-large title, a sentence about their devices, and a big button when a restart can help.
+Bench staff see it from a metre away: a grey veil over all tiles (so none looks live), and
+on it a dark card with a large title, a sentence about their devices, and a big button when
+a restart can help.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.ui.engine_link import EngineState
 
+TEXT_WIDTH = 560
 WORDS = {
     EngineState.DIED: (
         "The station stopped",
@@ -41,27 +44,33 @@ class EngineCover(QFrame):
         super().__init__(parent)
         self.setObjectName("engineCover")
         self.setStyleSheet(
-            "#engineCover { background: rgba(45, 45, 45, 215); }"
-            "QLabel { color: white; background: transparent; }"
+            "#engineCover { background: rgba(70, 70, 70, 220); }"
+            "#engineCard { background: #202124; border-radius: 12px; }"
+            "#engineCard QLabel { color: white; background: transparent; }"
         )
+        card = QFrame(self)
+        card.setObjectName("engineCard")
         self.title = QLabel()
-        self.title.setStyleSheet("font-size: 30px; font-weight: bold;")
+        self.title.setFont(_font(32, bold=True))
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.text.setMaximumWidth(720)
-        self.text.setStyleSheet("font-size: 19px;")
+        self.text.setFixedWidth(TEXT_WIDTH)
+        self.text.setFont(_font(20))
         self.button = QPushButton()
-        self.button.setMinimumSize(280, 56)
-        self.button.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.button.setMinimumSize(300, 56)
+        self.button.setFont(_font(20, bold=True))
         self.button.clicked.connect(self.restart_requested)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
+        inside = QVBoxLayout(card)
+        inside.setContentsMargins(36, 28, 36, 32)
+        inside.setSpacing(18)
         for widget in (self.title, self.text, self.button):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.setSpacing(18)
-        layout.addStretch(1)
+            inside.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
         self._covered = parent
         parent.installEventFilter(self)
         self.hide()
@@ -74,6 +83,8 @@ class EngineCover(QFrame):
         title, text, action = words
         self.title.setText(title)
         self.text.setText(text.format(problem=problem))
+        # A wrapped label in a centring layout gets no height for its width by itself.
+        self.text.setMinimumHeight(self.text.heightForWidth(TEXT_WIDTH))
         self.button.setText(action)
         self.button.setVisible(bool(action))
         self.setGeometry(self._covered.rect())
@@ -84,3 +95,10 @@ class EngineCover(QFrame):
         if watched is self._covered and event.type() == QEvent.Type.Resize:
             self.setGeometry(self._covered.rect())
         return False
+
+
+def _font(pixels: int, *, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return font
