@@ -266,3 +266,31 @@ def test_legacy_framing_header_and_payload_in_separate_transfers(start_bench, te
     result = bench.python(FRAMING_CLIENT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["separate:CNXN", "combined:timeout"]
+
+
+@pytest.mark.skipif(
+    shutil.which("adb") is None and not os.environ.get("KITBENCH_CI"),
+    reason="Debian's adb is not installed (CI installs it)",
+)
+def test_stock_adb_libusb_backend_sees_and_authorizes_the_emulated_devices(start_bench, tmp_path):
+    """adb 29 with its libusb backend (ADB_LIBUSB=1) finds the device on the bus, goes
+    through the Allow prompt and runs a shell. (Its default backend reads /dev/bus/usb
+    itself and lists nothing here; its push over emulated USB fails, see simulator.md.)"""
+    bench = start_bench("--count", "1", "--profile", "pixel8")
+    env = {**os.environ, **bench.env, "HOME": str(tmp_path), "ADB_LIBUSB": "1",
+           "ANDROID_ADB_SERVER_PORT": "5097"}  # fmt: skip
+
+    def adb(*args: str) -> str:
+        result = subprocess.run(
+            [UMOCKDEV_WRAPPER, "adb", *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    try:
+        adb("wait-for-usb-device")
+        serial = bench.table["1-1.1"][0]
+        assert f"{serial}\tdevice" in adb("devices")
+        assert adb("shell", "getprop", "ro.product.model").strip() == "Pixel 8"
+    finally:
+        subprocess.run([UMOCKDEV_WRAPPER, "adb", "kill-server"], env=env, timeout=30)
