@@ -14,6 +14,8 @@ Tests take the `real_adbd` fixture (tests/conftest.py) or call `running_adbd()`.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import ipaddress
 import os
 import random
@@ -38,6 +40,8 @@ ADB34_ADB = ADB34_HOME / "bin" / "adb"
 TEST_NETWORK = ipaddress.IPv4Network("198.18.0.0/15")
 ADBD_USER, ADBD_GROUP = "nobody", "nogroup"
 START_TIMEOUT_S = 20.0
+AS_ADBD_USER = ("setpriv", f"--reuid={ADBD_USER}", f"--regid={ADBD_GROUP}", "--clear-groups",
+                "--no-new-privs", "--")  # fmt: skip
 
 
 def unavailable_reason() -> str | None:
@@ -156,9 +160,7 @@ def running_adbd() -> Iterator[RealAdbd]:
             "LANG": "C.UTF-8",
         }
         command = [
-            "ip", "netns", "exec", name,
-            "setpriv", f"--reuid={ADBD_USER}", f"--regid={ADBD_GROUP}", "--clear-groups",
-            "--no-new-privs", "--", str(ADB34_ADBD),
+            "ip", "netns", "exec", name, *AS_ADBD_USER, str(_adbd_its_user_can_run()),
         ]  # fmt: skip
         process = subprocess.Popen(
             command,
@@ -200,6 +202,19 @@ def _accepts(adbd: RealAdbd) -> bool:
                 return False
             time.sleep(0.02)  # another process's listening socket: no event to wait on
     return False
+
+
+@functools.cache
+def _adbd_its_user_can_run() -> Path:
+    """ADB34_ADBD, or a copy in /tmp when the checkout lies where `nobody` cannot reach it."""
+    reachable = subprocess.run([*AS_ADBD_USER, "test", "-x", str(ADB34_ADBD)], check=False)
+    if reachable.returncode == 0:
+        return ADB34_ADBD
+    copy = Path(tempfile.mkdtemp(prefix="kitbench-adb34-"))
+    copy.chmod(0o755)
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    shutil.copytree(ADB34_HOME, copy, symlinks=True, dirs_exist_ok=True)
+    return copy / "bin" / "adbd"
 
 
 def _read_log(adbd: RealAdbd, started: threading.Event) -> None:
