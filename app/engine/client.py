@@ -90,6 +90,8 @@ class EngineClient:
                 self._connection.send(request)
             except (OSError, ValueError):  # the engine is gone; the reader says so
                 return
+            except Exception:  # a command that cannot be sent (a bug): the others still go
+                log.exception("cannot send %s to the engine", type(request.command).__name__)
 
     def _receive(self) -> None:
         try:

@@ -17,7 +17,6 @@ from app.core import RunEvent, StationProblem
 from app.devices.device import Device
 from app.devices.usb_hotplug import UsbWatcher
 from app.sync import SyncStatus
-from app.templates import LoadedTemplate
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,10 @@ class WatchUsb:
 
 @dataclass(frozen=True)
 class SetTemplate:
-    template: LoadedTemplate
+    """The template later runs use, read by the engine from its file (a loaded template's
+    step models are built at run time and do not pickle)."""
+
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -123,13 +125,14 @@ class Refusal(StrEnum):
     NO_TEMPLATE = "no-template"  # start or retry before a template was chosen
     NOT_WATCHED = "not-watched"  # the device is not (or no longer) on the bench
     BAD_ENDPOINT = "bad-endpoint"  # not a device spec
+    BAD_TEMPLATE = "bad-template"  # the template file cannot be read or is invalid now
 
 
 @dataclass(frozen=True)
 class Ack:
     number: int
     refusal: Refusal | None = None
-    detail: str = ""  # the endpoint or spec concerned
+    detail: str = ""  # the endpoint or spec concerned, or what is wrong with the template
 
 
 @dataclass(frozen=True)

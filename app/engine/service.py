@@ -36,6 +36,7 @@ from app.engine.protocol import (
 from app.provisioning.station import Station
 from app.storage import Config, Store
 from app.sync import SyncWorker
+from app.templates import TemplateError, load_template
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class Engine:
         """Do what `command` asks (it only queues work: nothing here waits on a device)."""
         try:
             self._do(command)
+        except TemplateError as exc:
+            return Ack(number, Refusal.BAD_TEMPLATE, str(exc))
         except ValueError as exc:
             if isinstance(exc, EndpointError):
                 return Ack(number, Refusal.BAD_ENDPOINT, str(exc))
@@ -109,8 +112,8 @@ class Engine:
                 station.add_endpoint(spec)
             case WatchUsb():
                 threading.Thread(target=self._watch_usb, name="engine-usb", daemon=True).start()
-            case SetTemplate(template):
-                station.set_template(template)
+            case SetTemplate(path):
+                station.set_template(load_template(path))
             case SetOperator(name):
                 station.operator = name
             case SetAutoProvision(enabled):
