@@ -78,7 +78,9 @@ def test_backend_ingest_with_three_stations_at_once(request, tmp_path, fleet_run
             with httpx.Client(
                 base_url=url, headers={"Authorization": f"Bearer {tokens[k]}"}, timeout=120
             ) as client:
-                client.get("/api/v1/channels/production").raise_for_status()  # connected, authorized
+                client.get(
+                    "/api/v1/channels/production"
+                ).raise_for_status()  # connected, authorized
                 barrier.wait()
                 for batch in batches[k]:
                     response = client.post("/api/v1/runs", json={"runs": batch})
