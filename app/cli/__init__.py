@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import logging.handlers
+import multiprocessing
 import sys
 import threading
 import time
@@ -149,6 +150,7 @@ from app.cli import bench, enrollment, records, releases, templates  # noqa: E40
 
 def main() -> None:
     """The `kitbench` executable: no traceback ever reaches the terminal; it goes to the log."""
+    multiprocessing.freeze_support()  # a bundled kitbench started as the window's engine
     setup_logging()
     sys.excepthook = _crashed
     threading.excepthook = _thread_crashed

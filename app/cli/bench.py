@@ -15,6 +15,7 @@ from app.cli import cli
 from app.cli.records import station_name
 
 if TYPE_CHECKING:
+    from app.engine.lock import EngineLock
     from app.storage import Store
 
 
@@ -57,12 +58,38 @@ if TYPE_CHECKING:
     help="Keep device state here so it survives restarts (default: a temp dir).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--buses",
+    type=click.IntRange(1),
+    default=None,
+    help="Spread the devices over B buses in blocks; each bus's bandwidth is shared.",
+)
+@click.option(
+    "--bus-speed",
+    type=click.Choice(["usb2", "usb3"]),
+    default="usb2",
+    show_default=True,
+    help="What each bus carries in total: usb2 40 MB/s, usb3 350 MB/s (with --buses).",
+)
+@click.option(
+    "--ports-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the station's port map (label and bus of each HOST:PORT) to this file.",
+)
 @click.option("--usb", is_flag=True, help="Plug the devices into an emulated USB bench too.")
 @click.option(
     "--hubs", type=click.IntRange(1), default=1, show_default=True, help="USB hubs (with --usb)."
 )
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def sim(usb: bool, hubs: int, command: tuple[str, ...], **options) -> None:
+def sim(
+    usb: bool,
+    hubs: int,
+    command: tuple[str, ...],
+    buses: int | None,
+    ports_file: Path | None,
+    **options,
+) -> None:
     """Run simulated Android devices that speak the real ADB protocol over TCP.
 
     With --usb they are USB devices on an emulated bench too, and `-- COMMAND [ARGS...]`
@@ -76,7 +103,9 @@ def sim(usb: bool, hubs: int, command: tuple[str, ...], **options) -> None:
     if command and not usb:
         raise click.UsageError("COMMAND runs on an emulated USB bench: add --usb")
     count = options.pop("count")
-    config = FleetConfig(count=count, **options)
+    if buses is not None and buses > count:
+        raise click.BadParameter("more buses than devices", param_hint="--buses")
+    config = FleetConfig(count=count, buses=buses or 0, **options)
     try:
         config.validate()
     except FaultSpecError as exc:
@@ -90,7 +119,7 @@ def sim(usb: bool, hubs: int, command: tuple[str, ...], **options) -> None:
     if usb:
         sys.exit(_run_usb_bench(config, hubs, command))
     try:
-        asyncio.run(_run_sim(config))
+        asyncio.run(_run_sim(config, ports_file))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -119,9 +148,10 @@ def _run_usb_bench(config, hubs: int, command: tuple[str, ...]) -> int:
         raise click.ClickException(f"cannot start the simulator: {exc}") from None
 
 
-async def _run_sim(config) -> None:
+async def _run_sim(config, ports_file: Path | None) -> None:
     import tempfile
 
+    from app.devices.slots import BusInfo, PortMap
     from app.sim.fleet import endpoint_of, start_devices
 
     stop = asyncio.Event()
@@ -134,8 +164,12 @@ async def _run_sim(config) -> None:
         state_dir = config.state_dir or Path(temp_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         devices = await start_devices(config, state_dir)
-        for device in devices:
-            endpoint = endpoint_of(device)
+        endpoints = [endpoint_of(device) for device in devices]
+        if ports_file is not None:  # before the lines: whoever reads them may read it next
+            bench = [(f"{e.host}:{e.port}", None if e.bus is None else
+                      BusInfo(str(e.bus), config.bus_speed)) for e in endpoints]  # fmt: skip
+            PortMap.for_bench(bench).save(ports_file)
+        for endpoint in endpoints:
             click.echo(f"{endpoint.port}\t{endpoint.serial}\t{endpoint.model}")
         sys.stdout.flush()
         await stop.wait()
@@ -268,6 +302,7 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     stdout = sys.stdout
     name = station_name()
+    station_lock = hold_the_station("kitbench provision")
     with open_recording_store() as store:  # every run recorded before it touches a device
         recorder = store.recorder()
         try:
@@ -284,7 +319,27 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
         click.echo(f"kitbench: runs finished but could not be recorded. "
                    f"{describe_station_problem(problem)}", err=True)  # fmt: skip
         code = 1
+    station_lock.release()
     sys.exit(code)
+
+
+def hold_the_station(kind: str) -> EngineLock:
+    """One engine per data folder: a window's, or this command's. Held while the returned lock
+    lives; exit 1 with who holds it otherwise (two sets of workers would fight over devices)."""
+    from app.core.paths import data_dir
+    from app.engine.lock import EngineLock, StationTaken, holder_name
+
+    lock = EngineLock(data_dir())
+    try:
+        lock.acquire(holder_name(kind))
+    except StationTaken as exc:
+        click.echo(
+            f"kitbench: this station ({exc.folder}) is in use by {exc.holder}; close it "
+            "first, or give this command its own KITBENCH_HOME",
+            err=True,
+        )
+        sys.exit(1)
+    return lock
 
 
 def open_recording_store() -> Store:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -179,6 +181,39 @@ def test_gui_without_a_display_says_what_to_do(run):
     assert result.returncode == 1
     assert "no display" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_window_starts_its_engine_process_and_both_end_together(kitbench_home, tmp_path):
+    """The bundle is its own engine: the window spawns the bundled executable again, which
+    must run the engine (multiprocessing.freeze_support), not a second `kitbench`."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
+           "KITBENCH_HOME": str(kitbench_home), "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+    window = subprocess.Popen(
+        [str(BUNDLE / "kitbench"), "gui"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    lock = kitbench_home / "engine.lock"
+    try:
+        engine_pid = None
+        deadline = time.monotonic() + 60
+        while engine_pid is None and window.poll() is None and time.monotonic() < deadline:
+            holder = lock.read_text() if lock.exists() else ""
+            if "(pid " in holder:
+                engine_pid = int(holder.split("(pid ")[1].split(")")[0])
+            else:
+                time.sleep(0.2)  # polling a file another process writes: no event to wait on
+        assert engine_pid is not None, f"no engine started: {window.stderr.read()}"
+        assert engine_pid != window.pid and _parent_of(engine_pid) == window.pid
+    finally:
+        window.send_signal(signal.SIGTERM)  # as a service manager or Ctrl-C closes it
+        _out, err = window.communicate(timeout=60)
+    assert window.returncode == 0, err
+    assert "Traceback" not in err
+    assert not Path(f"/proc/{engine_pid}").exists(), "the engine outlived its window"
+
+
+def _parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def test_bundle_carries_the_qt_platform_and_print_plugins():

@@ -149,3 +149,26 @@ def test_sigterm_stops_the_runs_and_records_each_as_stopped(start_fleet, tmp_pat
     assert [(run["result"], run["error"]) for run in runs] == [
         ("failed", "stopped during step 1 (push big.bin)")
     ] * 2
+
+
+def test_a_station_whose_window_runs_refuses_a_second_engine(start_fleet, template, kitbench_home):
+    """A window's engine holds the data folder: `provision` beside it would open a second
+    set of workers on the same devices, so it says who holds the station and touches none."""
+    from app.engine.lock import EngineLock
+
+    fleet = start_fleet(1, auth="none", profile="pixel8")
+    window = EngineLock(kitbench_home)
+    window.acquire("a Kitbench window (pid 4242)")
+    try:
+        refused = CliRunner().invoke(
+            cli, ["provision", "-t", str(template), "--json", *device_args(fleet.endpoints)]
+        )
+    finally:
+        window.release()
+    assert refused.exit_code == 1
+    assert "in use by a Kitbench window (pid 4242)" in refused.output
+    assert refused.output.count("\n") == 1  # one line, no JSON for devices it never opened
+    with Store(kitbench_home) as store:
+        assert store.runs() == []  # no run started: no device was touched
+
+    assert provision("-t", str(template), "--json", *device_args(fleet.endpoints)).exit_code == 0
