@@ -6,22 +6,29 @@ map gets the next generated label ("A1".."A10" for the first ten-port hub, then 
 detection order, so a bench without a map still reads A1, A2, ... The label a station gives
 a port is what its tile shows and what its runs record.
 
+A network port may also name the bus it sits on (and that bus's speed, usb2 by default):
+devices with the same bus share its bandwidth, and the station schedules their transfers
+as it does those of USB devices on one bus. A network device without a bus is a bandwidth
+domain of its own. (USB devices need no entry: their slot says their bus.)
+
     # port (USB slot or HOST:PORT): label on the bench
     1-1.1: A1
     1-1.2: A2
     127.0.0.1:7400: N1
+    127.0.0.1:7401: {label: N2, bus: 2, speed: usb2}
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from app.core.buses import BUS_SPEEDS, DEFAULT_BUS_SPEED
 from app.core.paths import data_dir, write_atomically
 from app.devices.usb_discovery import SLOT_PATTERN
 
@@ -62,8 +69,17 @@ def label_order(label: str) -> tuple[tuple[int, int, str], ...]:
 
 
 @dataclass(frozen=True)
+class BusInfo:
+    """The bus a network port sits on, as the port map names it, and its speed."""
+
+    name: str
+    speed: str = DEFAULT_BUS_SPEED
+
+
+@dataclass(frozen=True)
 class PortMap:
     labels: Mapping[str, str] = field(default_factory=dict)
+    buses: Mapping[str, BusInfo] = field(default_factory=dict)  # network ports only
 
     @classmethod
     def load(cls, path: Path | None = None) -> PortMap:
@@ -80,14 +96,31 @@ class PortMap:
     @classmethod
     def parse(cls, text: str, source: str = PORT_MAP_FILE) -> PortMap:
         """A port map from `PORT: LABEL` lines; errors start with "SOURCE:LINE:"."""
-        return cls(_parse(text, source))
+        labels, buses = _parse(text, source)
+        return cls(labels, buses)
+
+    @classmethod
+    def for_bench(cls, ports: Sequence[tuple[str, BusInfo | None]]) -> PortMap:
+        """A map of ports in bench order: generated labels (A1.., B1.. per ten ports of a
+        hub) and each port's bus, e.g. for a simulated bench (`kitbench sim --ports-file`)."""
+        labels = {port: generated_label(index) for index, (port, _) in enumerate(ports)}
+        return cls(labels, {port: bus for port, bus in ports if bus is not None})
 
     def text(self) -> str:
         """The map as `ports.yaml` holds it."""
         if not self.labels:
             return HEADER
-        body = yaml.safe_dump(dict(self.labels), sort_keys=False, allow_unicode=True)
-        return HEADER + body
+        entries: dict[str, object] = {}
+        for port, label in self.labels.items():
+            bus = self.buses.get(port)
+            entries[port] = (
+                label
+                if bus is None
+                else _FlowMap({"label": label, "bus": bus.name, "speed": bus.speed})
+            )
+        return HEADER + yaml.dump(
+            entries, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=200
+        )
 
     def save(self, path: Path | None = None) -> Path:
         """Write `ports.yaml` atomically: a crash leaves the old map or the new, never half."""
@@ -132,7 +165,20 @@ class SlotLabeller:
         return label
 
 
-def _parse(text: str, source: str) -> dict[str, str]:
+class _FlowMap(dict[str, str]):
+    """An entry written on one line: `HOST:PORT: {label: A1, bus: sim1, speed: usb2}`."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _FlowMap, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+)
+
+
+def _parse(text: str, source: str) -> tuple[dict[str, str], dict[str, BusInfo]]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -140,19 +186,28 @@ def _parse(text: str, source: str) -> dict[str, str]:
         where = f"{source}:{mark.line + 1}" if mark else source
         raise PortMapError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if root is None:
-        return {}
+        return {}, {}
     if not isinstance(root, yaml.MappingNode):
         raise PortMapError(f"{source}:{root.start_mark.line + 1}: expected lines of PORT: LABEL")
     labels: dict[str, str] = {}
+    buses: dict[str, BusInfo] = {}
     ports_by_label: dict[str, str] = {}
     for key, value in root.value:
         line = f"{source}:{key.start_mark.line + 1}"
-        port, label = port_key(str(key.value)), str(value.value).strip()
+        port = port_key(str(key.value))
         if not isinstance(key, yaml.ScalarNode) or not _is_port(port):
             raise PortMapError(
                 f"{line}: {port!r} is not a USB slot like 1-1.4 or a network HOST:PORT"
             )
-        if not isinstance(value, yaml.ScalarNode) or not label or len(label) > MAX_LABEL_LENGTH:
+        label_node = value
+        if isinstance(value, yaml.MappingNode):
+            fields = _entry_fields(value, line, port)
+            label_node = fields.get("label") or yaml.ScalarNode("tag:yaml.org,2002:str", "")
+            bus = _bus_of(fields, line, port)
+            if bus is not None:
+                buses[port] = bus
+        label = str(label_node.value).strip() if isinstance(label_node, yaml.ScalarNode) else ""
+        if not label or len(label) > MAX_LABEL_LENGTH:
             raise PortMapError(
                 f"{line}: the label of {port} must be 1 to {MAX_LABEL_LENGTH} characters"
             )
@@ -161,7 +216,39 @@ def _parse(text: str, source: str) -> dict[str, str]:
         if label in ports_by_label:
             raise PortMapError(f"{line}: {label!r} already labels {ports_by_label[label]}")
         labels[port], ports_by_label[label] = label, port
-    return labels
+    return labels, buses
+
+
+ENTRY_FIELDS = ("label", "bus", "speed")
+
+
+def _entry_fields(node: yaml.MappingNode, line: str, port: str) -> dict[str, yaml.Node]:
+    """The fields of a `{label: …, bus: …, speed: …}` entry, each a plain value."""
+    fields: dict[str, yaml.Node] = {}
+    for key, value in node.value:
+        name = str(key.value)
+        if name not in ENTRY_FIELDS:
+            raise PortMapError(
+                f"{line}: {port} has an unknown field {name!r} (known: {', '.join(ENTRY_FIELDS)})"
+            )
+        if not isinstance(value, yaml.ScalarNode):
+            raise PortMapError(f"{line}: the {name} of {port} must be a plain value")
+        fields[name] = value
+    return fields
+
+
+def _bus_of(fields: dict[str, yaml.Node], line: str, port: str) -> BusInfo | None:
+    bus = str(fields["bus"].value).strip() if "bus" in fields else ""
+    speed = str(fields["speed"].value).strip() if "speed" in fields else DEFAULT_BUS_SPEED
+    if "speed" in fields and not bus:
+        raise PortMapError(f"{line}: {port} has a speed but no bus")
+    if speed not in BUS_SPEEDS:
+        raise PortMapError(
+            f"{line}: the speed of {port} must be one of {', '.join(BUS_SPEEDS)}, not {speed!r}"
+        )
+    if bus and SLOT_PATTERN.match(port):
+        raise PortMapError(f"{line}: {port} is a USB slot; its bus is its own, not the map's")
+    return BusInfo(bus, speed) if bus else None
 
 
 def _is_port(port: str) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from app.sim.bus import Bus, Throttle
 
 log = logging.getLogger("kitbench.sim")
 
@@ -59,9 +60,9 @@ class Latency:
     """Time costs of one device. `fast` is near-instant for tests; `realistic` models hardware."""
 
     shell_round_trip: tuple[float, float]  # seconds, uniform range
-    transfer_bytes_per_s: float | None  # None: unlimited
+    transfer_bytes_per_s: float | None  # None: unlimited; else the profile's write rate
     install_scale: float  # times the profile's install_seconds (0: instant)
-    install_bytes_per_s: float | None
+    install_bytes_per_s: float | None  # None: instant; else the profile's dexopt rate
     reboot: float
     boot_settle: float  # from listening again to sys.boot_completed=1
     allow_prompt: tuple[float, float]
@@ -125,6 +126,7 @@ class Behaviour:
     faults: dict[str, float]
     rng: random.Random
     install_seconds: float = 0.0  # the profile's base install time
+    bus: Bus | None = None  # the bus it shares with other devices (None: a private pipe)
     slow: bool = False
     never_auth: bool = False
     injected: dict[str, int] = field(default_factory=dict)
@@ -137,9 +139,20 @@ class Behaviour:
         faults: dict[str, float],
         seed: int,
         install_seconds: float = 0.0,
+        *,
+        write_bytes_per_s: float | None = None,
+        dexopt_bytes_per_s: float | None = None,
+        bus: Bus | None = None,
     ) -> Behaviour:
+        """`write_bytes_per_s` and `dexopt_bytes_per_s` are the profile's rates, which a
+        latency with rates (`realistic`) takes instead of its defaults."""
         rng = random.Random(seed)
-        behaviour = cls(label, LATENCIES[latency], dict(faults), rng, install_seconds)
+        model = LATENCIES[latency]
+        if model.transfer_bytes_per_s and write_bytes_per_s:
+            model = replace(model, transfer_bytes_per_s=write_bytes_per_s)
+        if model.install_bytes_per_s and dexopt_bytes_per_s:
+            model = replace(model, install_bytes_per_s=dexopt_bytes_per_s)
+        behaviour = cls(label, model, dict(faults), rng, install_seconds, bus)
         if rng.random() < faults.get("slow", 0.0):
             behaviour.slow = True
             behaviour.latency = behaviour.latency.slowed(SLOW_FACTOR)
@@ -185,24 +198,8 @@ class Behaviour:
         await _sleep(self.install_time(size))
 
     def throttle(self) -> Throttle:
-        return Throttle(self.latency.transfer_bytes_per_s)
-
-
-class Throttle:
-    """Caps a transfer's average rate, sleeping only when it runs ahead (cheap on CPU)."""
-
-    def __init__(self, bytes_per_s: float | None) -> None:
-        self.bytes_per_s = bytes_per_s
-        self.started = time.monotonic()
-        self.total = 0
-
-    async def account(self, size: int) -> None:
-        if not self.bytes_per_s:
-            return
-        self.total += size
-        ahead = self.total / self.bytes_per_s - (time.monotonic() - self.started)
-        if ahead > 0.005:
-            await asyncio.sleep(ahead)
+        """A transfer's pace: the device's write rate, and its bus shared with the others."""
+        return Throttle(self.latency.transfer_bytes_per_s, self.bus)
 
 
 async def _sleep(seconds: float) -> None:

@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from app.sim.android import AndroidDevice, HostFiles
 from app.sim.behaviour import LATENCIES, Behaviour, parse_faults
+from app.sim.bus import BUS_SPEEDS, Bus, buses_for
 from app.sim.device import SimDevice, bind_listener
 from app.sim.profiles import profile_for
 
@@ -41,6 +42,7 @@ class Endpoint:
     serial: str
     model: str
     profile: str
+    bus: int | None = None  # the simulated bus it sits on (`--buses`), None without
 
     @property
     def spec(self) -> str:
@@ -59,10 +61,16 @@ class FleetConfig:
     seed: int = 0
     state_dir: Path | None = None
     host: str = "127.0.0.1"
+    buses: int = 0  # 0: every device has a private pipe; else devices share B buses
+    bus_speed: str = "usb2"
 
     def validate(self) -> None:
         if self.count < 1:
             raise ValueError("count must be at least 1")
+        if not 0 <= self.buses <= self.count:
+            raise ValueError("buses must be between 1 and the number of devices")
+        if self.bus_speed not in BUS_SPEEDS:
+            raise ValueError(f"bus speed must be one of {', '.join(BUS_SPEEDS)}")
         if self.auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}")
         if self.latency not in LATENCIES:
@@ -150,13 +158,14 @@ async def start_devices(config: FleetConfig, state_dir: Path) -> list[SimDevice]
     faults = parse_faults(config.faults)
     shared = SharedFiles(state_dir / "shared-files")
     devices: list[SimDevice] = []
+    buses = buses_for(config.count, config.buses, config.bus_speed)
     try:
         for index in range(config.count):
             port = config.base_port + index if config.base_port else 0
             # Bind first: with base port 0 the device's serial depends on the port it got.
             listener = bind_listener(config.host, port)
             port = listener.getsockname()[1]
-            device = _create_device(config, state_dir, index, port, faults)
+            device = _create_device(config, state_dir, index, port, faults, buses[index])
             device.model.files = shared
             await device.listen(listener)
             devices.append(device)
@@ -168,7 +177,12 @@ async def start_devices(config: FleetConfig, state_dir: Path) -> list[SimDevice]
 
 
 def _create_device(
-    config: FleetConfig, state_dir: Path, index: int, port: int, faults: dict[str, float]
+    config: FleetConfig,
+    state_dir: Path,
+    index: int,
+    port: int,
+    faults: dict[str, float],
+    bus: Bus | None,
 ) -> SimDevice:
     profile = profile_for(config.profile, index)
     device_dir = state_dir / f"device-{port}"
@@ -176,7 +190,14 @@ def _create_device(
     model = AndroidDevice(device_dir, profile, serial)
     seed = int.from_bytes(hashlib.sha256(f"{config.seed}:{index}".encode()).digest()[:8], "big")
     behaviour = Behaviour.create(
-        f"{model.serial}@{port}", config.latency, faults, seed, profile.install_seconds
+        f"{model.serial}@{port}",
+        config.latency,
+        faults,
+        seed,
+        profile.install_seconds,
+        write_bytes_per_s=profile.write_bytes_per_s,
+        dexopt_bytes_per_s=profile.dexopt_bytes_per_s,
+        bus=bus,
     )
     model.install_fault = behaviour.install_failure
     return SimDevice(config.host, port, model, behaviour, config.auth)
@@ -189,6 +210,7 @@ def endpoint_of(device: SimDevice) -> Endpoint:
         serial=device.model.serial,
         model=device.model.getprop("ro.product.model"),
         profile=device.model.profile.name,
+        bus=device.behaviour.bus.number if device.behaviour.bus else None,
     )
 
 

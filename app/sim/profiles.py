@@ -41,6 +41,11 @@ class Profile:
     # What the package manager takes per install before the size-dependent part: steady for
     # a model (flash speed, dexopt), so the realistic latency uses it instead of a random draw.
     install_seconds: float = 1.5
+    # With realistic latency: how fast the device takes data over ADB on its own (its USB
+    # controller and flash; a bus shared with others may give it less), and how fast the
+    # package manager verifies and optimises an APK's bytes after the fixed part.
+    write_bytes_per_s: float = 30e6
+    dexopt_bytes_per_s: float = 30e6
 
     @property
     def sdk(self) -> int:
@@ -245,6 +250,8 @@ PIXEL_8 = Profile(
     ),
     serial_style="pixel",
     install_seconds=1.2,
+    write_bytes_per_s=35e6,
+    dexopt_bytes_per_s=40e6,
     battery_level=87,
     timezone="America/Los_Angeles",
     kernel="5.15.110-android14-11-g2bd6f4f6b6b6-ab11130245",
@@ -304,6 +311,8 @@ GALAXY_TAB_ACTIVE3 = Profile(
     ),
     serial_style="samsung",
     install_seconds=1.8,
+    write_bytes_per_s=30e6,
+    dexopt_bytes_per_s=30e6,
     screen_size=(1200, 1920),
     density=240,
     battery_level=64,
@@ -358,6 +367,8 @@ ZEBRA_TC52 = Profile(
     ),
     serial_style="zebra",
     install_seconds=2.2,
+    write_bytes_per_s=25e6,
+    dexopt_bytes_per_s=20e6,
     screen_size=(720, 1280),
     density=320,
     battery_level=73,
@@ -400,6 +411,8 @@ NEXUS_5X = Profile(
     ),
     serial_style="hex",
     install_seconds=3.0,
+    write_bytes_per_s=15e6,
+    dexopt_bytes_per_s=10e6,
     screen_size=(1080, 1920),
     density=420,
     battery_level=41,

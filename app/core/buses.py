@@ -1,0 +1,17 @@
+"""What one USB bus carries: the bandwidth the station schedules by and the simulator models.
+
+Every device behind one hub's USB 2.0 side (or one root port) shares its bus's bulk
+bandwidth, in both directions. The figures are ADB payload in bytes per second (10^6 bytes
+to the MB), what a bus nets after packet and protocol overhead: USB 2.0 high speed about
+40 MB/s, a USB 3 port about 350.
+"""
+
+from __future__ import annotations
+
+BUS_SPEEDS: dict[str, float] = {"usb2": 40e6, "usb3": 350e6}
+DEFAULT_BUS_SPEED = "usb2"
+
+
+def speed_of_mbps(mbps: int) -> str:
+    """The bus class of a USB link speed as sysfs gives it (480, 5000, …, in Mbit/s)."""
+    return "usb3" if mbps >= 5000 else DEFAULT_BUS_SPEED
