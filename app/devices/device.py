@@ -29,6 +29,7 @@ from app.core import Problem as Problem  # re-exported: callers take it with Dev
 from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.transport import FullWriteTcpTransport
+from app.devices.usb import LIBUSB_ERROR_OVERFLOW
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -399,13 +400,21 @@ def _property_read(result: ShellResult, doing: str) -> str:
 
 
 def _translate(exc: BaseException, doing: str, timeout: float) -> DeviceError:
-    if isinstance(exc, GARBAGE_ERRORS):
+    if isinstance(exc, GARBAGE_ERRORS) or _overflowed(exc):
         return DeviceError(Problem.GARBAGE, f"device answered with garbage while {doing}")
     if isinstance(exc, TIMEOUT_ERRORS):
         return DeviceError(Problem.TIMEOUT, f"no answer within {timeout:g} s while {doing}")
     if isinstance(exc, ConnectionRefusedError):
         return DeviceError(Problem.DISCONNECTED, "not reachable (connection refused)")
     return DeviceError(Problem.DISCONNECTED, "disconnected")
+
+
+def _overflowed(exc: BaseException) -> bool:
+    """A USB read the device answered with more than was asked for: not ADB framing."""
+    usb_error = getattr(exc, "usb_error", None)
+    return isinstance(exc, adb_errors.UsbReadFailedError) and (
+        getattr(usb_error, "value", None) == LIBUSB_ERROR_OVERFLOW
+    )
 
 
 def _push_reason(exc: adb_errors.PushFailedError) -> str:

@@ -15,7 +15,7 @@ from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
-from app.devices.usb import UsbError, explain, usb1_module
+from app.devices.usb import LIBUSB_ERROR_OVERFLOW, UsbError, explain, usb1_module
 from app.devices.usb_discovery import SLOT_PATTERN, parse_slot
 
 TRANSPORT_TIMEOUT_S = 10.0
@@ -116,8 +116,9 @@ def connect_error(exc: Exception, *, prompted: bool) -> UsbError:
         if prompted:
             return UsbAuthError(NOT_AUTHORIZED)
         return UsbError(f"no answer from the device within {TRANSPORT_TIMEOUT_S:g} s")
-    if isinstance(usb_error, usb1.USBError):
+    garbage = isinstance(usb_error, usb1.USBError) and usb_error.value == LIBUSB_ERROR_OVERFLOW
+    if isinstance(usb_error, usb1.USBError) and not garbage:
         return UsbError(explain(usb_error.value), usb_error.value)
-    if isinstance(exc, (adb_errors.InvalidResponseError, adb_errors.InvalidCommandError)):
+    if garbage or isinstance(exc, adb_errors.InvalidResponseError | adb_errors.InvalidCommandError):
         return UsbError("the device answered with garbage while connecting")
     return UsbError(f"USB connection failed: {exc or type(exc).__name__}")

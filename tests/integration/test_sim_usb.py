@@ -241,11 +241,6 @@ def test_a_device_that_sends_garbage_over_usb_fails_alone(start_bench, template)
     assert {r["result"] for r in reports.values()} == {"done"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="station bug: a device transfer longer than the read (LIBUSB_ERROR_OVERFLOW) "
-    "is reported as 'USB error -8' / disconnected, not as garbage (app/devices/usb.py)",
-)
 def test_garbage_longer_than_the_read_is_named_garbage(start_bench, template):
     bench = start_bench("--count", "2", "--profile", "pixel8", "--auth", "none")
     bench.control("garbage", "1-1.2", 1024 * 1024, 64)  # 64 bytes where a header was read
