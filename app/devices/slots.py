@@ -28,11 +28,13 @@ from pathlib import Path
 
 import yaml
 
-from app.core.buses import BUS_SPEEDS, DEFAULT_BUS_SPEED
+from app.core.buses import BUS_SPEEDS, DEFAULT_BUS_SPEED, speed_of_mbps
 from app.core.paths import data_dir, write_atomically
+from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.usb_discovery import SLOT_PATTERN
 
 PORT_MAP_FILE = "ports.yaml"
+SYSFS_USB = Path("/sys/bus/usb/devices")
 MAX_LABEL_LENGTH = 32
 PORTS_PER_HUB = 10
 NETWORK_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})$")
@@ -131,6 +133,26 @@ class PortMap:
     def label(self, slot: str) -> str:
         """The bench label of a port, or the port itself."""
         return self.labels.get(port_key(slot), port_key(slot))
+
+
+def bus_of(spec: str, port_map: PortMap) -> tuple[str, float | None]:
+    """The bandwidth domain of a device and what it carries (bytes/s; None: no shared cap).
+
+    A USB device shares its bus (the root hub its slot starts with) at that bus's speed; a
+    network device the bus the port map gives it, or nothing (a domain of its own)."""
+    endpoint = parse_endpoint(spec)
+    if isinstance(endpoint, TcpEndpoint):
+        bus = port_map.buses.get(endpoint.slot)
+        return (f"bus {bus.name}", BUS_SPEEDS[bus.speed]) if bus else (spec, None)
+    return endpoint.bus, BUS_SPEEDS[usb_bus_speed(endpoint.bus)]
+
+
+def usb_bus_speed(bus: str) -> str:
+    """The speed class of a USB bus ("usb1"…) from its root hub in sysfs; usb2 if unknown."""
+    try:
+        return speed_of_mbps(int(float((SYSFS_USB / bus / "speed").read_text())))
+    except (OSError, ValueError):
+        return DEFAULT_BUS_SPEED
 
 
 class SlotLabeller:

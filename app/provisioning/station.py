@@ -2,8 +2,9 @@
 
 One worker thread per device owns that device's ADB session; no other thread touches it.
 Workers connect (and wait for "Allow"), read the device, keep an eye on it while idle,
-and run templates when asked. Parallel runs are bounded by `jobs`, large transfers by a
-per-bus limit, and everything is reported through `on_event` from the worker threads.
+and run templates when asked. Parallel runs are bounded by `jobs`, large transfers by the
+transfer scheduler, which keeps each bus full and no fuller (`scheduler.py`), and
+everything is reported through `on_event` from the worker threads.
 
 Each port gets its bench label from the port map once (`SlotLabeller`); that label is the
 `slot` of the device's DeviceInfo and of every run, so the tile and the record agree. With
@@ -22,8 +23,8 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +50,7 @@ from app.core.paths import data_dir as default_data_dir
 from app.devices.device import Device, DeviceError
 from app.devices.endpoints import EndpointError, TcpEndpoint, parse_endpoint
 from app.devices.keys import station_key
-from app.devices.slots import PORT_MAP_FILE, PortMap, SlotLabeller
+from app.devices.slots import PORT_MAP_FILE, PortMap, SlotLabeller, bus_of
 from app.devices.usb import UsbError
 from app.devices.usb_hotplug import UsbChange, UsbEvent, UsbWatcher
 from app.devices.usb_session import UsbAuthError, UsbEndpoint
@@ -74,13 +75,13 @@ from app.provisioning.lifecycle import (
     advance,
 )
 from app.provisioning.runner import Batch, DeviceRun, Runner, run_result, run_started
+from app.provisioning.scheduler import TransferScheduler
 from app.storage import station_problem
 from app.storage.config import shares_adb_key
 from app.templates import LoadedTemplate, SecretStore, mask
 
 log = logging.getLogger("kitbench.provisioning")
 
-LARGE_TRANSFER_BYTES = 1024 * 1024  # smaller files never wait for a bus slot
 CLOSE_TIMEOUT_S = 10.0  # how long close() waits for workers to finish cancelling
 HEARTBEAT_S = 3.0  # an idle device is checked this often, to notice it was unplugged
 RECONNECT_S = 1.0
@@ -102,16 +103,17 @@ class Station:
         station_name: str = "",
         operator: str = "",
         jobs: int | None = None,
-        bus_transfer_limit: int = 4,
-        bus_limits: Mapping[str, int] | None = None,
+        bus_transfer_limit: int | None = None,
+        transfer_order: str = "arrival",
         data_dir: Path | None = None,
         auth_timeout_s: float = 60.0,
         port_map: PortMap | None = None,
         open_device: DeviceOpener = Device.open,
         before_run: Callable[[RunStarted], StationProblem | None] | None = None,
     ) -> None:
-        """`bus_transfer_limit` caps concurrent large transfers per bus (0: no cap);
-        `bus_limits` overrides it per bus name, e.g. {"tcp": 0} for network devices.
+        """Large transfers cross each bus as the transfer scheduler admits them (by the bus's
+        bandwidth; `bus_transfer_limit`, if set, also caps how many at once per bus;
+        `transfer_order` is the scheduler's order, see `scheduler.ORDERS`).
         `port_map` defaults to the data directory's `ports.yaml` (PortMapError if broken);
         `open_device` is how sessions are opened (tests stand simulators in for USB);
         `before_run` records a run before it may touch its device (the store's recorder), and
@@ -130,8 +132,8 @@ class Station:
         self.ledger = Ledger(self.directory)
         self._secrets = SecretStore(self.directory)
         self._jobs = threading.BoundedSemaphore(jobs) if jobs else None
-        self._bus_default, self._bus_limits = bus_transfer_limit, dict(bus_limits or {})
-        self._bus_slots: dict[str, threading.Semaphore | None] = {}
+        self._port_map = port_map
+        self._transfers = TransferScheduler(bus_transfer_limit or None, transfer_order)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # runs asked for and not settled
@@ -283,17 +285,20 @@ class Station:
         finally:
             self._jobs.release()
 
-    def transfer_slot(self, bus: str) -> Callable[[int], AbstractContextManager[None]]:
-        with self._lock:
-            if bus not in self._bus_slots:
-                limit = self._bus_limits.get(bus, self._bus_default)
-                self._bus_slots[bus] = threading.Semaphore(limit) if limit else None
-            slots = self._bus_slots[bus]
+    def transfer_slot(
+        self, endpoint: Endpoint, cancel: threading.Event
+    ) -> Callable[[int], AbstractContextManager[None]]:
+        """For one run: a slot on the device's bus for each transfer of `size` bytes."""
+        name, bytes_per_s = bus_of(endpoint.spec, self._port_map)
+        schedule = self._transfers.bus(name, bytes_per_s)
+        moved = 0
 
-        def slot(size: int) -> AbstractContextManager[None]:
-            if slots is None or size < LARGE_TRANSFER_BYTES:
-                return nullcontext()
-            return _held(slots)
+        @contextmanager
+        def slot(size: int) -> Iterator[None]:
+            nonlocal moved
+            with schedule.transfer(endpoint.spec, size, cancel, moved):
+                yield
+            moved += size
 
         return slot
 
@@ -355,12 +360,6 @@ class Station:
             self._workers[spec] = worker
         worker.thread.start()
         return worker
-
-
-@contextmanager
-def _held(semaphore: threading.Semaphore) -> Iterator[None]:
-    with semaphore:
-        yield
 
 
 @dataclass(frozen=True)
@@ -607,7 +606,7 @@ class _Worker:
             self._announce(run, announcement)
             self._advance(RunBegan(template.name, len(template.steps)))
             runner = Runner(device, facts, batch, run, self._on_run_event,
-                            self.station.transfer_slot(self.endpoint.bus))  # fmt: skip
+                            self.station.transfer_slot(self.endpoint, run.cancel))  # fmt: skip
             result = runner.run(announcement.started_at)
         self._finish(batch, run, result)
         if result.outcome is RunOutcome.DONE:

@@ -158,9 +158,7 @@ def test_parallel_efficiency_and_cpu_per_device(bench_template, tmp_path, host_k
             batch = specs[offset : offset + size]
             offset += size
             sim_before = simulator_cpu(pid)
-            wall, cpu, results = timed_run(
-                bench_template, batch, tmp_path / f"home-{size}", bus_limits={"tcp": 0}
-            )
+            wall, cpu, results = timed_run(bench_template, batch, tmp_path / f"home-{size}")
             sim_cpu = simulator_cpu(pid) - sim_before
             done = sum(1 for r in results if r.outcome is RunOutcome.DONE)
             walls[size] = wall
@@ -197,9 +195,7 @@ def test_aggregate_push_throughput(tmp_path, host_key):
     )
     with simulator(count, "fast") as (specs, pid):
         sim_before = simulator_cpu(pid)
-        wall, cpu, results = timed_run(
-            load_template(path), specs, tmp_path / "home", bus_limits={"tcp": 0}
-        )
+        wall, cpu, results = timed_run(load_template(path), specs, tmp_path / "home")
         sim_cpu = simulator_cpu(pid) - sim_before
         arrived = files_on_devices(specs, "/sdcard/Download/big.bin", host_key)
     moved = count * size / MB
