@@ -2,8 +2,8 @@
 
 umockdev's preload must be in a process from its start, so the outer test runs this file's
 inner test under `kitbench sim --usb … -- pytest`: the window, its engine process and their
-libusb then see the simulated devices as USB devices, and the inner test unplugs and
-unplugs one mid-run through the bench's control socket ($KITBENCH_SIM_USB).
+libusb then see the simulated devices as USB devices, and the inner test unplugs one
+mid-run and plugs it in again through the bench's control socket ($KITBENCH_SIM_USB).
 """
 
 from __future__ import annotations
@@ -89,7 +89,11 @@ def test_tiles_follow_the_usb_bench(open_bench, qtbot):
     failed = next(tile for tile in bench.model.tiles() if tile.endpoint == target)
     assert any(step.status == "failed" for step in failed.steps), failed.steps
 
-    # Replugged, it comes back on the same tile: that is checked for the CLI in
-    # tests/integration/test_sim_usb.py; the window's engine process does not see this
-    # bench's unplug and replug yet (the tile stays Failed), reported to the engine's owner.
+    # Replugged, it comes back on the same tile, its session ready; the tile keeps showing
+    # the failed run until Retry runs it again.
+    control("plug", UNPLUGGED)
+    qtbot.waitUntil(lambda: failed.info.state is DeviceState.READY, timeout=TIMEOUT_MS)
     assert {tile.endpoint: tile.label for tile in bench.model.tiles()} == labels
+    assert failed.state is DeviceState.FAILED
+    bench.window.bench.retry(target)
+    qtbot.waitUntil(lambda: failed.state is DeviceState.DONE, timeout=TIMEOUT_MS)
