@@ -185,6 +185,54 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
                     exit_code = payload[0]
         return ShellV2Result(exit_code, bytes(streams[V2_STDOUT]), bytes(streams[V2_STDERR]))
 
+    def exec_with_input(
+        self,
+        destination: bytes,
+        source: io.BufferedIOBase,
+        transport_timeout_s: float | None,
+        read_timeout_s: float,
+        timeout_s: float | None,
+        sent: Callable[[], object] | None = None,
+    ) -> tuple[bytes, bool]:
+        """Open `destination` (`exec:…`, `abb_exec:…`), send `source` as the command's stdin,
+        then read its output until the device closes the stream: what `adb install` does.
+        `sent` is called once the device has taken the input (or refused it).
+
+        One WRTE is in flight at a time, each read straight from `source` into the packet.
+        A device that answers or closes before it took everything (pm refusing the APK up
+        front) gets nothing more. Returns the output and whether all of `source` was sent.
+        """
+        adb_info = self._open(destination, transport_timeout_s, read_timeout_s, timeout_s)
+        expected = [constants.OKAY, constants.WRTE, constants.CLSE]
+        buffer = bytearray(self._maxdata)
+        view = memoryview(buffer)
+        output = bytearray()
+        complete, closed = True, False
+        while True:
+            count = source.readinto(view)
+            if not count:
+                break
+            message = AdbMessage(constants.WRTE, adb_info.local_id, adb_info.remote_id,
+                                 view[:count])  # fmt: skip
+            self._io_manager.send(message, adb_info)
+            command, data = self._read_until(expected, adb_info)
+            if command != constants.OKAY:  # answered or closed before taking it all
+                complete = False
+                closed = command == constants.CLSE
+                output += data if command == constants.WRTE else b""
+                break
+        if sent is not None:
+            sent()
+        while not closed:
+            command, data = self._read_until(expected, adb_info)
+            if command == constants.WRTE:
+                output += data
+            closed = command == constants.CLSE
+        self._io_manager.send(
+            AdbMessage(constants.CLSE, adb_info.local_id, adb_info.remote_id), adb_info
+        )
+        return bytes(output), complete
+
     def _push(
         self,
         stream: io.BufferedIOBase,

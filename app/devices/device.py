@@ -16,7 +16,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -194,11 +194,61 @@ class Device:
         timeout: float | None = None,
         transfer_slot: AbstractContextManager[object] | None = None,
     ) -> ShellResult:
-        """Push the APK to a temporary file, `pm install` it, and remove the file again.
+        """Install an APK as `adb install` does; the result's output says Success or Failure.
 
-        adb-shell has no streamed install. `transfer_slot` is held during the push only,
-        so a bus's transfer limit does not also wait on the package manager.
+        Streamed where the device offers it (`abb_exec:package install -S` on Android 11+,
+        `exec:cmd package install -S` on Android 7+): the APK goes to the package manager
+        on the stream, with no temporary copy on the device, and an APK the device refuses
+        up front stops being sent. Older devices get it pushed to a temporary file, `pm
+        install`ed and removed. `transfer_slot` is held while the bytes cross the bus only,
+        so the bus is not also held while the package manager works.
         """
+        session = self._connected()
+        features = session.features if isinstance(session, AdbSession) else frozenset()
+        if "abb_exec" in features or "cmd" in features:
+            return self._stream_install(apk, options, features, progress, timeout, transfer_slot)
+        return self._push_install(apk, options, progress, timeout, transfer_slot)
+
+    def _stream_install(
+        self,
+        apk: Path,
+        options: list[str],
+        features: frozenset[str],
+        progress: Progress | None,
+        timeout: float | None,
+        transfer_slot: AbstractContextManager[object] | None,
+    ) -> ShellResult:
+        size = apk.stat().st_size
+        words = ["package", "install", *options, "-S", str(size)]
+        if "abb_exec" in features:
+            destination = b"abb_exec:" + "\0".join(words).encode()
+        else:
+            destination = f"exec:cmd {shlex.join(words)}".encode()
+        timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
+        with ExitStack() as on_the_bus:
+            on_the_bus.enter_context(transfer_slot or nullcontext())
+            with apk.open("rb") as source, self._errors(f"installing {apk.name}", timeout):
+                session = self._connected()
+                assert isinstance(session, AdbSession)
+                output, _ = session.exec_with_input(
+                    destination,
+                    _ProgressReader(source, size, progress),
+                    TRANSFER_STALL_TIMEOUT_S,
+                    max(timeout, TRANSFER_STALL_TIMEOUT_S),
+                    None,
+                    sent=on_the_bus.close,  # the bus is free while the package manager works
+                )
+        text = _text(output)
+        return ShellResult(0 if "Success" in text else 1, text)
+
+    def _push_install(
+        self,
+        apk: Path,
+        options: list[str],
+        progress: Progress | None,
+        timeout: float | None,
+        transfer_slot: AbstractContextManager[object] | None,
+    ) -> ShellResult:
         remote = f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
         try:
             with transfer_slot or nullcontext():

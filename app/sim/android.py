@@ -438,6 +438,15 @@ class AndroidDevice:
         else:
             self.write_file(path, b"", mtime=mtime)
 
+    def refuse_install_of(self, size: int) -> CommandResult | None:
+        """pm's answer when an APK of `size` bytes cannot even be staged (no room on /data),
+        given before it reads a byte of it; None when it fits."""
+        free = self.profile.storage_gb * 1_000_000_000 - FACTORY_DATA_BYTES - self.bytes_stored()
+        if size <= free:
+            return None
+        reason = f"Failed to allocate {size} bytes: No space left on device"
+        return _install_failure("INSTALL_FAILED_INSUFFICIENT_STORAGE", reason)
+
     def bytes_stored(self) -> int:
         """What the files pushed, written and installed take on the data partition."""
         return sum(f.stat().st_size for f in self._fs_root.iterdir())
@@ -618,6 +627,9 @@ class AndroidDevice:
             del self.state.packages[name]
         self.save()
         return "Success"
+
+
+FACTORY_DATA_BYTES = 9_851_472 * 1024  # /data in use on a fresh device (as `df` shows it)
 
 
 def _install_failure(code: str, reason: str) -> CommandResult:

@@ -187,7 +187,10 @@ class ShellV2:
             await self.emit(V2_EXIT, b"\0")
             return
         size = streamed_install_size(self.command)
-        if size is not None:
+        refusal = None if size is None else self.device.model.refuse_install_of(size)
+        if refusal is not None:
+            result = refusal
+        elif size is not None:
             apk = await self.read_stdin(size)
             result = await install_apk(self.device, self.stream, self.command, apk)
         else:
@@ -231,7 +234,12 @@ def install_options(command: str) -> list[str]:
 
 async def streamed_install(device: SimDevice, stream: Stream, command: str, size: int):
     """The APK arrives on stdin: compared on the way with the fleet's known contents, as a
-    push is, so a hundred devices installing one APK hold no hundred copies of it."""
+    push is, so a hundred devices installing one APK hold no hundred copies of it. pm
+    refuses an APK with no room to stage it before it reads any of it."""
+    refusal = device.model.refuse_install_of(size)
+    if refusal is not None:
+        await device.behaviour.shell_delay()
+        return refusal
     throttle = device.behaviour.throttle()
     content = IncomingFile(device.model.files.known())
     while content.size < size:
