@@ -58,6 +58,17 @@ class Run(Base):
     # The release the template came from (None: a local template file).
     release_manifest: Mapped[str | None] = mapped_column(String(64))  # manifest sha256
     release_channel: Mapped[str | None] = mapped_column(String(64))
+    # The device's identity, read once per run (migration 0003): the asset register.
+    manufacturer: Mapped[str | None] = mapped_column(String(128))
+    imei1: Mapped[str | None] = mapped_column(String(15))
+    imei2: Mapped[str | None] = mapped_column(String(15))
+    meid: Mapped[str | None] = mapped_column(String(14))
+    wifi_mac: Mapped[str | None] = mapped_column(String(17))
+    bluetooth_mac: Mapped[str | None] = mapped_column(String(17))
+    build_fingerprint: Mapped[str | None] = mapped_column(String(255))
+    security_patch: Mapped[str | None] = mapped_column(String(16))
+    hardware_serial: Mapped[str | None] = mapped_column(String(64))  # only where != serial
+    identity_gaps: Mapped[str | None] = mapped_column(Text)  # JSON {field: reason}
 
     steps: Mapped[list[StepRecord]] = relationship(
         back_populates="run", order_by="StepRecord.index", cascade="all, delete-orphan"
@@ -69,6 +80,7 @@ class Run(Base):
         Index("ix_runs_serial_started", "serial", "started_at", "id"),
         Index("ix_runs_template_started", "template_name", "started_at", "id"),
         Index("ix_runs_result_started", "result", "started_at", "id"),
+        Index("ix_runs_imei1", "imei1"),
     )
 
 
@@ -100,6 +112,16 @@ class DeviceRecord(Base):
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_template: Mapped[str | None] = mapped_column(String(128))
     last_result: Mapped[str | None] = mapped_column(String(16))
+    # The device's identity, as last read (migration 0003).
+    manufacturer: Mapped[str | None] = mapped_column(String(128))
+    imei1: Mapped[str | None] = mapped_column(String(15))
+    imei2: Mapped[str | None] = mapped_column(String(15))
+    meid: Mapped[str | None] = mapped_column(String(14))
+    wifi_mac: Mapped[str | None] = mapped_column(String(17))
+    bluetooth_mac: Mapped[str | None] = mapped_column(String(17))
+    build_fingerprint: Mapped[str | None] = mapped_column(String(255))
+    security_patch: Mapped[str | None] = mapped_column(String(16))
+    hardware_serial: Mapped[str | None] = mapped_column(String(64))  # only where != serial
 
 
 class OutboxEntry(Base):

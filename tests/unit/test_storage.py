@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -24,7 +25,7 @@ from app.core import (
     StepResult,
     StepStatus,
 )
-from app.storage import Store, StoreError
+from app.storage import Store, StoreError, database
 from app.storage.database import DATABASE_NAME
 from app.templates import SecretStore
 
@@ -254,6 +255,11 @@ def test_devices_remember_first_and_last_seen_and_last_result(store, kitbench_ho
     assert row == ("SM-T575", 1, "retail-pos", "failed")
 
 
+def _newest_migration() -> str:
+    versions = Path(database.__file__).with_name("migrations") / "versions"
+    return max(path.name.split("_", 1)[0] for path in versions.glob("[0-9]*.py"))
+
+
 def test_the_schema_is_migrated_on_open_and_history_survives_reopening(kitbench_home):
     run_id = uuid.uuid4().hex
     with Store(kitbench_home, recording=True) as store:
@@ -261,7 +267,10 @@ def test_the_schema_is_migrated_on_open_and_history_survives_reopening(kitbench_
         recorder.on_event(started(run_id))
         recorder.on_event(finished(run_id)).result(5)
     with sqlite3.connect(kitbench_home / DATABASE_NAME) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        assert revision == _newest_migration()
+        identity = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
+        assert {"imei1", "imei2", "wifi_mac", "identity_gaps"} <= identity
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     with Store(kitbench_home) as reopened:
         assert reopened.run(run_id)["result"] == "done"
