@@ -69,6 +69,7 @@ class Run(Base):
     security_patch: Mapped[str | None] = mapped_column(String(16))
     hardware_serial: Mapped[str | None] = mapped_column(String(64))  # only where != serial
     identity_gaps: Mapped[str | None] = mapped_column(Text)  # JSON {field: reason}
+    order_number: Mapped[str | None] = mapped_column(String(64))  # the kitting order (0004)
 
     steps: Mapped[list[StepRecord]] = relationship(
         back_populates="run", order_by="StepRecord.index", cascade="all, delete-orphan"
@@ -81,6 +82,7 @@ class Run(Base):
         Index("ix_runs_template_started", "template_name", "started_at", "id"),
         Index("ix_runs_result_started", "result", "started_at", "id"),
         Index("ix_runs_imei1", "imei1"),
+        Index("ix_runs_order_started", "order_number", "started_at", "id"),
     )
 
 
@@ -136,3 +138,21 @@ class OutboxEntry(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_outbox_waiting", "sent_at", "created_at"),)
+
+
+class OrderRecord(Base):
+    """A kitting order (app.core.orders.Order) as the station keeps it."""
+
+    __tablename__ = "orders"
+
+    number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer: Mapped[str] = mapped_column(String(128), default="")
+    target: Mapped[int] = mapped_column(Integer)
+    template_name: Mapped[str] = mapped_column(String(128), default="")
+    template_version: Mapped[int | None] = mapped_column(Integer)
+    expected: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{serial, imei}]
+    state: Mapped[str] = mapped_column(String(16))  # app.core.orders.OrderState values
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
