@@ -21,6 +21,7 @@ from app.core.status import (
     Done,
     Failed,
     Lost,
+    NotOnOrder,
     Problem,
     Provisioning,
     Queued,
@@ -46,6 +47,7 @@ __all__ = [
     "Failed",
     "LogLine",
     "Lost",
+    "NotOnOrder",
     "Problem",
     "Provisioning",
     "Queued",
@@ -137,6 +139,7 @@ class RunResult:
     # The release the template came from (docs/releases.md); "" for a local template file.
     release_manifest: str = ""  # sha256 hex of the signed release manifest
     release_channel: str = ""  # the channel the station pulled it from
+    order: str = ""  # the kitting order's number (app.core.orders), or ""
 
     @property
     def failed_step(self) -> int | None:
@@ -166,6 +169,7 @@ class RunStarted:
     station: str = ""
     release_manifest: str = ""  # as in RunResult: the release's manifest sha256, or ""
     release_channel: str = ""
+    order: str = ""  # as in RunResult
 
 
 @dataclass(frozen=True)

@@ -52,13 +52,6 @@ class Order:
         )
 
 
-@dataclass(frozen=True)
-class NotOnOrder:
-    """Why the station held a device back: it is not on the active order's expected list."""
-
-    order: str
-
-
 class ExpectedListError(ValueError):
     """An advance shipping notice that cannot be read: says which line and why."""
 

@@ -183,6 +183,15 @@ class Blocked:
 
 
 @dataclass(frozen=True)
+class NotOnOrder:
+    """Held back: the device is not on the active order's expected list (an admin may let
+    it in)."""
+
+    order: str
+    state = DeviceState.REFUSED
+
+
+@dataclass(frozen=True)
 class Detached:
     """No longer watched: unplugged, or the station shut down."""
 
@@ -203,5 +212,6 @@ DeviceStatus = (
     | Stopped
     | Lost
     | Blocked
+    | NotOnOrder
     | Detached
 )

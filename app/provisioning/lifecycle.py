@@ -10,6 +10,7 @@ tile stuck in the wrong state. Only a device's worker calls it (see docs/archite
                                                  ├ stopped ─> Stopped            ├> Stopped(k)
                                                  └ unplugged ─> Lost             └> Lost(problem)
     any ─ crashed ─> Failed(internal);  any ─ unplugged for good / shut down ─> Detached
+    Ready/Done/Failed/… ─ not on the active order ─> NotOnOrder(order)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.core import (
     Done,
     Failed,
     Lost,
+    NotOnOrder,
     Problem,
     Provisioning,
     Queued,
@@ -39,7 +41,7 @@ from app.core import (
 )
 
 # Where a run may be asked for: a connected device that is not already busy.
-IDLE = (Ready, Done, AlreadyDone, Failed, Refused, Stopped, Blocked)
+IDLE = (Ready, Done, AlreadyDone, Failed, Refused, Stopped, Blocked, NotOnOrder)
 CONNECTED = (*IDLE, Queued, Provisioning)
 
 
@@ -120,6 +122,13 @@ class NotRecordable:
 
 
 @dataclass(frozen=True)
+class HeldBack:
+    """The device is not on the active order's expected list: no run is made for it."""
+
+    order: str
+
+
+@dataclass(frozen=True)
 class Unplugged:
     pass
 
@@ -141,6 +150,7 @@ LifecycleEvent = (
     | NotStarted
     | Crashed
     | NotRecordable
+    | HeldBack
     | Unplugged
     | ShutDown
 )
@@ -165,6 +175,8 @@ def advance(status: DeviceStatus, event: LifecycleEvent) -> DeviceStatus:
     if isinstance(event, RunAsked) and isinstance(status, (*IDLE, Queued)):
         return Queued(event.template)
     if isinstance(status, (*IDLE, Queued)):
+        if isinstance(event, HeldBack):
+            return NotOnOrder(event.order)
         if isinstance(event, NothingToDo):
             return AlreadyDone(event.template, event.version)
         if isinstance(event, NotStarted):

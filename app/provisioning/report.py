@@ -24,6 +24,7 @@ from app.core import (
     Done,
     Failed,
     Lost,
+    NotOnOrder,
     Problem,
     Provisioning,
     Queued,
@@ -76,19 +77,22 @@ def no_run_json(endpoint: str, info: DeviceInfo | None) -> dict[str, Any]:
     """A device that needed no run (already provisioned) or never got one: why, typed."""
     status = info.status if info else None
     already = isinstance(status, AlreadyDone)
+    held = isinstance(status, NotOnOrder)
     line: dict[str, Any] = {
         "endpoint": endpoint,
         "serial": info.serial if info else None,
         "model": info.model if info else None,
         "slot": info.slot if info else endpoint.removeprefix("tcp:"),
-        "result": "done" if already else "failed",
-        "cause": None if already else str(_cause_of(status)),
+        "result": "done" if already else "refused" if held else "failed",
+        "cause": None if already or held else str(_cause_of(status)),
         "already_provisioned": already,
         "error": None if already else status_text(info),
         "steps": [],
     }
     if isinstance(status, AlreadyDone):
         line["provisioned_version"] = status.version
+    if isinstance(status, NotOnOrder):
+        line["not_on_order"] = status.order
     return line
 
 
@@ -124,6 +128,8 @@ def status_text(info: DeviceInfo | None) -> str:
             return f"{_LOST_WORDS[problem]}: {detail}" if detail else _LOST_WORDS[problem]
         case Blocked(problem=problem):
             return describe_station_problem(problem)
+        case NotOnOrder(order=order):
+            return f"not on order {order}: held back (an admin may let it in)"
         case Detached(unplugged=unplugged):
             return "unplugged" if unplugged else "no longer watched"
     return str(info.state)

@@ -67,6 +67,7 @@ class Batch:
     secrets: SecretStore = field(default_factory=SecretStore)
     station: str = ""
     operator: str = ""
+    order: str = ""  # the kitting order runs of this batch are made for
 
 
 @dataclass
@@ -104,7 +105,8 @@ def run_started(batch: Batch, request: DeviceRun, at: datetime) -> RunStarted:
                       len(template.steps), at, batch.template.sha256, operator=batch.operator,
                       station=batch.station,
                       release_manifest=release.manifest_sha256 if release else "",
-                      release_channel=release.channel if release else "")  # fmt: skip
+                      release_channel=release.channel if release else "",
+                      order=batch.order)  # fmt: skip
 
 
 def run_result(
@@ -142,6 +144,7 @@ def run_result(
         cause=cause,
         release_manifest=release.manifest_sha256 if release else "",
         release_channel=release.channel if release else "",
+        order=batch.order,
     )
 
 

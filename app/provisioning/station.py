@@ -60,6 +60,7 @@ from app.provisioning.lifecycle import (
     IDLE,
     AllowPrompted,
     Crashed,
+    HeldBack,
     LifecycleEvent,
     NothingToDo,
     NotRecordable,
@@ -110,6 +111,7 @@ class Station:
         port_map: PortMap | None = None,
         open_device: DeviceOpener = Device.open,
         before_run: Callable[[RunStarted], StationProblem | None] | None = None,
+        hold_back: Callable[[DeviceFacts], str | None] | None = None,
     ) -> None:
         """Large transfers cross each bus as the transfer scheduler admits them (by the bus's
         bandwidth; `bus_transfer_limit`, if set, also caps how many at once per bus;
@@ -117,14 +119,17 @@ class Station:
         `port_map` defaults to the data directory's `ports.yaml` (PortMapError if broken);
         `open_device` is how sessions are opened (tests stand simulators in for USB);
         `before_run` records a run before it may touch its device (the store's recorder), and
-        says why it could not."""
+        says why it could not; `hold_back` names the active order a device is not on (it
+        is then held back, no run made)."""
         self.directory = data_dir or default_data_dir()
         if port_map is None:
             port_map = PortMap.load(self.directory / PORT_MAP_FILE)
         self.labeller = SlotLabeller(port_map)
         self._open_device = open_device
         self._before_run = before_run
+        self._hold_back = hold_back
         self.station_name, self.operator = station_name, operator
+        self.order = ""  # the kitting order runs are made for (set before set_template)
         self.auth_timeout_s = auth_timeout_s
         self.auto_provision = False
         self._listeners = [on_event]
@@ -198,7 +203,7 @@ class Station:
     def set_template(self, template: LoadedTemplate) -> None:
         """The template later runs use; its files are read once for all devices."""
         self._batch = Batch(template, secrets=self._secrets, station=self.station_name,
-                            operator=self.operator)  # fmt: skip
+                            operator=self.operator, order=self.order)  # fmt: skip
 
     def start(self, endpoints: Iterable[str] | None = None, *, force: bool = False) -> None:
         """Provision these devices (default: every connected, idle one)."""
@@ -265,6 +270,10 @@ class Station:
         with self._idle:
             self._busy -= 1
             self._idle.notify_all()
+
+    def held_back(self, facts: DeviceFacts) -> str | None:
+        """The active order this device is not on, or None when it may run."""
+        return self._hold_back(facts) if self._hold_back is not None else None
 
     def recordable(self, announcement: RunStarted) -> StationProblem | None:
         """Record the run before it starts; why it cannot be, if it cannot."""
@@ -583,6 +592,10 @@ class _Worker:
         assert facts is not None and device is not None
         if run.cancel.is_set():
             self._end_unstarted(batch, run, run.cancel_cause)
+            return
+        order = self.station.held_back(facts)
+        if order is not None:
+            self._advance(HeldBack(order))
             return
         done = self.station.ledger.provisioned_version(facts.serial, template.name)
         if not request.force and done == template.version:

@@ -20,6 +20,7 @@ from app.core import (
     DeviceState,
     Failed,
     Lost,
+    NotOnOrder,
     Problem,
     Queued,
     Refused,
@@ -113,7 +114,8 @@ class Tile:
     @property
     def reason(self) -> str:
         """Why a device failed or was refused, or what is wrong with it now."""
-        blocked = isinstance(self.info.status, Blocked)  # the station's problem, not the run's
+        # the station's problem or the order's, not the run's
+        blocked = isinstance(self.info.status, Blocked | NotOnOrder)
         if self.result and not self.running and self.result.error and not blocked:
             return self.result.error
         return status_words(self.info)
@@ -142,7 +144,7 @@ def tile_state(tile: Tile) -> DeviceState:
         return DeviceState.FAILED if outcome == DeviceState.FAILED else device_state
     if device_state in (DeviceState.ATTACHED, DeviceState.UNAUTHORIZED, DeviceState.NO_ADB):
         return device_state
-    if isinstance(tile.info.status, AlreadyDone | Blocked | Queued):
+    if isinstance(tile.info.status, AlreadyDone | Blocked | NotOnOrder | Queued):
         return device_state  # no run was made for them: their status says it all
     return outcome or device_state
 
@@ -162,6 +164,8 @@ def status_words(info: DeviceInfo) -> str:
             return _LOST[problem]
         case Blocked(problem=problem):
             return describe_station_problem(problem)
+        case NotOnOrder(order=order):
+            return f"Not on this order ({order}): ask an admin"
         case Detached(unplugged=False):
             return "No longer watched"
         case Queued(template=template):
