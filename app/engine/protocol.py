@@ -16,7 +16,7 @@ from pathlib import Path
 from app.core import RunEvent, StationProblem
 from app.devices.device import Device
 from app.devices.usb_hotplug import UsbWatcher
-from app.sync import SyncStatus
+from app.sync import ReleaseStatus, SyncStatus
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,24 @@ class Closed:
     """Every run stopped and recorded, the store closed: the engine exits next."""
 
 
-Message = Ack | Ready | Taken | CannotOpen | UsbUnwatched | RunRecorded | Closed | SyncStatus
+@dataclass(frozen=True)
+class ReleaseProgress:
+    """Where the channel's releases stand while the sync worker downloads them."""
+
+    releases: tuple[ReleaseStatus, ...]
+
+
+Message = (
+    Ack
+    | Ready
+    | Taken
+    | CannotOpen
+    | UsbUnwatched
+    | RunRecorded
+    | Closed
+    | SyncStatus
+    | ReleaseProgress
+)
 
 
 @dataclass(frozen=True)

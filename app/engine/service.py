@@ -21,6 +21,7 @@ from app.engine.protocol import (
     EngineOptions,
     Message,
     Refusal,
+    ReleaseProgress,
     Retry,
     RunRecorded,
     SetAssetTag,
@@ -79,7 +80,12 @@ class Engine:
         self._usb_watcher = options.usb_watcher
         self._sync: SyncWorker | None = None
         if options.sync:
-            self._sync = SyncWorker(self.store, on_status=tell, config=config)
+            self._sync = SyncWorker(
+                self.store,
+                on_status=tell,
+                config=config,
+                on_releases=lambda releases: tell(ReleaseProgress(releases)),
+            )
             self._sync.start()
 
     def handle(self, number: int, command: Command) -> Ack:

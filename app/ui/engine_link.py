@@ -33,6 +33,7 @@ from app.engine.protocol import (
     Command,
     EngineOptions,
     Ready,
+    ReleaseProgress,
     Retry,
     RunRecorded,
     SetAssetTag,
@@ -69,6 +70,7 @@ class EngineLink(QObject):
     usb_unwatched = Signal(str)
     notice = Signal(str)
     sync_status = Signal(object)  # SyncStatus
+    releases = Signal(object)  # tuple[ReleaseStatus, ...]: as a sync cycle or a download says
     run_recorded = Signal()
     restarted = Signal()  # a new engine: the bench starts over from what it reports
 
@@ -232,6 +234,10 @@ class EngineLink(QObject):
                 self.run_recorded.emit()
             case SyncStatus():
                 self.sync_status.emit(item)
+                if item.releases:
+                    self.releases.emit(item.releases)
+            case ReleaseProgress(releases):
+                self.releases.emit(releases)
             case Closed():
                 pass  # the end of the connection follows
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWid
 from app.core import RunFinished, RunOutcome
 from app.provisioning.runner import step_name
 from app.storage import Config, Store
-from app.sync import SyncStatus
+from app.sync import SyncStatus, release_statuses
 from app.ui.bench_tab import BenchTab
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
@@ -108,6 +108,12 @@ class MainWindow(QMainWindow):
         services.engine.notice.connect(self.show_notice)
         services.engine.run_recorded.connect(self._run_recorded)
         services.engine.sync_status.connect(self._show_sync_status)
+        services.engine.releases.connect(self.templates.show_releases)
+        services.tasks.run_in_background(  # what the last pull found, until the next one
+            lambda: release_statuses(services.settings.directory),
+            self.templates.show_releases,
+            label="Reading the backend's releases",
+        )
         self.settings_tab.theme_changed.connect(self._theme_changed)
         self.settings_tab.saved.connect(self._settings_saved)
         services.model.rowsInserted.connect(self._devices_changed)
@@ -182,7 +188,7 @@ class MainWindow(QMainWindow):
 
     def _show_sync_status(self, status: SyncStatus) -> None:
         self.bench.set_sync_status(f"sync: {status.text()}")
-        if status.new_templates:
+        if status.library_changed:  # a release became ready, or was withdrawn
             self.services.library.reload()
 
     def _run_recorded(self) -> None:

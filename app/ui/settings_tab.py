@@ -30,10 +30,13 @@ from PySide6.QtWidgets import (
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError, generated_label, port_key
 from app.storage import Config, ConfigError
 from app.storage.config import KEYS
+from app.sync import TrustState, trust_status
+from app.templates.release import DEFAULT_CHANNEL
 from app.ui.settings import THEMES, Settings
 from app.ui.taskman import TaskManager, describe
 
 URL_KEY = "backend.url"
+KEYS_KEY = "release.trusted_keys"
 CONFIG_WRITES = "config"  # the serial key of every write to config.json, so none overtakes
 TOKEN_KEY = "backend.token"
 
@@ -63,6 +66,14 @@ class SettingsTab(QWidget):
         self.backend_url.setPlaceholderText("https://fleet.example.com")
         self.backend_token = QLineEdit()
         self.backend_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.channel = QLineEdit()
+        self.channel.setPlaceholderText("production")
+        self.trusted_keys = QPlainTextEdit()
+        self.trusted_keys.setMaximumHeight(70)
+        self.trusted_keys.setPlaceholderText("ed25519:… (one publisher key per line)")
+        self.allow_unsigned = QCheckBox("Install releases nobody signed (not recommended)")
+        self.trust = QLabel()  # whether releases from the backend are installed, and why
+        self.trust.setWordWrap(True)
         self.port_map = QPlainTextEdit()
         self.port_map.setMaximumHeight(150)
         self.port_map.setPlaceholderText("1-1.1: A1\n1-1.2: A2\n127.0.0.1:7400: N1")
@@ -92,6 +103,10 @@ class SettingsTab(QWidget):
         backend_form = QFormLayout(backend)
         backend_form.addRow("URL", self.backend_url)
         backend_form.addRow("Token", self.backend_token)
+        backend_form.addRow("Release channel", self.channel)
+        backend_form.addRow("Trusted publisher keys", self.trusted_keys)
+        backend_form.addRow("", self.allow_unsigned)
+        backend_form.addRow("", self.trust)
         bench = QGroupBox("Bench")
         bench_form = QFormLayout(bench)
         bench_form.addRow("Port map (PORT: LABEL per line)", self.port_map)
@@ -150,11 +165,14 @@ class SettingsTab(QWidget):
             "station.operator": self.operator.text().strip(),
             "backend.url": self.backend_url.text().strip(),
             "backend.token": self.backend_token.text().strip(),
+            "station.channel": self.channel.text().strip() or DEFAULT_CHANNEL,
+            "release.trusted_keys": " ".join(self.trusted_keys.toPlainText().split()),
+            "release.allow_unsigned": "true" if self.allow_unsigned.isChecked() else "false",
         }
         values: dict[str, str] = {}
         try:
             for key, value in entered.items():
-                if value or key not in (URL_KEY, TOKEN_KEY):  # empty: no URL / token unchanged
+                if value or key not in (URL_KEY, TOKEN_KEY, KEYS_KEY):  # empty: left as it is
                     values[key] = KEYS[key].check(value)
         except ConfigError as exc:
             self.status.setText(f"Not saved: {exc}")
@@ -206,6 +224,10 @@ class SettingsTab(QWidget):
             "station.operator": self.config.operator,
             "backend.url": self.config.backend_url or "",
             "token_set": "yes" if self.config.backend_token else "",
+            "station.channel": self.config.channel,
+            "release.trusted_keys": "\n".join(self.config.trusted_keys),
+            "release.allow_unsigned": "true" if self.config.allow_unsigned else "",
+            "trust": trust_words(trust_status(self.config).state),
         }
 
     def _show_config(self, values: dict[str, str]) -> None:
@@ -216,6 +238,10 @@ class SettingsTab(QWidget):
         self.backend_token.setPlaceholderText(
             "•••• (set; type to replace)" if values["token_set"] else "not set"
         )
+        self.channel.setText(values["station.channel"])
+        self.trusted_keys.setPlainText(values["release.trusted_keys"])
+        self.allow_unsigned.setChecked(bool(values["release.allow_unsigned"]))
+        self.trust.setText(values["trust"])
 
     def _write_config(self, values: dict[str, str], port_map: PortMap) -> None:
         self.config.get(URL_KEY)  # a broken config.json stops the save here, before any write
@@ -224,6 +250,8 @@ class SettingsTab(QWidget):
             self.config.set(key, value)
         if URL_KEY not in values:  # an emptied URL: this station no longer syncs
             self.config.unset(URL_KEY)
+        if KEYS_KEY not in values:  # no key trusted any more
+            self.config.unset(KEYS_KEY)
 
     def _saved(self, values: dict[str, str], local: tuple[int, int, str, bool]) -> None:
         settings = self.settings
@@ -244,3 +272,14 @@ class SettingsTab(QWidget):
             for i, endpoint in enumerate(self.current_endpoints)
         }
         self.port_map.setPlainText(PortMap(labels).text())
+
+
+def trust_words(state: TrustState) -> str:
+    """Whether releases from the backend are installed on this station, in one line."""
+    return {
+        TrustState.KEYS: "Releases are installed only when a trusted key signed them.",
+        TrustState.UNSIGNED_ALLOWED: "Releases are installed unchecked: no key is trusted and"
+        " unsigned releases are allowed.",
+        TrustState.NO_TRUSTED_KEY: "No trusted publisher key: releases from the backend are"
+        " not installed. Add the key your CI signs with.",
+    }[state]

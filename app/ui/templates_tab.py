@@ -16,9 +16,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.sync import ReleaseState, ReleaseStatus
+from app.sync.releases import Refusal
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 
 INVALID = QColor("#D55E00")
+REFUSALS = {
+    Refusal.NO_TRUSTED_KEY: "not installed: this station trusts no publisher key (Settings)",
+    Refusal.UNSIGNED: "refused: not signed, and this station needs a signature",
+    Refusal.UNTRUSTED_KEY: "refused: signed by a key this station does not trust",
+    Refusal.BAD_SIGNATURE: "refused: its signature does not match",
+    Refusal.BAD_MANIFEST: "refused: its manifest is damaged",
+    Refusal.FILE_MISMATCH: "refused: {file} does not match its published hash",
+    Refusal.FILE_UNAVAILABLE: "refused: the backend does not have {file}",
+}
 
 
 class TemplatesTab(QWidget):
@@ -48,6 +59,10 @@ class TemplatesTab(QWidget):
         self.open_button = QPushButton("Open folder")
         self.reload_button = QPushButton("Reload")
         self.use_button = QPushButton("Use on bench")
+        self.releases = QLabel()  # the channel's releases: ready, downloading, refused
+        self.releases.setWordWrap(True)
+        self.releases.setStyleSheet("font-size: 14px;")
+        self.releases.hide()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.folder_label, 1)
@@ -65,6 +80,7 @@ class TemplatesTab(QWidget):
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.releases)
         layout.addWidget(splitter, 1)
 
         self.list.currentItemChanged.connect(self._show_current)
@@ -74,6 +90,13 @@ class TemplatesTab(QWidget):
         library.changed.connect(self._refresh)
         library.loading.connect(lambda busy: self.reload_button.setEnabled(not busy))
         self._refresh()
+
+    def show_releases(self, releases: tuple[ReleaseStatus, ...]) -> None:
+        """The backend channel's releases; one that is still downloading or was refused is
+        not in the list above, so it cannot be started."""
+        lines = [release_line(release) for release in releases]
+        self.releases.setText("Releases from the backend:\n" + "\n".join(lines))
+        self.releases.setVisible(bool(lines))
 
     def _refresh(self) -> None:
         current = self.list.currentItem()
@@ -122,6 +145,24 @@ class TemplatesTab(QWidget):
         item = self.list.currentItem()
         if item is not None:
             self.use_requested.emit(item.data(0x0100))
+
+
+def release_line(release: ReleaseStatus) -> str:
+    """One release in words: "retail-pos v3 (canary): downloading 3/5 files, 48 MB"."""
+    name = f"{release.name} v{release.version} ({release.channel})"
+    if release.state is ReleaseState.READY:
+        return f"✓ {name}: ready" + ("" if release.signed_by else ", unsigned")
+    if release.state is ReleaseState.DOWNLOADING:
+        return (
+            f"↓ {name}: downloading {release.files_done}/{release.files_total} files, "
+            f"{_megabytes(release.bytes_done)} of {_megabytes(release.bytes_total)}"
+        )
+    words = REFUSALS[release.refusal] if release.refusal else "refused"
+    return f"⚠ {name}: {words.format(file=release.refused_file or 'a file')}"
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.0f} MB" if count >= 1e6 else f"{count / 1e3:.0f} kB"
 
 
 def _summary(entry: TemplateEntry) -> str:
