@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from app.core.identity import DeviceIdentity
 from app.core.status import (
     AlreadyDone,
     Blocked,
@@ -140,6 +141,7 @@ class RunResult:
     release_manifest: str = ""  # sha256 hex of the signed release manifest
     release_channel: str = ""  # the channel the station pulled it from
     order: str = ""  # the kitting order's number (app.core.orders), or ""
+    identity: DeviceIdentity | None = None  # read once per run; None: never reached the device
 
     @property
     def failed_step(self) -> int | None:
