@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     QRect,
     QRectF,
@@ -21,12 +22,21 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.core import DeviceState
 from app.ui.device_model import TileRole
-from app.ui.tile_view import Tile, view_of
+from app.ui.tile_view import Tile, TileView, view_of
 
 BASE_SIZE = QSize(250, 190)
 MIN_SCALE = 0.72
@@ -48,6 +58,9 @@ class TileDelegate(QStyledItemDelegate):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.scale = 1.0
+        # endpoint -> (what the tile showed, its picture): a view repaints every tile in the
+        # rectangle around a change, and 256 tiles painted afresh stall the window.
+        self._pictures: dict[str, tuple[tuple[object, ...], QPixmap]] = {}
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -60,13 +73,41 @@ class TileDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        """Draw the tile's picture, painted afresh only when what it shows has changed."""
         tile: Tile | None = index.data(TileRole)
         if tile is None:
             return
-        s = self.scale
         view = view_of(tile)
-        style = view.style
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        flash_on = tile.flash_until > time.monotonic() and int(time.monotonic() * 4) % 2 == 0
+        shown = _shown(tile, view, self.scale, selected, flash_on, option)
+        cached = self._pictures.get(tile.endpoint)
+        if cached is None or cached[0] != shown:
+            ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+            picture = QPixmap(option.rect.size() * ratio)
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            local = QStyleOptionViewItem(option)
+            local.rect = QRect(QPoint(0, 0), option.rect.size())
+            canvas = QPainter(picture)
+            try:
+                self._paint_tile(canvas, local, tile, view, selected, flash_on)
+            finally:
+                canvas.end()
+            cached = self._pictures[tile.endpoint] = (shown, picture)
+        painter.drawPixmap(option.rect.topLeft(), cached[1])
+
+    def _paint_tile(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        tile: Tile,
+        view: TileView,
+        selected: bool,
+        flash_on: bool,
+    ) -> None:
+        s = self.scale
+        style = view.style
         rect = QRectF(option.rect).adjusted(3 * s, 3 * s, -3 * s, -3 * s)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -75,8 +116,7 @@ class TileDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(rect, 10 * s, 10 * s)
-        flashing = tile.flash_until > time.monotonic()
-        if flashing and int(time.monotonic() * 4) % 2 == 0:
+        if flash_on:
             painter.setPen(QPen(QColor("#F0E442"), 7 * s))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(3 * s, 3 * s, -3 * s, -3 * s), 8 * s, 8 * s)
@@ -172,6 +212,25 @@ class TileDelegate(QStyledItemDelegate):
                 self.retry_clicked.emit(tile.endpoint)
                 return True
         return super().editorEvent(event, model, option, index)
+
+
+def _shown(
+    tile: Tile,
+    view: TileView,
+    scale: float,
+    selected: bool,
+    flash_on: bool,
+    option: QStyleOptionViewItem,
+) -> tuple[object, ...]:
+    """Everything a tile's picture depends on: when this is unchanged, so is the picture."""
+    info = tile.info
+    progress = round((max(0, tile.step_index) + tile.fraction) * 100) if tile.running else -1
+    return (
+        view, scale, selected, flash_on, option.rect.size().toTuple(),
+        option.palette.text().color().rgba(), tile.label, info.model, info.serial,
+        info.battery, tile.asset_tag, format_elapsed(tile.elapsed()), progress,
+        tile.total_steps,
+    )  # fmt: skip
 
 
 def tile_size(scale: float) -> QSize:
