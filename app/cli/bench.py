@@ -275,7 +275,15 @@ def devices(as_json: bool, usb: bool, tcp: tuple[str, ...]) -> None:
     "--auth-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
     help="Seconds to wait for someone to tap Allow on a device.",
 )  # fmt: skip
-def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **options) -> None:
+@click.option("--order", "order_number", default=None, metavar="NUMBER",
+              help="The kitting order these runs are for (kitbench order create).")  # fmt: skip
+def provision(
+    template_path: Path,
+    devices: tuple[str, ...],
+    all_usb: bool,
+    order_number: str | None,
+    **options,
+) -> None:
     """Apply a template to devices in parallel; exit 0 when every device is done."""
     from app.devices.endpoints import EndpointError, parse_endpoint
     from app.devices.keys import KeyFileError
@@ -304,15 +312,25 @@ def provision(template_path: Path, devices: tuple[str, ...], all_usb: bool, **op
     name = station_name()
     station_lock = hold_the_station("kitbench provision")
     with open_recording_store() as store:  # every run recorded before it touches a device
+        order = None
+        if order_number is not None:
+            from app.cli.orders import order_for_runs
+
+            order = order_for_runs(store, order_number, template.template)
         recorder = store.recorder()
         try:
             code = run_provision(
                 template, endpoints, stream=stdout, live=stdout.isatty(),
                 station_name=name, auth_timeout_s=options.pop("auth_timeout"),
-                listeners=[recorder.record], before_run=recorder.record_start, **options,
+                listeners=[recorder.record], before_run=recorder.record_start, order=order,
+                **options,
             )  # fmt: skip
         except KeyFileError as exc:
             raise click.ClickException(str(exc)) from None
+        if order is not None:
+            from app.cli.orders import progress_line
+
+            click.echo(progress_line(store, order.number), err=options["as_json"])
     problem = recorder.last_problem
     if problem is not None and not recorder.refused_runs:
         # No device was refused (the report said so then): runs finished unrecorded.

@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from app.core import RunEvent, RunStarted, StationProblem
+from app.core.orders import Order
 from app.devices.slots import PortMapError
+from app.provisioning.order_gate import OrderGate
 from app.provisioning.report import ProgressView
 from app.provisioning.runner import DEFAULT_TIMEOUT, DEFAULT_TIMEOUTS, RETRY_PAUSE_S
 from app.provisioning.station import Station
@@ -35,11 +37,13 @@ def provision(
     auth_timeout_s: float = 60.0,
     listeners: Sequence[Callable[[RunEvent], None]] = (),
     before_run: Callable[[RunStarted], StationProblem | None] | None = None,
+    order: Order | None = None,
 ) -> int:
     """Provision `endpoints` and report; the exit code is 0 when every device is done.
 
     `listeners` also receive every event (e.g. the store's recorder); `before_run` records a
-    run before it starts and says why it cannot (the station then starts none).
+    run before it starts and says why it cannot (the station then starts none); runs are
+    made for `order`, and a device not on its expected list is held back.
     """
     view = ProgressView(stream, live=live and not as_json)
     view.watch(endpoints)
@@ -51,7 +55,9 @@ def provision(
             jobs=jobs,
             auth_timeout_s=auth_timeout_s,
             before_run=before_run,
+            hold_back=OrderGate(order) if order else None,
         )
+        station.order = order.number if order else ""
     except PortMapError as exc:  # the labels runs record come from it: fix it first
         sys.stderr.write(f"{exc}\n")
         return 1

@@ -38,6 +38,7 @@ from app.core import (
 from app.core.paths import data_dir
 from app.core.status import StationProblem, StorageProblem
 from app.storage.models import DeviceRecord, OutboxEntry, Run, StepRecord
+from app.storage.orders import complete_if_reached
 from app.storage.problems import SHOWN_ELSEWHERE, station_problem
 from app.storage.writer import StoreWriter
 from app.templates import mask
@@ -263,6 +264,7 @@ class RunRecorder:
                 result=RunOutcome.RUNNING.value,
                 release_manifest=event.release_manifest or None,
                 release_channel=event.release_channel or None,
+                order_number=event.order or None,
             )
         )
 
@@ -290,6 +292,7 @@ class RunRecorder:
                 error=mask(result.error, secrets) if result.error else None,
                 release_manifest=result.release_manifest or None,
                 release_channel=result.release_channel or None,
+                order_number=result.order or None,
             )
         )
         session.execute(delete(StepRecord).where(StepRecord.run_id == result.run_id))
@@ -303,6 +306,8 @@ class RunRecorder:
             device = _seen(session, result.serial, result.model, now)
             device.last_template = result.template_name
             device.last_result = result.outcome.value
+        if result.order and result.outcome is RunOutcome.DONE:
+            complete_if_reached(session, result.order)
 
     @staticmethod
     def _step_record(run_id: str, step: StepResult, secrets: list[str]) -> StepRecord:

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from app.core import RunEvent
+from app.core.orders import Order, OrderProgress
 from app.core.paths import data_dir
-from app.storage import history, outbox
+from app.storage import history, orders, outbox
 from app.storage.database import Database
 from app.storage.history import ALL_RUNS, Cursor, RunFilter
+from app.storage.orders import OrderDevice
 from app.storage.recorder import RunRecorder
 from app.storage.writer import StoreWriter
 from app.templates import SecretStore
@@ -75,6 +77,32 @@ class Store:
     def export_csv(self, out: IO[str], run_filter: RunFilter = ALL_RUNS) -> int:
         with self.database.sessions() as session:
             return history.write_csv(session, out, run_filter)
+
+    # -- kitting orders (writes through the writer; OrderError says what is wrong)
+
+    def create_order(self, order: Order) -> None:
+        with self.database.sessions() as session:
+            orders.check_new_order(session, order)
+        self.writer.submit(lambda session: orders.create_order(session, order)).result()
+
+    def close_order(self, number: str) -> None:
+        self.writer.submit(lambda session: orders.close_order(session, number)).result()
+
+    def orders(self) -> list[Order]:
+        with self.database.sessions() as session:
+            return orders.list_orders(session)
+
+    def order(self, number: str) -> Order | None:
+        with self.database.sessions() as session:
+            return orders.get_order(session, number)
+
+    def order_progress(self, number: str) -> OrderProgress | None:
+        with self.database.sessions() as session:
+            return orders.order_progress(session, number)
+
+    def order_devices(self, number: str) -> list[OrderDevice]:
+        with self.database.sessions() as session:
+            return orders.order_devices(session, number)
 
     # -- outbox
 
