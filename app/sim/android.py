@@ -38,6 +38,7 @@ from app.sim.device_state import (
     FsError,
     Package,
 )
+from app.sim.identity import WLAN_ADDRESS, factory_secure_settings, wlan_address
 from app.sim.profiles import Profile
 
 MAX_HOST_NAME = 240  # bytes of a host file name; longer device paths are hashed
@@ -58,9 +59,11 @@ FACTORY_DIRS = (
     "/", "/system", "/system/bin", "/system/app", "/system/priv-app", "/system/etc",
     "/system/framework", "/vendor", "/product", "/proc", "/dev", "/storage", "/storage/emulated",
     "/storage/emulated/0", "/storage/self", "/data", "/data/local", "/data/local/tmp",
-    "/data/data", "/data/app", "/data/misc",
+    "/data/data", "/data/app", "/data/misc", "/sys", "/sys/class", "/sys/class/net",
+    "/sys/class/net/wlan0",
 )  # fmt: skip
-VIRTUAL_FILES = ("/proc/version", "/proc/uptime", "/system/build.prop", "/system/etc/hosts")
+VIRTUAL_FILES = ("/proc/version", "/proc/uptime", "/system/build.prop", "/system/etc/hosts",
+                 WLAN_ADDRESS)  # fmt: skip
 
 
 class HostFiles:
@@ -175,6 +178,7 @@ class AndroidDevice:
             battery=Battery(level=profile.battery_level),
             next_session=100_000_000 + int.from_bytes(digest[14:18], "big") % 900_000_000,
         )
+        state.settings["secure"].update(factory_secure_settings(profile.name, profile.sdk, serial))
         for path in FACTORY_DIRS:
             state.nodes[path] = [stat.S_IFDIR | self._dir_mode(path), now]
         for name in SHARED_STORAGE_DIRS:
@@ -507,6 +511,8 @@ class AndroidDevice:
         if path == "/proc/uptime":
             up = self.uptime()
             return f"{up:.2f} {up * 7.3:.2f}\n".encode()
+        if path == WLAN_ADDRESS:
+            return wlan_address(self)
         if path == "/system/etc/hosts":
             return b"127.0.0.1       localhost\n::1             ip6-localhost\n"
         profile = self.profile

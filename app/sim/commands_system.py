@@ -8,6 +8,7 @@ from app.sim.commands_core import SHELL_CRASH_STATUS, Command, Invocation, take_
 from app.sim.commands_dpm import dpm, dumpsys_account, dumpsys_device_policy
 from app.sim.commands_pm import dumpsys_package, pm
 from app.sim.commands_wifi import wifi
+from app.sim.identity import dumpsys_bluetooth_manager
 
 CMD_SERVICE_MISSING = 20  # frameworks/native/cmds/cmd: the service is not registered
 SETTINGS_NAMESPACES = ("system", "secure", "global")
@@ -99,6 +100,7 @@ def dumpsys(ctx: Invocation) -> int:
         "package": dumpsys_package,
         "account": dumpsys_account,
         "device_policy": dumpsys_device_policy,
+        "bluetooth_manager": dumpsys_bluetooth_manager,
     }.get(service)
     if handler is not None:
         return handler(ctx, args)

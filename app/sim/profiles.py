@@ -154,7 +154,9 @@ def _props(**values: str) -> Mapping[str, str]:
         "ro.product.locale": "en-US",
         "persist.sys.usb.config": "adb",
     }
-    common.update({key.replace("_", "."): value for key, value in values.items()})
+    # Underscores become dots, except in the one property whose name has one.
+    common.update({key.replace("_", ".").replace("security.patch", "security_patch"): value
+                   for key, value in values.items()})  # fmt: skip
     return MappingProxyType(common)
 
 

@@ -19,6 +19,7 @@ from app.sim.commands_system import SYSTEM_COMMANDS
 from app.sim.commands_text import TEXT_COMMANDS
 from app.sim.commands_toybox import TOYBOX_COMMANDS
 from app.sim.device_state import CommandResult, FsError
+from app.sim.identity import IDENTITY_COMMANDS
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -46,6 +47,7 @@ COMMANDS: dict[str, Command] = {
     **TEXT_COMMANDS,
     **PM_COMMANDS,
     **SYSTEM_COMMANDS,
+    **IDENTITY_COMMANDS,
 }
 BUILTINS = {"exit", "true", "false", ":", "sh", "which", "type"}
 MAX_NESTING = 16  # sh -c inside sh -c inside $(...): deep enough for any real command line
