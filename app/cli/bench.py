@@ -316,7 +316,11 @@ def provision(
         if order_number is not None:
             from app.cli.orders import order_for_runs
 
-            order = order_for_runs(store, order_number, template.template)
+            try:
+                order = order_for_runs(store, order_number, template.template)
+            except click.ClickException:
+                station_lock.release()
+                raise
         recorder = store.recorder()
         try:
             code = run_provision(
