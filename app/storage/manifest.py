@@ -66,7 +66,7 @@ def _row(device: OrderDevice) -> dict[str, str]:
         "device_name": run.get("device_name") or "",
         "template_version": f"{run['template_name']} v{run['template_version']}",
         "result": str(device.outcome or "running"),
-        "finished_at": finished.isoformat(timespec="seconds")
+        "finished_at": finished.strftime("%Y-%m-%d %H:%M:%SZ")  # stored as UTC
         if isinstance(finished, datetime)
         else "",
         "operator": run.get("operator") or "",
