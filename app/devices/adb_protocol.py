@@ -185,6 +185,17 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
                     exit_code = payload[0]
         return ShellV2Result(exit_code, bytes(streams[V2_STDOUT]), bytes(streams[V2_STDERR]))
 
+    def reboot_and_wait(self, timeout_s: float) -> None:
+        """Open `reboot:` and wait until the device ends the connection, as it does going
+        down: adbd acknowledges the OPEN at once and is still up for a moment, so a host
+        that reconnected right away would find the device before its reboot."""
+        adb_info = self._open(b"reboot:", timeout_s, timeout_s, timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            command, _ = self._read_until([constants.CLSE, constants.WRTE], adb_info)
+            if command == constants.CLSE:
+                return
+
     def exec_with_input(
         self,
         destination: bytes,

@@ -42,6 +42,7 @@ CONNECT_TIMEOUT_S = 10.0  # TCP connect and the device's first answer
 DEFAULT_SHELL_TIMEOUT_S = 60.0
 TRANSFER_STALL_TIMEOUT_S = 30.0  # a push fails when no bytes move for this long
 REMOTE_TEMP_DIR = "/data/local/tmp"
+REBOOT_DOWN_TIMEOUT_S = 10.0  # how long a reboot waits for the device to go down
 PUSH_MODE = 0o100644
 GARBAGE_ERRORS = (
     adb_errors.InvalidCommandError,
@@ -290,7 +291,10 @@ class Device:
         """Ask the device to reboot; the session ends (call `reconnect` to come back)."""
         session = self._connected()
         try:
-            session.reboot(transport_timeout_s=10, read_timeout_s=10, timeout_s=10)
+            if isinstance(session, AdbSession):
+                session.reboot_and_wait(REBOOT_DOWN_TIMEOUT_S)
+            else:
+                session.reboot(transport_timeout_s=10, read_timeout_s=10, timeout_s=10)
         except (*GARBAGE_ERRORS, *TIMEOUT_ERRORS, OSError, adb_errors.AdbConnectionError):
             pass  # the device drops the connection as it goes down, often before answering
         self._drop()

@@ -9,6 +9,7 @@ Services that a release's adbd lacks (abb before Android 10) are refused as it r
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shlex
 import struct
@@ -113,8 +114,12 @@ def raw_stdin(stream: Stream) -> Stdin:
 
 
 async def reboot_service(device: SimDevice, stream: Stream) -> None:
+    """adbd's reboot never answers: its connection ends as the device goes down, so a host
+    that reconnects once it ended finds the device gone, not the one before the reboot."""
     await device.behaviour.shell_delay()
     device.drop_off(device.behaviour.latency.reboot, reboot=True)
+    while device.online.is_set():
+        await asyncio.sleep(0)
     raise ConnectionLost("rebooting")
 
 
