@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.paths import data_dir, resources_dir
+from app.devices.slots import PORT_MAP_FILE, PORTS_PER_HUB, BusInfo, PortMap
 from app.sim.apk import build_apk
 from app.sim.fleet import SimFleet
 from app.templates import SecretStore
@@ -159,8 +160,11 @@ class DemoBench:
             latency=self.latency,
             faults=self.faults,
             state_dir=self.home / "sim",
+            buses=-(-self.count // PORTS_PER_HUB),  # a USB 2.0 bus per ten-port hub
         )
         self.fleet.start()
+        bench = [(f"{e.host}:{e.port}", BusInfo(str(e.bus))) for e in self.fleet.endpoints]
+        PortMap.for_bench(bench).save(self.home / PORT_MAP_FILE)  # the station's buses
         config = Config(self.home)
         config.set("station.name", DEMO_STATION)
         try:
