@@ -57,6 +57,14 @@ if TYPE_CHECKING:
     default=None,
     help="Keep device state here so it survives restarts (default: a temp dir).",
 )
+@click.option(
+    "--factory-reset",
+    "factory_reset",
+    default="",
+    metavar="PORT[,PORT…]",
+    help="Start the devices on these ports factory reset (with --state-dir): settings, apps,"
+    " files, accounts and owner wiped; serial, IMEIs and MACs kept.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--buses",
@@ -105,7 +113,12 @@ def sim(
     count = options.pop("count")
     if buses is not None and buses > count:
         raise click.BadParameter("more buses than devices", param_hint="--buses")
-    config = FleetConfig(count=count, buses=buses or 0, **options)
+    try:
+        reset_ports = tuple(int(port) for port in options.pop("factory_reset").split(",") if port)
+    except ValueError:
+        hint = "--factory-reset"
+        raise click.BadParameter("expected ports, e.g. 7400,7403", param_hint=hint) from None
+    config = FleetConfig(count=count, buses=buses or 0, factory_reset=reset_ports, **options)
     try:
         config.validate()
     except FaultSpecError as exc:

@@ -1,4 +1,7 @@
-"""What the station remembers between runs: each device's `{seq}` and what it was given.
+"""What the station remembers between runs: each device's `{seq}`.
+
+Whether a device is provisioned is the device's own marker (app/provisioning/marker.py),
+never this file: a reset device is kitted again, one kitted elsewhere is recognised.
 
 `{seq}` is unique across the station and never reused: a device keeps the number it
 got first (so a second run renames nothing), and the counter only grows. The ledger is
@@ -50,22 +53,6 @@ class Ledger:
             change = self._changed()
         self._save(change)
         return seq
-
-    def provisioned_version(self, serial: str, template: str) -> int | None:
-        """The template version this device last finished, if any."""
-        on_disk = self._file_identity()
-        with self._lock:
-            devices = self._current(on_disk)["devices"]
-            version = devices.get(serial, {}).get("templates", {}).get(template)
-            return None if version is None else int(version)
-
-    def record_done(self, serial: str, template: str, version: int) -> None:
-        on_disk = self._file_identity()
-        with self._lock:
-            device = self._current(on_disk)["devices"].setdefault(serial, {})
-            device.setdefault("templates", {})[template] = version
-            change = self._changed()
-        self._save(change)
 
     def _current(self, on_disk: FileIdentity | None) -> dict[str, Any]:
         """The state, read again if another process replaced the file (call with `_lock`).

@@ -34,7 +34,9 @@ from app.core import (
     StepStarted,
     StepStatus,
 )
+from app.core.identity import DeviceIdentity, is_imei
 from app.devices.device import Device, DeviceError, Problem
+from app.devices.identity import read_identity
 from app.provisioning.checks import refusal
 from app.provisioning.context import (
     ArtifactCache,
@@ -43,6 +45,13 @@ from app.provisioning.context import (
     Outcome,
     StepContext,
     StepFailed,
+)
+from app.provisioning.marker import (
+    MARKER_STEP_ACTION,
+    MARKER_STEP_NAME,
+    Marker,
+    read_marker,
+    write_marker_command,
 )
 from app.provisioning.steps import EXECUTORS
 from app.templates import LoadedTemplate, SecretStore, VariableError, mask, render
@@ -98,12 +107,17 @@ class Failure:
     error: str
 
 
+def step_count(template: LoadedTemplate) -> int:
+    """The steps of a run: the template's, then writing the marker (app/provisioning/marker.py)."""
+    return len(template.template.steps) + 1
+
+
 def run_started(batch: Batch, request: DeviceRun, at: datetime) -> RunStarted:
     template = batch.template.template
     release = batch.template.release
     return RunStarted(request.run_id, request.endpoint, template.name, template.version,
-                      len(template.steps), at, batch.template.sha256, operator=batch.operator,
-                      station=batch.station,
+                      step_count(batch.template), at, batch.template.sha256,
+                      operator=batch.operator, station=batch.station,
                       release_manifest=release.manifest_sha256 if release else "",
                       release_channel=release.channel if release else "",
                       order=batch.order)  # fmt: skip
@@ -119,6 +133,7 @@ def run_result(
     cause: Cause | None = None,
     error: str | None = None,
     steps: tuple[StepResult, ...] = (),
+    identity: DeviceIdentity | None = None,
 ) -> RunResult:
     """The RunResult of one run of `batch` on a device, however it ended."""
     template = batch.template.template
@@ -145,6 +160,7 @@ def run_result(
         release_manifest=release.manifest_sha256 if release else "",
         release_channel=release.channel if release else "",
         order=batch.order,
+        identity=identity,
     )
 
 
@@ -214,12 +230,14 @@ class Runner:
         results: list[StepResult] = []
         failure: Failure | None = None
         outcome = RunOutcome.DONE
-        try:
+        identity, reason = None, None
+        doing = "the battery check"
+        try:  # the session is gone: a failure, not a refusal
             reason = self._refusal()
-        except DeviceError as exc:  # the session is gone: a failure, not a refusal
-            reason = None
-            failure = Failure(Cause.of_lost_session(exc.problem),
-                              lost_message(exc, "the battery check"))  # fmt: skip
+            doing = "reading the device's identity"
+            identity = self._identity()  # a refused device too goes into the register
+        except DeviceError as exc:
+            failure = Failure(Cause.of_lost_session(exc.problem), lost_message(exc, doing))
         if reason:
             outcome, failure = RunOutcome.REFUSED, Failure(None, reason)
         elif failure is None:
@@ -235,6 +253,9 @@ class Runner:
                 results.append(result)
                 if failure:
                     break
+            if failure is None:  # last, and only when every step succeeded
+                result, failure = self._mark_provisioned(len(template.steps))
+                results.append(result)
         if failure is not None and outcome is RunOutcome.DONE:
             outcome = RunOutcome.FAILED
         return run_result(
@@ -246,7 +267,42 @@ class Runner:
             cause=failure.cause if failure else None,
             error=self.mask(failure.error) if failure else None,
             steps=tuple(results),
+            identity=identity,
         )
+
+    def _identity(self) -> DeviceIdentity:
+        """Who the device is, read once per run; an IMEI scanned as the asset tag fills in
+        one the device would not give."""
+        identity = read_identity(self.device, self.device.props())
+        tag = (self.request.asset_tag or "").strip()
+        return identity.with_scanned_imei(tag) if is_imei(tag) else identity
+
+    def _mark_provisioned(self, index: int) -> tuple[StepResult, Failure | None]:
+        """Leave the marker that says this device is provisioned, and read it back."""
+        request, batch = self.request, self.batch
+        total = step_count(batch.template)
+        self.on_event(StepStarted(request.run_id, request.endpoint, index, total, MARKER_STEP_NAME))
+        began = time.monotonic()
+        where = f"step {index + 1} ({MARKER_STEP_NAME})"
+        template = batch.template.template
+        marker = Marker(template.name, template.version, batch.template.sha256, request.run_id)
+        failure = None
+        try:
+            written = self.device.shell(write_marker_command(marker), timeout=20)
+            if written.ok and read_marker(self.device) == marker:
+                outcome = Outcome(StepStatus.CHANGED, marker.text())
+            else:
+                outcome = Outcome(StepStatus.FAILED, "the device did not keep the marker",
+                                  written.output)  # fmt: skip
+                failure = Failure(Cause.STEP_FAILED, f"{where} failed: {outcome.message}")
+        except DeviceError as exc:
+            outcome = Outcome(StepStatus.FAILED, lost_message(exc, where))
+            failure = Failure(Cause.of_lost_session(exc.problem), outcome.message)
+        result = StepResult(index, MARKER_STEP_ACTION, MARKER_STEP_NAME, outcome.status,
+                            round((time.monotonic() - began) * 1000), outcome.message,
+                            self.mask(outcome.output))  # fmt: skip
+        self.on_event(StepFinished(request.run_id, request.endpoint, result))
+        return result, failure
 
     def _refusal(self) -> str | None:
         requires = self.batch.template.template.requires
@@ -263,7 +319,7 @@ class Runner:
     def _run_step(self, index: int, step: AnyStep) -> tuple[StepResult, Failure | None]:
         """Run one step with its retries; a Failure when the run must stop here."""
         request, name = self.request, step_name(step)
-        total = len(self.batch.template.template.steps)
+        total = step_count(self.batch.template)
         self.on_event(StepStarted(request.run_id, request.endpoint, index, total, name))
         began = time.monotonic()
         where = f"step {index + 1} ({name})"

@@ -75,7 +75,15 @@ from app.provisioning.lifecycle import (
     Unplugged,
     advance,
 )
-from app.provisioning.runner import Batch, DeviceRun, Runner, run_result, run_started
+from app.provisioning.marker import read_marker
+from app.provisioning.runner import (
+    Batch,
+    DeviceRun,
+    Runner,
+    run_result,
+    run_started,
+    step_count,
+)
 from app.provisioning.scheduler import TransferScheduler
 from app.storage import station_problem
 from app.storage.config import shares_adb_key
@@ -597,9 +605,12 @@ class _Worker:
         if order is not None:
             self._advance(HeldBack(order))
             return
-        done = self.station.ledger.provisioned_version(facts.serial, template.name)
-        if not request.force and done == template.version:
-            self._advance(NothingToDo(template.name, done))
+        marker = None if request.force else read_marker(device)  # the device is the truth
+        if marker is not None and (marker.template, marker.version) == (
+            template.name,
+            template.version,
+        ):
+            self._advance(NothingToDo(template.name, marker.version))
             return
         self._advance(RunAsked(template.name))
         try:
@@ -617,17 +628,11 @@ class _Worker:
                 self._refuse_unrecordable(batch, run, problem)
                 return
             self._announce(run, announcement)
-            self._advance(RunBegan(template.name, len(template.steps)))
+            self._advance(RunBegan(template.name, step_count(batch.template)))
             runner = Runner(device, facts, batch, run, self._on_run_event,
                             self.station.transfer_slot(self.endpoint, run.cancel))  # fmt: skip
             result = runner.run(announcement.started_at)
         self._finish(batch, run, result)
-        if result.outcome is RunOutcome.DONE:
-            try:
-                self.station.ledger.record_done(facts.serial, template.name, template.version)
-            except OSError as exc:  # the run is recorded; only the shortcut next time is lost
-                log.warning("%s: not noted as provisioned (%s); it will run in full next time",
-                            self.endpoint.spec, exc)  # fmt: skip
         if result.cause is not None and result.cause.loses_session:
             self._drop_session(RunEnded(result))
         else:

@@ -63,6 +63,9 @@ class FleetConfig:
     host: str = "127.0.0.1"
     buses: int = 0  # 0: every device has a private pipe; else devices share B buses
     bus_speed: str = "usb2"
+    # Ports whose devices start factory reset: wiped to the profile's factory state, their
+    # serial, IMEIs and MACs kept (they derive from the port's serial), as a real reset does.
+    factory_reset: tuple[int, ...] = ()
 
     def validate(self) -> None:
         if self.count < 1:
@@ -186,6 +189,8 @@ def _create_device(
 ) -> SimDevice:
     profile = profile_for(config.profile, index)
     device_dir = state_dir / f"device-{port}"
+    if port in config.factory_reset:
+        shutil.rmtree(device_dir, ignore_errors=True)
     serial = profile.serial_for(port, salt=str(state_dir.resolve()))
     model = AndroidDevice(device_dir, profile, serial)
     seed = int.from_bytes(hashlib.sha256(f"{config.seed}:{index}".encode()).digest()[:8], "big")

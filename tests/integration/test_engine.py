@@ -141,7 +141,9 @@ def test_second_run_changes_nothing_and_a_done_device_is_skipped(start_fleet, st
     for endpoint in fleet.endpoints:
         result = again.results[endpoint.spec]
         assert result.outcome is RunOutcome.DONE
-        assert set(statuses(result).values()) == {"ok"}, result.steps
+        *steps, marker = result.steps
+        assert {str(step.status) for step in steps} == {"ok"}, result.steps
+        assert (marker.action, str(marker.status)) == ("marker", "changed")  # its own run id
 
     _, skipped = provision(station, template, fleet.endpoints)
     assert skipped.results == {}
@@ -209,7 +211,8 @@ def test_retry_resumes_from_the_failed_step(start_fleet, station, tmp_path, conn
     assert second.outcome is RunOutcome.DONE
     first_step, *rest = second.steps
     assert (first_step.status, first_step.message) == ("skipped", "done in an earlier run")
-    assert [str(s.status) for s in rest] == ["changed", "changed"]
+    assert [str(s.status) for s in rest] == ["changed", "changed", "changed"]
+    assert rest[-1].action == "marker"  # written once every step succeeded
 
 
 def test_auto_provision_starts_a_device_when_it_is_ready(start_fleet, station, tmp_path):

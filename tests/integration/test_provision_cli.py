@@ -60,7 +60,8 @@ def test_json_lines_and_exit_0_when_every_device_is_done(start_fleet, template):
     assert first["model"] == "Pixel 8"
     assert first["slot"] == "A1"  # no port map: bench labels in the order devices were named
     assert (first["result"], first["error"]) == ("done", None)
-    assert [step["action"] for step in first["steps"]] == ["install", "setting", "device_name"]
+    actions = [step["action"] for step in first["steps"]]
+    assert actions == ["install", "setting", "device_name", "marker"]  # the marker last
     step = first["steps"][0]
     assert set(step) == {"action", "name", "status", "duration_ms", "message"}
     assert step["status"] == "changed"
@@ -90,7 +91,9 @@ def test_a_provisioned_device_is_skipped_unless_forced(start_fleet, template):
     assert "unplug" not in json.dumps(skipped).lower()  # no words meant for the bench
 
     forced = json.loads(provision(*args, "--force").output)
-    assert {step["status"] for step in forced["steps"]} == {"ok"}
+    *steps, marker = forced["steps"]
+    assert {step["status"] for step in steps} == {"ok"}
+    assert (marker["action"], marker["status"]) == ("marker", "changed")  # a new run id
 
 
 @pytest.mark.parametrize(

@@ -95,21 +95,12 @@ def test_seq_is_unique_stable_and_never_reused(tmp_path):
     assert reopened.seq_for("a-new-one") == 41
 
 
-def test_ledger_remembers_what_a_device_finished(tmp_path):
-    ledger = Ledger(tmp_path)
-    assert ledger.provisioned_version("S1", "kiosk") is None
-    ledger.record_done("S1", "kiosk", 3)
-    assert Ledger(tmp_path).provisioned_version("S1", "kiosk") == 3
-    assert Ledger(tmp_path).provisioned_version("S1", "other") is None
-
-
 def test_ledger_sees_what_another_process_wrote(tmp_path):
     """The GUI and a `kitbench provision` share one data directory: neither reuses a seq."""
     gui, cli = Ledger(tmp_path), Ledger(tmp_path)
     assert gui.seq_for("S1") == 1
     assert cli.seq_for("S2") == 2
-    cli.record_done("S2", "kiosk", 4)
-    assert gui.provisioned_version("S2", "kiosk") == 4
+    assert gui.seq_for("S2") == 2
     assert gui.seq_for("S3") == 3
     assert Ledger(tmp_path).seq_for("S1") == 1
 
