@@ -119,6 +119,37 @@ def token_create(name: str, publisher: bool, console: bool, db_url: str | None) 
     click.echo(new_token)
 
 
+@backend.group()
+def admin() -> None:
+    """Console admin accounts: who may sign in to the web console under /console/."""
+
+
+@admin.command("create")
+@click.argument("name")
+@click.option("--db", "db_url", default=None, metavar="URL", help="Database URL (as for backend).")
+def admin_create(name: str, db_url: str | None) -> None:
+    """Create console admin NAME, or set a new password for it (its sessions end). The
+    password is read from stdin when it is not a terminal, else asked twice."""
+    from app.fleet import DatabaseError, FleetDatabase
+    from app.fleet.console import AccountError, Accounts
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        database = FleetDatabase.open(db_url)
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        created = Accounts(database.engine).create_admin(name, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        database.close()
+    click.echo(f"Console admin {name.strip()} {'created' if created else 'has a new password'}.")
+
+
 def station_name() -> str:
     from app.storage.config import station_name_or_empty
 

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
+from app.fleet.console import mount_console
 from app.fleet.database import (
     FleetDatabase,
     Principal,
@@ -134,6 +135,7 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
 
     app.state.database = database
     app.state.files = files
+    console = mount_console(app, database, files)
 
     @app.post(f"{PREFIX}/runs", response_model=BatchReceipt, tags=["runs"])
     def post_runs(batch: RunBatch, caller: StationOnly) -> BatchReceipt:
@@ -232,10 +234,12 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
         responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
         tags=["files"],
     )
-    def download_file(sha256: Sha256, _: ReleaseReader) -> FileResponse:
+    def download_file(sha256: Sha256, caller: ReleaseReader) -> FileResponse:
         """A stored file; `Range: bytes=N-` resumes an interrupted download (206)."""
         if not files.content.has(sha256):
             raise HTTPException(404, f"no file {sha256}")
+        if caller.role is Role.STATION:
+            console.record_download(caller.name, sha256)  # the console's "downloaded by"
         return FileResponse(files.content.path(sha256), media_type="application/octet-stream")
 
     # -- releases
