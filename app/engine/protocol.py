@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from app.core import RunEvent, StationProblem
+from app.core.orders import Order, OrderProgress
 from app.devices.device import Device
 from app.devices.usb_hotplug import UsbWatcher
 from app.sync import ReleaseStatus, SyncStatus
@@ -92,6 +93,24 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class SetOrder:
+    """Make runs for this kitting order (None: for no order) with `template`, the order's
+    template as the window's library has it (None: the template already set); a device not
+    on its expected list is held back. Answered by `OrderProgressed`."""
+
+    number: str | None
+    template: Path | None = None
+
+
+@dataclass(frozen=True)
+class Admit:
+    """An admin's word: this held-back device runs under the active order though it is not
+    on its expected list; it starts at once."""
+
+    endpoint: str
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """Stop every run (each is recorded), finish the store's writes, and exit."""
 
@@ -106,6 +125,8 @@ Command = (
     | Start
     | Stop
     | Retry
+    | SetOrder
+    | Admit
     | Shutdown
 )
 
@@ -126,13 +147,16 @@ class Refusal(StrEnum):
     NOT_WATCHED = "not-watched"  # the device is not (or no longer) on the bench
     BAD_ENDPOINT = "bad-endpoint"  # not a device spec
     BAD_TEMPLATE = "bad-template"  # the template file cannot be read or is invalid now
+    NO_ORDER = "no-order"  # no such order in the station's store
+    ORDER_CLOSED = "order-closed"  # an admin closed it: it takes no more runs
+    ORDER_TEMPLATE = "order-template"  # the template is not the one the order is for
 
 
 @dataclass(frozen=True)
 class Ack:
     number: int
     refusal: Refusal | None = None
-    detail: str = ""  # the endpoint or spec concerned, or what is wrong with the template
+    detail: str = ""  # the endpoint, spec or order concerned, or what is wrong with the template
 
 
 @dataclass(frozen=True)
@@ -182,6 +206,17 @@ class ReleaseProgress:
     releases: tuple[ReleaseStatus, ...]
 
 
+@dataclass(frozen=True)
+class OrderProgressed:
+    """How far the active order is: when it is chosen, and after each run recorded for it.
+    `order` is None when runs are made for no order. `completed_now`: this run's commit
+    completed it (said once)."""
+
+    order: Order | None
+    progress: OrderProgress | None = None
+    completed_now: bool = False
+
+
 Message = (
     Ack
     | Ready
@@ -192,6 +227,7 @@ Message = (
     | Closed
     | SyncStatus
     | ReleaseProgress
+    | OrderProgressed
 )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
-from app.core import RunEvent
+from app.core import RunEvent, RunFinished
+from app.core.orders import Order, OrderState
 from app.devices.device import Device
 from app.devices.endpoints import EndpointError
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
@@ -17,9 +19,11 @@ from app.devices.usb import UsbError
 from app.engine.protocol import (
     Ack,
     AddEndpoint,
+    Admit,
     Command,
     EngineOptions,
     Message,
+    OrderProgressed,
     Refusal,
     ReleaseProgress,
     Retry,
@@ -27,6 +31,7 @@ from app.engine.protocol import (
     SetAssetTag,
     SetAutoProvision,
     SetOperator,
+    SetOrder,
     SetTemplate,
     Shutdown,
     Start,
@@ -34,14 +39,23 @@ from app.engine.protocol import (
     UsbUnwatched,
     WatchUsb,
 )
+from app.provisioning.order_gate import OrderGate
 from app.provisioning.station import Station
 from app.storage import Config, Store
 from app.sync import SyncWorker
-from app.templates import TemplateError, load_template
+from app.templates import LoadedTemplate, TemplateError, load_template
 
 log = logging.getLogger(__name__)
 
 SYNC_STOP_S = 5.0
+
+
+class _Refused(Exception):
+    """A command the engine will not carry out, typed for the window."""
+
+    def __init__(self, refusal: Refusal, detail: str = "") -> None:
+        super().__init__(refusal, detail)
+        self.refusal, self.detail = refusal, detail
 
 
 class Engine:
@@ -64,6 +78,9 @@ class Engine:
             port_map = PortMap()
             self.notices.append(f"Port map not used: {exc}")
         self.store = Store(folder, recording=True)
+        self._gate = OrderGate()  # holds back devices the active order does not expect
+        self._order_lock = threading.Lock()  # commands and the store's writer both ask
+        self._template: LoadedTemplate | None = None
         self._recorder = self.store.recorder(on_recorded=self._recorded)
         self.station = Station(
             port_map=port_map,
@@ -75,6 +92,7 @@ class Engine:
             data_dir=folder,
             before_run=self._recorder.record_start,  # a run nobody could find later never starts
             open_device=options.open_device or Device.open,
+            hold_back=self._gate,
         )
         self.station.auto_provision = options.auto_provision
         self._usb_watcher = options.usb_watcher
@@ -92,6 +110,8 @@ class Engine:
         """Do what `command` asks (it only queues work: nothing here waits on a device)."""
         try:
             self._do(command)
+        except _Refused as exc:
+            return Ack(number, exc.refusal, exc.detail)
         except TemplateError as exc:
             return Ack(number, Refusal.BAD_TEMPLATE, str(exc))
         except ValueError as exc:
@@ -119,7 +139,11 @@ class Engine:
             case WatchUsb():
                 threading.Thread(target=self._watch_usb, name="engine-usb", daemon=True).start()
             case SetTemplate(path):
-                station.set_template(load_template(path))
+                self._use_template(load_template(path), self._gate.order)
+            case SetOrder(order_number, template_path):
+                self._set_order(order_number, template_path)
+            case Admit(endpoint):
+                self._admit(endpoint)
             case SetOperator(name):
                 station.operator = name
             case SetAutoProvision(enabled):
@@ -135,6 +159,61 @@ class Engine:
             case Shutdown():
                 pass  # the process ends the engine once this is acknowledged
 
+    def _use_template(self, template: LoadedTemplate, order: Order | None) -> None:
+        if order is not None and not _order_takes(order, template):
+            raise _Refused(Refusal.ORDER_TEMPLATE, _template_of(order))
+        self.station.set_template(template)  # its runs carry station.order
+        self._template = template
+
+    def _set_order(self, number: str | None, template_path: Path | None) -> None:
+        """Runs from now are made for order `number`, with its template; then how far it is."""
+        template = load_template(template_path) if template_path else self._template
+        if number is None:
+            with self._order_lock:
+                self._gate.set_order(None)
+                self.station.order = ""
+                if template is not None:
+                    self._use_template(template, None)
+            self._tell(OrderProgressed(None))
+            return
+        order = self.store.order(number)
+        if order is None:
+            raise _Refused(Refusal.NO_ORDER, number)
+        if order.state is OrderState.CLOSED:
+            raise _Refused(Refusal.ORDER_CLOSED, number)
+        if template is not None and not _order_takes(order, template):
+            raise _Refused(Refusal.ORDER_TEMPLATE, _template_of(order))
+        with self._order_lock:
+            self._gate.set_order(order)
+            self.station.order = order.number
+            if template is not None:
+                self._use_template(template, order)
+        self._tell(OrderProgressed(order, self.store.order_progress(number)))
+
+    def _admit(self, endpoint: str) -> None:
+        """Let a held-back device in and start it (KeyError when it is not on the bench)."""
+        serial = next((info.serial for info in self.station.devices()
+                       if info.endpoint == endpoint), None)  # fmt: skip
+        if serial is None:
+            raise KeyError(endpoint)
+        self._gate.admit(serial)
+        self.station.start([endpoint])
+
+    def _order_progressed(self, number: str) -> None:
+        """After a run of the active order is committed: its counts, and whether that run
+        completed it (on the store's writer thread, after the commit)."""
+        with self._order_lock:
+            before = self._gate.order
+            if before is None or before.number != number:
+                return
+            order = self.store.order(number)
+            if order is None:
+                return
+            self._gate.set_order(order)
+        progress = self.store.order_progress(number)
+        completed_now = before.state is OrderState.OPEN and order.state is OrderState.COMPLETE
+        self._tell(OrderProgressed(order, progress, completed_now))
+
     def _watch_usb(self) -> None:
         """Enumerates first (every device already plugged in), so it runs on its own thread."""
         try:
@@ -147,7 +226,22 @@ class Engine:
         self._recorder.on_event(event)
         self._tell(event)
 
-    def _recorded(self, _event: object) -> None:
+    def _recorded(self, event: object) -> None:
         self._tell(RunRecorded())
+        if isinstance(event, RunFinished) and event.result.order:
+            self._order_progressed(event.result.order)
         if self._sync is not None:
             self._sync.wake()
+
+
+def _order_takes(order: Order, template: LoadedTemplate) -> bool:
+    """Whether runs of `template` may be made for `order` (its name, and pinned version)."""
+    if order.template_name and order.template_name != template.template.name:
+        return False
+    return order.template_version in (None, template.template.version)
+
+
+def _template_of(order: Order) -> str:
+    """The order and the template it takes, as the refusal's detail ("PO 4711: pos v3")."""
+    version = f" v{order.template_version}" if order.template_version is not None else ""
+    return f"{order.number}: {order.template_name}{version}"
