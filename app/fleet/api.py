@@ -26,8 +26,10 @@ from app.fleet.database import (
     ReleaseNotFoundError,
     Role,
     default_files_dir,
+    utc_now,
 )
 from app.fleet.files import FileStore, UploadConflictError, UploadInvalidError
+from app.fleet.leases import BlockOut, BlockRequest, SeqLeases
 from app.fleet.schemas import (
     CHANNEL_PATTERN,
     MAX_BODY_BYTES,
@@ -105,6 +107,7 @@ Publisher = Annotated[Principal, allowed(Role.PUBLISHER, to="publish, promote or
 ReleaseReader = Annotated[Principal, allowed(*AnyRole, to="read releases")]
 RunReader = Annotated[Principal, allowed(Role.STATION, Role.CONSOLE, to="read runs")]
 FleetReader = Annotated[Principal, allowed(Role.CONSOLE, to="read the whole fleet")]
+SeqLeaser = Annotated[Principal, allowed(Role.STATION, to="lease {seq} numbers")]
 AuditReader = Annotated[
     Principal, allowed(Role.PUBLISHER, Role.CONSOLE, to="read the release history")
 ]
@@ -185,6 +188,14 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
         """A station says it is alive and how many runs it still has to send."""
         server_time = database.record_heartbeat(caller.name, body.waiting, body.version)
         return HeartbeatOut(station=caller.name, server_time=server_time)
+
+    leases = SeqLeases(database.engine)
+
+    @app.post(f"{PREFIX}/seq/blocks", response_model=BlockOut, tags=["stations"])
+    def lease_seq_block(body: BlockRequest, caller: SeqLeaser) -> BlockOut:
+        """A block of `{seq}` numbers of a series no station ever got (docs/sync-api.md)."""
+        block = leases.lease(body.series, body.size, body.at_least, caller.name, utc_now())
+        return BlockOut(series=block.series, first=block.first, last=block.last)
 
     @app.get(f"{PREFIX}/stations", response_model=StationList, tags=["stations"])
     def list_stations(_: FleetReader) -> dict:
