@@ -2,12 +2,16 @@
 
 Runs come back as plain dicts in the sync wire format (`id`, `template`, ISO-8601 UTC times,
 `steps` with `index`/`action`/`name`/`status`/`duration_ms`/`message`), which is also what
-`kitbench history --json` prints.
+`kitbench history --json` prints. The device's identity as the run read it comes with each
+run: `manufacturer`, `imei` (a list of 0, 1 or 2), `meid`, `wifi_mac`, `bluetooth_mac`,
+`build_fingerprint`, `security_patch`, `hardware_serial` and `identity_gaps` ({field: reason},
+app.core.identity.IdentityGap values).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +21,7 @@ from typing import IO, Any
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.storage.models import Run, StepRecord
+from app.storage.models import DeviceRecord, Run, StepRecord
 
 RUN_COLUMNS = (
     Run.id,
@@ -38,6 +42,41 @@ RUN_COLUMNS = (
     Run.error,
     Run.release_manifest,
     Run.release_channel,
+    Run.manufacturer,
+    Run.imei1,
+    Run.imei2,
+    Run.meid,
+    Run.wifi_mac,
+    Run.bluetooth_mac,
+    Run.build_fingerprint,
+    Run.security_patch,
+    Run.hardware_serial,
+    Run.identity_gaps,
+)
+# The identity columns of migration 0003, as runs and (but for the gaps) devices hold them.
+IDENTITY_COLUMNS = (
+    "manufacturer",
+    "imei1",
+    "imei2",
+    "meid",
+    "wifi_mac",
+    "bluetooth_mac",
+    "build_fingerprint",
+    "security_patch",
+    "hardware_serial",
+    "identity_gaps",
+)
+# The keys a run's identity has in its dict (the IMEIs as one list).
+IDENTITY_KEYS = (
+    "manufacturer",
+    "imei",
+    "meid",
+    "wifi_mac",
+    "bluetooth_mac",
+    "build_fingerprint",
+    "security_patch",
+    "hardware_serial",
+    "identity_gaps",
 )
 CSV_HEADER = (
     "id",
@@ -58,6 +97,7 @@ CSV_HEADER = (
     "error",
     "release_manifest",
     "release_channel",
+    *IDENTITY_COLUMNS,
 )
 EXPORT_BATCH = 5000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -112,7 +152,50 @@ def _run_dict(row: Sequence[Any]) -> dict[str, Any]:
     run = dict(zip(CSV_HEADER, row, strict=True))
     run["started_at"] = _iso(run["started_at"])
     run["finished_at"] = _iso(run["finished_at"])
+    _imei_list(run)
+    gaps = run.pop("identity_gaps")
+    run["identity_gaps"] = json.loads(gaps) if gaps else {}
     return run
+
+
+def _imei_list(record: dict[str, Any]) -> None:
+    """imei1 and imei2 as one list `imei`, after `manufacturer` as the JSON shows it."""
+    imeis = [imei for imei in (record.pop("imei1"), record.pop("imei2")) if imei]
+    rest = {key: record.pop(key) for key in list(record) if key in IDENTITY_KEYS[2:]}
+    record["imei"] = imeis
+    record.update(rest)
+
+
+DEVICE_COLUMNS = (
+    DeviceRecord.serial,
+    DeviceRecord.model,
+    DeviceRecord.first_seen,
+    DeviceRecord.last_seen,
+    DeviceRecord.last_template,
+    DeviceRecord.last_result,
+    DeviceRecord.manufacturer,
+    DeviceRecord.imei1,
+    DeviceRecord.imei2,
+    DeviceRecord.meid,
+    DeviceRecord.wifi_mac,
+    DeviceRecord.bluetooth_mac,
+    DeviceRecord.build_fingerprint,
+    DeviceRecord.security_patch,
+    DeviceRecord.hardware_serial,
+)
+
+
+def list_devices(session: Session) -> list[dict[str, Any]]:
+    """Every device the station has seen, last seen first, with its identity as last read."""
+    devices = []
+    query = select(*DEVICE_COLUMNS).order_by(DeviceRecord.last_seen.desc(), DeviceRecord.serial)
+    for row in session.execute(query):
+        device = {column.key: value for column, value in zip(DEVICE_COLUMNS, row, strict=True)}
+        device["first_seen"] = _iso(device["first_seen"])
+        device["last_seen"] = _iso(device["last_seen"])
+        _imei_list(device)
+        devices.append(device)
+    return devices
 
 
 def _select(run_filter: RunFilter, before: Cursor | None, limit: int) -> Select[*tuple[Any, ...]]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.storage.history import run_dicts
+from app.storage.history import IDENTITY_KEYS, run_dicts
 from app.storage.models import OutboxEntry
 
 MAX_BATCH = 500  # the backend's limit per POST
@@ -42,10 +42,13 @@ def next_batch(
 
 def _wire(run: dict[str, Any]) -> dict[str, Any]:
     """A run as the backend takes it: the release fields only for a run of a release, so a
-    station's local runs still sync to a backend that predates releases."""
+    station's local runs still sync to a backend that predates releases. The identity is
+    not sent until the backend's run schema takes it."""
     for key in ("release_manifest", "release_channel"):
         if run.get(key) is None:
             run.pop(key, None)
+    for key in IDENTITY_KEYS:
+        run.pop(key, None)
     return run
 
 

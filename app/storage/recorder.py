@@ -14,6 +14,7 @@ and written before the next run starts (until then none does).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -35,8 +36,10 @@ from app.core import (
     StepFinished,
     StepResult,
 )
+from app.core.identity import DeviceIdentity
 from app.core.paths import data_dir
 from app.core.status import StationProblem, StorageProblem
+from app.storage.history import IDENTITY_COLUMNS
 from app.storage.models import DeviceRecord, OutboxEntry, Run, StepRecord
 from app.storage.orders import complete_if_reached
 from app.storage.problems import SHOWN_ELSEWHERE, station_problem
@@ -293,6 +296,7 @@ class RunRecorder:
                 release_manifest=result.release_manifest or None,
                 release_channel=result.release_channel or None,
                 order_number=result.order or None,
+                **identity_columns(result.identity),
             )
         )
         session.execute(delete(StepRecord).where(StepRecord.run_id == result.run_id))
@@ -306,6 +310,10 @@ class RunRecorder:
             device = _seen(session, result.serial, result.model, now)
             device.last_template = result.template_name
             device.last_result = result.outcome.value
+            if result.identity is not None:  # the device as last read; a run that never
+                for name, value in identity_columns(result.identity).items():  # reached it
+                    if name != "identity_gaps":  # leaves it as it was
+                        setattr(device, name, value)
         if result.order and result.outcome is RunOutcome.DONE:
             complete_if_reached(session, result.order)
 
@@ -321,6 +329,26 @@ class RunRecorder:
             message=mask(step.message, secrets),
             output=mask(step.output, secrets),
         )
+
+
+def identity_columns(identity: DeviceIdentity | None) -> dict[str, str | None]:
+    """A run's identity columns (migration 0003); all empty when the run never read it."""
+    if identity is None:
+        return dict.fromkeys(IDENTITY_COLUMNS)
+    imeis = (*identity.imei, None, None)
+    gaps = {name: gap.value for name, gap in identity.gaps.items()}
+    return {
+        "manufacturer": identity.manufacturer,
+        "imei1": imeis[0],
+        "imei2": imeis[1],
+        "meid": identity.meid,
+        "wifi_mac": identity.wifi_mac,
+        "bluetooth_mac": identity.bluetooth_mac,
+        "build_fingerprint": identity.build_fingerprint,
+        "security_patch": identity.security_patch,
+        "hardware_serial": identity.hardware_serial,
+        "identity_gaps": json.dumps(gaps, sort_keys=True) if gaps else None,
+    }
 
 
 def _seen(session: Session, serial: str, model: str | None, at: datetime) -> DeviceRecord:

@@ -74,6 +74,11 @@ class Store:
             found = history.run_dicts(session, [run_id])
         return found[0] if found else None
 
+    def devices(self) -> list[dict[str, Any]]:
+        """Every device seen, with its identity as last read (`kitbench devices --json`)."""
+        with self.database.sessions() as session:
+            return history.list_devices(session)
+
     def export_csv(self, out: IO[str], run_filter: RunFilter = ALL_RUNS) -> int:
         with self.database.sessions() as session:
             return history.write_csv(session, out, run_filter)
