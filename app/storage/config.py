@@ -97,6 +97,23 @@ def _yes_no(value: str) -> str:
     return words[value.strip().lower()] or "false"
 
 
+def _label_printer(value: str) -> str:
+    """Checked in full by app.labels.printer.parse_target when used; the obvious slips here."""
+    value = value.strip()
+    if not value or ("://" in value and not value.startswith("zpl://")):
+        raise ConfigError(
+            f"label.printer is zpl://HOST[:PORT], cups:QUEUE or a file path, not {value!r}"
+        )
+    return value
+
+
+def _layout_file(value: str) -> str:
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"label.layout: no such file: {value}")
+    return str(path.resolve())
+
+
 @dataclass(frozen=True)
 class Key:
     help: str
@@ -126,6 +143,13 @@ KEYS: dict[str, Key] = {
         "this user's adb has, so devices that trust it need no new Allow)",
         _key_source,
     ),
+    "label.printer": Key(
+        "where labels go: zpl://HOST[:PORT] (a Zebra printer), cups:QUEUE or a file", _label_printer
+    ),
+    "label.auto_print": Key(
+        "true: print a device's label when it is done (default false)", _yes_no
+    ),
+    "label.layout": Key("a label layout file (YAML: size in mm, fields, barcodes)", _layout_file),
 }
 
 
@@ -232,6 +256,18 @@ class Config:
     @property
     def allow_unsigned(self) -> bool:
         return self.get("release.allow_unsigned") == "true"
+
+    @property
+    def label_printer(self) -> str | None:
+        return self.get("label.printer")
+
+    @property
+    def label_auto_print(self) -> bool:
+        return self.get("label.auto_print") == "true"
+
+    @property
+    def label_layout(self) -> str | None:
+        return self.get("label.layout")
 
 
 def station_name_or_empty(config: Config | None = None) -> str:
