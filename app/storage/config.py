@@ -22,6 +22,8 @@ MASK = "••••"
 DEFAULT_SYNC_INTERVAL_S = 60
 MAX_SYNC_INTERVAL_S = 86_400  # a day: longer and a station's runs reach the backend too late
 KEY_SOURCES = ("station", "android")
+DEFAULT_SEQ_BLOCK_SIZE = 50
+MAX_SEQ_BLOCK_SIZE = 10_000  # the backend's largest block
 
 
 class ConfigError(ValueError):
@@ -63,6 +65,14 @@ def _interval(value: str) -> str:
             f" not {value!r}"
         )
     return str(seconds)
+
+
+def _block_size(value: str) -> str:
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_SEQ_BLOCK_SIZE:
+        raise ConfigError(
+            f"seq.block_size must be a whole number from 1 to {MAX_SEQ_BLOCK_SIZE}, not {value!r}"
+        )
+    return str(int(value))
 
 
 def _text(value: str) -> str:
@@ -133,6 +143,10 @@ KEYS: dict[str, Key] = {
     ),
     "release.trusted_keys": Key(
         "publisher keys (ed25519:…) whose signed releases this station installs", _trusted_keys
+    ),
+    "seq.block_size": Key(
+        f"{{seq}} numbers leased from the backend at a time (default {DEFAULT_SEQ_BLOCK_SIZE})",
+        _block_size,
     ),
     "release.allow_unsigned": Key(
         "true: with no trusted key, install releases unchecked by any signature (default false)",
@@ -244,6 +258,10 @@ class Config:
     @property
     def sync_interval(self) -> int:
         return int(self.get("sync.interval") or DEFAULT_SYNC_INTERVAL_S)
+
+    @property
+    def seq_block_size(self) -> int:
+        return int(self.get("seq.block_size") or DEFAULT_SEQ_BLOCK_SIZE)
 
     @property
     def channel(self) -> str:
