@@ -17,6 +17,7 @@ from app.core import RunEvent, StationProblem
 from app.core.orders import Order, OrderProgress
 from app.devices.device import Device
 from app.devices.usb_hotplug import UsbWatcher
+from app.labels.queue import LabelPrinted, LabelWaiting
 from app.sync import ReleaseStatus, SyncStatus
 
 
@@ -228,6 +229,8 @@ Message = (
     | SyncStatus
     | ReleaseProgress
     | OrderProgressed
+    | LabelPrinted  # label.auto_print (app/labels/queue.py)
+    | LabelWaiting
 )
 
 

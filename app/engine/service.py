@@ -39,6 +39,7 @@ from app.engine.protocol import (
     UsbUnwatched,
     WatchUsb,
 )
+from app.labels.autoprint import AutoPrinter
 from app.provisioning.order_gate import OrderGate
 from app.provisioning.station import Station
 from app.storage import Config, Store
@@ -78,6 +79,8 @@ class Engine:
             port_map = PortMap()
             self.notices.append(f"Port map not used: {exc}")
         self.store = Store(folder, recording=True)
+        # label.auto_print: a done device's label, queued; a printer that is away never waits
+        self._labels = AutoPrinter.from_config(folder, tell, self.notices)
         self._gate = OrderGate()  # holds back devices the active order does not expect
         self._order_lock = threading.Lock()  # commands and the store's writer both ask
         self._template: LoadedTemplate | None = None
@@ -127,6 +130,8 @@ class Engine:
         self.station.close()
         if self._sync is not None:
             self._sync.stop(timeout=SYNC_STOP_S)
+        if self._labels is not None:
+            self._labels.close()
         self.store.close()
 
     # -- internals
@@ -224,6 +229,8 @@ class Engine:
 
     def _event(self, event: RunEvent) -> None:
         self._recorder.on_event(event)
+        if self._labels is not None and isinstance(event, RunFinished):
+            self._labels.run_finished(event.result)
         self._tell(event)
 
     def _recorded(self, event: object) -> None:

@@ -1,0 +1,77 @@
+"""Printing a device's label when it is done (`label.auto_print`), in the engine process.
+
+A done run's label is rendered and queued; the queue sends it in the background, so a
+printer that is off never holds up a device worker. Its `LabelPrinted` / `LabelWaiting`
+events go wherever the engine sends its messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from app.core import RunOutcome, RunResult
+from app.labels.layout import DEFAULT_LAYOUT, LabelData, LabelLayout, LabelLayoutError, parse_layout
+from app.labels.printer import PrinterTarget, TargetError, parse_target
+from app.labels.queue import LabelEvent, LabelJob, LabelQueue
+from app.labels.zpl import label_zpl
+from app.storage.config import Config, ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def label_of_result(result: RunResult, today: date | None = None) -> LabelData:
+    """A done run's label, from what the run itself read off the device."""
+    identity = result.identity
+    finished = result.finished_at
+    return LabelData(
+        serial=result.serial or "",
+        imei=identity.imei if identity is not None else (),
+        device_name=result.model or "",
+        asset_tag=result.asset_tag or "",
+        order=result.order,
+        printed_on=today or (finished.astimezone().date() if finished else date.today()),
+    )
+
+
+class AutoPrinter:
+    def __init__(self, target: PrinterTarget, layout: LabelLayout,
+                 on_event: Callable[[LabelEvent], None]) -> None:  # fmt: skip
+        self.target = target
+        self.layout = layout
+        self.queue = LabelQueue(on_event)
+
+    @classmethod
+    def from_config(cls, folder: Path, on_event: Callable[[LabelEvent], None],
+                    notices: list[str]) -> AutoPrinter | None:  # fmt: skip
+        """The station's auto-printer, or None when auto-print is off; a setting that cannot be
+        used is a notice and no auto-print (the bench works without labels)."""
+        try:
+            config = Config(folder)
+            if not config.label_auto_print:
+                return None
+            printer = config.label_printer
+            if printer is None:
+                notices.append("Labels not printed: label.auto_print is on but no label.printer")
+                return None
+            target = parse_target(printer)
+            layout_file = config.label_layout
+            layout = DEFAULT_LAYOUT
+            if layout_file is not None:
+                layout = parse_layout(Path(layout_file).read_text(encoding="utf-8"), layout_file)
+        except (ConfigError, TargetError, LabelLayoutError, OSError, UnicodeDecodeError) as exc:
+            notices.append(f"Labels not printed: {exc}")
+            return None
+        return cls(target, layout, on_event)
+
+    def run_finished(self, result: RunResult) -> None:
+        """Queue the label of a done run (returns at once)."""
+        if result.outcome is not RunOutcome.DONE or not result.serial:
+            return
+        data = label_of_result(result)
+        self.queue.submit(LabelJob(data.serial, label_zpl(self.layout, data), self.target))
+
+    def close(self) -> None:
+        self.queue.close()
