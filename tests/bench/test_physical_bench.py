@@ -192,6 +192,7 @@ def script_on_bench(directory: Path, devices: int, buses: int | None, home: Path
     return wall
 
 
+@pytest.mark.timeout(7200)  # a bench of 150 devices, twice per size
 def test_physical_bench_against_its_bound_and_the_script(kitting, tmp_path):
     if ADB is None:
         if os.environ.get("KITBENCH_CI"):
@@ -243,6 +244,7 @@ def engine_template(tmp_path_factory):
     return directory / "bench.yaml"
 
 
+@pytest.mark.timeout(1800)
 def test_whole_process_scaling_and_station_cost(engine_template, tmp_path):
     """`kitbench provision` as an operator runs it: one profile, no buses (private pipes)."""
     with bench(1 + PROCESS, None, tmp_path / "sim") as specs:
