@@ -54,6 +54,7 @@ class Cause(StrEnum):
     UNPLUGGED = "unplugged"  # the device left its port before the run could start
     SHUTTING_DOWN = "shutting-down"  # the station closed before the run could start
     STORAGE = "storage"  # the station could not record the run, so it did not start it
+    NO_NUMBERS = "no-numbers"  # no fleet {seq} number left offline, so the run did not start
     INTERNAL = "internal"  # a bug; the log has the traceback
 
     @classmethod
@@ -192,6 +193,16 @@ class NotOnOrder:
 
 
 @dataclass(frozen=True)
+class NoNumbers:
+    """No run started: the station holds no fleet `{seq}` number of `series` and the backend
+    gave none (offline with its blocks used up). Start it again once the backend answers."""
+
+    series: str
+    detail: str = ""  # why the backend gave none, for the log and the details view
+    state = DeviceState.FAILED
+
+
+@dataclass(frozen=True)
 class Detached:
     """No longer watched: unplugged, or the station shut down."""
 
@@ -213,5 +224,6 @@ DeviceStatus = (
     | Lost
     | Blocked
     | NotOnOrder
+    | NoNumbers
     | Detached
 )

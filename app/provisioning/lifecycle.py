@@ -11,6 +11,7 @@ tile stuck in the wrong state. Only a device's worker calls it (see docs/archite
                                                  └ unplugged ─> Lost             └> Lost(problem)
     any ─ crashed ─> Failed(internal);  any ─ unplugged for good / shut down ─> Detached
     Ready/Done/Failed/… ─ not on the active order ─> NotOnOrder(order)
+    Queued ─ no {seq} number to be had ─> NoNumbers(series)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.core import (
     Done,
     Failed,
     Lost,
+    NoNumbers,
     NotOnOrder,
     Problem,
     Provisioning,
@@ -41,7 +43,7 @@ from app.core import (
 )
 
 # Where a run may be asked for: a connected device that is not already busy.
-IDLE = (Ready, Done, AlreadyDone, Failed, Refused, Stopped, Blocked, NotOnOrder)
+IDLE = (Ready, Done, AlreadyDone, Failed, Refused, Stopped, Blocked, NotOnOrder, NoNumbers)
 CONNECTED = (*IDLE, Queued, Provisioning)
 
 
@@ -129,6 +131,14 @@ class HeldBack:
 
 
 @dataclass(frozen=True)
+class NumbersRanOut:
+    """The station holds no fleet `{seq}` number of `series` and the backend gave none."""
+
+    series: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Unplugged:
     pass
 
@@ -151,6 +161,7 @@ LifecycleEvent = (
     | Crashed
     | NotRecordable
     | HeldBack
+    | NumbersRanOut
     | Unplugged
     | ShutDown
 )
@@ -184,6 +195,8 @@ def advance(status: DeviceStatus, event: LifecycleEvent) -> DeviceStatus:
     if isinstance(status, Queued):
         if isinstance(event, NotRecordable):
             return Blocked(event.problem)
+        if isinstance(event, NumbersRanOut):
+            return NoNumbers(event.series, event.detail)
         if isinstance(event, RunBegan):
             return Provisioning(event.template, -1, event.total)
     if isinstance(status, Provisioning):

@@ -24,6 +24,7 @@ from app.core import (
     Done,
     Failed,
     Lost,
+    NoNumbers,
     NotOnOrder,
     Problem,
     Provisioning,
@@ -43,7 +44,7 @@ from app.core import (
     WaitingForAllow,
     endpoint_of,
 )
-from app.provisioning.station_words import describe_station_problem
+from app.provisioning.station_words import describe_no_numbers, describe_station_problem
 
 CLEAR_LINE = "\x1b[2K"
 
@@ -130,6 +131,8 @@ def status_text(info: DeviceInfo | None) -> str:
             return describe_station_problem(problem)
         case NotOnOrder(order=order):
             return f"not on order {order}: held back (an admin may let it in)"
+        case NoNumbers(series=series):
+            return describe_no_numbers(series)
         case Detached(unplugged=unplugged):
             return "unplugged" if unplugged else "no longer watched"
     return str(info.state)
@@ -148,6 +151,8 @@ def _cause_of(status: DeviceStatus | None) -> Cause:
     """Why a device that got no run failed, typed."""
     if isinstance(status, Blocked):
         return Cause.STORAGE
+    if isinstance(status, NoNumbers):
+        return Cause.NO_NUMBERS
     if isinstance(status, Failed):
         return status.cause
     if isinstance(status, Stopped):

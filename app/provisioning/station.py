@@ -65,6 +65,7 @@ from app.provisioning.lifecycle import (
     NothingToDo,
     NotRecordable,
     NotStarted,
+    NumbersRanOut,
     RunAsked,
     RunBegan,
     RunEnded,
@@ -85,6 +86,7 @@ from app.provisioning.runner import (
     step_count,
 )
 from app.provisioning.scheduler import TransferScheduler
+from app.provisioning.seq_lease import NoNumbersLeftError, series_of
 from app.storage import station_problem
 from app.storage.config import shares_adb_key
 from app.templates import LoadedTemplate, SecretStore, mask
@@ -614,7 +616,10 @@ class _Worker:
             return
         self._advance(RunAsked(template.name))
         try:
-            run.seq = self.station.ledger.seq_for(facts.serial)
+            run.seq = self.station.ledger.seq_for(facts.serial, series_of(template))
+        except NoNumbersLeftError as exc:  # offline with its blocks used up: no run, a status
+            self._advance(NumbersRanOut(exc.series, exc.reason))
+            return
         except OSError as exc:  # the numbers it hands out must be kept, or none handed out
             self._refuse_unrecordable(batch, run, station_problem(exc, self.station.directory))
             return

@@ -10,6 +10,15 @@ from __future__ import annotations
 from app.core.status import StationProblem, StorageProblem
 
 
+def describe_no_numbers(series: str) -> str:
+    """Why a device got no run when the station is out of fleet `{seq}` numbers, and the fix."""
+    return (
+        f"No {{seq}} number of {series} left: this station's block is used up and the fleet "
+        "backend cannot be reached. Start again once it answers (a template may say "
+        "`seq: station` for station-local numbers)."
+    )
+
+
 def describe_station_problem(problem: StationProblem) -> str:
     """One sentence naming the data folder and the fix, e.g. for a full disk:
 

@@ -355,6 +355,12 @@ class Template(Strict):
     requires: Requires = Field(
         default_factory=Requires, description="A device outside these is refused, with the reason"
     )
+    seq: Literal["fleet", "station"] = Field(
+        "fleet",
+        description="Where {seq} comes from: fleet (unique per template name across the"
+        " backend's stations; a station out of numbers offline starts no run) or station"
+        " (this station's own counter, works offline always, may repeat across stations)",
+    )
     variables: dict[VariableName, Text] = Field(
         default_factory=dict, description="Plain-text values used as {name} in steps"
     )

@@ -20,6 +20,7 @@ from app.core import (
     DeviceState,
     Failed,
     Lost,
+    NoNumbers,
     NotOnOrder,
     Problem,
     Queued,
@@ -115,7 +116,7 @@ class Tile:
     def reason(self) -> str:
         """Why a device failed or was refused, or what is wrong with it now."""
         # the station's problem or the order's, not the run's
-        blocked = isinstance(self.info.status, Blocked | NotOnOrder)
+        blocked = isinstance(self.info.status, Blocked | NotOnOrder | NoNumbers)
         if self.result and not self.running and self.result.error and not blocked:
             return self.result.error
         return status_words(self.info)
@@ -144,7 +145,7 @@ def tile_state(tile: Tile) -> DeviceState:
         return DeviceState.FAILED if outcome == DeviceState.FAILED else device_state
     if device_state in (DeviceState.ATTACHED, DeviceState.UNAUTHORIZED, DeviceState.NO_ADB):
         return device_state
-    if isinstance(tile.info.status, AlreadyDone | Blocked | NotOnOrder | Queued):
+    if isinstance(tile.info.status, AlreadyDone | Blocked | NotOnOrder | NoNumbers | Queued):
         return device_state  # no run was made for them: their status says it all
     return outcome or device_state
 
@@ -166,6 +167,8 @@ def status_words(info: DeviceInfo) -> str:
             return describe_station_problem(problem)
         case NotOnOrder(order=order):
             return f"Not on this order ({order}): ask an admin"
+        case NoNumbers(series=series):
+            return f"No {{seq}} number of {series} left: backend offline"
         case Detached(unplugged=False):
             return "No longer watched"
         case Queued(template=template):
