@@ -302,6 +302,8 @@ def provision(
     from app.devices.keys import KeyFileError
     from app.provisioning.headless import provision as run_provision
     from app.provisioning.station_words import describe_station_problem
+    from app.storage.config import Config, ConfigError
+    from app.sync.leases import seq_leasing
     from app.templates import TemplateError, load_template
 
     if all_usb:
@@ -323,6 +325,10 @@ def provision(
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     stdout = sys.stdout
     name = station_name()
+    try:
+        leasing = seq_leasing(Config())  # {seq} from the backend's blocks when there is one
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     station_lock = hold_the_station("kitbench provision")
     with open_recording_store() as store:  # every run recorded before it touches a device
         order = None
@@ -340,7 +346,7 @@ def provision(
                 template, endpoints, stream=stdout, live=stdout.isatty(),
                 station_name=name, auth_timeout_s=options.pop("auth_timeout"),
                 listeners=[recorder.record], before_run=recorder.record_start, order=order,
-                **options,
+                seq_leasing=leasing, **options,
             )  # fmt: skip
         except KeyFileError as exc:
             raise click.ClickException(str(exc)) from None

@@ -44,6 +44,7 @@ from app.provisioning.order_gate import OrderGate
 from app.provisioning.station import Station
 from app.storage import Config, Store
 from app.sync import SyncWorker
+from app.sync.leases import seq_leasing
 from app.templates import LoadedTemplate, TemplateError, load_template
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,8 @@ class Engine:
             hold_back=self._gate,
         )
         self.station.auto_provision = options.auto_provision
+        if options.sync:  # {seq} from the backend's blocks, unique across its stations
+            self.station.ledger.lease_from(seq_leasing(config))
         self._usb_watcher = options.usb_watcher
         self._sync: SyncWorker | None = None
         if options.sync:

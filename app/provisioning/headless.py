@@ -14,6 +14,7 @@ from app.devices.slots import PortMapError
 from app.provisioning.order_gate import OrderGate
 from app.provisioning.report import ProgressView
 from app.provisioning.runner import DEFAULT_TIMEOUT, DEFAULT_TIMEOUTS, RETRY_PAUSE_S
+from app.provisioning.seq_lease import SeqLeasing
 from app.provisioning.station import Station
 from app.provisioning.station_words import describe_station_problem
 from app.templates import LoadedTemplate
@@ -38,12 +39,14 @@ def provision(
     listeners: Sequence[Callable[[RunEvent], None]] = (),
     before_run: Callable[[RunStarted], StationProblem | None] | None = None,
     order: Order | None = None,
+    seq_leasing: SeqLeasing | None = None,
 ) -> int:
     """Provision `endpoints` and report; the exit code is 0 when every device is done.
 
     `listeners` also receive every event (e.g. the store's recorder); `before_run` records a
     run before it starts and says why it cannot (the station then starts none); runs are
-    made for `order`, and a device not on its expected list is held back.
+    made for `order`, and a device not on its expected list is held back; `{seq}` numbers
+    come from the backend's blocks through `seq_leasing` (None: the station's own counter).
     """
     view = ProgressView(stream, live=live and not as_json)
     view.watch(endpoints)
@@ -58,6 +61,7 @@ def provision(
             hold_back=OrderGate(order) if order else None,
         )
         station.order = order.number if order else ""
+        station.ledger.lease_from(seq_leasing)
     except PortMapError as exc:  # the labels runs record come from it: fix it first
         sys.stderr.write(f"{exc}\n")
         return 1

@@ -8,6 +8,8 @@ what it holds, or the run does not start.
 
 from __future__ import annotations
 
+import threading
+
 from app.provisioning.seq_lease import BlockUnavailableError, SeqLeasing
 from app.storage.config import Config
 from app.sync.client import BackendClient, SyncError
@@ -16,12 +18,19 @@ LEASE_TIMEOUT_S = 10.0  # a device waits on this when the station holds no numbe
 
 
 class BackendBlocks:
-    def __init__(self, client: BackendClient) -> None:
-        self._client = client
+    """Blocks from the backend `config` names; its client is made on the first request."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._client: BackendClient | None = None
+        self._lock = threading.Lock()
 
     def lease(self, series: str, size: int, at_least: int) -> tuple[int, int]:
         body = {"series": series, "size": size, "at_least": at_least}
         try:
+            with self._lock:
+                if self._client is None:
+                    self._client = BackendClient.from_config(self._config, timeout=LEASE_TIMEOUT_S)
             block = self._client._call("POST", "/seq/blocks", json=body)
             first, last = int(block["first"]), int(block["last"])
         except SyncError as exc:
@@ -37,5 +46,4 @@ def seq_leasing(config: Config) -> SeqLeasing | None:
     """Fleet numbers when a backend is configured, else None (the station's own counter)."""
     if not config.backend_url or not config.backend_token:
         return None
-    client = BackendClient.from_config(config, timeout=LEASE_TIMEOUT_S)
-    return SeqLeasing(BackendBlocks(client), config.seq_block_size)
+    return SeqLeasing(BackendBlocks(config), config.seq_block_size)
