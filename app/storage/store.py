@@ -19,8 +19,9 @@ from typing import IO, Any
 from app.core import RunEvent
 from app.core.orders import Order, OrderProgress
 from app.core.paths import data_dir
-from app.storage import history, orders, outbox
+from app.storage import exports, history, orders, outbox
 from app.storage.database import Database
+from app.storage.exports import ExportFormat, ExportResult
 from app.storage.history import ALL_RUNS, Cursor, RunFilter
 from app.storage.orders import OrderDevice
 from app.storage.recorder import RunRecorder
@@ -78,6 +79,20 @@ class Store:
         """Every device seen, with its identity as last read (`kitbench devices --json`)."""
         with self.database.sessions() as session:
             return history.list_devices(session)
+
+    def export(
+        self,
+        out: IO[str] | None,
+        export_format: ExportFormat,
+        run_filter: RunFilter = ALL_RUNS,
+        *,
+        skip_invalid: bool = False,
+    ) -> ExportResult:
+        """The asset register in a portal's format (app.storage.exports); `out` None: check only."""
+        with self.database.sessions() as session:
+            return exports.export(
+                session, out, export_format, run_filter, skip_invalid=skip_invalid
+            )
 
     def export_csv(self, out: IO[str], run_filter: RunFilter = ALL_RUNS) -> int:
         with self.database.sessions() as session:
