@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DEVICES ?= 12
 
-.PHONY: run screenshots test bench lint format clean
+.PHONY: run screenshots console-screenshots test bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: $(STAMP)
 # PNGs of every tab of a demo bench, rendered offscreen, into docs/screenshots/.
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.ui.screenshots docs/screenshots
+
+# PNGs of every fleet console page (headless chromium), into docs/screenshots/console-*.png.
+console-screenshots: $(STAMP)
+	KITBENCH_CONSOLE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/integration/test_console_browser.py -k an_admin_runs_the_fleet
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
