@@ -1,0 +1,229 @@
+"""Device labels: ZPL rendered by an independent renderer (zpl-renderer-js, zebrash, under
+Node.js) and PDF rasterized by pdftoppm, every barcode decoded by zxing-cpp and compared with
+the device's run record; a printer that is away queues and retries.
+
+The renderer is fetched into build/zpl-renderer by .ci/run (npm install); locally the test
+skips without it, with KITBENCH_CI=1 it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from click.testing import CliRunner
+from PySide6.QtGui import QImage
+
+from app.cli import cli
+from app.labels.layout import DEFAULT_LAYOUT, LabelData
+from app.labels.printer import PrinterProblem, parse_target
+from app.labels.queue import LabelJob, LabelPrinted, LabelQueue, LabelWaiting
+from app.labels.sim_printer import SimulatedLabelPrinter
+from app.labels.zpl import label_zpl
+from app.storage import Store
+from app.storage.models import Run
+
+ROOT = Path(__file__).resolve().parents[2]
+RENDERER = ROOT / "build" / "zpl-renderer" / "node_modules"
+CI = bool(os.environ.get("KITBENCH_CI"))
+NEEDS_RENDERER = pytest.mark.skipif(
+    not CI and (shutil.which("node") is None or not (RENDERER / "zpl-renderer-js").is_dir()),
+    reason="needs Node.js and zpl-renderer-js in build/zpl-renderer (see .ci/run)",
+)
+NEEDS_POPPLER = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None and not CI, reason="needs Debian's poppler-utils (pdftoppm)"
+)
+PHONE = {"serial": "R58N12ABCDE", "imei1": "353012345678903", "imei2": "353012345678911",
+         "asset_tag": "AT-000042", "order_number": "PO-4711", "model": "Pixel 8"}  # fmt: skip
+TABLET = {"serial": "TAB0001", "model": "Galaxy Tab"}  # Wi-Fi only: no IMEI, no barcode for one
+
+
+@pytest.fixture(autouse=True)
+def qt_application(qapp):
+    return qapp
+
+
+@pytest.fixture
+def recorded(tmp_path) -> Store:
+    """A station whose history holds a done phone, a done tablet and a failed run."""
+    store = Store(recording=True)
+    started = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+    def add(session) -> None:
+        for number, (fields, result) in enumerate(
+            [
+                (PHONE, "done"),
+                (TABLET | {"order_number": "PO-4711"}, "done"),
+                ({"serial": "FAILED1"}, "failed"),
+            ]
+        ):
+            session.add(Run(id=f"{number:032x}", endpoint=f"tcp:127.0.0.1:{5555 + number}",
+                            template_name="pos", template_version=3, result=result,
+                            started_at=started, finished_at=started, **fields))  # fmt: skip
+
+    store.writer.submit(add).result()
+    yield store
+    store.close()
+
+
+def decode(png: Path) -> dict[str, list[str]]:
+    gray = QImage(str(png)).convertToFormat(QImage.Format.Format_Grayscale8)
+    found: dict[str, list[str]] = {}
+    for result in zxingcpp.read_barcodes(gray):
+        found.setdefault(result.format.name, []).append(result.text)
+    return {kind: sorted(texts) for kind, texts in found.items()}
+
+
+def render_zpl(zpl: str, out: Path) -> Path:
+    """One label's ZPL as the independent renderer draws it at 8 dots/mm."""
+    subprocess.run(
+        ["node", str(ROOT / "tests" / "zpl_render.cjs"), str(DEFAULT_LAYOUT.width_mm),
+         str(DEFAULT_LAYOUT.height_mm), "8", str(out)],
+        input=zpl.encode(), check=True, timeout=60, env=os.environ | {"NODE_PATH": str(RENDERER)},
+    )  # fmt: skip
+    return out
+
+
+def phone_codes() -> dict[str, list[str]]:
+    qr = "SN:R58N12ABCDE\nIMEI:353012345678903\nIMEI:353012345678911\nTAG:AT-000042\nPO:PO-4711"
+    return {"Code128": sorted([PHONE["serial"], PHONE["imei1"]]), "QRCode": [qr]}
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@NEEDS_RENDERER
+def test_zpl_labels_of_an_order_decode_to_each_devices_serial_and_imei(recorded, tmp_path):
+    out = tmp_path / "po.zpl"
+    result = run("label", "--order", "PO-4711", "--zpl", str(out))
+    assert result.exit_code == 0, result.output
+    assert "2 label(s) written" in result.output
+    labels = ["^XA" + part for part in out.read_text().split("^XA")[1:]]
+    assert len(labels) == 2
+    assert decode(render_zpl(labels[0], tmp_path / "phone.png")) == phone_codes()
+    assert decode(render_zpl(labels[1], tmp_path / "tablet.png")) == {
+        "Code128": ["TAB0001"], "QRCode": ["SN:TAB0001\nPO:PO-4711"]}  # fmt: skip
+
+
+@NEEDS_RENDERER
+def test_field_data_that_looks_like_zpl_stays_data(tmp_path):
+    data = LabelData("SN^XZ~JA_1", ("353012345678903",), asset_tag="^FDx")
+    decoded = decode(render_zpl(label_zpl(DEFAULT_LAYOUT, data), tmp_path / "odd.png"))
+    assert decoded["Code128"] == sorted(["SN^XZ~JA_1", "353012345678903"])
+    assert decoded["QRCode"] == ["SN:SN^XZ~JA_1\nIMEI:353012345678903\nTAG:^FDx"]
+
+
+@NEEDS_POPPLER
+def test_pdf_label_at_the_labels_size_decodes_to_serial_and_imei(recorded, tmp_path):
+    out = tmp_path / "phone.pdf"
+    result = run("label", "--serial", PHONE["serial"], "--pdf", str(out))
+    assert result.exit_code == 0, result.output
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
+    assert "Page size:       283 x 142 pts" in info.stdout  # 100 x 50 mm
+    subprocess.run(["pdftoppm", "-r", "203", "-png", str(out), str(tmp_path / "page")],
+                   check=True)  # fmt: skip
+    assert decode(tmp_path / "page-1.png") == phone_codes()
+
+
+def test_label_is_sent_to_a_zebra_printers_raw_port(recorded):
+    printer = SimulatedLabelPrinter()
+    try:
+        result = run("label", "--serial", PHONE["serial"], "--printer", printer.url)
+        assert result.exit_code == 0, result.output
+        assert printer.wait_for(1)
+        assert "^FDR58N12ABCDE^FS" in printer.labels[0]
+    finally:
+        printer.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_printer_is_one_sentence_and_exit_1(recorded):
+    result = run(
+        "label", "--serial", PHONE["serial"], "--printer", f"zpl://127.0.0.1:{free_port()}"
+    )
+    assert result.exit_code == 1
+    assert "is off or unreachable" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--serial", "R58N12ABCDE"], 2, "give one of --printer"),
+        (["--zpl", "x.zpl"], 2, "give one of --serial"),
+        (["--serial", "NOPE", "--zpl", "x.zpl"], 1, "no done run for device NOPE"),
+        (["--serial", "FAILED1", "--zpl", "x.zpl"], 1, "no done run for device FAILED1"),
+        (["--serial", "R58N12ABCDE", "--printer", "http://x"], 2, "zpl://HOST"),
+    ],
+)
+def test_bad_requests_are_named(recorded, args, code, words):
+    result = run("label", *args)
+    assert result.exit_code == code
+    assert words in result.output
+
+
+def test_an_unreachable_printer_queues_and_retries_until_it_is_back():
+    port = free_port()
+    target = parse_target(f"zpl://127.0.0.1:{port}")
+    events: list[object] = []
+    printed, refused = threading.Event(), threading.Event()
+
+    def on_event(event) -> None:
+        events.append(event)
+        if isinstance(event, LabelWaiting):
+            refused.set()
+        if isinstance(event, LabelPrinted) and event.serial == "B":
+            printed.set()
+
+    queue = LabelQueue(on_event, pauses=(0.05, 0.1))
+    try:
+        queue.submit(LabelJob("A", "^XA^FDA^FS^XZ", target))
+        queue.submit(LabelJob("B", "^XA^FDB^FS^XZ", target))
+        assert refused.wait(10)  # the printer is off: the labels wait
+        assert queue.waiting == 2
+        printer = SimulatedLabelPrinter(port=port)  # the printer is switched on
+        try:
+            assert printed.wait(10) and printer.wait_for(2)
+            assert printer.labels == ["^XA^FDA^FS^XZ", "^XA^FDB^FS^XZ"]  # in order, once each
+        finally:
+            printer.close()
+    finally:
+        queue.close()
+    waiting = [event for event in events if isinstance(event, LabelWaiting)]
+    assert waiting and waiting[0].problem is PrinterProblem.UNREACHABLE
+    assert waiting[0].serial == "A" and waiting[0].queued == 2
+
+
+def test_submitting_never_waits_on_the_printer():
+    """A printer that takes the connection and never the label: the worker is not held."""
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(_target, _zpl) -> None:
+        started.set()
+        release.wait(10)
+
+    queue = LabelQueue(send=stuck)
+    try:
+        queue.submit(LabelJob("A", "^XA^XZ", parse_target("zpl://printer")))
+        assert started.wait(5)
+        done = threading.Event()
+        threading.Thread(target=lambda: (queue.submit(LabelJob("B", "^XA^XZ",
+                         parse_target("zpl://printer"))), done.set())).start()  # fmt: skip
+        assert done.wait(5)
+        assert queue.waiting == 2
+    finally:
+        release.set()
+        queue.close()
