@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from app.core.paths import data_dir, resources_dir
 from app.devices.slots import PORT_MAP_FILE, PORTS_PER_HUB, BusInfo, PortMap
+from app.labels.sim_printer import SimulatedLabelPrinter
 from app.sim.apk import build_apk
 from app.sim.fleet import SimFleet
 from app.templates import SecretStore
@@ -141,6 +142,7 @@ class DemoBench:
         self.home = data_dir()
         self.fleet: SimFleet | None = None
         self.backend: DemoBackend | None = None
+        self.printer: SimulatedLabelPrinter | None = None
 
     def start(self) -> None:
         """Devices, backend, templates and secrets; call before the window is built."""
@@ -175,6 +177,11 @@ class DemoBench:
             config.set("sync.interval", "10")
         except (ImportError, OSError) as exc:
             log.warning("demo: no local fleet backend (%s); the bench works offline", exc)
+        # A simulated Zebra printer on a TCP raw port: each done device's label arrives in
+        # <data folder>/labels as the ZPL a real printer would get.
+        self.printer = SimulatedLabelPrinter(folder=self.home / "labels")
+        config.set("label.printer", self.printer.url)
+        config.set("label.auto_print", "true")
         from app.ui.settings import Settings
 
         settings = Settings(self.home)
@@ -194,5 +201,7 @@ class DemoBench:
             self.fleet.stop()
         if self.backend is not None:
             self.backend.stop()
+        if self.printer is not None:
+            self.printer.close()
         if self._temp is not None:
             shutil.rmtree(self._temp, ignore_errors=True)
