@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import DeviceState, LogLine, StepStatus
+from app.core import DeviceState, LogLine, RunResult, StepStatus
+from app.core.identity import IdentityGap
 from app.ui.tile_view import STYLES, Tile
 from app.ui.tiles import format_elapsed
 
@@ -30,6 +31,61 @@ STATUS_WORDS = {
     StepStatus.SKIPPED: "– skipped",
     StepStatus.FAILED: "✗ failed",
 }
+
+
+IDENTITY_FIELDS = (  # (row label, field of DeviceIdentity)
+    ("IMEI", "imei"),
+    ("MEID", "meid"),
+    ("Wi-Fi MAC", "wifi_mac"),
+    ("Bluetooth MAC", "bluetooth_mac"),
+    ("Fingerprint", "build_fingerprint"),
+    ("Security patch", "security_patch"),
+)
+GAP_WORDS = {
+    IdentityGap.REFUSED: "refused to the shell",
+    IdentityGap.NO_RADIO: "the device has no such radio",
+    IdentityGap.RANDOMIZED: "only a randomized MAC is visible",
+    IdentityGap.UNREADABLE: "the answer could not be read",
+}
+
+
+def gap_text(gap: IdentityGap | str, android_release: str | None) -> str:
+    """Why a field is empty, in words: e.g. "not given by Android 14 (refused to the shell)"."""
+    gap = IdentityGap(gap)
+    if gap is IdentityGap.NO_RADIO:
+        return f"none ({GAP_WORDS[gap]})"
+    android = f"Android {android_release}" if android_release else "Android"
+    return f"not given by {android} ({GAP_WORDS[gap]})"
+
+
+def identity_values(
+    fields: dict[str, object], gaps: dict[str, str], android_release: str | None,
+    scanned: tuple[str, ...] = (),
+) -> dict[str, str]:  # fmt: skip
+    """Row label -> text for a device's identity (a DeviceIdentity's or a history run's fields)."""
+    values = {}
+    for label, name in IDENTITY_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, list | tuple):
+            value = ", ".join(value)
+        if value:
+            text = str(value) + (" (scanned from the box label)" if name in scanned else "")
+        elif name in gaps:
+            text = gap_text(gaps[name], android_release)
+        else:
+            text = "—"
+        values[label] = text
+    return values
+
+
+def _identity_of(result: RunResult | None, android_release: str | None) -> dict[str, str]:
+    """The identity the last run read, with the Android release it ran on."""
+    identity = result.identity if result else None
+    if result is None or identity is None:
+        return {label: "— (read when a run starts)" for label, _ in IDENTITY_FIELDS}
+    fields = {name: getattr(identity, name) for _, name in IDENTITY_FIELDS}
+    android = result.android_release or android_release
+    return identity_values(fields, dict(identity.gaps), android, identity.scanned)
 
 
 class DetailsPanel(QWidget):
@@ -53,9 +109,11 @@ class DetailsPanel(QWidget):
 
         self.info = QFormLayout()
         self._fields: dict[str, QLabel] = {}
-        for name in ("Model", "Serial", "Android", "Battery", "Endpoint", "Asset tag", "Elapsed"):
+        names = ("Model", "Serial", "Android", "Battery", "Endpoint", "Asset tag", "Elapsed")
+        for name in (*names, *(label for label, _ in IDENTITY_FIELDS)):
             value = QLabel("—")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
             self._fields[name] = value
             self.info.addRow(name, value)
 
@@ -136,6 +194,7 @@ class DetailsPanel(QWidget):
             "Endpoint": info.endpoint,
             "Asset tag": tile.asset_tag or "— (scan a barcode)",
             "Elapsed": format_elapsed(tile.elapsed()) or "—",
+            **_identity_of(tile.result, info.android_release),
         }
         for name, text in values.items():
             self._fields[name].setText(text)

@@ -1,4 +1,5 @@
-"""History: every run in the station's database, filtered, paged lazily, exported as CSV.
+"""History: every run in the station's database, filtered, paged lazily, exported as CSV
+or as a reseller portal's upload file (zero-touch, Knox, Esper: docs/exports.md).
 
 The table model asks the store for one keyset page at a time through the task manager
 (`canFetchMore`/`fetchMore`), so the first rows show at once even with 100,000 runs
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -43,6 +47,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage import Cursor, RunFilter, Store, page_cursor
+from app.storage.exports import ExportFormat, ExportProblem, ExportResult, ProblemKind
+from app.ui.details_panel import IDENTITY_FIELDS, identity_values
 from app.ui.taskman import TaskManager, describe
 
 PAGE_SIZE = 200
@@ -51,12 +57,21 @@ COLUMNS = (
     ("slot", "Slot"),
     ("serial", "Serial"),
     ("model", "Model"),
+    ("imei", "IMEI"),
+    ("wifi_mac", "Wi-Fi MAC"),
     ("template", "Template"),
     ("result", "Result"),
     ("duration", "Time"),
     ("operator", "Operator"),
     ("asset_tag", "Asset tag"),
     ("error", "Error"),
+)
+EXPORTS = (  # (menu entry, format, suggested file name)
+    ("Zero-touch CSV (Google)…", ExportFormat.ZERO_TOUCH, "zero-touch.csv"),
+    ("Knox Mobile Enrollment CSV (Samsung)…", ExportFormat.KME, "knox.csv"),
+    ("Esper CSV…", ExportFormat.ESPER, "esper.csv"),
+    ("Asset register CSV…", ExportFormat.CSV, "devices.csv"),
+    ("Asset register JSON…", ExportFormat.JSON, "devices.json"),
 )
 RESULT_COLOURS = {"done": "#0072B2", "failed": "#D55E00", "refused": "#CC79A7"}
 RESULTS = ("", "done", "failed", "refused", "interrupted")
@@ -229,7 +244,23 @@ def _cell(run: dict[str, Any], key: str) -> str:
         ).total_seconds()
         return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
     value = run.get(key)
+    if isinstance(value, list):
+        return ", ".join(value)
     return "" if value is None else str(value)
+
+
+def problem_text(problem: ExportProblem) -> str:
+    """A row an export cannot write, in words: its device, its run, why."""
+    where = f"{problem.serial or 'a device with no serial'} (run {problem.run_id[:8]})"
+    if problem.kind is ProblemKind.BAD_IMEI:
+        why = f"IMEI {problem.value} is not 15 digits with a correct check digit"
+    elif problem.kind is ProblemKind.DUPLICATE_IMEI:
+        why = f"IMEI {problem.value} is also on {problem.other_serial or 'another device'}"
+    elif problem.kind is ProblemKind.MANUFACTURER:
+        why = f"{problem.value or 'no manufacturer'!r} is not a manufacturer this portal takes"
+    else:
+        why = "no IMEI or MEID, and not serial + model + manufacturer"
+    return f"{where}: {why}"
 
 
 def _local_time(iso: str | None) -> str:
@@ -259,7 +290,14 @@ class HistoryTab(QWidget):
         self.since.setCalendarPopup(True)
         self.since.setEnabled(False)
         self.apply_button = QPushButton("Filter")
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton("Export…")
+        self.export_menu = QMenu(self.export_button)
+        self.export_menu.addAction("History CSV (every run)…", self._export)
+        for entry, export_format, file_name in EXPORTS:
+            self.export_menu.addAction(
+                entry, partial(self._export_register, export_format, file_name)
+            )
+        self.export_button.setMenu(self.export_menu)
         self.status = QLabel()
         filters = QHBoxLayout()
         for widget in (self.serial, self.template, self.result, self.since_enabled, self.since):
@@ -295,7 +333,6 @@ class HistoryTab(QWidget):
         self.since_enabled.toggled.connect(self.since.setEnabled)
         self.since_enabled.toggled.connect(self.apply_filter)
         self.since.dateChanged.connect(self.apply_filter)
-        self.export_button.clicked.connect(self._export)
         self.table.selectionModel().currentRowChanged.connect(self._show_run)
         self.model.loading_changed.connect(self._loading_changed)
         self.model.load_failed.connect(self.status.setText)
@@ -347,6 +384,58 @@ class HistoryTab(QWidget):
             on_failure=failed,
             label=label,
         )
+
+    def export_register_to(self, path: Path, export_format: ExportFormat) -> None:
+        """The devices of the filtered runs in a portal's format; a row that cannot be valid
+        is named in a dialog and nothing is written."""
+        run_filter = self.current_filter()
+        self.status.setText("Exporting…")
+        unfinished = path.with_name(path.name + ".partial")
+
+        def export() -> ExportResult:
+            checked = self.store.export(None, export_format, run_filter)
+            if checked.problems:
+                return checked
+            with unfinished.open("w", newline="", encoding="utf-8") as out:
+                made = self.store.export(out, export_format, run_filter)
+            unfinished.replace(path)
+            return made
+
+        label = f"Exporting {export_format.value} to {path.name}"
+
+        def failed(error: BaseException) -> None:
+            unfinished.unlink(missing_ok=True)
+            self.status.setText("Export failed")
+            self.tasks.report(label, error, lost_input=True)
+
+        self.tasks.run_in_background(
+            export,
+            lambda result: self._register_exported(result, path),
+            on_failure=failed,
+            label=label,
+        )
+
+    def _register_exported(self, result: ExportResult, path: Path) -> None:
+        if not result.problems:
+            self.status.setText(f"Exported {result.written} devices to {path.name}")
+            return
+        self.status.setText(f"Nothing exported: {len(result.problems)} rows cannot be valid")
+        self.export_problems = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Nothing exported",
+            f"{path.name} was not written: {len(result.problems)} device(s) cannot be valid "
+            "for this portal. Fix them, or narrow the filter, then export again.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.export_problems.setDetailedText("\n".join(map(problem_text, result.problems)))
+        self.export_problems.open()
+
+    def _export_register(self, export_format: ExportFormat, file_name: str) -> None:
+        kind = "JSON (*.json)" if export_format is ExportFormat.JSON else "CSV (*.csv)"
+        name, _ = QFileDialog.getSaveFileName(self, "Export devices", file_name, kind)
+        if name:
+            self.export_register_to(Path(name), export_format)
 
     def _export(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv", "CSV (*.csv)")
@@ -414,6 +503,11 @@ class HistoryTab(QWidget):
         ]
         if run.get("error"):
             lines.append(f"error: {run['error']}")
+        identity = identity_values(run, run.get("identity_gaps") or {}, run.get("android_release"))
+        maker = run.get("manufacturer") or "?"
+        lines.append(f"identity ({maker}, hardware serial {run.get('hardware_serial') or '—'}):")
+        for label, _ in IDENTITY_FIELDS:
+            lines.append(f"     {label + ':':<16}{identity[label]}")
         for step in run.get("steps", []):
             lines.append(
                 f"{step['index'] + 1:>3}. {step['name']:<32} {step['status']:<8} "
