@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
@@ -17,31 +18,46 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core import Blocked, DeviceChanged, DeviceState, StationProblem
-from app.engine.protocol import Ack, Refusal
+from app.core import Blocked, DeviceChanged, DeviceState, NotOnOrder, StationProblem
+from app.core.orders import Order, OrderState
+from app.engine.protocol import Ack, OrderProgressed, Refusal
 from app.provisioning.station_words import describe_station_problem
+from app.storage import Store
 from app.ui.barcode import BarcodeWedge
 from app.ui.bridge import EventBridge
 from app.ui.details_panel import DetailsPanel
 from app.ui.device_model import DeviceModel
 from app.ui.engine_cover import EngineCover
 from app.ui.engine_link import EngineLink, EngineState
+from app.ui.order_bar import (
+    OrderBar,
+    completion_words,
+    order_template_words,
+    template_for,
+    write_manifest,
+)
+from app.ui.taskman import TaskManager
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 from app.ui.tile_view import Tile
 from app.ui.tiles import MAX_SCALE, MIN_SCALE, TileDelegate, tile_size
 
 TICK_MS = 250
 SPACING = 8
+NOTICE_STYLE = "font-size: 16px; padding: 8px; border-radius: 4px; color: white; background: {};"
+COMPLETE_COLOUR = "#009E73"
+HELD_BACK_COLOUR = "#CC79A7"
 
 
 class TileView(QListView):
@@ -110,9 +126,13 @@ class BenchTab(QWidget):
         bridge: EventBridge,
         library: TemplateLibrary,
         parent: QWidget | None = None,
+        *,
+        store: Store | None = None,
+        tasks: TaskManager | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.store, self.tasks = store, tasks  # the orders and manifests read from it
         self._station_problem: StationProblem | None = None  # the last one shown
         self.model = model
         self.library = library
@@ -139,7 +159,9 @@ class BenchTab(QWidget):
             font.setPixelSize(16)
             font.setBold(True)
             widget.setFont(font)
+        self.order_bar = OrderBar()
         toolbar = QHBoxLayout()
+        toolbar.addWidget(self.order_bar)
         toolbar.addWidget(QLabel("Template"))
         toolbar.addWidget(self.template_picker)
         toolbar.addWidget(self.start_button)
@@ -158,6 +180,23 @@ class BenchTab(QWidget):
             "background: #D55E00; color: white; font-size: 14px; padding: 6px; border-radius: 4px;"
         )
         self.template_errors.hide()
+        self.order_notice = QLabel()  # the active order is complete
+        self.order_notice.setWordWrap(True)
+        self.order_notice.setStyleSheet(NOTICE_STYLE.format(COMPLETE_COLOUR))
+        self.order_notice.hide()
+        self.held_back = QWidget()  # devices the order does not expect, and the admin's way in
+        self.held_back_words = QLabel()
+        self.held_back_words.setWordWrap(True)
+        self.admit_button = QPushButton("Let selected in (admin)…")
+        self.admit_button.setToolTip("Run the selected held-back devices under this order")
+        self.held_back.setStyleSheet(f"QWidget {{ background: {HELD_BACK_COLOUR}; }}")
+        self.held_back_words.setStyleSheet("color: white; font-size: 16px; padding: 6px;")
+        self.admit_button.setStyleSheet("background: white; font-size: 14px; padding: 4px 10px;")
+        held_back_layout = QHBoxLayout(self.held_back)
+        held_back_layout.setContentsMargins(4, 2, 4, 2)
+        held_back_layout.addWidget(self.held_back_words, 1)
+        held_back_layout.addWidget(self.admit_button)
+        self.held_back.hide()
 
         self.delegate = TileDelegate(self)
         self.view = TileView(self.delegate)
@@ -182,6 +221,8 @@ class BenchTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)
         layout.addWidget(self.template_errors)
+        layout.addWidget(self.order_notice)
+        layout.addWidget(self.held_back)
         layout.addWidget(self.splitter, 1)
 
         self.wedge = BarcodeWedge(self._scanned, self)
@@ -209,6 +250,11 @@ class BenchTab(QWidget):
         engine.refused.connect(self._refused)
         engine.state_changed.connect(self._engine_state_changed)
         self.engine_cover.restart_requested.connect(engine.restart)
+        engine.order_progressed.connect(self._order_progressed)
+        self.order_bar.order_chosen.connect(self._order_chosen)
+        self.order_bar.manifest_requested.connect(self._ask_manifest)
+        self.order_bar.picker.opening.connect(self.reload_orders)
+        self.admit_button.clicked.connect(self._ask_admit)
 
         self._add_action("Start", "F5", self.start)
         self._add_action("Start (alt)", "Ctrl+Return", self.start)
@@ -226,6 +272,7 @@ class BenchTab(QWidget):
         self.update_counters()
         self._library_changed()
         self._engine_state_changed(engine.state)
+        self.reload_orders()
 
     # -- actions
 
@@ -245,6 +292,128 @@ class BenchTab(QWidget):
     def force(self, endpoint: str) -> None:
         self.engine.start_runs([endpoint], force=True)
 
+    # -- kitting orders
+
+    def reload_orders(self) -> None:
+        """Read the station's orders again (off the GUI thread) into the order picker."""
+        if self.store is not None and self.tasks is not None:
+            store = self.store
+            self.tasks.run_in_background(
+                store.orders, self.order_bar.set_orders, label="Reading the orders"
+            )
+
+    def held_back_endpoints(self, selected_only: bool = True) -> list[str]:
+        endpoints = self.selected_endpoints() if selected_only else None
+        return [
+            tile.endpoint
+            for tile in self.model.tiles()
+            if isinstance(tile.info.status, NotOnOrder)
+            and (endpoints is None or tile.endpoint in endpoints)
+        ]
+
+    def admit(self, endpoints: list[str]) -> None:
+        """Let these held-back devices run under the active order (an admin's decision)."""
+        for endpoint in endpoints:
+            self.engine.admit(endpoint)
+
+    def write_manifest(self, number: str, pdf: Path) -> None:
+        """The order's manifest as `pdf` and a CSV beside it, written off the GUI thread."""
+        if self.store is None or self.tasks is None:
+            return
+        store, tasks = self.store, self.tasks
+        label = f"Writing the manifest of order {number}"
+
+        def done(written: tuple[Path, Path, int]) -> None:
+            pdf_path, csv_path, count = written
+            self.message.emit(f"Manifest of {number}: {count} devices in {pdf_path.name} "
+                              f"and {csv_path.name}")  # fmt: skip
+
+        tasks.run_in_background(
+            lambda: write_manifest(store, number, pdf),
+            done,
+            on_failure=lambda error: tasks.report(label, error, lost_input=True),
+            label=label,
+        )
+
+    def _order_chosen(self, order: Order | None) -> None:
+        """The order decides the template (its pinned version, else its newest); the engine
+        gets both at once, so it never sees the new template under the old order."""
+        if order is None:
+            self.engine.set_order(None)
+            self.template_picker.setEnabled(True)
+            self.template_picker.setToolTip("Template to apply (Ctrl+T)")
+            return
+        if not order.template_name:
+            self.engine.set_order(order.number)
+            self.template_picker.setEnabled(True)
+            return
+        entry = template_for(order, self.library.entries)
+        if entry is None:
+            self.message.emit(f"Order {order.number} runs {order_template_words(order)}, "
+                              "which is not in the template folder")  # fmt: skip
+            self.order_bar.revert()
+            return
+        self.engine.set_order(order.number, entry.loaded)
+        self.select_template(entry.key)
+        self.template_picker.setEnabled(False)
+        self.template_picker.setToolTip(
+            f"Order {order.number} runs {order_template_words(order)}; choose “No order” "
+            "to pick another template"
+        )
+
+    def _order_progressed(self, said: OrderProgressed) -> None:
+        order, progress = said.order, said.progress
+        self.order_bar.show_progress(order, progress)
+        complete = order is not None and order.state is OrderState.COMPLETE
+        if order is not None and complete:
+            self.order_notice.setText(completion_words(order, progress))
+        self.order_notice.setVisible(complete)
+        if order is not None and said.completed_now:
+            self.message.emit(f"Order {order.number} is complete")
+        if order is None:
+            self.template_picker.setEnabled(True)
+        self._update_held_back()
+
+    def _update_held_back(self) -> None:
+        held = self.held_back_endpoints(selected_only=False)
+        order = self.order_bar.active
+        if not held or order is None:
+            self.held_back.hide()
+            return
+        count = f"{len(held)} devices are" if len(held) > 1 else "1 device is"
+        self.held_back_words.setText(
+            f"⚠ {count} not on order {order.number} and will not be provisioned. "
+            "An admin may let a selected one in."
+        )
+        self.admit_button.setEnabled(bool(self.held_back_endpoints()))
+        self.held_back.show()
+
+    def _ask_admit(self) -> None:
+        # Issue #20's admin lock must guard this; until it exists, a confirmation asks.
+        endpoints = self.held_back_endpoints()
+        order = self.order_bar.active
+        if not endpoints or order is None:
+            return
+        labels = ", ".join(
+            tile.label or tile.endpoint for tile in self.model.tiles() if tile.endpoint in endpoints
+        )
+        answer = QMessageBox.question(
+            self,
+            "Let devices in",
+            f"{labels} not on order {order.number}'s expected list.\n\n"
+            f"Provision under order {order.number} anyway? This is an admin's decision.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.admit(endpoints)
+
+    def _ask_manifest(self, number: str) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, f"Manifest of order {number}", f"manifest-{number}.pdf", "PDF (*.pdf)"
+        )
+        if path:
+            pdf = Path(path)
+            self.write_manifest(number, pdf if pdf.suffix else pdf.with_suffix(".pdf"))
+
     def _device_changed(self, event: DeviceChanged) -> None:
         """A problem of the station itself (it cannot record runs) goes to the status bar too:
         it concerns every device, not the one tile it stopped."""
@@ -258,6 +427,10 @@ class BenchTab(QWidget):
     def _refused(self, ack: Ack) -> None:
         """Commands only queue work; one the engine refuses (no template, a device gone)."""
         self.message.emit(refusal_words(ack))
+        if ack.refusal in (Refusal.NO_ORDER, Refusal.ORDER_CLOSED, Refusal.ORDER_TEMPLATE):
+            self.order_bar.revert()
+            if self.order_bar.active is None:
+                self.template_picker.setEnabled(True)
 
     def _engine_state_changed(self, state: EngineState) -> None:
         self.engine_cover.show_state(state, self.engine.problem)
@@ -294,6 +467,7 @@ class BenchTab(QWidget):
             f"▶ {counts['provisioning']} in progress"
         )
         self.rate.setText(f"{self.model.devices_per_hour():.0f} / hour")
+        self._update_held_back()
 
     # -- internals
 
@@ -342,6 +516,7 @@ class BenchTab(QWidget):
         self.engine.auto_provision = enabled
 
     def _selection_changed(self) -> None:
+        self._update_held_back()
         index = self.view.currentIndex()
         selected = self.view.selectionModel().selectedIndexes()
         tile = self.model.tile_at(index) if index.isValid() and index in selected else None
@@ -406,4 +581,10 @@ def refusal_words(ack: Ack) -> str:
         return f"{ack.detail} is no longer connected"
     if ack.refusal is Refusal.BAD_TEMPLATE:
         return f"the template cannot be used: {ack.detail}"
+    if ack.refusal is Refusal.NO_ORDER:
+        return f"there is no order {ack.detail} on this station"
+    if ack.refusal is Refusal.ORDER_CLOSED:
+        return f"order {ack.detail} is closed: it takes no more devices"
+    if ack.refusal is Refusal.ORDER_TEMPLATE:
+        return f"the order runs another template (order {ack.detail})"
     return ack.detail

@@ -8,7 +8,7 @@ signal: run events go to the event bridge, the rest to this link's signals.
 
 If the engine dies, `state` becomes DIED at once (the bench greys out and offers a restart);
 `restart()` starts a new engine and replays what the window had told the old one (template,
-operator, provision on plug-in, USB watching, devices added by spec).
+active order, operator, provision on plug-in, USB watching, devices added by spec).
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from app.engine.outbox import RUN_EVENTS
 from app.engine.protocol import (
     Ack,
     AddEndpoint,
+    Admit,
     Batch,
     CannotOpen,
     Closed,
     Command,
     EngineOptions,
+    OrderProgressed,
     Ready,
     ReleaseProgress,
     Retry,
@@ -39,6 +41,7 @@ from app.engine.protocol import (
     SetAssetTag,
     SetAutoProvision,
     SetOperator,
+    SetOrder,
     SetTemplate,
     Start,
     Stop,
@@ -72,6 +75,7 @@ class EngineLink(QObject):
     sync_status = Signal(object)  # SyncStatus
     releases = Signal(object)  # tuple[ReleaseStatus, ...]: as a sync cycle or a download says
     run_recorded = Signal()
+    order_progressed = Signal(object)  # OrderProgressed: the active order and how far it is
     restarted = Signal()  # a new engine: the bench starts over from what it reports
 
     _arrived = Signal(object, object)  # client, Batch (from the reader thread)
@@ -92,6 +96,7 @@ class EngineLink(QObject):
         self._operator: str | None = None
         self._auto_provision = options.auto_provision
         self._template: Path | None = None
+        self._order: str | None = None
         self._usb = False
         self._endpoints: dict[str, None] = {}
         self._arrived.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
@@ -115,6 +120,8 @@ class EngineLink(QObject):
             self._send(SetOperator(self._operator))
         if self._template is not None:
             self._send(SetTemplate(self._template))
+        if self._order is not None:
+            self._send(SetOrder(self._order, self._template))
         if self._usb:
             self._send(WatchUsb())
         for spec in self._endpoints:
@@ -160,6 +167,17 @@ class EngineLink(QObject):
     def set_template(self, template: LoadedTemplate) -> None:
         self._template = template.path
         self._send(SetTemplate(template.path))
+
+    def set_order(self, number: str | None, template: LoadedTemplate | None = None) -> int | None:
+        """Make runs for order `number` (None: no order) with `template` (None: the one set)."""
+        self._order = number
+        if template is not None:
+            self._template = template.path
+        return self._send(SetOrder(number, template.path if template is not None else None))
+
+    def admit(self, endpoint: str) -> int | None:
+        """An admin lets this held-back device in: it runs under the active order."""
+        return self._send(Admit(endpoint))
 
     def watch_usb(self) -> None:
         self._usb = True
@@ -232,6 +250,8 @@ class EngineLink(QObject):
                 self.usb_unwatched.emit(reason)
             case RunRecorded():
                 self.run_recorded.emit()
+            case OrderProgressed():
+                self.order_progressed.emit(item)
             case SyncStatus():
                 self.sync_status.emit(item)
                 if item.releases:

@@ -64,7 +64,14 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.services = services
         self.setWindowTitle("Kitbench")
-        self.bench = BenchTab(services.engine, services.model, services.bridge, services.library)
+        self.bench = BenchTab(
+            services.engine,
+            services.model,
+            services.bridge,
+            services.library,
+            store=services.store,
+            tasks=services.tasks,
+        )
         self.templates = TemplatesTab(services.library)
         self.history = HistoryTab(services.store, services.tasks)
         self.settings_tab = SettingsTab(services.settings, services.config, services.tasks)
