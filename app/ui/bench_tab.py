@@ -133,6 +133,7 @@ class BenchTab(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.store, self.tasks = store, tasks  # the orders and manifests read from it
+        self._pending_order: str | None = None  # to choose once the templates are read
         self._station_problem: StationProblem | None = None  # the last one shown
         self.model = model
         self.library = library
@@ -253,7 +254,7 @@ class BenchTab(QWidget):
         engine.order_progressed.connect(self._order_progressed)
         self.order_bar.order_chosen.connect(self._order_chosen)
         self.order_bar.manifest_requested.connect(self._ask_manifest)
-        self.order_bar.picker.opening.connect(self.reload_orders)
+        self.order_bar.picker.opening.connect(lambda: self.reload_orders())
         self.admit_button.clicked.connect(self._ask_admit)
 
         self._add_action("Start", "F5", self.start)
@@ -294,13 +295,23 @@ class BenchTab(QWidget):
 
     # -- kitting orders
 
-    def reload_orders(self) -> None:
-        """Read the station's orders again (off the GUI thread) into the order picker."""
-        if self.store is not None and self.tasks is not None:
-            store = self.store
-            self.tasks.run_in_background(
-                store.orders, self.order_bar.set_orders, label="Reading the orders"
-            )
+    def reload_orders(self, then_choose: str | None = None) -> None:
+        """Read the station's orders again (off the GUI thread) into the order picker; then
+        choose order `then_choose`, once the template library has its templates."""
+        if self.store is None or self.tasks is None:
+            return
+
+        def read(orders: list[Order]) -> None:
+            self.order_bar.set_orders(orders)
+            self._pending_order = then_choose
+            self._choose_pending_order()
+
+        self.tasks.run_in_background(self.store.orders, read, label="Reading the orders")
+
+    def _choose_pending_order(self) -> None:
+        if self._pending_order is not None and self.library.entries:
+            self.order_bar.choose(self._pending_order)
+            self._pending_order = None
 
     def held_back_endpoints(self, selected_only: bool = True) -> list[str]:
         endpoints = self.selected_endpoints() if selected_only else None
@@ -490,6 +501,7 @@ class BenchTab(QWidget):
         if current is not None and self.template_picker.findData(current) >= 0:
             self.select_template(current)
         self._template_picked()
+        self._choose_pending_order()
 
     def _template_valid(self) -> bool:
         entry = self.current_entry()

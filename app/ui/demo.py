@@ -61,6 +61,7 @@ steps:
 DEMO_FAULTS = "install_fail=0.05,disconnect=0.01"
 DEMO_SECRETS = {"warehouse_wifi": "demo-wifi-passphrase", "amapi_token": "demo-enrollment-token"}
 DEMO_STATION = "demo-bench"
+DEMO_ORDER = "PO 4711"
 
 
 def prepare_templates(folder: Path, source: Path = RESOURCES) -> list[Path]:
@@ -182,6 +183,7 @@ class DemoBench:
         self.printer = SimulatedLabelPrinter(folder=self.home / "labels")
         config.set("label.printer", self.printer.url)
         config.set("label.auto_print", "true")
+        self._create_order()
         from app.ui.settings import Settings
 
         settings = Settings(self.home)
@@ -189,11 +191,27 @@ class DemoBench:
         settings.template_folder = templates
         settings.sync()
 
+    def _create_order(self) -> None:
+        """An order for the whole bench whose supplier's list misses the last device, so
+        the demo shows an order filling up and a device held back for an admin."""
+        from app.core.orders import ExpectedDevice, Order
+        from app.storage import Store
+
+        assert self.fleet is not None
+        listed = [ExpectedDevice(serial=e.serial) for e in self.fleet.endpoints[:-1]]
+        order = Order(DEMO_ORDER, target=len(listed), customer="Demo Retail",
+                      template_name="demo-bench", expected=tuple(listed))  # fmt: skip
+        with Store(self.home) as store:
+            if store.order(DEMO_ORDER) is None:
+                store.create_order(order)
+
     def attach(self, services, window) -> None:
-        """Plug the simulated devices into the station, as a bench of hubs would."""
+        """Plug the simulated devices into the station, as a bench of hubs would, and make
+        the runs for the demo's order."""
         assert self.fleet is not None
         for endpoint in self.fleet.endpoints:
             services.engine.add_endpoint(endpoint.spec)
+        window.bench.reload_orders(then_choose=DEMO_ORDER)
         window.setWindowTitle(f"Kitbench — demo bench ({self.count} simulated devices)")
 
     def stop(self) -> None:

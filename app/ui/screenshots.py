@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen python -m app.ui.screenshots docs/screenshots
 
 Half the bench is provisioned first and the rest started just before the shot, so the
-bench picture shows every state a worker meets: done, failed, refused, working, ready.
+bench picture shows every state a worker meets: done, failed, refused, working, ready, and
+the demo's order filling up with one device held back as not on it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main(out: Path) -> int:
         window.show()
         model = services.model
         pump(app, lambda: window.bench.current_entry() is not None, 20)
+        pump(app, lambda: window.bench.order_bar.active is not None, 20)  # the demo's order
         pump(app, lambda: sum(t.state == DeviceState.READY for t in model.tiles()) >= 6, 30)
         first = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY][:5]
         services.engine.start_runs(first)
