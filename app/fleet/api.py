@@ -30,6 +30,7 @@ from app.fleet.database import (
 )
 from app.fleet.files import FileStore, UploadConflictError, UploadInvalidError
 from app.fleet.leases import BlockOut, BlockRequest, SeqLeases
+from app.fleet.orders import FleetOrders
 from app.fleet.schemas import (
     CHANNEL_PATTERN,
     MAX_BODY_BYTES,
@@ -47,6 +48,10 @@ from app.fleet.schemas import (
     FilesQuery,
     HeartbeatIn,
     HeartbeatOut,
+    OrderBatch,
+    OrderDetail,
+    OrderList,
+    OrderReceipt,
     ReleaseEventList,
     ReleaseIn,
     ReleaseList,
@@ -107,6 +112,8 @@ Publisher = Annotated[Principal, allowed(Role.PUBLISHER, to="publish, promote or
 ReleaseReader = Annotated[Principal, allowed(*AnyRole, to="read releases")]
 RunReader = Annotated[Principal, allowed(Role.STATION, Role.CONSOLE, to="read runs")]
 FleetReader = Annotated[Principal, allowed(Role.CONSOLE, to="read the whole fleet")]
+OrderSender = Annotated[Principal, allowed(Role.STATION, to="send orders")]
+OrderReader = Annotated[Principal, allowed(Role.STATION, Role.CONSOLE, to="read orders")]
 SeqLeaser = Annotated[Principal, allowed(Role.STATION, to="lease {seq} numbers")]
 AuditReader = Annotated[
     Principal, allowed(Role.PUBLISHER, Role.CONSOLE, to="read the release history")
@@ -154,6 +161,7 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
         station: str | None = None,
         serial: str | None = None,
         template: str | None = None,
+        order: Annotated[str | None, Query(description="Runs for this kitting order")] = None,
         since: Annotated[datetime | None, Query(description="Runs started at or after")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_RUNS_PER_PAGE)] = 1000,
         offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
@@ -172,6 +180,7 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
             station=station,
             serial=serial,
             template=template,
+            order=order,
             since=since,
             limit=limit,
             offset=offset,
@@ -182,6 +191,36 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
     def get_devices(_: FleetReader) -> dict:
         """Every device seen, with its latest run."""
         return {"devices": database.devices()}
+
+    fleet_orders = FleetOrders(database.engine)
+
+    @app.post(f"{PREFIX}/orders", response_model=OrderReceipt, tags=["orders"])
+    def post_orders(batch: OrderBatch, caller: OrderSender) -> OrderReceipt:
+        """Store a station's kitting orders: the last copy of an order sent wins, but an
+        order any station closed stays closed."""
+        stored = fleet_orders.store(caller.name, [order.model_dump() for order in batch.orders])
+        return OrderReceipt(stored=stored)
+
+    @app.get(f"{PREFIX}/orders", response_model=OrderList, tags=["orders"])
+    def get_orders(caller: OrderReader) -> dict:
+        """Every order with its counts across stations; a station's: the orders it works on."""
+        station = caller.name if caller.role is Role.STATION else None
+        return {"orders": fleet_orders.orders(station=station)}
+
+    @app.get(
+        f"{PREFIX}/orders/{{number}}",
+        response_model=OrderDetail,
+        responses={404: {"model": ErrorOut}},
+        tags=["orders"],
+    )
+    def get_order(number: Annotated[str, Path(max_length=64)], caller: OrderReader) -> dict:
+        """One order: its counts and each device once, across every station on it."""
+        station = caller.name if caller.role is Role.STATION else None
+        found = fleet_orders.order(number, station=station)
+        if found is None:
+            raise HTTPException(404, f"no order {number}" + (
+                " that this station works on" if station else ""))  # fmt: skip
+        return found
 
     @app.post(f"{PREFIX}/heartbeat", response_model=HeartbeatOut, tags=["stations"])
     def heartbeat(body: HeartbeatIn, caller: StationOnly) -> HeartbeatOut:

@@ -135,9 +135,27 @@ release_events = Table(
 NEW_COLUMNS = (
     (runs, Column("release_manifest", String(64))),
     (runs, Column("release_channel", String(64))),
+    # The kitting order and the device's identity as the run read it (#16, #18).
+    (runs, Column("order_number", String(64))),
+    (runs, Column("manufacturer", String(200))),
+    (runs, Column("imei1", String(32))),
+    (runs, Column("imei2", String(32))),
+    (runs, Column("meid", String(32))),
+    (runs, Column("wifi_mac", String(32))),
+    (runs, Column("bluetooth_mac", String(32))),
+    (runs, Column("build_fingerprint", String(255))),
+    (runs, Column("security_patch", String(32))),
+    (runs, Column("hardware_serial", String(200))),
+    (runs, Column("identity_gaps", JSON)),
 )
 for _table, _column in NEW_COLUMNS:
     _table.append_column(_column)
+# Indexes on those columns, created on start-up too (an existing table's are not).
+NEW_INDEXES = (
+    Index("runs_order_number_started_at", runs.c.order_number, runs.c.started_at),
+    Index("runs_imei1", runs.c.imei1),
+)
+IMEI_COLUMNS = ("imei1", "imei2")  # a run's `imei` list on the wire, in two columns
 
 RUN_FIELDS = tuple(column.name for column in runs.columns if column.name != "received_at")
 
@@ -241,6 +259,8 @@ def _add_new_columns(engine: Engine) -> None:
                 connection.exec_driver_sql(
                     f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
                 )
+    for index in NEW_INDEXES:
+        index.create(engine, checkfirst=True)
 
 
 def _tune_sqlite(connection, _record) -> None:
@@ -402,6 +422,7 @@ class FleetDatabase:
         rows = [
             {
                 **{name: run.get(name) for name in RUN_FIELDS},
+                **_imei_columns(run.get("imei")),
                 "station": station,
                 "started_at": to_stored(run["started_at"]),
                 "finished_at": to_stored(run.get("finished_at")),
@@ -428,6 +449,7 @@ class FleetDatabase:
         station: str | None = None,
         serial: str | None = None,
         template: str | None = None,
+        order: str | None = None,
         since: datetime | None = None,
         limit: int = 1000,
         offset: int = 0,
@@ -436,6 +458,8 @@ class FleetDatabase:
         query = select(*(runs.c[name] for name in RUN_FIELDS))
         if station is not None:
             query = query.where(runs.c.station == station)
+        if order is not None:
+            query = query.where(runs.c.order_number == order)
         if serial is not None:
             query = query.where(runs.c.serial == serial)
         if template is not None:
@@ -673,8 +697,16 @@ def _as_datetime(value: Any) -> datetime:
     return from_stored(value)
 
 
+def _imei_columns(imeis: Sequence[str] | None) -> dict[str, str | None]:
+    """A run's IMEI list (0, 1 or 2) as the two columns that hold it."""
+    padded = [*(imeis or ()), None, None]
+    return {name: padded[place] for place, name in enumerate(IMEI_COLUMNS)}
+
+
 def _run_from_row(row: Any) -> dict[str, Any]:
-    run = {name: row[name] for name in RUN_FIELDS}
+    """A stored run as the API returns it: the IMEI columns as one `imei` list."""
+    run = {name: row[name] for name in RUN_FIELDS if name not in IMEI_COLUMNS}
+    run["imei"] = [row[name] for name in IMEI_COLUMNS if row[name]]
     run["started_at"] = from_stored(run["started_at"])
     run["finished_at"] = from_stored(run["finished_at"])
     return run

@@ -18,6 +18,7 @@ MAX_RUNS_PER_BATCH = 500
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_STEPS_PER_RUN = 1000
 MAX_RUNS_PER_PAGE = 10_000
+MAX_ORDERS_PER_BATCH = 1000
 
 RUN_ID_PATTERN = r"^[0-9a-f]{32}$"  # uuid4().hex
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -49,6 +50,8 @@ UtcDatetime = Annotated[
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 ShortText = Annotated[str, Field(max_length=200)]
+IdentityText = Annotated[str, Field(max_length=32)]
+OrderNumber = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class Strict(BaseModel):
@@ -87,6 +90,19 @@ class RunIn(Strict):
         None, pattern=SHA256_PATTERN, description="The release's manifest sha256, if any"
     )
     release_channel: str | None = Field(None, max_length=64)
+    order_number: OrderNumber | None = Field(None, description="The kitting order it ran for")
+    # The device's identity as the run read it; sent by stations since #16, all optional.
+    manufacturer: ShortText | None = None
+    imei: list[IdentityText] = Field(default_factory=list, max_length=2)
+    meid: IdentityText | None = None
+    wifi_mac: IdentityText | None = Field(None, description="The factory MAC, aa:bb:…")
+    bluetooth_mac: IdentityText | None = None
+    build_fingerprint: Annotated[str, Field(max_length=255)] | None = None
+    security_patch: IdentityText | None = None
+    hardware_serial: ShortText | None = Field(None, description="Only where it differs")
+    identity_gaps: dict[IdentityText, IdentityText] | None = Field(
+        None, max_length=20, description="Why a field is empty: {field: reason}"
+    )
 
     @field_validator("started_at", "finished_at")
     @classmethod
@@ -117,7 +133,7 @@ class DeviceOut(BaseModel):
     serial: str
     model: str | None
     last_seen: UtcDatetime
-    latest_run: RunOut
+    latest_run: RunOut = Field(description="Its latest run, with the identity that run read")
 
 
 class DeviceList(BaseModel):
@@ -231,3 +247,87 @@ class StationList(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+# -- kitting orders (#18)
+
+OrderStateName = Literal["open", "complete", "closed"]
+
+
+class OrderIn(Strict):
+    """A kitting order as a station keeps it (app.core.orders.Order)."""
+
+    number: OrderNumber
+    customer: ShortText = ""
+    target: int = Field(ge=1, le=MAX_INT, description="Devices the order needs done")
+    template: ShortText = Field("", description="The template's name; empty: any")
+    template_version: int | None = Field(None, ge=0, le=MAX_INT, description="null: any")
+    state: OrderStateName = Field(description="As the sending station sees it")
+    notes: Annotated[str, Field(max_length=10_000)] = ""
+    created_at: UtcDatetime
+    closed_at: UtcDatetime | None = None
+
+    @field_validator("created_at", "closed_at")
+    @classmethod
+    def _utc(cls, moment: datetime | None) -> datetime | None:
+        return None if moment is None else as_utc(moment)
+
+
+class OrderBatch(Strict):
+    orders: list[OrderIn] = Field(max_length=MAX_ORDERS_PER_BATCH)
+
+
+class OrderReceipt(BaseModel):
+    stored: list[str] = Field(description="The numbers stored or updated")
+
+
+class OrderOut(BaseModel):
+    """An order across every station working on it; counts as app.core.orders.tally."""
+
+    number: str
+    customer: str
+    target: int | None = Field(description="null: no station has sent the order yet")
+    template: str
+    template_version: int | None
+    notes: str
+    state: OrderStateName = Field(description="closed by any station, else complete at target")
+    done: int
+    failed: int
+    refused: int
+    remaining: int | None
+    devices_seen: int
+    stations: list[str] = Field(description="Stations that sent it or ran devices on it")
+    created_at: UtcDatetime | None
+    closed_at: UtcDatetime | None
+
+
+class OrderList(BaseModel):
+    orders: list[OrderOut]
+
+
+class OrderDeviceOut(BaseModel):
+    """One device of an order: counted once, by the run that speaks for it (its done run,
+    else its latest)."""
+
+    serial: str
+    result: RunResultName | None
+    runs: int = Field(description="Runs under the order on any station")
+    run_id: str
+    station: str
+    slot: str | None
+    model: str | None
+    manufacturer: str | None
+    imei: list[str]
+    meid: str | None
+    wifi_mac: str | None
+    bluetooth_mac: str | None
+    hardware_serial: str | None
+    asset_tag: str | None
+    operator: str | None
+    template: str
+    template_version: int
+    finished_at: UtcDatetime | None
+
+
+class OrderDetail(OrderOut):
+    devices: list[OrderDeviceOut]

@@ -37,9 +37,25 @@ def console(database):
         yield client
 
 
+NOT_SENT = {
+    "release_manifest": None,
+    "release_channel": None,
+    "order_number": None,
+    "manufacturer": None,
+    "imei": [],
+    "meid": None,
+    "wifi_mac": None,
+    "bluetooth_mac": None,
+    "build_fingerprint": None,
+    "security_patch": None,
+    "hardware_serial": None,
+    "identity_gaps": None,
+}
+
+
 def as_stored(run: dict, station: str = "bench-1") -> dict:
-    """A run as the backend returns it: under its token's station, release fields null."""
-    return {**run, "station": station, "release_manifest": None, "release_channel": None}
+    """A run as the backend returns it: under its token's station, what it left out null."""
+    return {**NOT_SENT, **run, "station": station}
 
 
 def post_runs(client: TestClient, runs: list[dict]) -> dict:
@@ -235,6 +251,9 @@ ENDPOINTS = [
     ("get", f"/api/v1/files/{'a' * 64}", None),
     ("post", "/api/v1/heartbeat", {"waiting": 0, "version": "0.1.0"}),
     ("get", "/api/v1/stations", None),
+    ("post", "/api/v1/orders", {"orders": []}),
+    ("get", "/api/v1/orders", None),
+    ("get", "/api/v1/orders/PO-1", None),
 ]
 
 
@@ -286,6 +305,9 @@ ROLE_MATRIX = {
     ("get", "/api/v1/devices", None): {"console"},
     ("post", "/api/v1/heartbeat", '{"waiting": 0, "version": "1"}'): {"station"},
     ("get", "/api/v1/stations", None): {"console"},
+    ("post", "/api/v1/orders", '{"orders": []}'): {"station"},
+    ("get", "/api/v1/orders", None): {"station", "console"},
+    ("get", "/api/v1/orders/PO-1", None): {"station", "console"},
     ("get", "/api/v1/releases", None): {"station", "publisher", "console"},
     ("get", "/api/v1/releases/kiosk/1", None): {"station", "publisher", "console"},
     ("get", "/api/v1/channels/production", None): {"station", "publisher", "console"},
@@ -329,3 +351,111 @@ def test_a_station_token_from_before_roles_is_still_a_station_token(database, fl
     with TestClient(create_app(database), headers={"Authorization": f"Bearer {token}"}) as client:
         assert post_runs(client, [fleet_run()])["accepted"]
         assert client.get("/api/v1/devices").status_code == 403
+
+
+# -- identity and kitting orders
+
+IDENTITY = {
+    "manufacturer": "Google",
+    "imei": ["490154203237518", "356938035643809"],
+    "meid": None,
+    "wifi_mac": "3c:28:6d:00:11:22",
+    "bluetooth_mac": "3c:28:6d:00:11:23",
+    "build_fingerprint": "google/shiba/shiba:14/AP1A.240305.019/11420335:user/release-keys",
+    "security_patch": "2024-03-05",
+    "hardware_serial": None,
+    "identity_gaps": {"meid": "no-radio"},
+}
+
+
+def test_a_runs_identity_and_order_come_back_on_runs_and_devices(client, console, fleet_run):
+    run = fleet_run(serial="S1", order_number="PO-4711", **IDENTITY)
+    old_station = fleet_run(serial="S2")  # a station from before identities: none sent
+    post_runs(client, [run, old_station])
+    assert console.get("/api/v1/runs", params={"serial": "S1"}).json()["runs"] == [as_stored(run)]
+    assert client.get("/api/v1/runs", params={"order": "PO-4711"}).json()["runs"] == [
+        as_stored(run)
+    ]
+    devices = {
+        device["serial"]: device for device in console.get("/api/v1/devices").json()["devices"]
+    }
+    assert devices["S1"]["latest_run"]["imei"] == IDENTITY["imei"]
+    assert devices["S1"]["latest_run"]["wifi_mac"] == "3c:28:6d:00:11:22"
+    assert devices["S2"]["latest_run"] == as_stored(old_station)
+
+
+def test_a_third_imei_is_refused_with_its_place(client, fleet_run):
+    run = fleet_run(imei=["490154203237518"] * 3)
+    response = client.post("/api/v1/runs", json={"runs": [run]})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("runs.0.imei:")
+
+
+def order(number: str = "PO-4711", **fields) -> dict:
+    return {"number": number, "customer": "Shop X", "target": 4, "template": "retail-pos",
+            "template_version": 3, "state": "open", "created_at": "2024-05-01T08:00:00Z",
+            **fields}  # fmt: skip
+
+
+def test_an_order_adds_up_across_stations_each_device_once(database, client, console, fleet_run):
+    other_token = database.create_token("bench-2")
+    headers = {"Authorization": f"Bearer {other_token}"}
+    with TestClient(create_app(database), headers=headers) as bench_2:
+        assert client.post("/api/v1/orders", json={"orders": [order()]}).json() == {
+            "stored": ["PO-4711"]
+        }
+        assert bench_2.post("/api/v1/orders", json={"orders": [order()]}).status_code == 200
+        at = "2024-05-01T12:00:00+00:00", "2024-05-01T13:00:00+00:00"
+        post_runs(client, [
+            fleet_run(serial="A", order_number="PO-4711", result="failed", started_at=at[0]),
+            fleet_run(serial="B", order_number="PO-4711", result="refused"),
+            fleet_run(serial="C", order_number="PO-4711", result="interrupted"),
+            fleet_run(serial="D", order_number="PO-9"),  # another order
+        ])  # fmt: skip
+        post_runs(bench_2, [
+            # A failed on bench-1, then was done on bench-2: done, once.
+            fleet_run(serial="A", order_number="PO-4711", result="done", started_at=at[1]),
+            fleet_run(serial="E", order_number="PO-4711", result="done"),
+            fleet_run(serial="E", order_number="PO-4711", result="done"),
+        ])  # fmt: skip
+        detail = console.get("/api/v1/orders/PO-4711").json()
+        assert (detail["done"], detail["failed"], detail["refused"], detail["remaining"]) == (
+            2, 1, 1, 2)  # fmt: skip
+        assert (detail["state"], detail["target"], detail["customer"]) == ("open", 4, "Shop X")
+        assert detail["stations"] == ["bench-1", "bench-2"]
+        devices = {device["serial"]: device for device in detail["devices"]}
+        assert sorted(devices) == ["A", "B", "C", "E"]
+        assert (devices["A"]["result"], devices["A"]["runs"], devices["A"]["station"]) == (
+            "done", 2, "bench-2")  # fmt: skip
+        assert (devices["C"]["result"], devices["E"]["runs"]) == ("interrupted", 2)
+        listed = {o["number"]: o for o in console.get("/api/v1/orders").json()["orders"]}
+        assert set(listed) == {"PO-4711", "PO-9"}
+        assert listed["PO-9"]["target"] is None and listed["PO-9"]["done"] == 1
+        assert "devices" not in listed["PO-4711"]
+
+        post_runs(client, [fleet_run(serial="F", order_number="PO-4711"),
+                           fleet_run(serial="G", order_number="PO-4711")])  # fmt: skip
+        assert client.get("/api/v1/orders/PO-4711").json()["state"] == "complete"
+        closed = order(state="closed", closed_at="2024-05-02T08:00:00Z")
+        bench_2.post("/api/v1/orders", json={"orders": [closed]}).raise_for_status()
+        client.post("/api/v1/orders", json={"orders": [order()]}).raise_for_status()
+        assert client.get("/api/v1/orders/PO-4711").json()["state"] == "closed"
+
+
+def test_a_station_reads_only_the_orders_it_works_on(database, client, fleet_run):
+    client.post("/api/v1/orders", json={"orders": [order("PO-1")]}).raise_for_status()
+    post_runs(client, [fleet_run(order_number="PO-2")])
+    assert [o["number"] for o in client.get("/api/v1/orders").json()["orders"]] == [
+        "PO-2", "PO-1"]  # fmt: skip
+    token = database.create_token("bench-3")
+    with TestClient(create_app(database), headers={"Authorization": f"Bearer {token}"}) as other:
+        assert other.get("/api/v1/orders").json() == {"orders": []}
+        response = other.get("/api/v1/orders/PO-1")
+        assert response.status_code == 404
+        assert response.json()["detail"] == "no order PO-1 that this station works on"
+
+
+def test_a_bad_order_is_refused_with_its_field(client):
+    response = client.post("/api/v1/orders", json={"orders": [order(target=0)]})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("orders.0.target:")
