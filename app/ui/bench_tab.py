@@ -161,8 +161,10 @@ class BenchTab(QWidget):
             font.setBold(True)
             widget.setFont(font)
         self.order_bar = OrderBar()
+        order_row = QHBoxLayout()  # its own row: the order's progress is read from afar
+        order_row.addWidget(self.order_bar)
+        order_row.addStretch(1)
         toolbar = QHBoxLayout()
-        toolbar.addWidget(self.order_bar)
         toolbar.addWidget(QLabel("Template"))
         toolbar.addWidget(self.template_picker)
         toolbar.addWidget(self.start_button)
@@ -221,6 +223,7 @@ class BenchTab(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)
+        layout.addLayout(order_row)
         layout.addWidget(self.template_errors)
         layout.addWidget(self.order_notice)
         layout.addWidget(self.held_back)

@@ -18,7 +18,7 @@ from app.ui.manifest import write_manifest_pdf
 from app.ui.template_library import TemplateEntry
 
 NO_ORDER = "No order"
-PROGRESS_STYLE = "font-size: 18px; font-weight: bold; padding: 0 8px;"
+PROGRESS_STYLE = "font-size: 22px; font-weight: bold; padding: 2px 10px;"
 COMPLETE_STYLE = PROGRESS_STYLE + "color: white; background: #009E73; border-radius: 4px;"
 
 
@@ -93,7 +93,7 @@ class OrderBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.picker = OrderPicker()
-        self.picker.setMinimumWidth(160)
+        self.picker.setMinimumWidth(220)
         self.picker.setToolTip("The kitting order runs are made for; it chooses its template")
         self.progress = QLabel()
         self.progress.setStyleSheet(PROGRESS_STYLE)
