@@ -42,6 +42,7 @@ RUN_COLUMNS = (
     Run.error,
     Run.release_manifest,
     Run.release_channel,
+    Run.order_number,
     Run.manufacturer,
     Run.imei1,
     Run.imei2,
@@ -97,6 +98,7 @@ CSV_HEADER = (
     "error",
     "release_manifest",
     "release_channel",
+    "order_number",
     *IDENTITY_COLUMNS,
 )
 EXPORT_BATCH = 5000

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.storage.history import IDENTITY_KEYS, run_dicts
-from app.storage.models import OutboxEntry
+from app.storage.models import OrderRecord, OutboxEntry
 
 MAX_BATCH = 500  # the backend's limit per POST
 
@@ -40,16 +40,46 @@ def next_batch(
     return [_wire(run) for run in run_dicts(session, run_ids)]
 
 
+# Sent only when the run has them, so a run without them still syncs to an older backend
+# (one from before releases, orders or identities: it refuses fields it does not know).
+SENT_WHEN_SET = (
+    "release_manifest",
+    "release_channel",
+    "order_number",
+    *IDENTITY_KEYS,
+)
+
+
 def _wire(run: dict[str, Any]) -> dict[str, Any]:
-    """A run as the backend takes it: the release fields only for a run of a release, so a
-    station's local runs still sync to a backend that predates releases. The identity is
-    not sent until the backend's run schema takes it."""
-    for key in ("release_manifest", "release_channel"):
-        if run.get(key) is None:
+    """A run as the backend takes it (docs/sync-api.md): the release, the order and each
+    identity field only when the run has one."""
+    for key in SENT_WHEN_SET:
+        if run.get(key) in (None, [], {}):
             run.pop(key, None)
-    for key in IDENTITY_KEYS:
-        run.pop(key, None)
     return run
+
+
+def order_batch(session: Session) -> list[dict[str, Any]]:
+    """Every kitting order of the station in the sync wire format (`POST /api/v1/orders`).
+
+    Orders are few and change in place (a close, a completion), so the station sends them all
+    and the backend keeps the last copy; their expected-device lists stay on the station.
+    """
+    records = session.scalars(select(OrderRecord).order_by(OrderRecord.created_at))
+    return [
+        {
+            "number": record.number,
+            "customer": record.customer,
+            "target": record.target,
+            "template": record.template_name,
+            "template_version": record.template_version,
+            "state": record.state,
+            "notes": record.notes,
+            "created_at": record.created_at.isoformat(),
+            "closed_at": record.closed_at.isoformat() if record.closed_at else None,
+        }
+        for record in records
+    ]
 
 
 def mark_sent(session: Session, run_ids: Sequence[str]) -> None:

@@ -136,6 +136,11 @@ class Store:
         with self.database.sessions() as session:
             return outbox.next_batch(session, limit, exclude)
 
+    def order_batch(self) -> list[dict[str, Any]]:
+        """The station's kitting orders as the backend takes them."""
+        with self.database.sessions() as session:
+            return outbox.order_batch(session)
+
     def mark_sent(self, run_ids: Sequence[str]) -> Future[None]:
         ids = list(run_ids)
         return self.writer.submit(lambda session: outbox.mark_sent(session, ids))

@@ -21,6 +21,7 @@ from app.storage.config import Config
 API = "/api/v1"
 TIMEOUT_S = 30.0
 DOWNLOAD_CHUNK = 256 * 1024
+ORDERS_PER_POST = 1000  # the backend's limit
 
 
 class SyncError(Exception):
@@ -151,6 +152,21 @@ class BackendClient:
             return Acknowledgement(list(body["accepted"]), list(body["duplicates"]))
         except (KeyError, TypeError) as exc:
             raise BackendUnreachableError(f"backend answered an unexpected receipt: {exc}") from exc
+
+    def post_orders(self, orders: list[dict[str, Any]]) -> list[str]:
+        """Send the station's kitting orders, `ORDERS_PER_POST` a request; the numbers stored."""
+        stored: list[str] = []
+        for start in range(0, len(orders), ORDERS_PER_POST):
+            body = self._call(
+                "POST", "/orders", json={"orders": orders[start : start + ORDERS_PER_POST]}
+            )
+            try:
+                stored += [str(number) for number in body["stored"]]
+            except (KeyError, TypeError) as exc:
+                raise BackendUnreachableError(
+                    f"backend answered an unexpected receipt: {exc}"
+                ) from exc
+        return stored
 
     def channel(self, channel: str) -> list[dict[str, Any]]:
         """The releases a station following `channel` offers (per template, the current one)."""

@@ -9,6 +9,7 @@ backend URL or token takes effect without a restart.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -87,6 +88,7 @@ class SyncWorker:
         self._last_synced_at: datetime | None = None
         self._failures = 0
         self._server_errors = ServerErrors()  # 5xx answers count across cycles
+        self._orders_sent: str | None = None  # the station's orders as last acknowledged
 
     def start(self) -> None:
         if self._thread is None:
@@ -172,6 +174,7 @@ class SyncWorker:
                 return SyncStatus(
                     SyncState.ERROR, report.waiting, report.error or "", sent=report.sent
                 )
+            self._send_orders(client)
             try:
                 client.heartbeat(report.waiting)
             except SyncError as exc:
@@ -190,6 +193,25 @@ class SyncWorker:
         return replace(
             releases, state=SyncState.SYNCED, sent=report.sent, last_synced_at=self._last_synced_at
         )
+
+    def _send_orders(self, client: BackendClient) -> None:
+        """Send the station's kitting orders when they changed since the backend last took
+        them (once per worker at least), so the backend knows each order's target. A backend
+        that cannot take them yet does not hold up the runs."""
+        try:
+            batch = self._store.order_batch()
+        except Exception:
+            log.exception("sync: cannot read the station's orders")
+            return
+        sent = json.dumps(batch, sort_keys=True)
+        if not batch or sent == self._orders_sent:
+            return
+        try:
+            client.post_orders(batch)
+        except SyncError as exc:
+            log.warning("sync: orders not sent: %s", exc)
+            return
+        self._orders_sent = sent
 
     def _pull_releases(self, client: BackendClient) -> SyncStatus:
         """The channel's releases pulled; a status carrying only what the pull found."""
