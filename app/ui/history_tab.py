@@ -315,6 +315,9 @@ class HistoryTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 160)
+        keys = [key for key, _ in COLUMNS]
+        self.table.setColumnWidth(keys.index("imei"), 135)  # 15 digits whole
+        self.table.setColumnWidth(keys.index("wifi_mac"), 135)  # aa:bb:cc:dd:ee:ff whole
         self.steps = QPlainTextEdit()
         self.steps.setReadOnly(True)
         self.steps.setPlaceholderText("Select a run to see its steps.")
@@ -503,11 +506,15 @@ class HistoryTab(QWidget):
         ]
         if run.get("error"):
             lines.append(f"error: {run['error']}")
-        identity = identity_values(run, run.get("identity_gaps") or {}, run.get("android_release"))
-        maker = run.get("manufacturer") or "?"
-        lines.append(f"identity ({maker}, hardware serial {run.get('hardware_serial') or '—'}):")
-        for label, _ in IDENTITY_FIELDS:
-            lines.append(f"     {label + ':':<16}{identity[label]}")
+        if run["result"] == RUNNING:
+            lines.append("identity: recorded when the run ends")
+        else:
+            gaps = run.get("identity_gaps") or {}
+            identity = identity_values(run, gaps, run.get("android_release"))
+            maker = run.get("manufacturer") or "?"
+            hardware = run.get("hardware_serial") or "—"
+            lines.append(f"identity ({maker}, hardware serial {hardware}):")
+            lines.extend(f"     {label + ':':<16}{identity[label]}" for label, _ in IDENTITY_FIELDS)
         for step in run.get("steps", []):
             lines.append(
                 f"{step['index'] + 1:>3}. {step['name']:<32} {step['status']:<8} "
