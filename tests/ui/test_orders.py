@@ -26,7 +26,7 @@ def choose_order(bench, qtbot, number: str) -> None:
 
 
 def test_an_order_of_three_reaches_its_target_completes_and_says_so(
-    open_bench, qtbot, kitbench_home
+    open_bench, qtbot, kitbench_home, tmp_path
 ):
     create_order(kitbench_home, Order("PO 4711", target=3, customer="Acme",
                                       template_name="bench-test"))  # fmt: skip
@@ -46,6 +46,16 @@ def test_an_order_of_three_reaches_its_target_completes_and_says_so(
     store = bench.services.store
     assert len(store.order_devices("PO 4711")) == 3  # every run was made for the order
     assert store.order("PO 4711").state == "complete"
+
+    tab.write_manifest("PO 4711", tmp_path / "manifest.pdf")  # what Manifest… saves
+
+    csv_file = tmp_path / "manifest.csv"
+    qtbot.waitUntil(lambda: "Manifest of PO 4711" in bench.window.statusBar().currentMessage(),
+                    timeout=20_000)  # fmt: skip
+    assert (tmp_path / "manifest.pdf").read_bytes().startswith(b"%PDF")
+    rows = csv_file.read_text(encoding="utf-8")
+    for tile in bench.model.tiles():
+        assert tile.info.serial in rows
 
 
 def test_a_device_not_on_the_order_is_held_back_until_an_admin_lets_it_in(
