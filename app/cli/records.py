@@ -219,7 +219,8 @@ def history(as_json, serial, since, template, result, limit, csv_file) -> None:
             return
         runs = store.runs(run_filter, limit=limit, with_steps=as_json)
     if as_json:
-        for run in runs:
+        for run in runs:  # the sync wire format, the kitting order as `order`
+            run["order"] = run.pop("order_number", None)
             click.echo(json.dumps(run, ensure_ascii=False))
         return
     if not runs:

@@ -1,4 +1,5 @@
-"""`kitbench devices`: what is on the bench now, USB and network, with serial and model.
+"""`kitbench devices`: what is on the bench now, USB and network, with serial and model, and
+(for --json) the identity each ready device gives: IMEIs, MEID, factory MACs, fingerprint.
 
 USB devices come from discovery (slot, state, names from the descriptors). Every device that
 speaks ADB is then asked for its properties with the station key, in parallel, through the
@@ -16,8 +17,10 @@ from typing import Any
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.core import DeviceInfo, DeviceState
+from app.core.identity import DeviceIdentity
 from app.devices.device import NOT_ANDROID, Device, DeviceError, Problem
 from app.devices.endpoints import EndpointError, TcpEndpoint, parse_endpoint
+from app.devices.identity import read_identity
 from app.devices.slots import PortMap
 from app.devices.usb_discovery import UsbDevice, enumerate_usb
 
@@ -31,6 +34,7 @@ class Listed:
 
     info: DeviceInfo
     usb: UsbDevice | None = None
+    identity: DeviceIdentity | None = None  # read from a ready Android device
 
     def as_json(self) -> dict[str, Any]:
         info = self.info
@@ -46,6 +50,18 @@ class Listed:
             "battery": info.battery,
             "message": info.message,
         }
+        if self.identity is not None:
+            identity = self.identity
+            record |= {
+                "imei": list(identity.imei),
+                "meid": identity.meid,
+                "wifi_mac": identity.wifi_mac,
+                "bluetooth_mac": identity.bluetooth_mac,
+                "build_fingerprint": identity.build_fingerprint,
+                "security_patch": identity.security_patch,
+                "hardware_serial": identity.hardware_serial,
+                "identity_gaps": {name: str(gap) for name, gap in identity.gaps.items()},
+            }
         if self.usb is not None:
             record |= {
                 "usb_path": self.usb.slot,
@@ -107,6 +123,7 @@ def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
     try:
         identity = device.identity()
         battery = device.battery() if identity.android else None
+        held = read_identity(device, device.props()) if identity.android else None
     except DeviceError as exc:
         return replace(entry, info=replace(info, message=str(exc)))
     finally:
@@ -122,4 +139,4 @@ def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
         battery=battery,
         message=None if identity.android else NOT_ANDROID,
     )
-    return replace(entry, info=ready)
+    return replace(entry, info=ready, identity=held)
