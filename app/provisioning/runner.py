@@ -194,6 +194,10 @@ def lost_message(exc: DeviceError, where: str) -> str:
     return f"disconnected during {where}"
 
 
+class _NoMarker(Exception):
+    """The device cannot keep the provisioned marker."""
+
+
 class Runner:
     """Runs one template on one connected device, in the calling (worker) thread."""
 
@@ -232,12 +236,15 @@ class Runner:
         outcome = RunOutcome.DONE
         identity, reason = None, None
         doing = "the battery check"
-        try:  # the session is gone: a failure, not a refusal
+        try:
             reason = self._refusal()
             doing = "reading the device's identity"
             identity = self._identity()  # a refused device too goes into the register
         except DeviceError as exc:
-            failure = Failure(Cause.of_lost_session(exc.problem), lost_message(exc, doing))
+            if exc.lost_session:  # the session is gone: a failure, not a refusal
+                failure = Failure(Cause.of_lost_session(exc.problem), lost_message(exc, doing))
+            else:  # the device would not say who it is: the run goes on without it
+                log.warning("%s: identity not read: %s", request.endpoint, exc)
         if reason:
             outcome, failure = RunOutcome.REFUSED, Failure(None, reason)
         elif failure is None:
@@ -270,9 +277,11 @@ class Runner:
             identity=identity,
         )
 
-    def _identity(self) -> DeviceIdentity:
-        """Who the device is, read once per run; an IMEI scanned as the asset tag fills in
-        one the device would not give."""
+    def _identity(self) -> DeviceIdentity | None:
+        """Who the device is, read once per run (None for a device that is not Android); an
+        IMEI scanned as the asset tag fills in one the device would not give."""
+        if not self.facts.android:
+            return None
         identity = read_identity(self.device, self.device.props())
         tag = (self.request.asset_tag or "").strip()
         return identity.with_scanned_imei(tag) if is_imei(tag) else identity
@@ -288,6 +297,8 @@ class Runner:
         marker = Marker(template.name, template.version, batch.template.sha256, request.run_id)
         failure = None
         try:
+            if not self.facts.android:  # nowhere to keep it: such a device runs in full each time
+                raise _NoMarker("not an Android device: no marker kept, so it runs again in full")
             written = self.device.shell(write_marker_command(marker), timeout=20)
             if written.ok and read_marker(self.device) == marker:
                 outcome = Outcome(StepStatus.CHANGED, marker.text())
@@ -295,9 +306,15 @@ class Runner:
                 outcome = Outcome(StepStatus.FAILED, "the device did not keep the marker",
                                   written.output)  # fmt: skip
                 failure = Failure(Cause.STEP_FAILED, f"{where} failed: {outcome.message}")
+        except _NoMarker as exc:
+            outcome = Outcome(StepStatus.SKIPPED, str(exc))
         except DeviceError as exc:
-            outcome = Outcome(StepStatus.FAILED, lost_message(exc, where))
-            failure = Failure(Cause.of_lost_session(exc.problem), outcome.message)
+            if exc.lost_session:
+                outcome = Outcome(StepStatus.FAILED, lost_message(exc, where))
+                failure = Failure(Cause.of_lost_session(exc.problem), outcome.message)
+            else:
+                outcome = Outcome(StepStatus.FAILED, str(exc))
+                failure = Failure(Cause.STEP_FAILED, f"{where} failed: {exc}")
         result = StepResult(index, MARKER_STEP_ACTION, MARKER_STEP_NAME, outcome.status,
                             round((time.monotonic() - began) * 1000), outcome.message,
                             self.mask(outcome.output))  # fmt: skip
