@@ -31,7 +31,7 @@ class EngineOptions:
 
     data_dir: Path
     jobs: int | None = None
-    bus_transfer_limit: int = 4
+    bus_transfer_limit: int = 0  # 0: no cap beyond what each bus's bandwidth allows
     auto_provision: bool = False
     sync: bool = True
     open_device: Callable[..., Device] | None = None

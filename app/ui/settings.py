@@ -47,7 +47,7 @@ class Settings:
 
     @property
     def bus_transfer_limit(self) -> int:
-        return max(1, self._int("bench/bus_transfer_limit", 4))
+        return max(0, self._int("bench/bus_transfer_limit", 0))  # 0: as the bus's bandwidth allows
 
     @bus_transfer_limit.setter
     def bus_transfer_limit(self, value: int) -> None:

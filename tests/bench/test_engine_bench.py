@@ -23,6 +23,7 @@ import pytest
 
 from app.core import DeviceChanged, DeviceState, RunFinished, RunOutcome
 from app.devices.device import Device
+from app.provisioning.runner import step_count
 from app.provisioning.station import Station
 from app.sim.apk import build_apk
 from app.templates import load_template
@@ -151,7 +152,7 @@ def test_parallel_efficiency_and_cpu_per_device(bench_template, tmp_path, host_k
     """8 MB install, four settings, 1 MB push, a time zone, at realistic latency."""
     walls = {}
     problems: list[str] = []
-    steps = len(bench_template.template.steps)
+    steps = step_count(bench_template)  # the template's, then the marker
     with simulator(sum(SIZES), "realistic") as (specs, pid):
         offset = 0
         for size in SIZES:

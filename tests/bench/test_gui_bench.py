@@ -55,7 +55,7 @@ steps:
   - wifi: {ssid: Warehouse, security: wpa2, password: "{secret:warehouse_wifi}"}
   - verify: {package_installed: com.example.pos}
 """
-STEPS = TEMPLATE.count("\n  - ")
+STEPS = TEMPLATE.count("\n  - ") + 1  # the template's, then the marker
 
 
 @pytest.fixture
