@@ -86,6 +86,7 @@ class ApkInfo:
     version_code: int
     version_name: str | None
     min_sdk: int | None  # from <uses-sdk android:minSdkVersion>, None if absent
+    split: str | None = None  # <manifest split="…">: a split APK's name, None for a base APK
 
 
 class NotAnApk(ValueError):
@@ -113,11 +114,13 @@ def read_apk(data: bytes) -> ApkInfo:
         raise NotAnApk(f"invalid package name {package!r}")
     uses_sdk = next((attributes for tag, attributes in elements if tag == "uses-sdk"), {})
     version_name = manifest_attributes.get("versionName")
+    split = manifest_attributes.get("split")
     return ApkInfo(
         package=package,
         version_code=_integer_attribute(manifest_attributes, "versionCode", default=0),
         version_name=version_name if isinstance(version_name, str) else None,
         min_sdk=_integer_attribute(uses_sdk, "minSdkVersion", default=None),
+        split=split if isinstance(split, str) and split else None,
     )
 
 

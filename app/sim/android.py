@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from app.core import paths
-from app.sim.apk import NotAnApk, read_apk
+from app.sim.apk import ApkInfo, NotAnApk, read_apk
 from app.sim.commands_core import Stdin
 from app.sim.device_state import (
     EACCES,
@@ -116,6 +116,9 @@ class AndroidDevice:
         self.battery_override: dict[str, int] = {}  # `dumpsys battery set`, lost on reboot
         # Set by the server to inject faults: pm's answer to an install it breaks, else None.
         self.install_fault: Callable[[str], str | None] | None = None
+        # Open install sessions (`pm install-create`): the APKs written so far, by name.
+        self.install_sessions: dict[int, dict[str, bytes]] = {}
+        self.install_options: dict[int, list[str]] = {}
         # Where files' bytes live on the host: the fleet shares one copy of identical content.
         self.files = HostFiles()
         # Set by the server to write state.json a little later, once for a burst of changes.
@@ -535,33 +538,71 @@ class AndroidDevice:
 
     def install_apk(self, apk: bytes, args: list[str]) -> CommandResult:
         """`pm install`/`cmd package install` after the APK bytes arrived: Success or Failure."""
-        allow_downgrade = "-d" in args  # -r is the default since Android 7; -g and -t are moot
+        session = self.create_install_session(args)
+        self.install_sessions[session]["base.apk"] = apk
+        return self.commit_install_session(session)
+
+    def create_install_session(self, args: list[str]) -> int:
+        """`pm install-create`: a session id; its APKs install together at commit, or none."""
         session = self.state.next_session
         self.state.next_session += 1
-        staged = f"/data/app/vmdl{session}.tmp/base.apk"
-        try:
-            info = read_apk(apk)
-        except NotAnApk:
-            reason = f"Failed to parse {staged}: Failed to load asset path {staged}"
-            if self.sdk < 28:
-                reason = f"Failed adding asset path: {staged}"
-            return _install_failure("INSTALL_PARSE_FAILED_NOT_APK", reason)
-        if self.install_fault and (failure := self.install_fault(info.package)):
+        self.install_sessions[session] = {}
+        self.install_options[session] = list(args)
+        return session
+
+    def commit_install_session(self, session: int) -> CommandResult:
+        """Install every APK written to `session` as one app, atomically: a refusal (of any
+        split) installs nothing and leaves the installed app as it was. The session ends."""
+        written = self.install_sessions.pop(session)
+        args = self.install_options.pop(session)
+        allow_downgrade = "-d" in args  # -r is the default since Android 7; -g and -t are moot
+        infos: dict[str, ApkInfo] = {}
+        for name, apk in written.items():
+            staged = f"/data/app/vmdl{session}.tmp/{name}"
+            try:
+                infos[name] = read_apk(apk)
+            except NotAnApk:
+                reason = f"Failed to parse {staged}: Failed to load asset path {staged}"
+                if self.sdk < 28:
+                    reason = f"Failed adding asset path: {staged}"
+                return _install_failure("INSTALL_PARSE_FAILED_NOT_APK", reason)
+        base = next((info for info in infos.values() if info.split is None), None)
+        if base is None:
+            reason = "Full install must include a base package"
+            return _install_failure("INSTALL_FAILED_INVALID_APK", reason)
+        seen: set[str | None] = set()
+        for name, info in infos.items():
+            if info.package != base.package:
+                reason = f"Inconsistent package {info.package} in {name}; expected {base.package}"
+                return _install_failure("INSTALL_FAILED_INVALID_APK", reason)
+            if info.version_code != base.version_code:
+                reason = (
+                    f"Inconsistent version {info.version_code} in {name}; "
+                    f"expected {base.version_code}"
+                )
+                return _install_failure("INSTALL_FAILED_INVALID_APK", reason)
+            if info.split in seen:
+                reason = f"Split {info.split or 'base'} was defined multiple times"
+                return _install_failure("INSTALL_FAILED_INVALID_APK", reason)
+            seen.add(info.split)
+        if self.install_fault and (failure := self.install_fault(base.package)):
             return CommandResult(stdout=failure.encode(), exit_code=1)
-        if info.min_sdk and info.min_sdk > self.sdk:
-            reason = f"Requires newer sdk version #{info.min_sdk} (current version is #{self.sdk})"
+        if base.min_sdk and base.min_sdk > self.sdk:
+            reason = f"Requires newer sdk version #{base.min_sdk} (current version is #{self.sdk})"
             return _install_failure("INSTALL_FAILED_OLDER_SDK", reason)
-        existing = self.state.packages.get(info.package)
-        if existing and info.version_code < existing.version_code and not allow_downgrade:
+        existing = self.state.packages.get(base.package)
+        if existing and base.version_code < existing.version_code and not allow_downgrade:
             reason = (
-                f"Downgrade detected: Update version code {info.version_code} is older than "
+                f"Downgrade detected: Update version code {base.version_code} is older than "
                 f"current {existing.version_code}"
             )
             return _install_failure("INSTALL_FAILED_VERSION_DOWNGRADE", reason)
-        self._store_package(info, apk, existing)
-        return CommandResult(stdout=b"Success\n", install_bytes=len(apk))
+        apks = {info.split or "": written[name] for name, info in infos.items()}
+        self._store_package(base, apks, existing)
+        return CommandResult(stdout=b"Success\n", install_bytes=sum(map(len, written.values())))
 
-    def _store_package(self, info, apk: bytes, existing: Package | None) -> None:
+    def _store_package(self, info, apks: dict[str, bytes], existing: Package | None) -> None:
+        """Store base.apk (key "") and each split as split_NAME.apk in a new code directory."""
         now_ms = int(time.time() * 1000)
         # Random-looking and unique per install, as Android's; not a hash of 8 MB of APK.
         seed = f"{self.serial}:{info.package}:{self.state.next_session}"
@@ -575,9 +616,11 @@ class AndroidDevice:
             self._drop_apk(existing.path)
         for path in (posixpath.dirname(directory), directory):
             self.state.nodes.setdefault(path, [stat.S_IFDIR | 0o775, now_ms // 1000])
+        for split, apk in apks.items():
+            file = f"{directory}/split_{split}.apk" if split else f"{directory}/base.apk"
+            self.files.put(self._host(file), apk)
+            self.state.nodes[file] = [stat.S_IFREG | 0o644, now_ms // 1000]
         path = f"{directory}/base.apk"
-        self.files.put(self._host(path), apk)
-        self.state.nodes[path] = [stat.S_IFREG | 0o644, now_ms // 1000]
         package = Package(
             name=info.package,
             version_code=info.version_code,
@@ -590,6 +633,7 @@ class AndroidDevice:
             first_install_ms=existing.first_install_ms if existing else now_ms,
             last_update_ms=now_ms,
             installer="com.android.shell" if self.sdk >= 30 else None,
+            splits=sorted(split for split in apks if split),
         )
         if existing:
             package.enabled, package.granted = existing.enabled, existing.granted

@@ -52,13 +52,14 @@ def build_apk(
     min_sdk: int | None = 21,
     payload_size: int = 0,
     seed: int = 0,
+    split: str | None = None,
 ) -> bytes:
     """Build a minimal real APK: binary manifest, a classes.dex stub, optionally a payload.
 
     The payload is a stored (uncompressed) asset of `payload_size` pseudo-random bytes derived
     from `seed`, so the APK is at least that big. `min_sdk=None` omits <uses-sdk>. `package` is
     written unchecked, so tests can build APKs Android would reject. The same arguments always
-    give the same bytes.
+    give the same bytes. `split` names a split APK of the package (<manifest split="…">).
     """
     if not 0 <= version_code <= INT32_MAX:
         raise ValueError(f"version_code must be in 0..{INT32_MAX}, got {version_code}")
@@ -67,7 +68,7 @@ def build_apk(
     if payload_size < 0:
         raise ValueError(f"payload_size must not be negative, got {payload_size}")
     label = package.rsplit(".", 1)[-1]
-    manifest = _manifest_axml(package, version_code, version_name, min_sdk, label)
+    manifest = _manifest_axml(package, version_code, version_name, min_sdk, label, split)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         _add_entry(archive, MANIFEST_ENTRY, manifest, zipfile.ZIP_DEFLATED)
@@ -134,7 +135,12 @@ def _node(chunk_type: int, line: int, body: bytes) -> bytes:
 
 
 def _manifest_axml(
-    package: str, version_code: int, version_name: str, min_sdk: int | None, label: str
+    package: str,
+    version_code: int,
+    version_name: str,
+    min_sdk: int | None,
+    label: str,
+    split: str | None = None,
 ) -> bytes:
     """Compile the manifest to AXML as aapt would: pool, resource map, then the node chunks.
 
@@ -175,6 +181,8 @@ def _manifest_axml(
         attribute("versionName", version_name),
         attribute("package", package, namespace=NO_INDEX),
     ]
+    if split is not None:
+        manifest_attributes.append(attribute("split", split, namespace=NO_INDEX))
     namespace = struct.pack("<II", prefix, android)
     nodes = (
         _node(RES_XML_START_NAMESPACE_TYPE, 2, namespace)

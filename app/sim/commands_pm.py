@@ -40,6 +40,10 @@ PM_HELP = """Package manager (package) commands:
   path [--user USER_ID] PACKAGE
   list packages [-f] [-d] [-e] [-s] [-3] [-i] [-l] [-u] [-U] [--show-versioncode] [FILTER]
   install [-rtfdg] [-i PACKAGE] [--user USER_ID] [-S BYTES] [PATH|-]
+  install-create [-rtfdg] [-i PACKAGE] [--user USER_ID] [-p INHERIT_PACKAGE] [-S BYTES]
+  install-write [-S BYTES] SESSION_ID SPLIT_NAME [PATH|-]
+  install-commit SESSION_ID
+  install-abandon SESSION_ID
   uninstall [-k] [--user USER_ID] PACKAGE
   enable [--user USER_ID] PACKAGE
   disable-user [--user USER_ID] PACKAGE
@@ -149,6 +153,79 @@ def install(ctx: Invocation, args: list[str]) -> int:
     return result.exit_code
 
 
+def install_create(ctx: Invocation, args: list[str]) -> int:
+    """`pm install-create [options]`: a session the APKs of one app are written to."""
+    take_option(args, "-S")  # the expected total size: a hint for staging, unchecked
+    for word in args:
+        if word.startswith("-") and word not in INSTALL_FLAGS | INSTALL_OPTIONS_WITH_VALUE:
+            return ctx.crash("install-create", "java.lang.IllegalArgumentException",
+                             f"Unknown option {word}", PM_FRAMES)  # fmt: skip
+    session = ctx.device.create_install_session(args)
+    ctx.out(f"Success: created install session [{session}]\n")
+    return 0
+
+
+def _session(ctx: Invocation, subcommand: str, word: str | None) -> int | None:
+    """The open session `word` names; None (with Android's exception printed) otherwise."""
+    session = int(word) if word and word.isdigit() else -1
+    if session not in ctx.device.install_sessions:
+        ctx.crash(subcommand, "java.lang.SecurityException",
+                  f"Caller has no access to session {session}", PM_FRAMES)  # fmt: skip
+        return None
+    return session
+
+
+def install_write(ctx: Invocation, args: list[str]) -> int:
+    """`pm install-write [-S SIZE] SESSION NAME [PATH|-]`: one APK into the session, from a
+    file or (`-`, or no path) `SIZE` bytes of stdin."""
+    size = take_option(args, "-S")
+    session = _session(ctx, "install-write", args[0] if args else None)
+    if session is None:
+        return 255
+    if len(args) < 2:
+        ctx.err("Error: must specify a split name\n")
+        return 1
+    name, path = args[1], args[2] if len(args) > 2 else "-"
+    if path != "-":
+        try:
+            data = ctx.device.read_file(resolve(path, ctx.session.cwd))
+        except FsError:
+            return ctx.crash("install-write", "java.lang.IllegalArgumentException",
+                             f"Error: Can't open file: {path}", PM_FRAMES)  # fmt: skip
+    elif size is None or not size.isdigit():
+        ctx.err("Error: must specify a APK size\n")
+        return 1
+    else:
+        data = ctx.input.read(int(size))
+        if len(data) < int(size):
+            return ctx.crash("install-write", "java.io.IOException",
+                             "Unexpected EOF while writing", PM_FRAMES)  # fmt: skip
+    apk_name = name if name.endswith(".apk") else f"{name}.apk"
+    ctx.device.install_sessions[session][apk_name] = data
+    ctx.out(f"Success: streamed {len(data)} bytes\n")
+    return 0
+
+
+def install_commit(ctx: Invocation, args: list[str]) -> int:
+    session = _session(ctx, "install-commit", args[0] if args else None)
+    if session is None:
+        return 255
+    result = ctx.device.commit_install_session(session)
+    ctx.out(result.stdout.decode())
+    ctx.session.install_bytes += result.install_bytes
+    return result.exit_code
+
+
+def install_abandon(ctx: Invocation, args: list[str]) -> int:
+    session = _session(ctx, "install-abandon", args[0] if args else None)
+    if session is None:
+        return 255
+    del ctx.device.install_sessions[session]
+    del ctx.device.install_options[session]
+    ctx.out("Success\n")
+    return 0
+
+
 def uninstall(ctx: Invocation, args: list[str]) -> int:
     names = [arg for arg in args if not arg.startswith("-")]
     if not names:
@@ -238,6 +315,10 @@ SUBCOMMANDS = {
     "list": list_command,
     "path": path_command,
     "install": install,
+    "install-create": install_create,
+    "install-write": install_write,
+    "install-commit": install_commit,
+    "install-abandon": install_abandon,
     "uninstall": uninstall,
     "enable": set_enabled(1),
     "disable": set_enabled(2),
@@ -283,7 +364,7 @@ def dumpsys_package(ctx: Invocation, args: list[str]) -> int:
         f"    versionCode={package.version_code} minSdk={package.min_sdk} "
         f"targetSdk={package.target_sdk}\n"
         f"    versionName={package.version_name}\n"
-        f"    splits=[base]\n    apkSigningVersion=2\n"
+        f"    splits=[{', '.join(['base', *package.splits])}]\n    apkSigningVersion=2\n"
         f"    flags=[ {flags} ]\n"
         f"    dataDir=/data/user/0/{name}\n"
         f"    timeStamp={stamp}\n    firstInstallTime={stamp}\n    lastUpdateTime={updated}\n"

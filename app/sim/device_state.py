@@ -62,6 +62,7 @@ class Package:
     first_install_ms: int = 0
     last_update_ms: int = 0
     installer: str | None = None
+    splits: list[str] = field(default_factory=list)  # split APKs installed beside base.apk
 
 
 @dataclass

@@ -29,6 +29,7 @@ V2_STDIN, V2_STDOUT, V2_STDERR, V2_EXIT, V2_CLOSE_STDIN, V2_WINDOW_SIZE = range(
 V2_HEADER = struct.Struct("<BI")
 
 INSTALL_COMMAND = re.compile(r"^\s*(?:pm|cmd\s+package)\s+'?install'?(?:\s|$)")
+INSTALL_WRITE_COMMAND = re.compile(r"^\s*(?:pm|cmd\s+package)\s+'?install-write'?(?:\s|$)")
 
 
 def route(device: SimDevice, destination: str) -> Service | None:
@@ -95,8 +96,12 @@ async def answer(device: SimDevice, stream: Stream, command: str) -> None:
     The stream's bytes are the command's stdin; without a shell protocol there is no end
     to it but the host closing the stream."""
     size = streamed_install_size(command)
+    split_size = streamed_write_size(command)
     if size is not None:
         result = await streamed_install(device, stream, command, size)
+    elif split_size is not None:  # an install session's APK: on the bus like any other
+        apk = await receive(device, stream, split_size)
+        result = await run_command(device, stream, command, Stdin(apk))
     else:
         result = await run_command(device, stream, command, raw_stdin(stream))
     await stream.write(result.terminal_output)
@@ -229,6 +234,40 @@ def streamed_install_size(command: str) -> int | None:
         return None
 
 
+def streamed_write_size(command: str) -> int | None:
+    """The -S SIZE of `… install-write -S SIZE SESSION NAME [-]` reading stdin, else None."""
+    if not INSTALL_WRITE_COMMAND.match(command):
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    start = words.index("install-write") + 1
+    arguments = words[start:]
+    if "-S" not in arguments:
+        return None
+    index = arguments.index("-S")
+    size = arguments[index + 1] if index + 1 < len(arguments) else ""
+    rest = arguments[:index] + arguments[index + 2 :]
+    if not size.isdigit() or (len(rest) > 2 and rest[2] != "-"):
+        return None
+    return int(size)
+
+
+async def receive(device: SimDevice, stream: Stream, size: int) -> bytes:
+    """`size` bytes of the stream at the device's and its bus's rate, fewer if it closes;
+    compared on the way with the fleet's known contents, as a push is."""
+    throttle = device.behaviour.throttle()
+    content = IncomingFile(device.model.files.known())
+    while content.size < size:
+        chunk = await stream.read()
+        if chunk is None:
+            break
+        content.add(memoryview(chunk)[: size - content.size])
+        await throttle.account(len(chunk))
+    return content.data()
+
+
 def install_options(command: str) -> list[str]:
     words = shlex.split(command)
     start = words.index("install") + 1
@@ -245,15 +284,7 @@ async def streamed_install(device: SimDevice, stream: Stream, command: str, size
     if refusal is not None:
         await device.behaviour.shell_delay()
         return refusal
-    throttle = device.behaviour.throttle()
-    content = IncomingFile(device.model.files.known())
-    while content.size < size:
-        chunk = await stream.read()
-        if chunk is None:
-            break
-        content.add(memoryview(chunk)[: size - content.size])
-        await throttle.account(len(chunk))
-    return await install_apk(device, stream, command, content.data())
+    return await install_apk(device, stream, command, await receive(device, stream, size))
 
 
 async def install_apk(device: SimDevice, stream: Stream, command: str, apk: bytes):

@@ -210,3 +210,36 @@ def test_an_android_11_device_refuses_what_its_adbd_lacked(start_fleet, adb34, r
     dry = adb34("push", "-n", str(source), "/sdcard/Download/d.bin", check=False)
     assert dry.returncode != 0 and "dry-run not supported" in dry.stdout + dry.stderr
     adb34("push", "-z", "brotli", str(source), "/sdcard/Download/b.bin")
+
+
+def split_set(tmp_path, version: int, **broken: str) -> list[str]:
+    """A base APK and two config splits of com.example.maps; `broken` replaces one split's
+    package name, so the package manager must refuse the whole set."""
+    paths = []
+    for split in (None, "config.arm64_v8a", "config.xxhdpi"):
+        package = broken.get(split or "base", "com.example.maps")
+        path = tmp_path / f"{split or 'base'}.apk"
+        path.write_bytes(build_apk(package, version, split=split, payload_size=300_000))
+        paths.append(str(path))
+    return paths
+
+
+@pytest.mark.parametrize("profile", ["pixel8", "legacy_phone"])
+def test_install_multiple_installs_a_split_set_all_or_nothing(start_fleet, adb, tmp_path, profile):
+    """`adb install-multiple`: an install session over abb_exec, exec:cmd or pm, as the
+    device offers; a set with one bad split leaves the installed app as it was."""
+    endpoint = start_fleet(1, auth="none", profile=profile).endpoints[0]
+    connected(adb, endpoint)
+    assert "Success" in adb("install-multiple", *split_set(tmp_path, 3)).stdout
+    dump = adb("shell", "dumpsys package com.example.maps").stdout
+    assert "versionCode=3" in dump
+    assert "splits=[base, config.arm64_v8a, config.xxhdpi]" in dump
+
+    refused = adb(
+        "install-multiple", *split_set(tmp_path, 4, **{"config.xxhdpi": "com.example.other"}),
+        check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "INSTALL_FAILED_INVALID_APK" in refused.stdout + refused.stderr
+    dump = adb("shell", "dumpsys package com.example.maps").stdout
+    assert "versionCode=3" in dump and "splits=[base, config.arm64_v8a, config.xxhdpi]" in dump
