@@ -63,6 +63,7 @@ COMMAND_NOT_FOUND = 127  # the shell's exit status for a program it cannot find
 NOT_ANDROID = "not an Android device (getprop not found)"
 PROPERTY_LINE = re.compile(r"^\[(?P<name>[^\]]+)\]: \[(?P<value>.*)\]$", re.MULTILINE)
 BATTERY_LEVEL = re.compile(r"^\s*level: (\d+)\s*$", re.MULTILINE)
+SESSION_CREATED = re.compile(r"^Success: created install session \[(\d+)\]", re.MULTILINE)
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -264,6 +265,95 @@ class Device:
             except DeviceError:
                 log.info("%s: could not remove %s", self.endpoint.spec, remote)
 
+    def install_set(
+        self,
+        apks: list[Path],
+        options: list[str],
+        progress: Progress | None = None,
+        timeout: float | None = None,
+        transfer_slot: AbstractContextManager[object] | None = None,
+    ) -> ShellResult:
+        """Install a base APK and its splits as one app through an install session, as `adb
+        install-multiple` does: install-create, one install-write per APK, install-commit.
+
+        All or nothing: the package manager installs the set at commit or not at all, and a
+        write or commit that fails abandons the session (install-abandon), so nothing staged
+        stays behind. Each APK is streamed where the device offers it (abb_exec, exec:cmd),
+        else pushed to a temporary file that `pm install-write` reads. `transfer_slot` is
+        held while the APKs cross the bus, not while the package manager works.
+        """
+        session = self._connected()
+        features = session.features if isinstance(session, AdbSession) else frozenset()
+        streamed = "abb_exec" in features or "cmd" in features
+        pm = "cmd package" if streamed else "pm"
+        created = self.shell(f"{pm} install-create {shlex.join(options)}".strip(), timeout)
+        number = SESSION_CREATED.search(created.output)
+        if number is None:
+            return ShellResult(1, created.output)
+        session_id = number.group(1)
+        sizes = [apk.stat().st_size for apk in apks]
+        committed = False
+        try:
+            with transfer_slot or nullcontext():
+                for index, apk in enumerate(apks):
+                    before = sum(sizes[:index])
+                    part = _offset_progress(progress, before, sum(sizes))
+                    written = self._write_split(apk, index, session_id, features, part, timeout)
+                    if "Success" not in written.output:
+                        return ShellResult(1, written.output)
+            committed = True  # a commit ends the session, whatever its verdict
+            result = self.shell(f"{pm} install-commit {session_id}", timeout)
+            return ShellResult(0 if "Success" in result.output else 1, result.output)
+        finally:
+            if not committed:
+                try:
+                    self.shell(f"{pm} install-abandon {session_id}", timeout=10)
+                except DeviceError:
+                    log.info("%s: could not abandon install session", self.endpoint.spec)
+
+    def _write_split(
+        self,
+        apk: Path,
+        index: int,
+        session_id: str,
+        features: frozenset[str],
+        progress: Progress | None,
+        timeout: float | None,
+    ) -> ShellResult:
+        """One APK into the session under a name of its own (`NN_file.apk`)."""
+        size = apk.stat().st_size
+        name = f"{index:02d}_{apk.name}"
+        timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
+        if "abb_exec" not in features and "cmd" not in features:
+            remote = f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
+            try:
+                self.push(apk, remote, progress)
+                return self.shell(
+                    f"pm install-write -S {size} {session_id} {shlex.quote(name)} {remote}",
+                    timeout,
+                )
+            finally:
+                try:
+                    self.shell(f"rm -f {remote}", timeout=10)
+                except DeviceError:
+                    log.info("%s: could not remove %s", self.endpoint.spec, remote)
+        words = ["package", "install-write", "-S", str(size), session_id, name, "-"]
+        if "abb_exec" in features:
+            destination = b"abb_exec:" + "\0".join(words).encode()
+        else:
+            destination = f"exec:cmd {shlex.join(words)}".encode()
+        with apk.open("rb") as source, self._errors(f"installing {apk.name}", timeout):
+            session = self._connected()
+            assert isinstance(session, AdbSession)
+            output, _ = session.exec_with_input(
+                destination,
+                _ProgressReader(source, size, progress),
+                TRANSFER_STALL_TIMEOUT_S,
+                max(timeout, TRANSFER_STALL_TIMEOUT_S),
+                None,
+            )
+        return ShellResult(0, _text(output))
+
     def props(self) -> dict[str, str]:
         """Every system property; DeviceError when the device has none to give."""
         stdout = _property_read(self.shell("getprop", timeout=20), "getprop")
@@ -399,6 +489,13 @@ class _ProgressReader(io.BytesIO):
             self._done += count
             self._progress(self._done, self._total)
         return count
+
+
+def _offset_progress(progress: Progress | None, before: int, total: int) -> Progress | None:
+    """One APK's progress as the whole set's: its bytes after the `before` already sent."""
+    if progress is None:
+        return None
+    return lambda done, _size: progress(before + done, total)
 
 
 def _open_usb(

@@ -62,7 +62,8 @@ DEFAULT_TIMEOUTS = {"install": 300.0, "push": 300.0, "reboot": 180.0, "wait_for"
 DEFAULT_TIMEOUT = 60.0
 RETRY_PAUSE_S = 1.0
 PROGRESS_STEP = 0.02  # report transfer progress in steps of 2 %
-FILE_FIELDS = {("install", "apk"), ("push", "src")}  # local paths, never rendered
+# local paths, never rendered
+FILE_FIELDS = {("install", "apk"), ("install", "splits"), ("push", "src")}
 
 log = logging.getLogger("kitbench.provisioning")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.core import StepStatus
 from app.devices.device import NOT_ANDROID, DeviceError, ShellResult
+from app.provisioning.apk_sets import NotAnApkSet, archive_splits
 from app.provisioning.checks import (
     component_name,
     current_device_owner,
@@ -39,6 +40,8 @@ from app.templates.model import (
 FIRST_CMD_WIFI_SDK = 30  # Android 11 opened `cmd wifi` to the shell user
 ANDROID_EXCEPTION = re.compile(r"^(?:[\w.$]+(?:Exception|Error)|Error|Security exception): (.+)$")
 GRANTED = re.compile(r"^\s+([\w.]+): granted=true", re.MULTILINE)
+INSTALLED_SPLITS = re.compile(r"^\s+splits=\[(.*)\]$", re.MULTILINE)
+FIRST_SPLIT_SDK = 21  # Android 5 brought split APKs and install sessions
 
 
 def _run(ctx: StepContext, command: str) -> ShellResult:
@@ -75,6 +78,8 @@ def _quote(text: str) -> str:
 
 
 def install(params: Install, ctx: StepContext) -> Outcome:
+    if params.splits or params.apk.endswith(".apks"):
+        return install_split_set(params, ctx)
     apk = ctx.artifacts.apk(ctx.resolve_path(params.apk))
     if params.sha256 and apk.sha256 != params.sha256.lower():
         raise StepFailed(f"{apk.path.name} does not match its pinned sha256 (it is {apk.sha256})")
@@ -104,6 +109,70 @@ def install(params: Install, ctx: StepContext) -> Outcome:
         raise StepFailed(f"install failed: {android_reason(result)}", result.output)
     before = f" (was {present})" if present is not None else ""
     return Outcome(StepStatus.CHANGED, f"installed {package} {version}{before}", result.output)
+
+
+def install_split_set(params: Install, ctx: StepContext) -> Outcome:
+    """A base APK and its splits as one app, through one install session: all or nothing.
+    Nothing crosses the bus when the same versionCode with the same splits is installed."""
+    local = ctx.resolve_path(params.apk)
+    if params.sha256 and ctx.artifacts.sha256(local) != params.sha256.lower():
+        raise StepFailed(f"{local.name} does not match its pinned sha256")
+    if params.apk.endswith(".apks"):
+        try:
+            paths = archive_splits(local, ctx.artifacts.sha256(local))
+        except NotAnApkSet as exc:
+            raise StepFailed(str(exc)) from None
+    else:
+        paths = [local, *(ctx.resolve_path(split) for split in params.splits)]
+    apks = [ctx.artifacts.apk(path) for path in paths]
+    bases = [apk for apk in apks if apk.info.split is None]
+    if len(bases) != 1:
+        raise StepFailed(f"a split set needs exactly one base APK; {local.name} gives {len(bases)}")
+    base = bases[0].info
+    package, version = base.package, base.version_code
+    for apk in apks:
+        if (apk.info.package, apk.info.version_code) != (package, version):
+            raise StepFailed(
+                f"{apk.path.name} is {apk.info.package} {apk.info.version_code}, "
+                f"not {package} {version} as the base"
+            )
+    if params.package and params.package != package:
+        raise StepFailed(f"{local.name} holds {package}, not {params.package}")
+    wanted = sorted(apk.info.split for apk in apks if apk.info.split is not None)
+    present = installed_version(ctx, package)
+    if present == version and installed_splits(ctx, package) == wanted:
+        return Outcome(StepStatus.OK, f"{package} {version} already installed with its splits")
+    if present is not None and present > version and not params.downgrade:
+        raise StepFailed(
+            f"{package} {present} is installed, newer than {version}; set downgrade: true"
+        )
+    if ctx.facts.sdk < FIRST_SPLIT_SDK or (base.min_sdk or 0) > ctx.facts.sdk:
+        needed = max(FIRST_SPLIT_SDK, base.min_sdk or 0)
+        raise StepFailed(f"{package} needs Android SDK {needed}; this device runs {ctx.facts.sdk}")
+    options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
+    result = ctx.device.install_set(
+        [apk.path for apk in apks],
+        options,
+        progress=ctx.transfer_progress(f"sending {local.name}"),
+        timeout=ctx.timeout,
+        transfer_slot=ctx.transfer_slot(sum(apk.size for apk in apks)),
+    )
+    if "Success" not in result.output:
+        raise StepFailed(f"install failed: {android_reason(result)}", result.output)
+    before = f" (was {present})" if present is not None else ""
+    return Outcome(
+        StepStatus.CHANGED,
+        f"installed {package} {version} with {len(wanted)} splits{before}",
+        result.output,
+    )
+
+
+def installed_splits(ctx: StepContext, package: str) -> list[str]:
+    """The split names installed beside base.apk, as the package manager lists them."""
+    dump = _run(ctx, f"dumpsys package {_quote(package)}").output
+    match = INSTALLED_SPLITS.search(dump)
+    names = match.group(1).split(",") if match else []
+    return sorted(name.strip() for name in names if name.strip() not in ("", "base"))
 
 
 def uninstall(params: Uninstall, ctx: StepContext) -> Outcome:

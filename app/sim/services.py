@@ -100,8 +100,13 @@ async def answer(device: SimDevice, stream: Stream, command: str) -> None:
     if size is not None:
         result = await streamed_install(device, stream, command, size)
     elif split_size is not None:  # an install session's APK: on the bus like any other
-        apk = await receive(device, stream, split_size)
-        result = await run_command(device, stream, command, Stdin(apk))
+        refusal = device.model.refuse_install_of(split_size)  # no room: refused unread
+        if refusal is not None:
+            await device.behaviour.shell_delay()
+            result = refusal
+        else:
+            apk = await receive(device, stream, split_size)
+            result = await run_command(device, stream, command, Stdin(apk))
     else:
         result = await run_command(device, stream, command, raw_stdin(stream))
     await stream.write(result.terminal_output)

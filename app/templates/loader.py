@@ -32,7 +32,12 @@ from app.templates.yaml_nodes import Loc, MarkedData, Position, YamlSyntaxError,
 
 COMMON_STEP_KEYS = tuple(StepBase.model_fields)
 # Local files a template names; these are paths, not text with placeholders.
-FILE_FIELDS = {("install", "apk"), ("push", "src"), ("enrollment", "dpc_apk")}
+FILE_FIELDS = {
+    ("install", "apk"),
+    ("install", "splits"),
+    ("push", "src"),
+    ("enrollment", "dpc_apk"),
+}
 # Plain words for pydantic's type errors; the YAML author never wrote a "dictionary".
 EXPECTED = {
     "model_type": "expected a mapping of keys",
@@ -325,6 +330,10 @@ class _Validator:
             install = step.get("install")
             if isinstance(install, dict) and isinstance(install.get("apk"), str):
                 self._check_apk(("steps", index, "install"), install)
+            splits = install.get("splits") if isinstance(install, dict) else None
+            for number, split in enumerate(splits if isinstance(splits, list) else []):
+                if isinstance(split, str):
+                    self._existing_file(("steps", index, "install", "splits", number), split)
             shell = step.get("shell")
             if isinstance(shell, dict) and isinstance(shell.get("expect"), str):
                 try:
@@ -348,7 +357,7 @@ class _Validator:
                     (*loc, "sha256"), f"sha256 does not match {install['apk']}, which has {actual}"
                 )
         package = install.get("package")
-        if isinstance(package, str):
+        if isinstance(package, str) and not install["apk"].endswith(".apks"):
             try:
                 info = read_apk(content)
             except NotAnApk as exc:

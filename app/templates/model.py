@@ -68,13 +68,26 @@ class Requires(Strict):
 
 
 class Install(Strict):
-    apk: str = Field(description="APK path, relative to the template file")
+    apk: str = Field(
+        description="APK path, relative to the template file; a bundletool .apks archive"
+        " installs its splits/ as one split set"
+    )
+    splits: list[str] = Field(
+        default_factory=list,
+        description="Split APKs installed with `apk` (the base) as one set, all or nothing",
+    )
     package: str | None = Field(None, description="Expected package name (checked)")
     sha256: str | None = Field(
         None, pattern=r"^[0-9a-fA-F]{64}$", description="Pinned SHA-256 of the APK (64 hex digits)"
     )
     grant_permissions: bool = Field(False, description="Grant all runtime permissions (-g)")
     downgrade: bool = Field(False, description="Allow a lower versionCode (-d)")
+
+    @model_validator(mode="after")
+    def _one_form_of_split_set(self) -> Install:
+        if self.splits and self.apk.endswith(".apks"):
+            raise ValueError("a .apks archive holds its splits: list no splits beside it")
+        return self
 
 
 class Uninstall(Strict):
@@ -208,7 +221,11 @@ def _step(action: str, params_type: Any, doc: str) -> type[StepBase]:
 STEP_TYPES: dict[str, type[StepBase]] = {
     action: _step(action, params, doc)
     for action, params, doc in [
-        ("install", Install, "Install an APK; ok when the same versionCode is present."),
+        (
+            "install",
+            Install,
+            "Install an APK or a split set; ok when the same versionCode (and splits) is present.",
+        ),
         ("uninstall", Uninstall, "Remove a package; ok when it is absent."),
         ("disable", Packages, "Disable packages for user 0."),
         ("enable", Packages, "Enable packages."),

@@ -157,6 +157,8 @@ def referenced_files(loaded: LoadedTemplate) -> list[str]:
             for key, item in value.items():
                 if (parent, key) in FILE_FIELDS and isinstance(item, str):
                     found.append(item)
+                elif (parent, key) in FILE_FIELDS and isinstance(item, list):
+                    found.extend(path for path in item if isinstance(path, str))
                 else:
                     visit(item, key)
         elif isinstance(value, list):
