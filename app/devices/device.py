@@ -132,6 +132,9 @@ class Device:
         self.endpoint = endpoint
         self._key = key
         self._session: AdbDevice | None = None
+        # Pushes compress with this (sendrecv_v2: "lz4", "zstd", "brotli") where the device
+        # offers it; the station picks it by the device's bus (app.core.buses).
+        self.push_compression: str | None = None
 
     @classmethod
     def open(
@@ -180,7 +183,10 @@ class Device:
             local.open("rb") as source,
             self._errors(f"pushing {local.name}", TRANSFER_STALL_TIMEOUT_S),
         ):
-            self._connected().push(
+            session = self._connected()
+            if isinstance(session, AdbSession):
+                session.push_compression = self.push_compression
+            session.push(
                 _ProgressReader(source, total, progress),
                 remote,
                 st_mode=PUSH_MODE,
