@@ -15,3 +15,12 @@ DEFAULT_BUS_SPEED = "usb2"
 def speed_of_mbps(mbps: int) -> str:
     """The bus class of a USB link speed as sysfs gives it (480, 5000, …, in Mbit/s)."""
     return "usb3" if mbps >= 5000 else DEFAULT_BUS_SPEED
+
+
+def push_compression(bytes_per_s: float | None) -> str | None:
+    """The sendrecv_v2 compression for pushes over a bus of this bandwidth: LZ4 on a USB 2.0
+    bus or slower, none on faster or uncapped links, where compressing on a 2-core station
+    would be slower than sending (docs/architecture.md, "Compressed pushes")."""
+    if bytes_per_s is not None and bytes_per_s <= BUS_SPEEDS[DEFAULT_BUS_SPEED]:
+        return "lz4"
+    return None

@@ -46,6 +46,7 @@ from app.core import (
     StationProblem,
     StepStarted,
 )
+from app.core.buses import push_compression
 from app.core.paths import data_dir as default_data_dir
 from app.devices.device import Device, DeviceError
 from app.devices.endpoints import EndpointError, TcpEndpoint, parse_endpoint
@@ -322,9 +323,11 @@ class Station:
         return slot
 
     def open_device(self, endpoint: Endpoint, on_prompt: Callable[[], None]) -> Device:
-        return self._open_device(
+        device = self._open_device(
             endpoint.spec, self._key, auth_timeout_s=self.auth_timeout_s, on_auth_prompt=on_prompt
         )
+        device.push_compression = push_compression(bus_of(endpoint.spec, self._port_map)[1])
+        return device
 
     def retire(self, worker: _Worker) -> bool:
         """Forget a worker whose device was unplugged; False if the device came back."""

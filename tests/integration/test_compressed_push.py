@@ -55,3 +55,11 @@ def test_a_device_without_the_compression_gets_a_plain_push(start_fleet, host_ke
     finally:
         device.close()
     assert found == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+def test_the_station_compresses_pushes_on_a_usb2_bus_only():
+    from app.core.buses import BUS_SPEEDS, push_compression
+
+    assert push_compression(BUS_SPEEDS["usb2"]) == "lz4"
+    assert push_compression(BUS_SPEEDS["usb3"]) is None
+    assert push_compression(None) is None  # a network device of its own: no shared cap
