@@ -112,6 +112,14 @@ class Admit:
 
 
 @dataclass(frozen=True)
+class PrintLabel:
+    """Queue the label of this device's last done run for the station's label printer;
+    answered by LabelPrinted or LabelWaiting."""
+
+    endpoint: str
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """Stop every run (each is recorded), finish the store's writes, and exit."""
 
@@ -128,6 +136,7 @@ Command = (
     | Retry
     | SetOrder
     | Admit
+    | PrintLabel
     | Shutdown
 )
 
@@ -151,6 +160,8 @@ class Refusal(StrEnum):
     NO_ORDER = "no-order"  # no such order in the station's store
     ORDER_CLOSED = "order-closed"  # an admin closed it: it takes no more runs
     ORDER_TEMPLATE = "order-template"  # the template is not the one the order is for
+    NO_PRINTER = "no-printer"  # no usable label.printer is set
+    NOT_DONE = "not-done"  # the device has no done run to print a label for
 
 
 @dataclass(frozen=True)

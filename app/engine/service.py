@@ -24,6 +24,7 @@ from app.engine.protocol import (
     EngineOptions,
     Message,
     OrderProgressed,
+    PrintLabel,
     Refusal,
     ReleaseProgress,
     Retry,
@@ -152,6 +153,8 @@ class Engine:
                 self._set_order(order_number, template_path)
             case Admit(endpoint):
                 self._admit(endpoint)
+            case PrintLabel(endpoint):
+                self._print_label(endpoint)
             case SetOperator(name):
                 station.operator = name
             case SetAutoProvision(enabled):
@@ -206,6 +209,14 @@ class Engine:
             raise KeyError(endpoint)
         self._gate.admit(serial)
         self.station.start([endpoint])
+
+    def _print_label(self, endpoint: str) -> None:
+        """Queue the label of the device's last done run; the queue says how it went."""
+        if self._labels is None:
+            raise _Refused(Refusal.NO_PRINTER)
+        result = self.station.last_result(endpoint)
+        if result is None or not self._labels.print_result(result):
+            raise _Refused(Refusal.NOT_DONE, endpoint)
 
     def _order_progressed(self, number: str) -> None:
         """After a run of the active order is committed: its counts, and whether that run

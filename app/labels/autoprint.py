@@ -1,4 +1,5 @@
-"""Printing a device's label when it is done (`label.auto_print`), in the engine process.
+"""Printing a device's label when it is done (`label.auto_print`) or when someone asks, in
+the engine process.
 
 A done run's label is rendered and queued; the queue sends it in the background, so a
 printer that is off never holds up a device worker. Its `LabelPrinted` / `LabelWaiting`
@@ -38,23 +39,23 @@ def label_of_result(result: RunResult, today: date | None = None) -> LabelData:
 
 class AutoPrinter:
     def __init__(self, target: PrinterTarget, layout: LabelLayout,
-                 on_event: Callable[[LabelEvent], None]) -> None:  # fmt: skip
+                 on_event: Callable[[LabelEvent], None], *, auto: bool = True) -> None:  # fmt: skip
         self.target = target
         self.layout = layout
+        self.auto = auto  # label.auto_print: every done run's label, unasked
         self.queue = LabelQueue(on_event)
 
     @classmethod
     def from_config(cls, folder: Path, on_event: Callable[[LabelEvent], None],
                     notices: list[str]) -> AutoPrinter | None:  # fmt: skip
-        """The station's auto-printer, or None when auto-print is off; a setting that cannot be
-        used is a notice and no auto-print (the bench works without labels)."""
+        """The station's label printer, or None when none is set; a setting that cannot be
+        used is a notice and no labels (the bench works without them)."""
         try:
             config = Config(folder)
-            if not config.label_auto_print:
-                return None
             printer = config.label_printer
             if printer is None:
-                notices.append("Labels not printed: label.auto_print is on but no label.printer")
+                if config.label_auto_print:
+                    notices.append("Labels not printed: label.auto_print is on, no label.printer")
                 return None
             target = parse_target(printer)
             layout_file = config.label_layout
@@ -64,14 +65,20 @@ class AutoPrinter:
         except (ConfigError, TargetError, LabelLayoutError, OSError, UnicodeDecodeError) as exc:
             notices.append(f"Labels not printed: {exc}")
             return None
-        return cls(target, layout, on_event)
+        return cls(target, layout, on_event, auto=config.label_auto_print)
 
     def run_finished(self, result: RunResult) -> None:
-        """Queue the label of a done run (returns at once)."""
+        """With auto-print on, queue the label of a done run (returns at once)."""
+        if self.auto:
+            self.print_result(result)
+
+    def print_result(self, result: RunResult) -> bool:
+        """Queue the label of a done run (returns at once); False for a run not done."""
         if result.outcome is not RunOutcome.DONE or not result.serial:
-            return
+            return False
         data = label_of_result(result)
         self.queue.submit(LabelJob(data.serial, label_zpl(self.layout, data), self.target))
+        return True
 
     def close(self) -> None:
         self.queue.close()

@@ -235,6 +235,10 @@ class Station:
         for worker in self._select(endpoints, connected_only=False):
             worker.cancel_all()
 
+    def last_result(self, endpoint: str) -> RunResult | None:
+        """The device's last finished run; KeyError if it is not watched."""
+        return self._known(endpoint).last_result
+
     def set_asset_tag(self, endpoint: str, tag: str) -> None:
         self._known(endpoint).asset_tag = tag or None
 

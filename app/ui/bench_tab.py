@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 from app.core import Blocked, DeviceChanged, DeviceState, NotOnOrder, StationProblem
 from app.core.orders import Order, OrderState
 from app.engine.protocol import Ack, OrderProgressed, Refusal
+from app.labels.printer import PrinterError, problem_words
+from app.labels.queue import LabelPrinted, LabelWaiting
 from app.provisioning.station_words import describe_station_problem
 from app.storage import Store
 from app.ui.barcode import BarcodeWedge
@@ -243,6 +245,8 @@ class BenchTab(QWidget):
         self.details.retry_requested.connect(self.retry)
         self.details.force_requested.connect(self.force)
         self.details.stop_requested.connect(lambda endpoint: self.engine.stop_runs([endpoint]))
+        self.details.print_label_requested.connect(self.engine.print_label)
+        engine.label_event.connect(self._label_event)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         model.dataChanged.connect(self._tile_changed)
         model.rowsInserted.connect(self._rows_changed)
@@ -438,6 +442,11 @@ class BenchTab(QWidget):
         elif event.device.state is DeviceState.PROVISIONING:
             self._station_problem = None  # runs start again: say it again when it comes back
 
+    def _label_event(self, event: LabelPrinted | LabelWaiting) -> None:
+        waiting = isinstance(event, LabelWaiting)
+        self.model.set_label_waiting(event.serial, label_words(event) if waiting else None)
+        self.message.emit(label_words(event))
+
     def _refused(self, ack: Ack) -> None:
         """Commands only queue work; one the engine refuses (no template, a device gone)."""
         self.message.emit(refusal_words(ack))
@@ -588,10 +597,23 @@ class BenchTab(QWidget):
             self.force(endpoint)
 
 
+def label_words(event: LabelPrinted | LabelWaiting) -> str:
+    """How a label's printing went, for the status bar."""
+    if isinstance(event, LabelPrinted):
+        return f"Label for {event.serial} printed on {event.target}"
+    printer = problem_words(PrinterError(event.problem, event.target, event.detail))
+    return (f"Label for {event.serial} not printed: {printer}. It stays queued "
+            f"({event.queued} waiting) and is tried again in {event.retry_in_s:.0f} s")  # fmt: skip
+
+
 def refusal_words(ack: Ack) -> str:
     """What the status bar says when the engine would not do what was asked."""
     if ack.refusal is Refusal.NO_TEMPLATE:
         return "choose a template before starting"
+    if ack.refusal is Refusal.NO_PRINTER:
+        return "no label printer is set: kitbench config set label.printer zpl://HOST:9100"
+    if ack.refusal is Refusal.NOT_DONE:
+        return f"{ack.detail} has no done run to print a label for"
     if ack.refusal is Refusal.NOT_WATCHED:
         return f"{ack.detail} is no longer connected"
     if ack.refusal is Refusal.BAD_TEMPLATE:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import DeviceState, LogLine, RunResult, StepStatus
+from app.core import DeviceState, LogLine, RunOutcome, RunResult, StepStatus
 from app.core.identity import IdentityGap
 from app.ui.tile_view import STYLES, Tile
 from app.ui.tiles import format_elapsed
@@ -92,6 +92,7 @@ class DetailsPanel(QWidget):
     retry_requested = Signal(str)  # endpoint
     force_requested = Signal(str)
     stop_requested = Signal(str)
+    print_label_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,11 +137,13 @@ class DetailsPanel(QWidget):
         self.retry_button = QPushButton("Retry from failed step")
         self.force_button = QPushButton("Force re-run")
         self.stop_button = QPushButton("Stop")
+        self.label_button = QPushButton("Print label")
         self.retry_button.clicked.connect(lambda: self._request(self.retry_requested))
+        self.label_button.clicked.connect(lambda: self._request(self.print_label_requested))
         self.force_button.clicked.connect(lambda: self._request(self.force_requested))
         self.stop_button.clicked.connect(lambda: self._request(self.stop_requested))
         buttons = QHBoxLayout()
-        for button in (self.retry_button, self.force_button, self.stop_button):
+        for button in (self.retry_button, self.force_button, self.stop_button, self.label_button):
             buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
@@ -166,7 +169,7 @@ class DetailsPanel(QWidget):
     def refresh(self) -> None:
         tile = self.tile
         enabled = tile is not None
-        for button in (self.retry_button, self.force_button, self.stop_button):
+        for button in (self.retry_button, self.force_button, self.stop_button, self.label_button):
             button.setEnabled(enabled)
         if tile is None:
             self.title.setText("Select a device")
@@ -201,6 +204,8 @@ class DetailsPanel(QWidget):
         self.retry_button.setEnabled(state == DeviceState.FAILED)
         self.force_button.setEnabled(state not in (DeviceState.PROVISIONING, DeviceState.DETACHED))
         self.stop_button.setEnabled(state == DeviceState.PROVISIONING)
+        done = tile.result is not None and tile.result.outcome is RunOutcome.DONE
+        self.label_button.setEnabled(done and not tile.running)
         self._refresh_steps(tile)
 
     def append_log(self, event: LogLine) -> None:

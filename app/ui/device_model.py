@@ -194,6 +194,13 @@ class DeviceModel(QAbstractListModel):
         self._rows.clear()
         self.endResetModel()
 
+    def set_label_waiting(self, serial: str, why: str | None) -> None:
+        """A label of this device could not be printed yet (None: it was printed)."""
+        for tile in self._tiles:
+            if tile.info.serial == serial and tile.label_waiting != why:
+                tile.label_waiting = why
+                self._changed(tile)
+
     def set_asset_tag(self, endpoint: str, tag: str) -> None:
         tile = self.tile(endpoint)
         if tile is not None:

@@ -34,6 +34,7 @@ from app.engine.protocol import (
     Command,
     EngineOptions,
     OrderProgressed,
+    PrintLabel,
     Ready,
     ReleaseProgress,
     Retry,
@@ -49,6 +50,7 @@ from app.engine.protocol import (
     UsbUnwatched,
     WatchUsb,
 )
+from app.labels.queue import LabelPrinted, LabelWaiting
 from app.sync import SyncStatus
 from app.templates import LoadedTemplate
 from app.ui.bridge import EventBridge
@@ -69,6 +71,7 @@ class EngineState(StrEnum):
 class EngineLink(QObject):
     state_changed = Signal(object)  # EngineState
     refused = Signal(object)  # Ack with its refusal
+    label_event = Signal(object)  # LabelPrinted or LabelWaiting: how a label's printing went
     acknowledged = Signal(int, float)  # command number, seconds from send to acknowledgement
     usb_unwatched = Signal(str)
     notice = Signal(str)
@@ -175,6 +178,10 @@ class EngineLink(QObject):
             self._template = template.path
         return self._send(SetOrder(number, template.path if template is not None else None))
 
+    def print_label(self, endpoint: str) -> int | None:
+        """Queue the label of the device's last done run for the station's label printer."""
+        return self._send(PrintLabel(endpoint))
+
     def admit(self, endpoint: str) -> int | None:
         """An admin lets this held-back device in: it runs under the active order."""
         return self._send(Admit(endpoint))
@@ -258,6 +265,8 @@ class EngineLink(QObject):
                     self.releases.emit(item.releases)
             case ReleaseProgress(releases):
                 self.releases.emit(releases)
+            case LabelPrinted() | LabelWaiting():
+                self.label_event.emit(item)
             case Closed():
                 pass  # the end of the connection follows
 

@@ -98,6 +98,7 @@ class Tile:
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES_KEPT))
     flash_until: float = 0.0
     asset_tag: str | None = None
+    label_waiting: str | None = None  # why its label is not printed yet (it stays queued)
 
     @property
     def endpoint(self) -> str:
@@ -187,6 +188,8 @@ def instruction(tile: Tile) -> str:
             return "starting…"
         return f"step {tile.step_index + 1}/{tile.total_steps}: {tile.step_name}"
     if state == DeviceState.DONE:
+        if tile.label_waiting:
+            return "Unplug · label waits"  # the status bar and the details say why
         return "Unplug"  # already provisioned or not: the details say which
     if state == DeviceState.UNAUTHORIZED:
         return "Tap Allow on the device"
