@@ -171,7 +171,7 @@ def test_provisioned_runs_are_recorded_and_the_same_on_both_sides(
             run["started_at"]
         )
         assert theirs["steps"] == run["steps"]
-        assert [step["action"] for step in theirs["steps"]] == ["install", "setting"]
+        assert [step["action"] for step in theirs["steps"]] == ["install", "setting", "marker"]
         assert theirs["station"] == "bench-1"
     with Store(kitbench_home) as store:
         assert store.waiting_count() == 0
@@ -317,7 +317,7 @@ def test_sigkill_mid_provision_keeps_finished_runs_and_interrupts_the_rest(
     for endpoint in quick.endpoints:
         survived = by_serial[endpoint.serial]
         assert survived["result"] == "done"
-        assert [step["status"] for step in survived["steps"]] == ["changed", "changed"]
+        assert [step["status"] for step in survived["steps"]] == ["changed"] * 3  # and the marker
     for endpoint in slow.endpoints:
         cut = by_serial[endpoint.serial]
         assert cut["result"] == "interrupted"
