@@ -191,7 +191,7 @@ def test_an_unexpected_error_outside_the_steps_fails_the_run_once_masked(
     events = StationEvents()
     station = make_station(events)
 
-    def broken_ledger(serial: str) -> int:
+    def broken_ledger(serial: str, series: str | None = None) -> int:
         raise RuntimeError(f"ledger broke near {SECRET}")
 
     station.ledger.seq_for = broken_ledger  # type: ignore[method-assign]
