@@ -369,10 +369,16 @@ def hold_the_station(kind: str) -> EngineLock:
     lives; exit 1 with who holds it otherwise (two sets of workers would fight over devices)."""
     from app.core.paths import data_dir
     from app.engine.lock import EngineLock, StationTaken, holder_name
+    from app.provisioning.station_words import describe_station_problem
+    from app.storage import station_problem
 
-    lock = EngineLock(data_dir())
+    folder = data_dir()
+    lock = EngineLock(folder)
     try:
         lock.acquire(holder_name(kind))
+    except OSError as exc:  # a data folder that is full or not writable: say which and why
+        click.echo(f"kitbench: {describe_station_problem(station_problem(exc, folder))}", err=True)
+        sys.exit(1)
     except StationTaken as exc:
         click.echo(
             f"kitbench: this station ({exc.folder}) is in use by {exc.holder}; close it "

@@ -30,7 +30,8 @@ from app.engine.protocol import (
     Taken,
 )
 from app.engine.service import Engine
-from app.storage import ConfigError, StationProblemError, StoreError
+from app.provisioning.station_words import describe_station_problem
+from app.storage import ConfigError, StationProblemError, StoreError, station_problem
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ def serve(connection: Connection, options: EngineOptions) -> None:
         lock.acquire(holder_name(HOLDER))
     except StationTaken as exc:
         connection.send(Batch((Taken(exc.folder, exc.holder),)))
+        return
+    except OSError as exc:  # the data folder is full or not writable
+        problem = station_problem(exc, options.data_dir)
+        connection.send(Batch((CannotOpen(describe_station_problem(problem), problem),)))
         return
     outbox = Outbox(connection.send)
     outbox.start()
