@@ -53,8 +53,9 @@ def serve(connection: Connection, options: EngineOptions) -> None:
         connection.send(Batch((Taken(exc.folder, exc.holder),)))
         return
     except OSError as exc:  # the data folder is full or not writable
-        problem = station_problem(exc, options.data_dir)
-        connection.send(Batch((CannotOpen(describe_station_problem(problem), problem),)))
+        lock_problem = station_problem(exc, options.data_dir)
+        words = describe_station_problem(lock_problem)
+        connection.send(Batch((CannotOpen(words, lock_problem),)))
         return
     outbox = Outbox(connection.send)
     outbox.start()
