@@ -7,7 +7,6 @@ database that went away, never bad input.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
@@ -18,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
+from app.fleet.conformance import DATE_TIME_PATTERN, allowed_methods, parse_query_time
 from app.fleet.console import mount_console
 from app.fleet.database import (
     FleetDatabase,
@@ -61,7 +61,6 @@ from app.fleet.schemas import (
     RunList,
     StationList,
     UploadOut,
-    as_utc,
 )
 from app.templates.release import Manifest, ManifestError, signature_valid
 from app.templates.yaml_nodes import YamlSyntaxError, load_marked
@@ -71,6 +70,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024  # what `kitbench publish` sends per PATCH (under 10 MiB)
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not valid JSON"},
     401: {"model": ErrorOut, "description": "Missing or unknown token"},
     403: {"model": ErrorOut, "description": "The token's role may not do this"},
     413: {"model": ErrorOut, "description": f"Body over {MAX_BODY_BYTES} bytes"},
@@ -162,7 +162,14 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
         serial: str | None = None,
         template: str | None = None,
         order: Annotated[str | None, Query(description="Runs for this kitting order")] = None,
-        since: Annotated[datetime | None, Query(description="Runs started at or after")] = None,
+        since: Annotated[
+            str | None,
+            Query(
+                description="Runs started at or after this ISO-8601 date and time (UTC without"
+                " an offset)",
+                pattern=DATE_TIME_PATTERN,
+            ),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_RUNS_PER_PAGE)] = 1000,
         offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
     ) -> dict:
@@ -171,17 +178,13 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
             if station not in (None, caller.name):
                 raise HTTPException(403, "a station token may read only its own station's runs")
             station = caller.name
-        if since is not None:
-            try:
-                since = as_utc(since)  # a time without an offset is UTC
-            except ValueError as exc:
-                raise HTTPException(422, f"query.since: {exc}") from None
+        started_after = None if since is None else parse_query_time("since", since)
         found = database.list_runs(
             station=station,
             serial=serial,
             template=template,
             order=order,
-            since=since,
+            since=started_after,
             limit=limit,
             offset=offset,
         )
@@ -254,7 +257,7 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
         return FilesMissing(missing=missing)
 
     @app.patch(
-        f"{PREFIX}/files/{{sha256}}",
+        f"{PREFIX}/files/{{sha256:file}}",
         response_model=UploadOut,
         responses={409: {"model": ErrorOut, "description": "Upload-Offset is not where it is"}},
         tags=["files"],
@@ -279,7 +282,7 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
         return UploadOut(sha256=sha256, offset=state.offset, complete=state.complete)
 
     @app.get(
-        f"{PREFIX}/files/{{sha256}}",
+        f"{PREFIX}/files/{{sha256:file}}",
         response_class=FileResponse,
         responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
         tags=["files"],
@@ -470,10 +473,11 @@ async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONRespo
     return JSONResponse({"detail": describe_errors(errors)}, 422)
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return JSONResponse(
-        {"detail": str(exc.detail)}, exc.status_code, headers=getattr(exc, "headers", None)
-    )
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return JSONResponse({"detail": str(exc.detail)}, exc.status_code, headers=headers)
 
 
 async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:

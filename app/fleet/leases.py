@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.fleet.schemas import MAX_INT, TEMPLATE_NAME_PATTERN
+from app.fleet.schemas import MAX_INT, TEMPLATE_NAME_PATTERN, JsonInt
 
 MAX_BLOCK = 10_000
 
@@ -54,8 +54,8 @@ seq_leases = Table(
 
 class BlockRequest(BaseModel):
     series: str = Field(pattern=TEMPLATE_NAME_PATTERN, max_length=200)
-    size: int = Field(ge=1, le=MAX_BLOCK, description="How many numbers")
-    at_least: int = Field(
+    size: JsonInt = Field(ge=1, le=MAX_BLOCK, description="How many numbers")
+    at_least: JsonInt = Field(
         1, ge=1, le=MAX_INT - MAX_BLOCK, description="The block starts here or above"
     )
 

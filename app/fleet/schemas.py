@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 from app.core import StepStatus
 
@@ -30,6 +37,23 @@ RunResultName = Literal["done", "failed", "refused", "interrupted"]
 MAX_INT = 2**31 - 1  # the databases' INTEGER: a bigger number is refused, not a 500
 
 
+def _a_json_number(value: object) -> object:
+    """JSON's integers only: `false` and `"1"` are not numbers (`2.0` is, as JSON Schema says)."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_a_json_number)]
+
+
+def _a_json_time(value: object) -> object:
+    """A time is ISO-8601 text (or a datetime, in a response), never a number of seconds."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("Input should be an ISO-8601 date and time")
+    return value
+
+
 def as_utc(moment: datetime) -> datetime:
     """Naive times are UTC by contract; aware ones are converted to UTC.
 
@@ -46,6 +70,7 @@ def as_utc(moment: datetime) -> datetime:
 
 UtcDatetime = Annotated[
     datetime,
+    BeforeValidator(_a_json_time),
     PlainSerializer(lambda moment: as_utc(moment).isoformat(), return_type=str, when_used="json"),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -59,12 +84,12 @@ class Strict(BaseModel):
 
 
 class StepIn(Strict):
-    index: int = Field(ge=0, le=MAX_INT)
+    index: JsonInt = Field(ge=0, le=MAX_INT)
     action: Name
     name: Annotated[str, Field(max_length=1000)]
     # Pending/running appear in interrupted runs: the station died before the step ended.
     status: StepStatus
-    duration_ms: int = Field(0, ge=0, le=MAX_INT)
+    duration_ms: JsonInt = Field(0, ge=0, le=MAX_INT)
     message: str = ""
 
 
@@ -77,7 +102,7 @@ class RunIn(Strict):
     slot: ShortText | None = None
     endpoint: ShortText | None = None
     template: Name
-    template_version: int = Field(ge=0, le=MAX_INT)
+    template_version: JsonInt = Field(ge=0, le=MAX_INT)
     template_hash: Annotated[str, Field(max_length=128)]
     operator: ShortText | None = None
     asset_tag: ShortText | None = None
@@ -201,7 +226,7 @@ class ReleaseEventList(BaseModel):
 
 class FileWanted(Strict):
     sha256: str = Field(pattern=SHA256_PATTERN)
-    size: int = Field(ge=0)
+    size: JsonInt = Field(ge=0)
 
 
 class FilesQuery(Strict):
@@ -224,7 +249,7 @@ class UploadOut(BaseModel):
 
 
 class HeartbeatIn(Strict):
-    waiting: int = Field(ge=0, le=MAX_INT, description="Runs the station still has to send")
+    waiting: JsonInt = Field(ge=0, le=MAX_INT, description="Runs the station still has to send")
     version: ShortText = Field(description="The station's Kitbench version")
 
 
@@ -259,9 +284,9 @@ class OrderIn(Strict):
 
     number: OrderNumber
     customer: ShortText = ""
-    target: int = Field(ge=1, le=MAX_INT, description="Devices the order needs done")
+    target: JsonInt = Field(ge=1, le=MAX_INT, description="Devices the order needs done")
     template: ShortText = Field("", description="The template's name; empty: any")
-    template_version: int | None = Field(None, ge=0, le=MAX_INT, description="null: any")
+    template_version: JsonInt | None = Field(None, ge=0, le=MAX_INT, description="null: any")
     state: OrderStateName = Field(description="As the sending station sees it")
     notes: Annotated[str, Field(max_length=10_000)] = ""
     created_at: UtcDatetime
