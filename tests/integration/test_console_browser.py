@@ -153,6 +153,7 @@ def runs_of(station: str, count: int, **fields) -> list[dict]:
                 "template_hash": "ab" * 32,
                 "operator": "kim",
                 "asset_tag": f"IT-{1000 + index}",
+                "imei": [] if index % 3 == 1 else [f"35{len(station):06d}{index:07d}"],
                 "started_at": started.isoformat(),
                 "finished_at": (started + timedelta(seconds=95)).isoformat(),
                 "result": result,
