@@ -66,7 +66,7 @@ def backend(tmp_path):
     assert "Traceback" not in process.stderr.read()
 
 
-def test_the_api_conforms_to_its_openapi_document(backend):
+def test_the_api_conforms_to_its_openapi_document(backend, tmp_path):
     assert SCHEMATHESIS, "schemathesis is a dev dependency: pip install -e '.[dev]'"
     url, tokens = backend
     reports = []
@@ -80,7 +80,7 @@ def test_the_api_conforms_to_its_openapi_document(backend):
                 "--header", f"Authorization: Bearer {tokens[role]}",
                 "--include-name-regex", operations,
             ],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,  # its cache goes there
             env={**os.environ, "NO_COLOR": "1"},
         )  # fmt: skip
         if done.returncode != 0:
