@@ -13,17 +13,6 @@ from app.sim.apk import build_apk
 from tests.integration.test_sync_backend import TEMPLATE, FleetBackend, kitbench
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request, tmp_path):
-    if request.param == "postgresql":
-        db_url = request.getfixturevalue("postgres_url")
-    else:
-        db_url = f"sqlite:///{tmp_path / 'fleet.db'}"
-    fleet = FleetBackend(db_url).start()
-    yield fleet
-    fleet.stop()
-
-
 @pytest.fixture
 def template(tmp_path) -> Path:
     folder = tmp_path / "template"

@@ -35,17 +35,6 @@ steps:
 BLOCK_SIZE = "3"  # small, so each station leases several blocks during one run
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request, tmp_path):
-    if request.param == "postgresql":
-        db_url = request.getfixturevalue("postgres_url")
-    else:
-        db_url = f"sqlite:///{tmp_path / 'fleet.db'}"
-    fleet = FleetBackend(db_url).start()
-    yield fleet
-    fleet.stop()
-
-
 @pytest.fixture
 def template(tmp_path) -> Path:
     folder = tmp_path / "template"

@@ -106,18 +106,6 @@ steps:
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request, tmp_path):
-    """The backend over SQLite, and over the real PostgreSQL server CI starts."""
-    if request.param == "postgresql":
-        db_url = request.getfixturevalue("postgres_url")
-    else:
-        db_url = f"sqlite:///{tmp_path / 'fleet.db'}"
-    fleet = FleetBackend(db_url).start()
-    yield fleet
-    fleet.stop()
-
-
 @pytest.fixture
 def template(tmp_path) -> Path:
     folder = tmp_path / "template"
