@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 import uuid
 from pathlib import Path
 
@@ -127,7 +128,15 @@ def postgres_url():
         connection.execute(f'CREATE DATABASE "{name}"')
     yield admin.set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(20):
+            try:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                # an autovacuum worker on the new database; only pg_signal_backend may end it
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)  # the server's own worker: there is no event to wait on
 
 
 @pytest.fixture
