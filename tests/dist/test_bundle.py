@@ -119,7 +119,8 @@ def test_headless_provision_of_simulated_devices(run, examples, scanners):
         statuses = {step["name"]: step["status"] for step in line["steps"]}
         assert statuses["Warehouse app"] == "changed"
         assert statuses["Wi-Fi WH-Floor"] == "changed"  # the secret came from the store
-        assert len(line["steps"]) == 17
+        assert len(line["steps"]) == 18  # the template's 17, then the provisioned marker
+        assert line["steps"][-1]["name"] == "mark as provisioned"
     assert FLOOR_WIFI not in result.stdout + result.stderr
 
     # The runs are in the station's SQLite database, created by the bundled migrations.
