@@ -91,3 +91,25 @@ def changed_to(endpoint: str, state: DeviceState) -> Callable[[RunEvent], bool]:
 
 def finished(endpoint: str) -> Callable[[RunEvent], bool]:
     return lambda e: isinstance(e, RunFinished) and e.result.endpoint == endpoint
+
+
+def bus_bytes_after_forced_runs(fleet, template, home, runs: int = 2) -> list[int]:
+    """Run `template` with --force on a simulated fleet's first device `runs` times, each by a
+    fresh station in `home`; the bytes its bus had carried after each run (each run done)."""
+    from app.provisioning.station import Station
+
+    bus = fleet.devices[0].behaviour.bus
+    assert bus is not None
+    carried = []
+    for _ in range(runs):
+        events = StationEvents()
+        station = Station(on_event=events, data_dir=home)
+        try:
+            station.set_template(template)
+            station.start([fleet.endpoints[0].spec], force=True)
+            assert station.wait_idle(60)
+        finally:
+            station.close()
+        assert [e.result.outcome.value for e in events.of(RunFinished)] == ["done"]
+        carried.append(bus.carried)
+    return carried

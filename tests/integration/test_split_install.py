@@ -7,6 +7,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from station_events import bus_bytes_after_forced_runs
 
 from app.devices.device import Device
 from app.sim.apk import build_apk
@@ -91,9 +92,7 @@ def bundletool_archive(path, paths) -> None:
 
 @pytest.mark.parametrize("form", ["list", "apks"])
 def test_an_unchanged_split_set_is_not_sent_again(start_fleet, tmp_path, form):
-    from app.provisioning.station import Station
     from app.templates import load_template
-    from tests.bench.test_engine_bench import Watch
 
     fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
     paths = write_set(tmp_path / "maps", 5)
@@ -108,19 +107,6 @@ def test_an_unchanged_split_set_is_not_sent_again(start_fleet, tmp_path, form):
         f"kitbench: 1\nname: splits\nversion: 1\nsteps:\n  - install: {install}\n"
     )
     template = load_template(tmp_path / "t.yaml")
-    bus = fleet.devices[0].behaviour.bus
-    assert bus is not None
-    carried = []
-    for _ in range(2):
-        watch = Watch()
-        station = Station(on_event=watch, data_dir=tmp_path / "home")
-        try:
-            station.set_template(template)
-            station.start([fleet.endpoints[0].spec], force=True)
-            assert station.wait_idle(60)
-        finally:
-            station.close()
-        assert [r.outcome.value for r in watch.results] == ["done"]
-        carried.append(bus.carried)
+    carried = bus_bytes_after_forced_runs(fleet, template, tmp_path / "home")
     assert carried[0] >= sum(p.stat().st_size for p in paths)
     assert carried[1] == carried[0]  # versionCode 5 with both splits found: nothing sent

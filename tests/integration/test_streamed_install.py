@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from station_events import bus_bytes_after_forced_runs
 
 from app.devices.device import Device
 from app.sim.apk import build_apk
@@ -64,28 +65,13 @@ def test_an_apk_the_device_refuses_up_front_stops_being_sent(start_fleet, host_k
 
 
 def test_an_installed_apk_is_not_sent_again(start_fleet, tmp_path, apk):
-    from app.provisioning.station import Station
     from app.templates import load_template
-    from tests.bench.test_engine_bench import Watch
 
     fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
     (tmp_path / "t.yaml").write_text(
         "kitbench: 1\nname: once\nversion: 1\nsteps:\n  - install: {apk: app.apk}\n"
     )
     template = load_template(tmp_path / "t.yaml")
-    bus = fleet.devices[0].behaviour.bus
-    assert bus is not None
-    carried = []
-    for _ in range(2):
-        watch = Watch()
-        station = Station(on_event=watch, data_dir=tmp_path / "home")
-        try:
-            station.set_template(template)
-            station.start([fleet.endpoints[0].spec], force=True)
-            assert station.wait_idle(60)
-        finally:
-            station.close()
-        assert [r.outcome.value for r in watch.results] == ["done"]
-        carried.append(bus.carried)
+    carried = bus_bytes_after_forced_runs(fleet, template, tmp_path / "home")
     assert carried[0] >= apk.stat().st_size
     assert carried[1] == carried[0]  # the second run found versionCode 4 and sent nothing
