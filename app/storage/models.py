@@ -70,6 +70,7 @@ class Run(Base):
     hardware_serial: Mapped[str | None] = mapped_column(String(64))  # only where != serial
     identity_gaps: Mapped[str | None] = mapped_column(Text)  # JSON {field: reason}
     order_number: Mapped[str | None] = mapped_column(String(64))  # the kitting order (0004)
+    device_name: Mapped[str | None] = mapped_column(String(255))  # the name the run gave (0005)
 
     steps: Mapped[list[StepRecord]] = relationship(
         back_populates="run", order_by="StepRecord.index", cascade="all, delete-orphan"
