@@ -2,7 +2,9 @@
 
 Tables are created at start-up with `metadata.create_all`, and the few columns added since
 the first release (all nullable) are added to an existing table then (`_add_new_columns`); no
-Alembic on the backend yet. Writes are single statements or start with their write, so
+Alembic on the backend yet. On PostgreSQL that start-up holds an advisory lock
+(`create_tables`), so several workers or backends starting at once change the schema one at
+a time and the others find it done. Writes are single statements or start with their write, so
 concurrent requests on SQLite wait on its lock (`busy_timeout`) instead of failing on a lock
 upgrade.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -147,6 +149,7 @@ NEW_COLUMNS = (
     (runs, Column("security_patch", String(32))),
     (runs, Column("hardware_serial", String(200))),
     (runs, Column("identity_gaps", JSON)),
+    (runs, Column("device_name", String(255))),  # the name the run gave the device (#18)
 )
 for _table, _column in NEW_COLUMNS:
     _table.append_column(_column)
@@ -154,6 +157,7 @@ for _table, _column in NEW_COLUMNS:
 NEW_INDEXES = (
     Index("runs_order_number_started_at", runs.c.order_number, runs.c.started_at),
     Index("runs_imei1", runs.c.imei1),
+    Index("runs_imei2", runs.c.imei2),  # an IMEI search reads both columns
 )
 IMEI_COLUMNS = ("imei1", "imei2")  # a run's `imei` list on the wire, in two columns
 
@@ -241,26 +245,39 @@ def open_engine(url: str | None = None) -> Engine:
                 max_overflow=20,
                 connect_args={"connect_timeout": 10},
             )
-        metadata.create_all(engine)
-        _add_new_columns(engine)
+        create_tables(engine, metadata, then=_add_new_columns)
     except Exception as exc:  # SQLAlchemy raises many types for a bad URL or server
         raise DatabaseError(f"cannot open the database {_safe(url)}: {_first_line(exc)}") from exc
     return engine
 
 
-def _add_new_columns(engine: Engine) -> None:
+SCHEMA_LOCK = 0x6B69_7462_656E_6368  # PostgreSQL advisory lock key: "kitbench"
+
+
+def create_tables(
+    engine: Engine, tables: MetaData, then: Callable[[Connection], None] | None = None
+) -> None:
+    """Create the missing tables of `tables` (and run `then`) in one transaction; on
+    PostgreSQL under a transaction-level advisory lock, so that workers starting together
+    do not race to CREATE the same table: the next one waits, then finds it there."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+        tables.create_all(connection)
+        if then is not None:
+            then(connection)
+
+
+def _add_new_columns(connection: Connection) -> None:
     """Add the nullable columns newer versions use to a database an older version made."""
-    inspector = inspect(engine)
+    inspector = inspect(connection)
     for table, column in NEW_COLUMNS:
         present = {existing["name"] for existing in inspector.get_columns(table.name)}
         if column.name not in present:
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as connection:
-                connection.exec_driver_sql(
-                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
-                )
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
     for index in NEW_INDEXES:
-        index.create(engine, checkfirst=True)
+        index.create(connection, checkfirst=True)
 
 
 def _tune_sqlite(connection, _record) -> None:
