@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.fleet.database import create_tables
 from app.fleet.schemas import MAX_INT, TEMPLATE_NAME_PATTERN, JsonInt
 
 MAX_BLOCK = 10_000
@@ -78,7 +79,7 @@ class SeqLeases:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(engine, metadata)
 
     def lease(self, series: str, size: int, at_least: int, station: str, now: datetime) -> Block:
         """The next `size` numbers of `series` no one ever got, from `at_least` up."""

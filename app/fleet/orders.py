@@ -30,7 +30,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import RunOutcome
 from app.core.orders import OrderState, device_outcome, tally
-from app.fleet.database import IMEI_COLUMNS, from_stored, runs, to_stored, utc_now
+from app.fleet.database import (
+    IMEI_COLUMNS,
+    create_tables,
+    from_stored,
+    runs,
+    to_stored,
+    utc_now,
+)
 
 metadata = MetaData()
 
@@ -66,7 +73,7 @@ _DEVICE_COLUMNS = ("id", "serial", "result", "station", "slot", "model", "manufa
 class FleetOrders:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(engine, metadata)
 
     def _dialect(self):
         return postgresql if self.engine.dialect.name == "postgresql" else sqlite

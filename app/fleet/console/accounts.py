@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from app.fleet.database import token_digest, utc_now
+from app.fleet.database import create_tables, token_digest, utc_now
 
 MAX_FAILURES = 5  # wrong passwords in a row before the account is locked
 LOCKOUT = timedelta(minutes=15)
@@ -84,7 +84,7 @@ class Accounts:
         # Checked against when the name is unknown, so a wrong name costs as long as a
         # wrong password and does not tell which names exist.
         self._decoy = self.hasher.hash(secrets.token_hex(16))
-        console_metadata.create_all(engine)
+        create_tables(engine, console_metadata)
 
     def create_admin(self, name: str, password: str) -> bool:
         """Create `name`, or set its password (and unlock it); whether it is new."""

@@ -37,6 +37,7 @@ from app.fleet.console.accounts import console_metadata
 from app.fleet.database import (
     RUN_FIELDS,
     FleetDatabase,
+    create_tables,
     from_stored,
     release_events,
     runs,
@@ -157,7 +158,7 @@ class ConsoleQueries:
         self.database = database
         self.files = files
         self.engine: Engine = database.engine
-        console_metadata.create_all(self.engine)
+        create_tables(self.engine, console_metadata)
 
     # Stations
 
