@@ -66,7 +66,7 @@ order_stations = Table(
 
 _DEVICE_COLUMNS = ("id", "serial", "result", "station", "slot", "model", "manufacturer",
                    *IMEI_COLUMNS, "meid", "wifi_mac", "bluetooth_mac", "hardware_serial",
-                   "asset_tag", "operator", "template", "template_version",
+                   "asset_tag", "device_name", "operator", "template", "template_version",
                    "finished_at")  # fmt: skip
 
 

@@ -116,6 +116,9 @@ class RunIn(Strict):
     )
     release_channel: str | None = Field(None, max_length=64)
     order_number: OrderNumber | None = Field(None, description="The kitting order it ran for")
+    device_name: Annotated[str, Field(max_length=255)] | None = Field(
+        None, description="The name the template's device_name step gave the device"
+    )
     # The device's identity as the run read it; sent by stations since #16, all optional.
     manufacturer: ShortText | None = None
     imei: list[IdentityText] = Field(default_factory=list, max_length=2)
@@ -348,6 +351,7 @@ class OrderDeviceOut(BaseModel):
     bluetooth_mac: str | None
     hardware_serial: str | None
     asset_tag: str | None
+    device_name: str | None = Field(description="The name its run gave it, if one did")
     operator: str | None
     template: str
     template_version: int

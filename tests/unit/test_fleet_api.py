@@ -50,6 +50,7 @@ NOT_SENT = {
     "security_patch": None,
     "hardware_serial": None,
     "identity_gaps": None,
+    "device_name": None,
 }
 
 
@@ -369,7 +370,7 @@ IDENTITY = {
 
 
 def test_a_runs_identity_and_order_come_back_on_runs_and_devices(client, console, fleet_run):
-    run = fleet_run(serial="S1", order_number="PO-4711", **IDENTITY)
+    run = fleet_run(serial="S1", order_number="PO-4711", device_name="POS-berlin-0042", **IDENTITY)
     old_station = fleet_run(serial="S2")  # a station from before identities: none sent
     post_runs(client, [run, old_station])
     assert console.get("/api/v1/runs", params={"serial": "S1"}).json()["runs"] == [as_stored(run)]
@@ -382,6 +383,8 @@ def test_a_runs_identity_and_order_come_back_on_runs_and_devices(client, console
     assert devices["S1"]["latest_run"]["imei"] == IDENTITY["imei"]
     assert devices["S1"]["latest_run"]["wifi_mac"] == "3c:28:6d:00:11:22"
     assert devices["S2"]["latest_run"] == as_stored(old_station)
+    (device,) = console.get("/api/v1/orders/PO-4711").json()["devices"]
+    assert device["device_name"] == "POS-berlin-0042"
 
 
 def test_a_third_imei_is_refused_with_its_place(client, fleet_run):
