@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DEVICES ?= 12
 
-.PHONY: run screenshots console-screenshots test bench lint format clean
+.PHONY: run screenshots console-screenshots test bench lint format clean translations lupdate
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -13,20 +13,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The window's translations (docs/architecture.md, "Languages"): the .ts sources in the repo,
+# compiled to .qm files the window loads; `make lupdate` extracts the marked strings again.
+I18N := app/ui/i18n
+TS_FILES := $(wildcard $(I18N)/kitbench_*.ts)
+QM_FILES := $(TS_FILES:.ts=.qm)
+LUPDATE := $(BIN)/pyside6-lupdate -extensions py -locations none -no-obsolete -silent app/ui
+
+$(I18N)/%.qm: $(I18N)/%.ts | $(STAMP)
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
+translations: $(QM_FILES)
+
+lupdate: $(STAMP)
+	$(LUPDATE) -ts $(filter-out %_en.ts,$(TS_FILES))
+	$(LUPDATE) -pluralonly -ts $(I18N)/kitbench_en.ts
+
 # The bench with simulated devices and a local fleet backend: the first thing to try.
-run: $(STAMP)
+run: $(STAMP) translations
 	$(BIN)/kitbench gui --demo $(DEMO_DEVICES)
 
 # PNGs of every tab of a demo bench, rendered offscreen, into docs/screenshots/.
-screenshots: $(STAMP)
+screenshots: $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.ui.screenshots docs/screenshots
 
 # PNGs of every fleet console page (headless chromium), into docs/screenshots/console-*.png.
-console-screenshots: $(STAMP)
+console-screenshots: $(STAMP) translations
 	KITBENCH_CONSOLE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/integration/test_console_browser.py -k an_admin_runs_the_fleet
 
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -54,7 +70,7 @@ $(DIST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dist]'
 	touch $(DIST_STAMP)
 
-$(BUNDLE): $(DIST_STAMP) $(BUNDLE_SOURCES)
+$(BUNDLE): $(DIST_STAMP) $(BUNDLE_SOURCES) $(QM_FILES)
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
 		installer/kitbench.spec
 	touch $(BUNDLE)
@@ -71,4 +87,4 @@ install-desktop: $(STAMP)
 	installer/linux/install.sh --user --exec "$(abspath $(BIN)/kitbench)" --png build/icons/kitbench.png
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info $(QM_FILES)
