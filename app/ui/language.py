@@ -24,6 +24,12 @@ CATALOGUE = "kitbench"
 log = logging.getLogger(__name__)
 
 
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # lupdate knows it by this name
+    """Mark a word of a table for lupdate; it is translated where it is shown
+    (`QCoreApplication.translate(context, text)`). PySide6's own is typed to return object."""
+    return text
+
+
 def chosen_locale(language: str) -> QLocale:
     """The locale of a Settings choice: the system's for "system" (or anything unknown)."""
     if language in LANGUAGES:

@@ -1,5 +1,7 @@
-"""What a device's tile says, without Qt: the state a person sees, its colour, word, icon and
-the one line to read under it, as pure functions of what the GUI knows about the device.
+"""What a device's tile says, without widgets: the state a person sees, its colour, word, icon
+and the one line to read under it, as pure functions of what the GUI knows about the device.
+The words go through Qt's translation system (`QCoreApplication.translate`, context
+"TileView"), so they read in the bench staff's language; Android's own texts stay as said.
 
 The palette is Okabe–Ito, which stays distinguishable with the common colour-vision
 deficiencies; each state also has its own word and its own icon shape, so no one has to rely
@@ -11,6 +13,8 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
+
+from PySide6.QtCore import QCoreApplication
 
 from app.core import (
     AlreadyDone,
@@ -30,6 +34,7 @@ from app.core import (
     StepStatus,
 )
 from app.provisioning.station_words import describe_station_problem
+from app.ui.language import QT_TRANSLATE_NOOP
 
 LOG_LINES_KEPT = 2000
 
@@ -46,28 +51,52 @@ OUTCOME_STATES = {
 class StateStyle:
     colour: str
     text: str  # text colour on that fill, chosen for contrast
-    word: str
+    source_word: str  # English, marked for translation; `word` is what the bench reads
     icon: str
+
+    @property
+    def word(self) -> str:
+        return QCoreApplication.translate("TileView", self.source_word)
 
 
 STYLES: dict[DeviceState, StateStyle] = {
-    DeviceState.ATTACHED: StateStyle("#BBBBBB", "#000000", "Connecting", "plug"),
-    DeviceState.NO_ADB: StateStyle("#F0E442", "#000000", "No USB debugging", "alert"),
-    DeviceState.UNAUTHORIZED: StateStyle("#E69F00", "#000000", "Tap Allow", "hand"),
-    DeviceState.READY: StateStyle("#009E73", "#000000", "Ready", "dot"),
-    DeviceState.PROVISIONING: StateStyle("#56B4E9", "#000000", "Working", "spinner"),
-    DeviceState.DONE: StateStyle("#0072B2", "#FFFFFF", "Done", "check"),
-    DeviceState.FAILED: StateStyle("#D55E00", "#FFFFFF", "Failed", "cross"),
-    DeviceState.REFUSED: StateStyle("#CC79A7", "#000000", "Refused", "forbidden"),
-    DeviceState.DETACHED: StateStyle("#555555", "#FFFFFF", "Unplugged", "dashed"),
+    DeviceState.ATTACHED: StateStyle(
+        "#BBBBBB", "#000000", QT_TRANSLATE_NOOP("TileView", "Connecting"), "plug"
+    ),
+    DeviceState.NO_ADB: StateStyle(
+        "#F0E442", "#000000", QT_TRANSLATE_NOOP("TileView", "No USB debugging"), "alert"
+    ),
+    DeviceState.UNAUTHORIZED: StateStyle(
+        "#E69F00", "#000000", QT_TRANSLATE_NOOP("TileView", "Tap Allow"), "hand"
+    ),
+    DeviceState.READY: StateStyle(
+        "#009E73", "#000000", QT_TRANSLATE_NOOP("TileView", "Ready"), "dot"
+    ),
+    DeviceState.PROVISIONING: StateStyle(
+        "#56B4E9", "#000000", QT_TRANSLATE_NOOP("TileView", "Working"), "spinner"
+    ),
+    DeviceState.DONE: StateStyle(
+        "#0072B2", "#FFFFFF", QT_TRANSLATE_NOOP("TileView", "Done"), "check"
+    ),
+    DeviceState.FAILED: StateStyle(
+        "#D55E00", "#FFFFFF", QT_TRANSLATE_NOOP("TileView", "Failed"), "cross"
+    ),
+    DeviceState.REFUSED: StateStyle(
+        "#CC79A7", "#000000", QT_TRANSLATE_NOOP("TileView", "Refused"), "forbidden"
+    ),
+    DeviceState.DETACHED: StateStyle(
+        "#555555", "#FFFFFF", QT_TRANSLATE_NOOP("TileView", "Unplugged"), "dashed"
+    ),
 }
 
 _LOST = {
-    Problem.DISCONNECTED: "Connection lost",
-    Problem.UNAUTHORIZED: "No longer allowed: tap Allow on the device",
-    Problem.GARBAGE: "The device answered with garbage",
-    Problem.TIMEOUT: "The device stopped answering",
-    Problem.FAILED: "The device refused the connection",
+    Problem.DISCONNECTED: QT_TRANSLATE_NOOP("TileView", "Connection lost"),
+    Problem.UNAUTHORIZED: QT_TRANSLATE_NOOP(
+        "TileView", "No longer allowed: tap Allow on the device"
+    ),
+    Problem.GARBAGE: QT_TRANSLATE_NOOP("TileView", "The device answered with garbage"),
+    Problem.TIMEOUT: QT_TRANSLATE_NOOP("TileView", "The device stopped answering"),
+    Problem.FAILED: QT_TRANSLATE_NOOP("TileView", "The device refused the connection"),
 }
 
 
@@ -152,28 +181,37 @@ def tile_state(tile: Tile) -> DeviceState:
 
 
 def status_words(info: DeviceInfo) -> str:
-    """What the device's own status says, in the bench's words ("" when its state says it)."""
+    """What the device's own status says, in the bench's words ("" when its state says it).
+    A failure's or refusal's own text (the device's, the runner's) is shown as it was said."""
     match info.status:
         case None:
             return info.message or ""
         case AlreadyDone(template=template, version=version):
-            return f"Already provisioned with {template} v{version}"
+            return QCoreApplication.translate(
+                "TileView", "Already provisioned with {template} v{version}"
+            ).format(template=template, version=version)
         case Failed(detail=detail, cause=cause):
             return detail or str(cause)
         case Refused(reason=reason):
             return reason
         case Lost(problem=problem):
-            return _LOST[problem]
+            return QCoreApplication.translate("TileView", _LOST[problem])
         case Blocked(problem=problem):
             return describe_station_problem(problem)
         case NotOnOrder(order=order):
-            return f"Not on this order ({order}): ask an admin"
+            return QCoreApplication.translate(
+                "TileView", "Not on this order ({order}): ask an admin"
+            ).format(order=order)
         case NoNumbers(series=series):
-            return f"No {{seq}} number of {series} left: backend offline"
+            return QCoreApplication.translate(
+                "TileView", "No {{seq}} number of {series} left: backend offline"
+            ).format(series=series)
         case Detached(unplugged=False):
-            return "No longer watched"
+            return QCoreApplication.translate("TileView", "No longer watched")
         case Queued(template=template):
-            return f"Waiting to start {template}"
+            return QCoreApplication.translate("TileView", "Waiting to start {template}").format(
+                template=template
+            )
     return ""
 
 
@@ -185,20 +223,24 @@ def instruction(tile: Tile) -> str:
         if isinstance(tile.info.status, Queued) and not tile.running:
             return status_words(tile.info)
         if tile.step_index < 0:
-            return "starting…"
-        return f"step {tile.step_index + 1}/{tile.total_steps}: {tile.step_name}"
+            return QCoreApplication.translate("TileView", "starting…")
+        return QCoreApplication.translate("TileView", "step {number}/{total}: {name}").format(
+            number=tile.step_index + 1, total=tile.total_steps, name=tile.step_name
+        )
     if state == DeviceState.DONE:
         if tile.label_waiting:
-            return "Unplug · label waits"  # the status bar and the details say why
-        return "Unplug"  # already provisioned or not: the details say which
+            # the status bar and the details say why
+            return QCoreApplication.translate("TileView", "Unplug · label waits")
+        # already provisioned or not: the details say which
+        return QCoreApplication.translate("TileView", "Unplug")
     if state == DeviceState.UNAUTHORIZED:
-        return "Tap Allow on the device"
+        return QCoreApplication.translate("TileView", "Tap Allow on the device")
     if state == DeviceState.NO_ADB:
-        return "Turn on USB debugging"
+        return QCoreApplication.translate("TileView", "Turn on USB debugging")
     if state in (DeviceState.FAILED, DeviceState.REFUSED):
         return tile.reason or STYLES[state].word
     if state == DeviceState.READY:
-        return "Press Start (F5)"
+        return QCoreApplication.translate("TileView", "Press Start (F5)")
     return status_words(tile.info)
 
 
