@@ -198,7 +198,7 @@ class TileDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(button, 6 * s, 6 * s)
             painter.setPen(fill.darker(130))
             painter.setFont(_font(16 * s, bold=True))
-            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, "Retry")
+            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, self.tr("Retry"))
         painter.restore()
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index) -> bool:
