@@ -39,6 +39,7 @@ from app.sim.device_state import (
     Package,
 )
 from app.sim.identity import WLAN_ADDRESS, factory_secure_settings, wlan_address
+from app.sim.logcat import LogBuffer, boot_messages
 from app.sim.profiles import Profile
 
 MAX_HOST_NAME = 240  # bytes of a host file name; longer device paths are hashed
@@ -123,6 +124,9 @@ class AndroidDevice:
         self.files = HostFiles()
         # Set by the server to write state.json a little later, once for a burst of changes.
         self.on_change: Callable[[], None] | None = None
+        self.log = LogBuffer()  # logcat's main buffer, lost on a reboot
+        # The public keys of hosts the "Allow USB debugging?" dialog asks about now.
+        self.allow_prompts: list[bytes] = []
         self._state_path = self.state_dir / "state.json"
         self._fs_root = self.state_dir / "fs"
         if self._state_path.exists():
@@ -135,6 +139,7 @@ class AndroidDevice:
             self.state = self._factory_state(serial)
             self.write_state()
         self.serial = self.state.serial
+        boot_messages(self)
 
     # --- persistence -------------------------------------------------------------------------
 
@@ -250,12 +255,14 @@ class AndroidDevice:
         self.boot_time = time.time()
         self.volatile_props.clear()
         self.battery_override.clear()
+        self.log.clear()
         boot_count = int(self.state.settings["global"].get("boot_count", "0")) + 1
         self.state.settings["global"]["boot_count"] = str(boot_count)
         self.save()
 
     def finish_boot(self) -> None:
         self.booted = True
+        boot_messages(self)
 
     def run_shell(self, command: str, stdin: bytes | Stdin = b"") -> CommandResult:
         """Run a command line as the shell user, the way adbd hands it to `sh -c`."""
@@ -552,7 +559,22 @@ class AndroidDevice:
 
     def commit_install_session(self, session: int) -> CommandResult:
         """Install every APK written to `session` as one app, atomically: a refusal (of any
-        split) installs nothing and leaves the installed app as it was. The session ends."""
+        split) installs nothing and leaves the installed app as it was. The session ends.
+        The package manager logs what it did, and why it refused."""
+        sizes = sum(map(len, self.install_sessions.get(session, {}).values()))
+        self.log.write("I", "PackageInstaller", f"session {session}: committing {sizes} bytes")
+        result = self._commit(session)
+        verdict = result.stdout.decode("utf-8", "replace").strip()
+        if result.exit_code == 0:
+            self.log.write("I", "PackageManager", f"session {session}: installed, {verdict}")
+        else:
+            self.log.write("E", "PackageManager", f"session {session}: refused: {verdict}")
+            self.log.write("W", "PackageInstaller",
+                           f"session {session}: staged files under /data/app/vmdl{session}.tmp "
+                           "deleted, the installed app (if any) left as it was")  # fmt: skip
+        return result
+
+    def _commit(self, session: int) -> CommandResult:
         written = self.install_sessions.pop(session)
         args = self.install_options.pop(session)
         allow_downgrade = "-d" in args  # -r is the default since Android 7; -g and -t are moot

@@ -51,7 +51,18 @@ def setprop(ctx: Invocation) -> int:
 
 
 def settings(ctx: Invocation) -> int:
-    """SettingsService's shell command: get, put, delete and list per namespace."""
+    """SettingsService's shell command: get, put, delete and list per namespace; the
+    settings provider logs a request it refused."""
+    status = _settings(ctx)
+    if status != 0:
+        reason = ctx.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        verb = ctx.args[0] if ctx.args else ""
+        ctx.device.log.write("E", "SettingsProvider",
+                             f"shell request '{verb}' refused: {reason[0]}")  # fmt: skip
+    return status
+
+
+def _settings(ctx: Invocation) -> int:
     args = list(ctx.args)
     take_option(args, "--user")
     verb = args[0].lower() if args else ""
@@ -297,10 +308,6 @@ def reboot(ctx: Invocation) -> int:
     return 0
 
 
-def log(ctx: Invocation) -> int:
-    return 0
-
-
 # --- cmd ---------------------------------------------------------------------------------------
 
 
@@ -345,5 +352,5 @@ CMD_SERVICES: dict[str, Command] = {
 SYSTEM_COMMANDS: dict[str, Command] = {
     "getprop": getprop, "setprop": setprop, "settings": settings, "dumpsys": dumpsys, "am": am,
     "monkey": monkey, "input": input_command, "svc": svc, "wm": wm, "reboot": reboot,
-    "log": log, "cmd": cmd, "dpm": dpm,
+    "cmd": cmd, "dpm": dpm,
 }  # fmt: skip

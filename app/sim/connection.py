@@ -439,13 +439,21 @@ class Connection:
             raise p.ProtocolError(f"unknown AUTH type {packet.arg0}")
 
     async def _allow_prompt(self) -> None:
-        """The "Allow USB debugging?" dialog: someone taps Allow after a while, or never."""
+        """The "Allow USB debugging?" dialog: someone taps Allow after a while, or never. It
+        is on the device's screen until then, or until the host goes away."""
         behaviour = self.device.behaviour
-        if self.device.auth_mode == "deny" or behaviour.never_auth:
+        if self.device.auth_mode == "deny":
             return
-        await asyncio.sleep(behaviour.uniform(behaviour.latency.allow_prompt))
         assert self._offered_key is not None
-        self.device.model.trust_key(self._offered_key)
+        key, showing = self._offered_key, self.device.model.allow_prompts
+        showing.append(key)
+        try:
+            if behaviour.never_auth:
+                await asyncio.Future()  # nobody ever taps: shown until the host leaves
+            await asyncio.sleep(behaviour.uniform(behaviour.latency.allow_prompt))
+        finally:
+            showing.remove(key)
+        self.device.model.trust_key(key)
         log.info("%s: USB debugging allowed for a new host key", self.device.label)
         await self._go_online()
 

@@ -193,6 +193,10 @@ def _create_device(
         shutil.rmtree(device_dir, ignore_errors=True)
     serial = profile.serial_for(port, salt=str(state_dir.resolve()))
     model = AndroidDevice(device_dir, profile, serial)
+    if port in config.factory_reset:  # wiped: the setup wizard waits on its screen
+        model.state.settings["secure"]["user_setup_complete"] = "0"
+        model.state.settings["global"]["device_provisioned"] = "0"
+        model.write_state()
     seed = int.from_bytes(hashlib.sha256(f"{config.seed}:{index}".encode()).digest()[:8], "big")
     behaviour = Behaviour.create(
         f"{model.serial}@{port}",

@@ -41,6 +41,11 @@ async def run_sync(function: Callable[..., T], *args: Any) -> T:
     return result
 
 
+def under_run_sync() -> bool:
+    """Whether model code runs under `run_sync` (a host's command), so `wait_for` works."""
+    return isinstance(getcurrent(), _ModelGreenlet)
+
+
 def wait_for(awaitable: Awaitable[T]) -> T:
     """From model code under `run_sync`: the awaitable's result, awaited on the loop."""
     current = getcurrent()

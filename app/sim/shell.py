@@ -20,6 +20,8 @@ from app.sim.commands_text import TEXT_COMMANDS
 from app.sim.commands_toybox import TOYBOX_COMMANDS
 from app.sim.device_state import CommandResult, FsError
 from app.sim.identity import IDENTITY_COMMANDS
+from app.sim.logcat import LOG_COMMANDS
+from app.sim.screen import SCREEN_COMMANDS
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -48,6 +50,8 @@ COMMANDS: dict[str, Command] = {
     **PM_COMMANDS,
     **SYSTEM_COMMANDS,
     **IDENTITY_COMMANDS,
+    **LOG_COMMANDS,
+    **SCREEN_COMMANDS,
 }
 BUILTINS = {"exit", "true", "false", ":", "sh", "which", "type"}
 MAX_NESTING = 16  # sh -c inside sh -c inside $(...): deep enough for any real command line

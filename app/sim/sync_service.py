@@ -103,6 +103,8 @@ async def serve_sync(device: SimDevice, stream: Stream) -> None:
                 compression, _ = transfer_flags(device, flags, dry_run_allowed=False)
                 await send_file(device, stream, path, compression)
         except SyncFailure as exc:
+            kind = request_id.decode("ascii", "replace")
+            device.model.log.write("E", "adbd", f"sync {kind} of {path} abandoned: {exc}")
             await fail(stream, str(exc))
             return
 
