@@ -12,7 +12,16 @@ import math
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QItemSelectionModel,
+    QLocale,
+    QModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -143,17 +152,17 @@ class BenchTab(QWidget):
 
         self.template_picker = QComboBox()
         self.template_picker.setMinimumWidth(220)
-        self.template_picker.setToolTip("Template to apply (Ctrl+T)")
-        self.start_button = QPushButton("▶ Start")
-        self.start_button.setToolTip("Start the selected devices, or all ready ones (F5)")
-        self.stop_button = QPushButton("■ Stop")
-        self.stop_button.setToolTip("Stop the selected devices, or all (Shift+F5)")
-        self.auto_provision = QCheckBox("Provision on plug-in")
-        self.auto_provision.setToolTip("Start each device as soon as it is ready (F9)")
+        self.template_picker.setToolTip(self.tr("Template to apply (Ctrl+T)"))
+        self.start_button = QPushButton(self.tr("▶ Start"))
+        self.start_button.setToolTip(self.tr("Start the selected devices, or all ready ones (F5)"))
+        self.stop_button = QPushButton(self.tr("■ Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the selected devices, or all (Shift+F5)"))
+        self.auto_provision = QCheckBox(self.tr("Provision on plug-in"))
+        self.auto_provision.setToolTip(self.tr("Start each device as soon as it is ready (F9)"))
         self.operator = QLineEdit()
-        self.operator.setPlaceholderText("Operator")
+        self.operator.setPlaceholderText(self.tr("Operator"))
         self.operator.setMaximumWidth(160)
-        self.sync_label = QLabel("sync: —")
+        self.sync_label = QLabel(self.tr("sync: —"))
         self.counters = QLabel()
         self.rate = QLabel()
         for widget in (self.start_button, self.stop_button):
@@ -167,7 +176,7 @@ class BenchTab(QWidget):
         order_row.addWidget(self.order_bar)
         order_row.addStretch(1)
         toolbar = QHBoxLayout()
-        toolbar.addWidget(QLabel("Template"))
+        toolbar.addWidget(QLabel(self.tr("Template")))
         toolbar.addWidget(self.template_picker)
         toolbar.addWidget(self.start_button)
         toolbar.addWidget(self.stop_button)
@@ -192,8 +201,8 @@ class BenchTab(QWidget):
         self.held_back = QWidget()  # devices the order does not expect, and the admin's way in
         self.held_back_words = QLabel()
         self.held_back_words.setWordWrap(True)
-        self.admit_button = QPushButton("Let selected in (admin)…")
-        self.admit_button.setToolTip("Run the selected held-back devices under this order")
+        self.admit_button = QPushButton(self.tr("Let selected in (admin)…"))
+        self.admit_button.setToolTip(self.tr("Run the selected held-back devices under this order"))
         self.held_back.setStyleSheet(f"QWidget {{ background: {HELD_BACK_COLOUR}; }}")
         self.held_back_words.setStyleSheet("color: white; font-size: 16px; padding: 6px;")
         self.admit_button.setStyleSheet("background: white; font-size: 14px; padding: 4px 10px;")
@@ -206,7 +215,7 @@ class BenchTab(QWidget):
         self.delegate = TileDelegate(self)
         self.view = TileView(self.delegate)
         self.view.setModel(model)
-        self.empty_hint = QLabel("Plug in a device: its tile appears here.")
+        self.empty_hint = QLabel(self.tr("Plug in a device: its tile appears here."))
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setStyleSheet("font-size: 22px; color: gray;")
         self.details = DetailsPanel()
@@ -264,13 +273,13 @@ class BenchTab(QWidget):
         self.order_bar.picker.opening.connect(lambda: self.reload_orders())
         self.admit_button.clicked.connect(self._ask_admit)
 
-        self._add_action("Start", "F5", self.start)
-        self._add_action("Start (alt)", "Ctrl+Return", self.start)
-        self._add_action("Stop", "Shift+F5", self.stop)
-        self._add_action("Retry selected", "F8", self._retry_selected)
-        self._add_action("Force re-run selected", "Ctrl+Shift+F5", self._force_selected)
-        self._add_action("Provision on plug-in", "F9", self.auto_provision.toggle)
-        self._add_action("Pick template", "Ctrl+T", self.template_picker.showPopup)
+        self._add_action(self.tr("Start"), "F5", self.start)
+        self._add_action(self.tr("Start (alt)"), "Ctrl+Return", self.start)
+        self._add_action(self.tr("Stop"), "Shift+F5", self.stop)
+        self._add_action(self.tr("Retry selected"), "F8", self._retry_selected)
+        self._add_action(self.tr("Force re-run selected"), "Ctrl+Shift+F5", self._force_selected)
+        self._add_action(self.tr("Provision on plug-in"), "F9", self.auto_provision.toggle)
+        self._add_action(self.tr("Pick template"), "Ctrl+T", self.template_picker.showPopup)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
@@ -313,7 +322,7 @@ class BenchTab(QWidget):
             self._pending_order = then_choose
             self._choose_pending_order()
 
-        self.tasks.run_in_background(self.store.orders, read, label="Reading the orders")
+        self.tasks.run_in_background(self.store.orders, read, label=self.tr("Reading the orders"))
 
     def _choose_pending_order(self) -> None:
         if self._pending_order is not None and self.library.entries:
@@ -339,12 +348,15 @@ class BenchTab(QWidget):
         if self.store is None or self.tasks is None:
             return
         store, tasks = self.store, self.tasks
-        label = f"Writing the manifest of order {number}"
+        label = self.tr("Writing the manifest of order {number}").format(number=number)
 
         def done(written: tuple[Path, Path, int]) -> None:
             pdf_path, csv_path, count = written
-            self.message.emit(f"Manifest of {number}: {count} devices in {pdf_path.name} "
-                              f"and {csv_path.name}")  # fmt: skip
+            self.message.emit(
+                self.tr("Manifest of {number}: %n device(s) in {pdf} and {csv}", "", count).format(
+                    number=number, pdf=pdf_path.name, csv=csv_path.name
+                )
+            )
 
         tasks.run_in_background(
             lambda: write_manifest(store, number, pdf),
@@ -359,7 +371,7 @@ class BenchTab(QWidget):
         if order is None:
             self.engine.set_order(None)
             self.template_picker.setEnabled(True)
-            self.template_picker.setToolTip("Template to apply (Ctrl+T)")
+            self.template_picker.setToolTip(self.tr("Template to apply (Ctrl+T)"))
             return
         if not order.template_name:
             self.engine.set_order(order.number)
@@ -367,16 +379,20 @@ class BenchTab(QWidget):
             return
         entry = template_for(order, self.library.entries)
         if entry is None:
-            self.message.emit(f"Order {order.number} runs {order_template_words(order)}, "
-                              "which is not in the template folder")  # fmt: skip
+            self.message.emit(
+                self.tr(
+                    "Order {number} runs {template}, which is not in the template folder"
+                ).format(number=order.number, template=order_template_words(order))
+            )
             self.order_bar.revert()
             return
         self.engine.set_order(order.number, entry.loaded)
         self.select_template(entry.key)
         self.template_picker.setEnabled(False)
         self.template_picker.setToolTip(
-            f"Order {order.number} runs {order_template_words(order)}; choose “No order” "
-            "to pick another template"
+            self.tr(
+                "Order {number} runs {template}; choose “No order” to pick another template"
+            ).format(number=order.number, template=order_template_words(order))
         )
 
     def _order_progressed(self, said: OrderProgressed) -> None:
@@ -387,7 +403,7 @@ class BenchTab(QWidget):
             self.order_notice.setText(completion_words(order, progress))
         self.order_notice.setVisible(complete)
         if order is not None and said.completed_now:
-            self.message.emit(f"Order {order.number} is complete")
+            self.message.emit(self.tr("Order {number} is complete").format(number=order.number))
         if order is None:
             self.template_picker.setEnabled(True)
         self._update_held_back()
@@ -398,10 +414,13 @@ class BenchTab(QWidget):
         if not held or order is None:
             self.held_back.hide()
             return
-        count = f"{len(held)} devices are" if len(held) > 1 else "1 device is"
         self.held_back_words.setText(
-            f"⚠ {count} not on order {order.number} and will not be provisioned. "
-            "An admin may let a selected one in."
+            self.tr(
+                "⚠ %n device(s) not on order {order} and will not be provisioned. "
+                "An admin may let a selected one in.",
+                "",
+                len(held),
+            ).format(order=order.number)
         )
         self.admit_button.setEnabled(bool(self.held_back_endpoints()))
         self.held_back.show()
@@ -417,16 +436,21 @@ class BenchTab(QWidget):
         )
         answer = QMessageBox.question(
             self,
-            "Let devices in",
-            f"{labels} not on order {order.number}'s expected list.\n\n"
-            f"Provision under order {order.number} anyway? This is an admin's decision.",
+            self.tr("Let devices in"),
+            self.tr(
+                "{devices}: not on order {order}'s expected list.\n\n"
+                "Provision under order {order} anyway? This is an admin's decision."
+            ).format(devices=labels, order=order.number),
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.admit(endpoints)
 
     def _ask_manifest(self, number: str) -> None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, f"Manifest of order {number}", f"manifest-{number}.pdf", "PDF (*.pdf)"
+            self,
+            self.tr("Manifest of order {number}").format(number=number),
+            f"manifest-{number}.pdf",
+            "PDF (*.pdf)",
         )
         if path:
             pdf = Path(path)
@@ -485,11 +509,16 @@ class BenchTab(QWidget):
 
     def update_counters(self) -> None:
         counts = self.model.counters()
+        number = QLocale().toString
         self.counters.setText(
-            f"✓ {counts['done']} done   ✗ {counts['failed']} failed   "
-            f"▶ {counts['provisioning']} in progress"
+            self.tr("✓ {done} done   ✗ {failed} failed   ▶ {working} in progress").format(
+                done=number(counts["done"]),
+                failed=number(counts["failed"]),
+                working=number(counts["provisioning"]),
+            )
         )
-        self.rate.setText(f"{self.model.devices_per_hour():.0f} / hour")
+        rate = round(self.model.devices_per_hour())
+        self.rate.setText(self.tr("{rate} / hour").format(rate=number(rate)))
         self._update_held_back()
 
     # -- internals
@@ -507,7 +536,7 @@ class BenchTab(QWidget):
         self.template_picker.clear()
         for entry in self.library.entries:
             prefix = "" if entry.valid else "⚠ "
-            suffix = "  (backend)" if entry.source == "backend" else ""
+            suffix = self.tr("  (backend)") if entry.source == "backend" else ""
             self.template_picker.addItem(prefix + entry.title + suffix, entry.key)
         self.template_picker.blockSignals(False)
         if current is not None and self.template_picker.findData(current) >= 0:
@@ -524,11 +553,13 @@ class BenchTab(QWidget):
         valid = entry is not None and entry.valid
         self.start_button.setEnabled(valid and self.engine.running)
         if entry is None:
-            self.template_errors.setText("No template: add one on the Templates tab.")
+            self.template_errors.setText(self.tr("No template: add one on the Templates tab."))
             self.template_errors.setVisible(not self.library.entries)
         elif not entry.valid:
             self.template_errors.setText(
-                f"This template is invalid and cannot be started:\n{entry.errors}"
+                self.tr("This template is invalid and cannot be started:\n{errors}").format(
+                    errors=entry.errors
+                )
             )
             self.template_errors.show()
         else:
@@ -600,28 +631,53 @@ class BenchTab(QWidget):
 def label_words(event: LabelPrinted | LabelWaiting) -> str:
     """How a label's printing went, for the status bar."""
     if isinstance(event, LabelPrinted):
-        return f"Label for {event.serial} printed on {event.target}"
+        return QCoreApplication.translate(
+            "BenchTab", "Label for {serial} printed on {printer}"
+        ).format(serial=event.serial, printer=event.target)
     printer = problem_words(PrinterError(event.problem, event.target, event.detail))
-    return (f"Label for {event.serial} not printed: {printer}. It stays queued "
-            f"({event.queued} waiting) and is tried again in {event.retry_in_s:.0f} s")  # fmt: skip
+    return QCoreApplication.translate(
+        "BenchTab",
+        "Label for {serial} not printed: {problem}. It stays queued (labels waiting: {queued}) "
+        "and is tried again in {seconds} s",
+    ).format(
+        serial=event.serial,
+        problem=printer,
+        queued=QLocale().toString(event.queued),
+        seconds=QLocale().toString(round(event.retry_in_s)),
+    )
 
 
 def refusal_words(ack: Ack) -> str:
     """What the status bar says when the engine would not do what was asked."""
     if ack.refusal is Refusal.NO_TEMPLATE:
-        return "choose a template before starting"
+        return QCoreApplication.translate("BenchTab", "choose a template before starting")
     if ack.refusal is Refusal.NO_PRINTER:
-        return "no label printer is set: kitbench config set label.printer zpl://HOST:9100"
+        return QCoreApplication.translate(
+            "BenchTab",
+            "no label printer is set: kitbench config set label.printer zpl://HOST:9100",
+        )
     if ack.refusal is Refusal.NOT_DONE:
-        return f"{ack.detail} has no done run to print a label for"
+        return QCoreApplication.translate(
+            "BenchTab", "{device} has no done run to print a label for"
+        ).format(device=ack.detail)
     if ack.refusal is Refusal.NOT_WATCHED:
-        return f"{ack.detail} is no longer connected"
+        return QCoreApplication.translate("BenchTab", "{device} is no longer connected").format(
+            device=ack.detail
+        )
     if ack.refusal is Refusal.BAD_TEMPLATE:
-        return f"the template cannot be used: {ack.detail}"
+        return QCoreApplication.translate(
+            "BenchTab", "the template cannot be used: {problem}"
+        ).format(problem=ack.detail)
     if ack.refusal is Refusal.NO_ORDER:
-        return f"there is no order {ack.detail} on this station"
+        return QCoreApplication.translate(
+            "BenchTab", "there is no order {order} on this station"
+        ).format(order=ack.detail)
     if ack.refusal is Refusal.ORDER_CLOSED:
-        return f"order {ack.detail} is closed: it takes no more devices"
+        return QCoreApplication.translate(
+            "BenchTab", "order {order} is closed: it takes no more devices"
+        ).format(order=ack.detail)
     if ack.refusal is Refusal.ORDER_TEMPLATE:
-        return f"the order runs another template (order {ack.detail})"
+        return QCoreApplication.translate(
+            "BenchTab", "the order runs another template (order {order})"
+        ).format(order=ack.detail)
     return ack.detail
