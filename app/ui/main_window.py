@@ -76,13 +76,13 @@ class MainWindow(QMainWindow):
         self.history = HistoryTab(services.store, services.tasks)
         self.settings_tab = SettingsTab(services.settings, services.config, services.tasks)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.bench, "Bench")
-        self.tabs.addTab(self.templates, "Templates")
-        self.tabs.addTab(self.history, "History")
-        self.tabs.addTab(_enrollment_tab(services), "Enrollment")
-        self.tabs.addTab(self.settings_tab, "Settings")
+        self.tabs.addTab(self.bench, self.tr("Bench"))
+        self.tabs.addTab(self.templates, self.tr("Templates"))
+        self.tabs.addTab(self.history, self.tr("History"))
+        self.tabs.addTab(_enrollment_tab(services), self.tr("Enrollment"))
+        self.tabs.addTab(self.settings_tab, self.tr("Settings"))
         self.setCentralWidget(self.tabs)
-        self.data_label = QLabel(f"Data: {services.config.directory}")
+        self.data_label = QLabel(self.tr("Data: {folder}").format(folder=services.config.directory))
         self.statusBar().addPermanentWidget(self.data_label)
         self.notice = QLabel()  # stays under the passing status messages
         self.statusBar().addWidget(self.notice, 1)
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         services.tasks.run_in_background(
             lambda: find_player(directory),
             self.failure_sound.use,
-            label="Preparing the failure sound",
+            label=self.tr("Preparing the failure sound"),
         )
         services.bridge.run_finished.connect(self._run_finished)
         services.engine.notice.connect(self.show_notice)
@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
         services.tasks.run_in_background(  # what the last pull found, until the next one
             lambda: release_statuses(services.settings.directory),
             self.templates.show_releases,
-            label="Reading the backend's releases",
+            label=self.tr("Reading the backend's releases"),
         )
         self.settings_tab.theme_changed.connect(self._theme_changed)
         self.settings_tab.saved.connect(self._settings_saved)
@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         services.tasks.run_in_background(
             lambda: services.config.operator,
             self.bench.operator.setText,
-            label="Reading the operator name",
+            label=self.tr("Reading the operator name"),
         )
         self._restore_geometry()
 
@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         config = self.services.config
         self.services.tasks.run_in_background(
             lambda: config.set("station.operator", name),
-            label="Saving the operator name",
+            label=self.tr("Saving the operator name"),
             serial=CONFIG_WRITES,
         )
 
@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
     def _asset_tag_scanned(self, endpoint: str, tag: str) -> None:
         """Said at once; a device gone meanwhile is said over it (the engine's refusal)."""
         self.services.engine.set_asset_tag(endpoint, tag)
-        self.statusBar().showMessage(f"Asset tag {tag} assigned", 5000)
+        self.statusBar().showMessage(self.tr("Asset tag {tag} assigned").format(tag=tag), 5000)
 
     def _run_finished(self, event: RunFinished) -> None:
         if event.result.outcome is RunOutcome.FAILED and self.services.settings.failure_sound:
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self.services.settings.auto_provision = enabled
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        self.bench.set_sync_status(f"sync: {status.text()}")
+        self.bench.set_sync_status(self.tr("sync: {status}").format(status=status.text()))
         if status.library_changed:  # a release became ready, or was withdrawn
             self.services.library.reload()
 
@@ -257,14 +257,14 @@ class MainWindow(QMainWindow):
         self.bench.timer.stop()
         self._history_timer.stop()
         self.tabs.setEnabled(False)  # nothing new starts while the station stops
-        self.statusBar().showMessage("Stopping…")
+        self.statusBar().showMessage(self.tr("Stopping…"))
         closers = [self.services.settings.sync, *self.services.on_close]
         self.services.on_close.clear()
         self.services.tasks.run_in_background(
             lambda: _run_closers(closers, SHUTDOWN_DEADLINE_S),
             self._stopped,
             on_failure=lambda error: self._stopped([repr(error)]),
-            label="Stopping the station",
+            label=self.tr("Stopping the station"),
         )
         # In case the job cannot even start (both workers busy): close anyway.
         QTimer.singleShot(int(SHUTDOWN_DEADLINE_S * 1000) + 2000, self, lambda: self._stopped([]))
