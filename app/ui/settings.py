@@ -1,8 +1,9 @@
 """The GUI's own persisted settings: one INI file in the station's data directory.
 
 Station name, operator and backend live in `app.storage.Config` (shared with `kitbench
-config`); this file holds what only the window needs: theme, sound, limits, geometry. The
-port map is the station's `ports.yaml` (`app.devices.slots.PortMap`), shared with the CLI.
+config`); this file holds what only the window needs: language, theme, sound, limits,
+geometry. The port map is the station's `ports.yaml` (`app.devices.slots.PortMap`), shared
+with the CLI.
 
 Keeping it under `data_dir()` (not the platform's registry) means `$KITBENCH_HOME` isolates
 the GUI too: tests, the demo and several stations on one machine never share settings.
@@ -15,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.core.paths import data_dir
+from app.ui.language import LANGUAGES, SYSTEM
 
 FILE_NAME = "gui.ini"
 THEMES = ("light", "dark")
@@ -78,6 +80,16 @@ class Settings:
     @theme.setter
     def theme(self, value: str) -> None:
         self._q.setValue("ui/theme", value if value in THEMES else "light")
+
+    @property
+    def language(self) -> str:
+        """The window's language ("system", or a code of `LANGUAGES`); read at start."""
+        language = self._text("ui/language", SYSTEM)
+        return language if language in LANGUAGES else SYSTEM
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._q.setValue("ui/language", value if value in LANGUAGES else SYSTEM)
 
     @property
     def template_folder(self) -> Path:
