@@ -145,7 +145,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 # Subcommands register themselves on `cli` when their modules are imported.
-from app.cli import bench, enrollment, export, labels, orders, records, releases, templates  # noqa: E402, F401
+from app.cli import admin, bench, enrollment, export, labels, orders, records, releases, templates  # noqa: E402, F401
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ MAX_SYNC_INTERVAL_S = 86_400  # a day: longer and a station's runs reach the bac
 KEY_SOURCES = ("station", "android")
 DEFAULT_SEQ_BLOCK_SIZE = 50
 MAX_SEQ_BLOCK_SIZE = 10_000  # the backend's largest block
+DEFAULT_RELOCK_MINUTES = 5
+MAX_RELOCK_MINUTES = 240  # longer and the admin lock means little at a shared bench
 
 
 class ConfigError(ValueError):
@@ -71,6 +73,15 @@ def _block_size(value: str) -> str:
     if not value.strip().isdigit() or not 1 <= int(value) <= MAX_SEQ_BLOCK_SIZE:
         raise ConfigError(
             f"seq.block_size must be a whole number from 1 to {MAX_SEQ_BLOCK_SIZE}, not {value!r}"
+        )
+    return str(int(value))
+
+
+def _relock_minutes(value: str) -> str:
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_RELOCK_MINUTES:
+        raise ConfigError(
+            f"admin.relock_minutes must be a whole number from 1 to {MAX_RELOCK_MINUTES},"
+            f" not {value!r}"
         )
     return str(int(value))
 
@@ -164,6 +175,11 @@ KEYS: dict[str, Key] = {
         "true: print a device's label when it is done (default false)", _yes_no
     ),
     "label.layout": Key("a label layout file (YAML: size in mm, fields, barcodes)", _layout_file),
+    "admin.relock_minutes": Key(
+        f"idle minutes before the window's admin lock engages again (default "
+        f"{DEFAULT_RELOCK_MINUTES}; the PIN itself: kitbench admin-pin)",
+        _relock_minutes,
+    ),
 }
 
 
@@ -286,6 +302,10 @@ class Config:
     @property
     def label_layout(self) -> str | None:
         return self.get("label.layout")
+
+    @property
+    def admin_relock_s(self) -> float:
+        return 60.0 * int(self.get("admin.relock_minutes") or DEFAULT_RELOCK_MINUTES)
 
 
 def station_name_or_empty(config: Config | None = None) -> str:
