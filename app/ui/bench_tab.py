@@ -46,6 +46,7 @@ from app.labels.printer import PrinterError, problem_words
 from app.labels.queue import LabelPrinted, LabelWaiting
 from app.provisioning.station_words import describe_station_problem
 from app.storage import Store
+from app.ui.admin_lock import Guard, run_now
 from app.ui.barcode import BarcodeWedge
 from app.ui.bridge import EventBridge
 from app.ui.details_panel import DetailsPanel
@@ -143,6 +144,7 @@ class BenchTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.admin_guard: Guard = run_now  # the window's admin lock, once installed
         self.store, self.tasks = store, tasks  # the orders and manifests read from it
         self._pending_order: str | None = None  # to choose once the templates are read
         self._station_problem: StationProblem | None = None  # the last one shown
@@ -279,7 +281,7 @@ class BenchTab(QWidget):
         self._add_action(self.tr("Retry selected"), "F8", self._retry_selected)
         self._add_action(self.tr("Force re-run selected"), "Ctrl+Shift+F5", self._force_selected)
         self._add_action(self.tr("Provision on plug-in"), "F9", self.auto_provision.toggle)
-        self._add_action(self.tr("Pick template"), "Ctrl+T", self.template_picker.showPopup)
+        self._add_action(self.tr("Pick template"), "Ctrl+T", self._pick_template)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
@@ -307,7 +309,16 @@ class BenchTab(QWidget):
         self.engine.retry(endpoint, from_failed_step=True)
 
     def force(self, endpoint: str) -> None:
-        self.engine.start_runs([endpoint], force=True)
+        self._force([endpoint])
+
+    def _force(self, endpoints: list[str]) -> None:
+        """Run again even where the device says it is done: an admin's decision."""
+
+        def run() -> None:
+            for endpoint in endpoints:
+                self.engine.start_runs([endpoint], force=True)
+
+        self.admin_guard(run, self.tr("Force re-run"))
 
     # -- kitting orders
 
@@ -426,7 +437,9 @@ class BenchTab(QWidget):
         self.held_back.show()
 
     def _ask_admit(self) -> None:
-        # Issue #20's admin lock must guard this; until it exists, a confirmation asks.
+        self.admin_guard(self._confirm_admit, self.tr("Let selected in (admin)…"))
+
+    def _confirm_admit(self) -> None:
         endpoints = self.held_back_endpoints()
         order = self.order_bar.active
         if not endpoints or order is None:
@@ -624,8 +637,12 @@ class BenchTab(QWidget):
                 self.retry(endpoint)
 
     def _force_selected(self) -> None:
-        for endpoint in self.selected_endpoints():
-            self.force(endpoint)
+        endpoints = self.selected_endpoints()
+        if endpoints:
+            self._force(endpoints)
+
+    def _pick_template(self) -> None:
+        self.admin_guard(self.template_picker.showPopup, self.tr("Choose the template"))
 
 
 def label_words(event: LabelPrinted | LabelWaiting) -> str:
