@@ -22,11 +22,13 @@ POLL_INTERVAL_S = 0.25  # how often waits look at the device again
 
 
 class StepFailed(Exception):
-    """The step could not make the device as wanted; str(e) says why, `output` shows it."""
+    """The step could not make the device as wanted; str(e) says why, `output` shows it.
+    `package`: the app the package manager refused, whose state the failure evidence shows."""
 
-    def __init__(self, message: str, output: str = "") -> None:
+    def __init__(self, message: str, output: str = "", *, package: str = "") -> None:
         super().__init__(message)
         self.output = output
+        self.package = package
 
 
 class Cancelled(Exception):

@@ -106,7 +106,8 @@ def install(params: Install, ctx: StepContext) -> Outcome:
         transfer_slot=ctx.transfer_slot(apk.size),
     )
     if "Success" not in result.output:
-        raise StepFailed(f"install failed: {android_reason(result)}", result.output)
+        raise StepFailed(f"install failed: {android_reason(result)}", result.output,
+                         package=package)  # fmt: skip
     before = f" (was {present})" if present is not None else ""
     return Outcome(StepStatus.CHANGED, f"installed {package} {version}{before}", result.output)
 
@@ -158,7 +159,8 @@ def install_split_set(params: Install, ctx: StepContext) -> Outcome:
         transfer_slot=ctx.transfer_slot(sum(apk.size for apk in apks)),
     )
     if "Success" not in result.output:
-        raise StepFailed(f"install failed: {android_reason(result)}", result.output)
+        raise StepFailed(f"install failed: {android_reason(result)}", result.output,
+                         package=package)  # fmt: skip
     before = f" (was {present})" if present is not None else ""
     return Outcome(
         StepStatus.CHANGED,

@@ -100,6 +100,8 @@ class StepRecord(Base):
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     output: Mapped[str] = mapped_column(Text, default="")
+    # A failed step's device log lines, masked and capped (migration 0006)
+    evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     run: Mapped[Run] = relationship(back_populates="steps")
 
