@@ -32,6 +32,7 @@ from app.storage import Config, ConfigError
 from app.storage.config import KEYS
 from app.sync import TrustState, trust_status
 from app.templates.release import DEFAULT_CHANNEL
+from app.ui.admin_lock import Guard, run_now
 from app.ui.settings import THEMES, Settings
 from app.ui.taskman import TaskManager, describe
 
@@ -57,6 +58,7 @@ class SettingsTab(QWidget):
         self.config = config
         self.tasks = tasks
         self.current_endpoints: list[str] = []
+        self.admin_guard: Guard = run_now  # the window's admin lock, once installed
 
         self.station_name = QLineEdit()
         self.operator = QLineEdit()
@@ -131,6 +133,8 @@ class SettingsTab(QWidget):
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
         layout.addStretch(1)
+        self._sections = layout  # the admin lock adds its bar and PIN group here
+        self._lockable: list[QWidget] = [station, backend, bench, self.save_button]
 
         self.save_button.clicked.connect(self.save)
         self.open_data_dir.clicked.connect(
@@ -139,6 +143,17 @@ class SettingsTab(QWidget):
         self.map_current.clicked.connect(self._map_current)
         self.theme.currentTextChanged.connect(self.theme_changed)
         self.load()
+
+    def add_admin_lock(self, bar: QWidget, group: QWidget) -> None:
+        """The admin lock's bar above the settings (locked, Unlock…) and its PIN group below."""
+        self._sections.insertWidget(0, bar)
+        self._sections.insertWidget(self._sections.indexOf(self._lockable[2]) + 1, group)  # bench
+        self._lockable.append(group)
+
+    def set_locked(self, locked: bool) -> None:
+        """While the admin lock is on, the settings are shown and nothing can be changed."""
+        for widget in self._lockable:
+            widget.setEnabled(not locked)
 
     def load(self) -> None:
         """Fill the form (config is read on a worker thread)."""
@@ -155,6 +170,10 @@ class SettingsTab(QWidget):
         self._read_settings()
 
     def save(self) -> None:
+        """Save the form, once an admin has unlocked Settings (where a PIN is set)."""
+        self.admin_guard(self._save, self.tr("Save the settings"))
+
+    def _save(self) -> None:
         """Check every value first; only when all are valid is anything written."""
         try:
             port_map = PortMap.parse(self.port_map.toPlainText(), "port map")
