@@ -1,4 +1,5 @@
-"""Settings: station, backend, port map, limits, theme. Saved on "Save", kept across launches.
+"""Settings: station, backend, port map, limits, language, theme. Saved on "Save", kept across
+launches.
 
 Station and backend settings are the same `kitbench config` keys the CLI uses, and the port
 map is the station's `ports.yaml` (both read and written through the task manager, writes in
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,7 +34,8 @@ from app.storage.config import KEYS
 from app.sync import TrustState, trust_status
 from app.templates.release import DEFAULT_CHANNEL
 from app.ui.admin_lock import Guard, run_now
-from app.ui.settings import THEMES, Settings
+from app.ui.language import LANGUAGES, SYSTEM
+from app.ui.settings import Settings
 from app.ui.taskman import TaskManager, describe
 
 URL_KEY = "backend.url"
@@ -63,7 +65,7 @@ class SettingsTab(QWidget):
         self.station_name = QLineEdit()
         self.operator = QLineEdit()
         self.data_dir = QLabel(str(config.directory))
-        self.open_data_dir = QPushButton("Open")
+        self.open_data_dir = QPushButton(self.tr("Open"))
         self.backend_url = QLineEdit()
         self.backend_url.setPlaceholderText("https://fleet.example.com")
         self.backend_token = QLineEdit()
@@ -72,53 +74,61 @@ class SettingsTab(QWidget):
         self.channel.setPlaceholderText("production")
         self.trusted_keys = QPlainTextEdit()
         self.trusted_keys.setMaximumHeight(70)
-        self.trusted_keys.setPlaceholderText("ed25519:… (one publisher key per line)")
-        self.allow_unsigned = QCheckBox("Install releases nobody signed (not recommended)")
+        self.trusted_keys.setPlaceholderText(self.tr("ed25519:… (one publisher key per line)"))
+        self.allow_unsigned = QCheckBox(self.tr("Install releases nobody signed (not recommended)"))
         self.trust = QLabel()  # whether releases from the backend are installed, and why
         self.trust.setWordWrap(True)
         self.port_map = QPlainTextEdit()
         self.port_map.setMaximumHeight(150)
         self.port_map.setPlaceholderText("1-1.1: A1\n1-1.2: A2\n127.0.0.1:7400: N1")
-        self.map_current = QPushButton("Map plugged-in devices in order")
+        self.map_current = QPushButton(self.tr("Map plugged-in devices in order"))
         self.jobs = QSpinBox()
         self.jobs.setRange(0, 256)
-        self.jobs.setSpecialValueText("automatic")
+        self.jobs.setSpecialValueText(self.tr("automatic"))
         self.bus_limit = QSpinBox()
         self.bus_limit.setRange(0, 64)
-        self.bus_limit.setSpecialValueText("as the bus allows")
+        self.bus_limit.setSpecialValueText(self.tr("as the bus allows"))
         self.theme = QComboBox()
-        self.theme.addItems(THEMES)
-        self.failure_sound = QCheckBox("Sound when a device fails")
-        self.save_button = QPushButton("Save")
+        self.theme.addItem(self.tr("light"), "light")
+        self.theme.addItem(self.tr("dark"), "dark")
+        self.language = QComboBox()  # each language in its own words, so anyone finds theirs
+        self.language.addItem(self.tr("System"), SYSTEM)
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.failure_sound = QCheckBox(self.tr("Sound when a device fails"))
+        self.save_button = QPushButton(self.tr("Save"))
         self.status = QLabel()
         self.status.setWordWrap(True)
 
-        station = QGroupBox("Station")
+        station = QGroupBox(self.tr("Station"))
         station_form = QFormLayout(station)
-        station_form.addRow("Station name", self.station_name)
-        station_form.addRow("Operator", self.operator)
+        station_form.addRow(self.tr("Station name"), self.station_name)
+        station_form.addRow(self.tr("Operator"), self.operator)
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_dir, 1)
         data_row.addWidget(self.open_data_dir)
-        station_form.addRow("Data directory", data_row)
-        station_form.addRow("", QLabel("Station name applies at the next launch."))
-        backend = QGroupBox("Fleet backend")
+        station_form.addRow(self.tr("Data directory"), data_row)
+        station_form.addRow("", QLabel(self.tr("Station name applies at the next launch.")))
+        backend = QGroupBox(self.tr("Fleet backend"))
         backend_form = QFormLayout(backend)
-        backend_form.addRow("URL", self.backend_url)
-        backend_form.addRow("Token", self.backend_token)
-        backend_form.addRow("Release channel", self.channel)
-        backend_form.addRow("Trusted publisher keys", self.trusted_keys)
+        backend_form.addRow(self.tr("URL"), self.backend_url)
+        backend_form.addRow(self.tr("Token"), self.backend_token)
+        backend_form.addRow(self.tr("Release channel"), self.channel)
+        backend_form.addRow(self.tr("Trusted publisher keys"), self.trusted_keys)
         backend_form.addRow("", self.allow_unsigned)
         backend_form.addRow("", self.trust)
-        bench = QGroupBox("Bench")
+        bench = QGroupBox(self.tr("Bench"))
         bench_form = QFormLayout(bench)
-        bench_form.addRow("Port map (PORT: LABEL per line)", self.port_map)
+        bench_form.addRow(self.tr("Port map (PORT: LABEL per line)"), self.port_map)
         bench_form.addRow("", self.map_current)
-        bench_form.addRow("Devices at once", self.jobs)
-        bench_form.addRow("Transfers per USB bus", self.bus_limit)
-        bench_form.addRow("Theme", self.theme)
+        bench_form.addRow(self.tr("Devices at once"), self.jobs)
+        bench_form.addRow(self.tr("Transfers per USB bus"), self.bus_limit)
+        bench_form.addRow(self.tr("Language"), self.language)
+        bench_form.addRow(self.tr("Theme"), self.theme)
         bench_form.addRow("", self.failure_sound)
-        bench_form.addRow("", QLabel("Port map and limits apply at the next launch."))
+        bench_form.addRow(
+            "", QLabel(self.tr("Port map, limits and language apply at the next launch."))
+        )
 
         form = QWidget()
         form.setMaximumWidth(960)
@@ -141,7 +151,9 @@ class SettingsTab(QWidget):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(config.directory)))
         )
         self.map_current.clicked.connect(self._map_current)
-        self.theme.currentTextChanged.connect(self.theme_changed)
+        self.theme.currentIndexChanged.connect(
+            lambda: self.theme_changed.emit(self.theme.currentData())
+        )
         self.load()
 
     def add_admin_lock(self, bar: QWidget, group: QWidget) -> None:
@@ -161,11 +173,12 @@ class SettingsTab(QWidget):
             self._read_port_map,
             self._show_port_map,
             on_failure=self._show_read_error,
-            label="Reading the port map",
+            label=self.tr("Reading the port map"),
         )
         self.jobs.setValue(self.settings.jobs)
         self.bus_limit.setValue(self.settings.bus_transfer_limit)
-        self.theme.setCurrentText(self.settings.theme)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(self.settings.theme)))
+        self.language.setCurrentIndex(max(0, self.language.findData(self.settings.language)))
         self.failure_sound.setChecked(self.settings.failure_sound)
         self._read_settings()
 
@@ -195,16 +208,16 @@ class SettingsTab(QWidget):
                 if value or key not in (URL_KEY, TOKEN_KEY, KEYS_KEY):  # empty: left as it is
                     values[key] = KEYS[key].check(value)
         except ConfigError as exc:
-            self.status.setText(f"Not saved: {exc}")
+            self.status.setText(self.tr("Not saved: {problem}").format(problem=exc))
             return
-        local = (self.jobs.value(), self.bus_limit.value(), self.theme.currentText(),
-                 self.failure_sound.isChecked())  # fmt: skip
-        self.status.setText("Saving…")
+        local = (self.jobs.value(), self.bus_limit.value(), self.theme.currentData(),
+                 self.failure_sound.isChecked(), self.language.currentData())  # fmt: skip
+        self.status.setText(self.tr("Saving…"))
         self.tasks.run_in_background(
             lambda: self._write_config(values, port_map),
             lambda _result: self._saved(values, local),
             on_failure=self._save_failed,
-            label="Saving the settings",
+            label=self.tr("Saving the settings"),
             serial=CONFIG_WRITES,
         )
 
@@ -223,19 +236,23 @@ class SettingsTab(QWidget):
         text, problem = loaded
         self.port_map.setPlainText(text)
         if problem:
-            self.status.setText(f"Port map not used until fixed: {problem}")
+            self.status.setText(
+                self.tr("Port map not used until fixed: {problem}").format(problem=problem)
+            )
 
     def _show_read_error(self, error: BaseException) -> None:
-        self.status.setText(f"Cannot read the port map: {describe(error)}")
+        self.status.setText(
+            self.tr("Cannot read the port map: {problem}").format(problem=describe(error))
+        )
 
     def _read_settings(self) -> None:
         self.tasks.run_in_background(
             self._read_config,
             self._show_config,
             on_failure=lambda error: self.status.setText(
-                f"Cannot read the settings: {describe(error)}"
+                self.tr("Cannot read the settings: {problem}").format(problem=describe(error))
             ),
-            label="Reading the settings",
+            label=self.tr("Reading the settings"),
         )
 
     def _read_config(self) -> dict[str, str]:
@@ -256,7 +273,7 @@ class SettingsTab(QWidget):
         self.backend_url.setText(values["backend.url"])
         self.backend_token.clear()
         self.backend_token.setPlaceholderText(
-            "•••• (set; type to replace)" if values["token_set"] else "not set"
+            self.tr("•••• (set; type to replace)") if values["token_set"] else self.tr("not set")
         )
         self.channel.setText(values["station.channel"])
         self.trusted_keys.setPlainText(values["release.trusted_keys"])
@@ -273,18 +290,19 @@ class SettingsTab(QWidget):
         if KEYS_KEY not in values:  # no key trusted any more
             self.config.unset(KEYS_KEY)
 
-    def _saved(self, values: dict[str, str], local: tuple[int, int, str, bool]) -> None:
+    def _saved(self, values: dict[str, str], local: tuple[int, int, str, bool, str]) -> None:
         settings = self.settings
-        settings.jobs, settings.bus_transfer_limit, settings.theme, settings.failure_sound = local
+        (settings.jobs, settings.bus_transfer_limit, settings.theme, settings.failure_sound,
+         settings.language) = local  # fmt: skip
         self.settings.sync()
-        self.status.setText("Saved.")
+        self.status.setText(self.tr("Saved."))
         self.backend_token.clear()
         self._read_settings()
         self.saved.emit({key: value for key, value in values.items() if key != TOKEN_KEY})
 
     def _save_failed(self, error: BaseException) -> None:
         message = describe(error) if isinstance(error, ConfigError | OSError) else repr(error)
-        self.status.setText(f"Not saved: {message}")
+        self.status.setText(self.tr("Not saved: {problem}").format(problem=message))
 
     def _map_current(self) -> None:
         labels = {
@@ -296,10 +314,18 @@ class SettingsTab(QWidget):
 
 def trust_words(state: TrustState) -> str:
     """Whether releases from the backend are installed on this station, in one line."""
-    return {
-        TrustState.KEYS: "Releases are installed only when a trusted key signed them.",
-        TrustState.UNSIGNED_ALLOWED: "Releases are installed unchecked: no key is trusted and"
-        " unsigned releases are allowed.",
-        TrustState.NO_TRUSTED_KEY: "No trusted publisher key: releases from the backend are"
-        " not installed. Add the key your CI signs with.",
-    }[state]
+    if state is TrustState.KEYS:
+        return QCoreApplication.translate(
+            "SettingsTab", "Releases are installed only when a trusted key signed them."
+        )
+    if state is TrustState.UNSIGNED_ALLOWED:
+        return QCoreApplication.translate(
+            "SettingsTab",
+            "Releases are installed unchecked: no key is trusted and unsigned releases are "
+            "allowed.",
+        )
+    return QCoreApplication.translate(
+        "SettingsTab",
+        "No trusted publisher key: releases from the backend are not installed. Add the key "
+        "your CI signs with.",
+    )

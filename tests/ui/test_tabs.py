@@ -109,6 +109,7 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     tab.backend_token.setText("s3cret-token")
     tab.port_map.setPlainText("127.0.0.1:7400: A1\n1-1.4: B3\n")
     tab.theme.setCurrentText("dark")
+    tab.language.setCurrentIndex(tab.language.findData("de"))
     tab.jobs.setValue(6)
     assert tab.failure_sound.isChecked()  # on unless turned off
     tab.failure_sound.setChecked(False)
@@ -129,6 +130,8 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     assert "set" in tab.backend_token.placeholderText()
     assert Config(kitbench_home).backend_token == "s3cret-token"
     assert tab.theme.currentText() == "dark"
+    assert tab.language.currentText() == "Deutsch"  # read at the next start
+    assert second.services.settings.language == "de"
     assert tab.jobs.value() == 6
     assert not tab.failure_sound.isChecked()
     assert not second.services.settings.failure_sound
