@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,56 +20,82 @@ from PySide6.QtWidgets import (
 
 from app.core import DeviceState, LogLine, RunOutcome, RunResult, StepStatus
 from app.core.identity import IdentityGap
+from app.ui.language import QT_TRANSLATE_NOOP
 from app.ui.tile_view import STYLES, Tile
 from app.ui.tiles import format_elapsed
 
 STATUS_WORDS = {
     StepStatus.PENDING: "·",
-    StepStatus.RUNNING: "▶ running",
-    StepStatus.OK: "✓ ok",
-    StepStatus.CHANGED: "✓ changed",
-    StepStatus.SKIPPED: "– skipped",
-    StepStatus.FAILED: "✗ failed",
+    StepStatus.RUNNING: QT_TRANSLATE_NOOP("DetailsPanel", "▶ running"),
+    StepStatus.OK: QT_TRANSLATE_NOOP("DetailsPanel", "✓ ok"),
+    StepStatus.CHANGED: QT_TRANSLATE_NOOP("DetailsPanel", "✓ changed"),
+    StepStatus.SKIPPED: QT_TRANSLATE_NOOP("DetailsPanel", "– skipped"),
+    StepStatus.FAILED: QT_TRANSLATE_NOOP("DetailsPanel", "✗ failed"),
 }
 
 
-IDENTITY_FIELDS = (  # (row label, field of DeviceIdentity)
-    ("IMEI", "imei"),
-    ("MEID", "meid"),
-    ("Wi-Fi MAC", "wifi_mac"),
-    ("Bluetooth MAC", "bluetooth_mac"),
-    ("Fingerprint", "build_fingerprint"),
-    ("Security patch", "security_patch"),
+# (row label, field of DeviceIdentity); the label is shown translated (`field_label`)
+IDENTITY_FIELDS = (
+    (QT_TRANSLATE_NOOP("DetailsPanel", "IMEI"), "imei"),
+    (QT_TRANSLATE_NOOP("DetailsPanel", "MEID"), "meid"),
+    (QT_TRANSLATE_NOOP("DetailsPanel", "Wi-Fi MAC"), "wifi_mac"),
+    (QT_TRANSLATE_NOOP("DetailsPanel", "Bluetooth MAC"), "bluetooth_mac"),
+    (QT_TRANSLATE_NOOP("DetailsPanel", "Fingerprint"), "build_fingerprint"),
+    (QT_TRANSLATE_NOOP("DetailsPanel", "Security patch"), "security_patch"),
+)
+DEVICE_FIELDS = (
+    QT_TRANSLATE_NOOP("DetailsPanel", "Model"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "Serial"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "Android"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "Battery"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "Endpoint"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "Asset tag"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "Elapsed"),
 )
 GAP_WORDS = {
-    IdentityGap.REFUSED: "refused to the shell",
-    IdentityGap.NO_RADIO: "the device has no such radio",
-    IdentityGap.RANDOMIZED: "only a randomized MAC is visible",
-    IdentityGap.UNREADABLE: "the answer could not be read",
+    IdentityGap.REFUSED: QT_TRANSLATE_NOOP("DetailsPanel", "refused to the shell"),
+    IdentityGap.NO_RADIO: QT_TRANSLATE_NOOP("DetailsPanel", "the device has no such radio"),
+    IdentityGap.RANDOMIZED: QT_TRANSLATE_NOOP("DetailsPanel", "only a randomized MAC is visible"),
+    IdentityGap.UNREADABLE: QT_TRANSLATE_NOOP("DetailsPanel", "the answer could not be read"),
 }
+
+
+def field_label(label: str) -> str:
+    """A row label of `IDENTITY_FIELDS` or `DEVICE_FIELDS` in the window's language."""
+    return QCoreApplication.translate("DetailsPanel", label)
 
 
 def gap_text(gap: IdentityGap | str, android_release: str | None) -> str:
     """Why a field is empty, in words: e.g. "not given by Android 14 (refused to the shell)"."""
     gap = IdentityGap(gap)
+    why = QCoreApplication.translate("DetailsPanel", GAP_WORDS[gap])
     if gap is IdentityGap.NO_RADIO:
-        return f"none ({GAP_WORDS[gap]})"
-    android = f"Android {android_release}" if android_release else "Android"
-    return f"not given by {android} ({GAP_WORDS[gap]})"
+        return QCoreApplication.translate("DetailsPanel", "none ({why})").format(why=why)
+    if android_release:
+        return QCoreApplication.translate(
+            "DetailsPanel", "not given by Android {release} ({why})"
+        ).format(release=android_release, why=why)
+    return QCoreApplication.translate("DetailsPanel", "not given by Android ({why})").format(
+        why=why
+    )
 
 
 def identity_values(
     fields: dict[str, object], gaps: dict[str, str], android_release: str | None,
     scanned: tuple[str, ...] = (),
 ) -> dict[str, str]:  # fmt: skip
-    """Row label -> text for a device's identity (a DeviceIdentity's or a history run's fields)."""
+    """Row label (as in `IDENTITY_FIELDS`, untranslated) -> text for a device's identity (a
+    DeviceIdentity's or a history run's fields)."""
     values = {}
     for label, name in IDENTITY_FIELDS:
         value = fields.get(name)
         if isinstance(value, list | tuple):
             value = ", ".join(value)
         if value:
-            text = str(value) + (" (scanned from the box label)" if name in scanned else "")
+            scanned_words = QCoreApplication.translate(
+                "DetailsPanel", " (scanned from the box label)"
+            )
+            text = str(value) + (scanned_words if name in scanned else "")
         elif name in gaps:
             text = gap_text(gaps[name], android_release)
         else:
@@ -82,7 +108,8 @@ def _identity_of(result: RunResult | None, android_release: str | None) -> dict[
     """The identity the last run read, with the Android release it ran on."""
     identity = result.identity if result else None
     if result is None or identity is None:
-        return {label: "— (read when a run starts)" for label, _ in IDENTITY_FIELDS}
+        unread = QCoreApplication.translate("DetailsPanel", "— (read when a run starts)")
+        return {label: unread for label, _ in IDENTITY_FIELDS}
     fields = {name: getattr(identity, name) for _, name in IDENTITY_FIELDS}
     android = result.android_release or android_release
     return identity_values(fields, dict(identity.gaps), android, identity.scanned)
@@ -99,7 +126,7 @@ class DetailsPanel(QWidget):
         self.tile: Tile | None = None
         self._steps_signature: tuple = ()
 
-        self.title = QLabel("Select a device")
+        self.title = QLabel(self.tr("Select a device"))
         title_font = QFont()
         title_font.setPixelSize(22)
         title_font.setBold(True)
@@ -110,16 +137,17 @@ class DetailsPanel(QWidget):
 
         self.info = QFormLayout()
         self._fields: dict[str, QLabel] = {}
-        names = ("Model", "Serial", "Android", "Battery", "Endpoint", "Asset tag", "Elapsed")
-        for name in (*names, *(label for label, _ in IDENTITY_FIELDS)):
+        for name in (*DEVICE_FIELDS, *(label for label, _ in IDENTITY_FIELDS)):
             value = QLabel("—")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self._fields[name] = value
-            self.info.addRow(name, value)
+            self.info.addRow(field_label(name), value)
 
         self.steps = QTableWidget(0, 4)
-        self.steps.setHorizontalHeaderLabels(["Step", "Status", "Time", "Message"])
+        self.steps.setHorizontalHeaderLabels(
+            [self.tr("Step"), self.tr("Status"), self.tr("Time"), self.tr("Message")]
+        )
         self.steps.verticalHeader().setVisible(False)
         self.steps.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.steps.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -134,10 +162,10 @@ class DetailsPanel(QWidget):
         self.log.setMaximumBlockCount(5000)
         self.log.setFont(QFont("monospace"))
 
-        self.retry_button = QPushButton("Retry from failed step")
-        self.force_button = QPushButton("Force re-run")
-        self.stop_button = QPushButton("Stop")
-        self.label_button = QPushButton("Print label")
+        self.retry_button = QPushButton(self.tr("Retry from failed step"))
+        self.force_button = QPushButton(self.tr("Force re-run"))
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.label_button = QPushButton(self.tr("Print label"))
         self.retry_button.clicked.connect(lambda: self._request(self.retry_requested))
         self.label_button.clicked.connect(lambda: self._request(self.print_label_requested))
         self.force_button.clicked.connect(lambda: self._request(self.force_requested))
@@ -151,9 +179,9 @@ class DetailsPanel(QWidget):
         layout.addWidget(self.state)
         layout.addLayout(self.info)
         layout.addLayout(buttons)
-        layout.addWidget(QLabel("Steps"))
+        layout.addWidget(QLabel(self.tr("Steps")))
         layout.addWidget(self.steps, 2)
-        layout.addWidget(QLabel("Log"))
+        layout.addWidget(QLabel(self.tr("Log")))
         layout.addWidget(self.log, 3)
         self.show_tile(None)
 
@@ -172,8 +200,8 @@ class DetailsPanel(QWidget):
         for button in (self.retry_button, self.force_button, self.stop_button, self.label_button):
             button.setEnabled(enabled)
         if tile is None:
-            self.title.setText("Select a device")
-            self.state.setText("Click a tile to see its steps and log.")
+            self.title.setText(self.tr("Select a device"))
+            self.state.setText(self.tr("Click a tile to see its steps and log."))
             self.state.setStyleSheet("")
             for value in self._fields.values():
                 value.setText("—")
@@ -182,20 +210,24 @@ class DetailsPanel(QWidget):
         info = tile.info
         state = tile.state
         style = STYLES[state]
-        self.title.setText(f"{tile.label} · {info.model or 'unknown model'}")
+        self.title.setText(f"{tile.label} · {info.model or self.tr('unknown model')}")
         self.state.setText(f"{style.word}: {tile.reason}" if tile.reason else style.word)
         self.state.setStyleSheet(
             f"background: {style.colour}; color: {style.text}; font-weight: bold;"
             " font-size: 16px; border-radius: 4px;"
         )
-        android = f"{info.android_release} (SDK {info.sdk})" if info.android_release else "—"
+        android = (
+            self.tr("{release} (SDK {sdk})").format(release=info.android_release, sdk=info.sdk)
+            if info.android_release
+            else "—"
+        )
         values = {
             "Model": " ".join(x for x in (info.manufacturer, info.model) if x) or "—",
             "Serial": info.serial or "—",
             "Android": android,
-            "Battery": f"{info.battery}%" if info.battery is not None else "—",
+            "Battery": f"{QLocale().toString(info.battery)}%" if info.battery is not None else "—",
             "Endpoint": info.endpoint,
-            "Asset tag": tile.asset_tag or "— (scan a barcode)",
+            "Asset tag": tile.asset_tag or self.tr("— (scan a barcode)"),
             "Elapsed": format_elapsed(tile.elapsed()) or "—",
             **_identity_of(tile.result, info.android_release),
         }
@@ -219,10 +251,11 @@ class DetailsPanel(QWidget):
         self._steps_signature = signature
         self.steps.setRowCount(len(tile.steps))
         for row, step in enumerate(tile.steps):
-            duration = f"{step.duration_ms / 1000:.1f} s" if step.duration_ms else ""
+            seconds = QLocale().toString(step.duration_ms / 1000, "f", 1)
+            duration = self.tr("{seconds} s").format(seconds=seconds) if step.duration_ms else ""
             cells = (
                 f"{step.index + 1}. {step.name}",
-                STATUS_WORDS[step.status],
+                QCoreApplication.translate("DetailsPanel", STATUS_WORDS[step.status]),
                 duration,
                 step.message,
             )
