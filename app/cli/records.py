@@ -36,9 +36,21 @@ from app.cli import cli
     help="Where release files are kept (default: fleet-files beside an SQLite database, "
     "else in the data dir).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes serving requests (more than 1 needs PostgreSQL).",
+)
 @click.pass_context
 def backend(
-    ctx: click.Context, host: str, port: int, db_url: str | None, files_dir: Path | None
+    ctx: click.Context,
+    host: str,
+    port: int,
+    db_url: str | None,
+    files_dir: Path | None,
+    workers: int,
 ) -> None:
     """Run the fleet backend: the HTTP service stations sync their runs to."""
     if ctx.invoked_subcommand is not None:
@@ -50,9 +62,16 @@ def backend(
         bind,
         default_files_dir,
         serve,
+        serve_workers,
         url_of,
     )
+    from app.fleet.database import default_database_url, is_sqlite
 
+    if workers > 1 and is_sqlite(db_url or default_database_url()):
+        raise click.UsageError(
+            f"--workers {workers} needs a PostgreSQL database (--db postgresql+psycopg://…):"
+            " SQLite lets one process write at a time, so one worker serves it"
+        )
     try:
         database = FleetDatabase.open(db_url)
     except DatabaseError as exc:
@@ -68,15 +87,20 @@ def backend(
     except OSError as exc:
         database.close()
         raise click.ClickException(exc.strerror or str(exc)) from None
+    log_level = "info" if ctx.find_root().params["verbose"] else "warning"
     click.echo(f"Fleet backend listening on {url_of(sock)}")
     sys.stdout.flush()
+    if workers > 1:
+        database.close()  # the tables are made; each worker opens its own pool
+        try:
+            started = serve_workers(db_url, files, sock, workers, log_level=log_level)
+        finally:
+            sock.close()
+        if not started:
+            raise click.ClickException("a worker could not start: see the messages above")
+        return
     try:
-        serve(
-            database,
-            files,
-            sock,
-            log_level="info" if ctx.find_root().params["verbose"] else "warning",
-        )
+        serve(database, files, sock, log_level=log_level)
     finally:
         sock.close()
         database.close()

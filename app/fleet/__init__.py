@@ -10,7 +10,7 @@ from app.fleet.database import (
     default_files_dir,
 )
 from app.fleet.files import FileStore
-from app.fleet.server import DEFAULT_PORT, PortInUseError, bind, serve, url_of
+from app.fleet.server import DEFAULT_PORT, PortInUseError, bind, serve, serve_workers, url_of
 
 __all__ = [
     "DEFAULT_PORT",
@@ -25,5 +25,6 @@ __all__ = [
     "default_database_url",
     "default_files_dir",
     "serve",
+    "serve_workers",
     "url_of",
 ]

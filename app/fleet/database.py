@@ -194,6 +194,13 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'fleet.db'}"
 
 
+def is_sqlite(url: str) -> bool:
+    try:
+        return make_url(url).get_backend_name() == "sqlite"
+    except Exception:  # a malformed URL: opening it says what is wrong
+        return False
+
+
 def default_files_dir(url: str | None) -> Path:
     """Release files live beside an SQLite database file, else in the data dir."""
     parsed = make_url(url or default_database_url())

@@ -1,19 +1,29 @@
-"""Run the fleet backend under uvicorn on a socket bound up front.
+"""Run the fleet backend under uvicorn on a socket bound up front, in one process or several.
 
 Binding first lets `--port 0` report the port the system chose, and turns a port in use
-into a clear error before anything starts.
+into a clear error before anything starts. Several workers (`serve_workers`) are uvicorn's
+own supervisor over that one socket: each worker process opens its own connection pool on
+the shared PostgreSQL database and keeps nothing a request needs in its memory (console
+sessions, CSRF tokens and lockouts are rows), so any worker may serve any request.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import logging
 import signal
 import socket
+import sys
+from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from app.fleet.api import create_app
-from app.fleet.database import FleetDatabase
+from app.fleet.database import DatabaseError, FleetDatabase
 from app.fleet.files import FileStore
 
 DEFAULT_PORT = 8470
@@ -56,3 +66,31 @@ def serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: None)
     server.run(sockets=[sock])
+
+
+def worker_app(db_url: str | None, files_dir: str) -> FastAPI:
+    """One worker process's app, with its own connection pool on the shared database."""
+    try:
+        database = FleetDatabase.open(db_url)
+    except DatabaseError as exc:
+        logging.getLogger("uvicorn.error").error("%s", exc)
+        sys.exit(STARTUP_FAILURE)  # the supervisor stops instead of restarting it forever
+    return create_app(database, FileStore(Path(files_dir)))
+
+
+def serve_workers(
+    db_url: str | None, files: FileStore, sock: socket.socket, workers: int, *, log_level: str
+) -> bool:
+    """Serve from `workers` processes sharing `sock` until SIGINT or SIGTERM, restarting a
+    worker that dies; whether every worker started (False: a worker could not start)."""
+    config = uvicorn.Config(
+        functools.partial(worker_app, db_url, str(files.root)),
+        factory=True,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+    )
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    return all(worker.exitcode != STARTUP_FAILURE for worker in supervisor.processes)
