@@ -144,6 +144,7 @@ class RunResult:
     release_channel: str = ""  # the channel the station pulled it from
     order: str = ""  # the kitting order's number (app.core.orders), or ""
     identity: DeviceIdentity | None = None  # read once per run; None: never reached the device
+    device_name: str = ""  # the name the template's device_name step gave it (masked), or ""
 
     @property
     def failed_step(self) -> int | None:

@@ -35,6 +35,7 @@ class Listed:
     info: DeviceInfo
     usb: UsbDevice | None = None
     identity: DeviceIdentity | None = None  # read from a ready Android device
+    device_name: str | None = None  # what the device calls itself (settings global device_name)
 
     def as_json(self) -> dict[str, Any]:
         info = self.info
@@ -53,6 +54,7 @@ class Listed:
         if self.identity is not None:
             identity = self.identity
             record |= {
+                "device_name": self.device_name,
                 "imei": list(identity.imei),
                 "meid": identity.meid,
                 "wifi_mac": identity.wifi_mac,
@@ -124,6 +126,7 @@ def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
         identity = device.identity()
         battery = device.battery() if identity.android else None
         held = read_identity(device, device.props()) if identity.android else None
+        name = _device_name(device) if identity.android else None
     except DeviceError as exc:
         return replace(entry, info=replace(info, message=str(exc)))
     finally:
@@ -139,4 +142,12 @@ def _probe(entry: Listed, key: PythonRSASigner) -> Listed:
         battery=battery,
         message=None if identity.android else NOT_ANDROID,
     )
-    return replace(entry, info=ready, identity=held)
+    return replace(entry, info=ready, identity=held, device_name=name)
+
+
+def _device_name(device: Device) -> str | None:
+    """The name the device goes by (a provisioning run's device_name step sets it); None where
+    it has none."""
+    answer = device.shell("settings get global device_name", timeout=10)
+    name = answer.output.strip()
+    return name if answer.ok and name and name != "null" else None

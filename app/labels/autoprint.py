@@ -30,7 +30,7 @@ def label_of_result(result: RunResult, today: date | None = None) -> LabelData:
     return LabelData(
         serial=result.serial or "",
         imei=identity.imei if identity is not None else (),
-        device_name=result.model or "",
+        device_name=result.device_name or result.model or "",
         asset_tag=result.asset_tag or "",
         order=result.order,
         printed_on=today or (finished.astimezone().date() if finished else date.today()),

@@ -31,11 +31,10 @@ def labels_for(session: Session, *, serial: str | None = None,
 def label_of(run: Any) -> LabelData:
     """A label from a run row (a `Run` or anything with its attributes)."""
     finished = run.finished_at or run.started_at
-    name = getattr(run, "device_name", None) or run.model or ""
     return LabelData(
         serial=run.serial or "",
         imei=tuple(imei for imei in (run.imei1, run.imei2) if imei),
-        device_name=name,
+        device_name=run.device_name or run.model or "",
         asset_tag=run.asset_tag or "",
         order=run.order_number or "",
         printed_on=finished.astimezone().date() if finished else None,

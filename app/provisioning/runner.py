@@ -135,6 +135,7 @@ def run_result(
     error: str | None = None,
     steps: tuple[StepResult, ...] = (),
     identity: DeviceIdentity | None = None,
+    device_name: str = "",
 ) -> RunResult:
     """The RunResult of one run of `batch` on a device, however it ended."""
     template = batch.template.template
@@ -162,6 +163,7 @@ def run_result(
         release_channel=release.channel if release else "",
         order=batch.order,
         identity=identity,
+        device_name=device_name,
     )
 
 
@@ -224,6 +226,7 @@ class Runner:
             "port": request.slot,
             "station": batch.station,
         }
+        self.device_name_given = ""  # what a device_name step set (masked), for the record
 
     def mask(self, text: str) -> str:
         return mask(text, self._secret_values) if text else text
@@ -255,6 +258,7 @@ class Runner:
                         index, step.action, step_name(step), StepStatus.SKIPPED, 0,
                         "done in an earlier run",
                     )  # fmt: skip
+                    self._given_earlier(step)
                     self.on_event(StepFinished(request.run_id, request.endpoint, result))
                 else:
                     result, failure = self._run_step(index, step)
@@ -276,6 +280,7 @@ class Runner:
             error=self.mask(failure.error) if failure else None,
             steps=tuple(results),
             identity=identity,
+            device_name=self.device_name_given,
         )
 
     def _identity(self) -> DeviceIdentity | None:
@@ -321,6 +326,16 @@ class Runner:
                             self.mask(outcome.output))  # fmt: skip
         self.on_event(StepFinished(request.run_id, request.endpoint, result))
         return result, failure
+
+    def _given_earlier(self, step: AnyStep) -> None:
+        """A device_name step an earlier run did gave the name it renders to for this device
+        (the same template, serial and {seq}), so a resumed run records it too."""
+        if step.action != "device_name":
+            return
+        try:
+            self.device_name_given = self.mask(self._render(step.params))
+        except VariableError as exc:
+            log.warning("%s: the name given earlier is unknown: %s", self.request.endpoint, exc)
 
     def _refusal(self) -> str | None:
         requires = self.batch.template.template.requires
@@ -383,7 +398,11 @@ class Runner:
             context = self._context(index, step)
             try:
                 context.check_cancel()
-                return EXECUTORS[step.action](self._rendered(step), context)
+                params = self._rendered(step)
+                outcome = EXECUTORS[step.action](params, context)
+                if step.action == "device_name":
+                    self.device_name_given = self.mask(params)
+                return outcome
             except DeviceError as exc:
                 if exc.lost_session:
                     raise

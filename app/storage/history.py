@@ -5,7 +5,7 @@ Runs come back as plain dicts in the sync wire format (`id`, `template`, ISO-860
 `kitbench history --json` prints. The device's identity as the run read it comes with each
 run: `manufacturer`, `imei` (a list of 0, 1 or 2), `meid`, `wifi_mac`, `bluetooth_mac`,
 `build_fingerprint`, `security_patch`, `hardware_serial` and `identity_gaps` ({field: reason},
-app.core.identity.IdentityGap values).
+app.core.identity.IdentityGap values); `device_name` is the name the run gave the device.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import ScalarSelect, Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.storage.models import DeviceRecord, Run, StepRecord
@@ -43,6 +43,7 @@ RUN_COLUMNS = (
     Run.release_manifest,
     Run.release_channel,
     Run.order_number,
+    Run.device_name,
     Run.manufacturer,
     Run.imei1,
     Run.imei2,
@@ -99,6 +100,7 @@ CSV_HEADER = (
     "release_manifest",
     "release_channel",
     "order_number",
+    "device_name",
     *IDENTITY_COLUMNS,
 )
 EXPORT_BATCH = 5000
@@ -187,12 +189,27 @@ DEVICE_COLUMNS = (
 )
 
 
+def _name_given() -> ScalarSelect[str | None]:
+    """The name the newest run that gave the device one gave it."""
+    return (
+        select(Run.device_name)
+        .where(Run.serial == DeviceRecord.serial, Run.device_name.is_not(None))
+        .order_by(Run.started_at.desc(), Run.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def list_devices(session: Session) -> list[dict[str, Any]]:
-    """Every device the station has seen, last seen first, with its identity as last read."""
+    """Every device the station has seen, last seen first, with its identity as last read and
+    the name a run last gave it."""
     devices = []
-    query = select(*DEVICE_COLUMNS).order_by(DeviceRecord.last_seen.desc(), DeviceRecord.serial)
-    for row in session.execute(query):
+    query = select(*DEVICE_COLUMNS, _name_given()).order_by(
+        DeviceRecord.last_seen.desc(), DeviceRecord.serial
+    )
+    for *row, name_given in session.execute(query):
         device = {column.key: value for column, value in zip(DEVICE_COLUMNS, row, strict=True)}
+        device["device_name"] = name_given
         device["first_seen"] = _iso(device["first_seen"])
         device["last_seen"] = _iso(device["last_seen"])
         _imei_list(device)

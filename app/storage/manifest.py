@@ -21,7 +21,7 @@ COLUMNS = (
     ("imeis", "IMEIs"),
     ("wifi_mac", "Wi-Fi MAC"),
     ("asset_tag", "Asset tag"),
-    ("device_name", "Device name"),
+    ("device_name", "Device name given"),
     ("template_version", "Template"),
     ("result", "Result"),
     ("finished_at", "Finished at"),

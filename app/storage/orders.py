@@ -105,12 +105,12 @@ def close_order(session: Session, number: str) -> None:
 
 _DEVICE_COLUMNS = ("id", "serial", "slot", "model", "template_name", "template_version",
                    "operator", "station", "asset_tag", "started_at", "finished_at", "result",
-                   "error", "imei1", "imei2", "wifi_mac")  # fmt: skip
+                   "error", "imei1", "imei2", "wifi_mac", "device_name")  # fmt: skip
 
 
 def order_devices(session: Session, number: str) -> list[OrderDevice]:
     """Every device that ran under the order, in the order they first ran."""
-    columns = [getattr(Run, name) for name in _DEVICE_COLUMNS if hasattr(Run, name)]
+    columns = [getattr(Run, name) for name in _DEVICE_COLUMNS]
     rows = session.execute(
         select(*columns)
         .where(Run.order_number == number, Run.serial.is_not(None))

@@ -46,6 +46,7 @@ SENT_WHEN_SET = (
     "release_manifest",
     "release_channel",
     "order_number",
+    "device_name",
     *IDENTITY_KEYS,
 )
 

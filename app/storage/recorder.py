@@ -296,6 +296,7 @@ class RunRecorder:
                 release_manifest=result.release_manifest or None,
                 release_channel=result.release_channel or None,
                 order_number=result.order or None,
+                device_name=mask(result.device_name, secrets) or None,
                 **identity_columns(result.identity),
             )
         )

@@ -215,6 +215,30 @@ def test_retry_resumes_from_the_failed_step(start_fleet, station, tmp_path, conn
     assert rest[-1].action == "marker"  # written once every step succeeded
 
 
+def test_a_run_records_the_name_it_gave_and_a_resumed_run_too(start_fleet, station, tmp_path,
+                                                              connect):  # fmt: skip
+    fleet = start_fleet(1, auth="none", profile="pixel8")
+    template = write_template(
+        tmp_path,
+        "kitbench: 1\nname: named\nversion: 1\nsteps:\n"
+        "  - device_name: 'TILL-{serial}'\n"
+        "  - shell: {command: 'test -f /sdcard/ready'}\n",
+    )
+    endpoint = fleet.endpoints[0]
+    created, recorder = provision(station, template, fleet.endpoints)
+    first = recorder.results[endpoint.spec]
+    assert (first.outcome, first.device_name) == (RunOutcome.FAILED, f"TILL-{endpoint.serial}")
+    named = connect(endpoint).shell("settings get global device_name")
+    assert named.strip() == f"TILL-{endpoint.serial}"
+
+    connect(endpoint).shell("touch /sdcard/ready")
+    created.retry(endpoint.spec)
+    assert created.wait_idle(30)
+    second = recorder.results[endpoint.spec]
+    assert second.steps[0].message == "done in an earlier run"
+    assert (second.outcome, second.device_name) == (RunOutcome.DONE, f"TILL-{endpoint.serial}")
+
+
 def test_auto_provision_starts_a_device_when_it_is_ready(start_fleet, station, tmp_path):
     fleet = start_fleet(1, auth="none", profile="galaxy_tab")
     template = write_template(tmp_path)

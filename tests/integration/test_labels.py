@@ -25,6 +25,7 @@ from app.cli import cli
 from app.labels.layout import DEFAULT_LAYOUT, LabelData
 from app.labels.printer import PrinterProblem, parse_target
 from app.labels.queue import LabelJob, LabelPrinted, LabelQueue, LabelWaiting
+from app.labels.records import labels_for
 from app.labels.sim_printer import SimulatedLabelPrinter
 from app.labels.zpl import label_zpl
 from app.storage import Store
@@ -41,7 +42,8 @@ NEEDS_POPPLER = pytest.mark.skipif(
     shutil.which("pdftoppm") is None and not CI, reason="needs Debian's poppler-utils (pdftoppm)"
 )
 PHONE = {"serial": "R58N12ABCDE", "imei1": "353012345678903", "imei2": "353012345678911",
-         "asset_tag": "AT-000042", "order_number": "PO-4711", "model": "Pixel 8"}  # fmt: skip
+         "asset_tag": "AT-000042", "order_number": "PO-4711", "model": "Pixel 8",
+         "device_name": "POS-berlin-0042"}  # fmt: skip
 TABLET = {"serial": "TAB0001", "model": "Galaxy Tab"}  # Wi-Fi only: no IMEI, no barcode for one
 
 
@@ -111,6 +113,13 @@ def test_zpl_labels_of_an_order_decode_to_each_devices_serial_and_imei(recorded,
     assert decode(render_zpl(labels[0], tmp_path / "phone.png")) == phone_codes()
     assert decode(render_zpl(labels[1], tmp_path / "tablet.png")) == {
         "Code128": ["TAB0001"], "QRCode": ["SN:TAB0001\nPO:PO-4711"]}  # fmt: skip
+
+
+def test_a_label_names_the_device_as_its_run_named_it_else_by_its_model(recorded):
+    with recorded.database.sessions() as session:
+        phone, tablet = labels_for(session, order="PO-4711")
+    assert (phone.device_name, tablet.device_name) == ("POS-berlin-0042", "Galaxy Tab")
+    assert "^FDPOS-berlin-0042^FS" in label_zpl(DEFAULT_LAYOUT, phone)
 
 
 @NEEDS_RENDERER

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 
@@ -62,6 +63,8 @@ def test_an_order_of_6_reaches_complete_re_runs_count_once_and_the_manifest_hold
         line + "\n" for line in out.output.splitlines() if not line.startswith("#")))))  # fmt: skip
     assert {row["serial"] for row in rows} == {e.serial for e in fleet.endpoints}
     assert {row["result"] for row in rows} == {"done"}
+    names = {row["device_name"] for row in rows}  # the template's device_name: KIOSK-{seq:03d}
+    assert len(names) == 6 and all(re.fullmatch(r"KIOSK-\d{3}", name) for name in names), names
     assert "# 6 of 6 done" in out.output
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
@@ -72,6 +75,7 @@ def test_an_order_of_6_reaches_complete_re_runs_count_once_and_the_manifest_hold
                           text=True, check=True).stdout  # fmt: skip
     for endpoint in fleet.endpoints:
         assert endpoint.serial in text
+    assert all(name in text for name in names)
     assert "Order PO-4711 · Shop X" in text and "Page 1 of 1" in text
 
 

@@ -19,7 +19,7 @@ def template(tmp_path) -> Path:
     folder.mkdir()
     (folder / "app.apk").write_bytes(build_apk("com.example.kiosk", 4))
     path = folder / "kiosk.yaml"
-    path.write_text(TEMPLATE)
+    path.write_text(TEMPLATE + '  - device_name: "KIOSK-{serial}"\n')
     return path
 
 
@@ -61,9 +61,11 @@ def test_two_stations_on_one_order_add_up_on_the_backend_with_each_identity(
     history = [json.loads(line) for line in run_ok("history", "--json", home=homes[0]).splitlines()]
     assert {run["order"] for run in history} == {"PO-4711"}
     assert all(len(run["imei"]) == 2 and run["wifi_mac"] for run in history), history
+    assert all(run["device_name"] == f"KIOSK-{run['serial']}" for run in history), history
     listed = json.loads(run_ok("devices", "--json", "--tcp", a[0].spec.removeprefix("tcp:"),
                                home=homes[0]))  # fmt: skip
     assert listed["imei"] == next(run["imei"] for run in history if run["serial"] == a[0].serial)
+    assert listed["device_name"] == f"KIOSK-{a[0].serial}"
 
     for home in homes:
         run_ok("sync", "--once", home=home)
@@ -87,7 +89,9 @@ def test_two_stations_on_one_order_add_up_on_the_backend_with_each_identity(
         for field in IDENTITY:
             assert remote[run_id][field] == run[field], field
         assert remote[run_id]["order_number"] == "PO-4711"
+        assert remote[run_id]["device_name"] == run["device_name"]
         assert devices[run["serial"]]["imei"] == run["imei"]
+        assert devices[run["serial"]]["device_name"] == f"KIOSK-{run['serial']}"
     fleet_devices = {d["serial"]: d for d in get(backend, console, "/devices")["devices"]}
     assert fleet_devices[a[0].serial]["latest_run"]["imei"] == listed["imei"]
 
