@@ -17,8 +17,11 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QDate,
+    QDateTime,
     QItemSelectionModel,
+    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -48,34 +51,45 @@ from PySide6.QtWidgets import (
 
 from app.storage import Cursor, RunFilter, Store, page_cursor
 from app.storage.exports import ExportFormat, ExportProblem, ExportResult, ProblemKind
-from app.ui.details_panel import IDENTITY_FIELDS, identity_values
+from app.ui.details_panel import IDENTITY_FIELDS, field_label, identity_values
+from app.ui.language import QT_TRANSLATE_NOOP
 from app.ui.taskman import TaskManager, describe
 
 PAGE_SIZE = 200
-COLUMNS = (
-    ("started_at", "Started"),
-    ("slot", "Slot"),
-    ("serial", "Serial"),
-    ("model", "Model"),
-    ("imei", "IMEI"),
-    ("wifi_mac", "Wi-Fi MAC"),
-    ("template", "Template"),
-    ("result", "Result"),
-    ("duration", "Time"),
-    ("operator", "Operator"),
-    ("asset_tag", "Asset tag"),
-    ("error", "Error"),
+COLUMNS = (  # (key, header: translated where shown)
+    ("started_at", QT_TRANSLATE_NOOP("HistoryModel", "Started")),
+    ("slot", QT_TRANSLATE_NOOP("HistoryModel", "Slot")),
+    ("serial", QT_TRANSLATE_NOOP("HistoryModel", "Serial")),
+    ("model", QT_TRANSLATE_NOOP("HistoryModel", "Model")),
+    ("imei", QT_TRANSLATE_NOOP("HistoryModel", "IMEI")),
+    ("wifi_mac", QT_TRANSLATE_NOOP("HistoryModel", "Wi-Fi MAC")),
+    ("template", QT_TRANSLATE_NOOP("HistoryModel", "Template")),
+    ("result", QT_TRANSLATE_NOOP("HistoryModel", "Result")),
+    ("duration", QT_TRANSLATE_NOOP("HistoryModel", "Time")),
+    ("operator", QT_TRANSLATE_NOOP("HistoryModel", "Operator")),
+    ("asset_tag", QT_TRANSLATE_NOOP("HistoryModel", "Asset tag")),
+    ("error", QT_TRANSLATE_NOOP("HistoryModel", "Error")),
 )
-EXPORTS = (  # (menu entry, format, suggested file name)
-    ("Zero-touch CSV (Google)…", ExportFormat.ZERO_TOUCH, "zero-touch.csv"),
-    ("Knox Mobile Enrollment CSV (Samsung)…", ExportFormat.KME, "knox.csv"),
-    ("Esper CSV…", ExportFormat.ESPER, "esper.csv"),
-    ("Asset register CSV…", ExportFormat.CSV, "devices.csv"),
-    ("Asset register JSON…", ExportFormat.JSON, "devices.json"),
-)
+EXPORTS = (  # (menu entry: translated where shown, format, suggested file name)
+    (QT_TRANSLATE_NOOP("HistoryTab", "Zero-touch CSV (Google)…"), ExportFormat.ZERO_TOUCH,
+     "zero-touch.csv"),
+    (QT_TRANSLATE_NOOP("HistoryTab", "Knox Mobile Enrollment CSV (Samsung)…"), ExportFormat.KME,
+     "knox.csv"),
+    (QT_TRANSLATE_NOOP("HistoryTab", "Esper CSV…"), ExportFormat.ESPER, "esper.csv"),
+    (QT_TRANSLATE_NOOP("HistoryTab", "Asset register CSV…"), ExportFormat.CSV, "devices.csv"),
+    (QT_TRANSLATE_NOOP("HistoryTab", "Asset register JSON…"), ExportFormat.JSON, "devices.json"),
+)  # fmt: skip
 RESULT_COLOURS = {"done": "#0072B2", "failed": "#D55E00", "refused": "#CC79A7"}
 RESULTS = ("", "done", "failed", "refused", "interrupted")
 RUNNING = "running"  # a run recorded as started and not yet finished
+RESULT_WORDS = {  # a run's result as the table and the filter show it
+    "": QT_TRANSLATE_NOOP("HistoryModel", "any result"),
+    "done": QT_TRANSLATE_NOOP("HistoryModel", "done"),
+    "failed": QT_TRANSLATE_NOOP("HistoryModel", "failed"),
+    "refused": QT_TRANSLATE_NOOP("HistoryModel", "refused"),
+    "interrupted": QT_TRANSLATE_NOOP("HistoryModel", "interrupted"),
+    RUNNING: QT_TRANSLATE_NOOP("HistoryModel", "running"),
+}
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -130,7 +144,7 @@ class HistoryModel(QAbstractTableModel):
             load,
             lambda loaded: self._refreshed(generation, *loaded),
             on_failure=lambda error: self._refresh_failed(generation, error),
-            label="Reading new runs",
+            label=self.tr("Reading new runs"),
         )
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -141,7 +155,7 @@ class HistoryModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = 0) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
+            return QCoreApplication.translate("HistoryModel", COLUMNS[section][1])
         return None
 
     def data(self, index: Index, role: int = 0) -> object:
@@ -169,7 +183,7 @@ class HistoryModel(QAbstractTableModel):
             lambda: self.store.runs(run_filter, limit=PAGE_SIZE, before=before),
             lambda page: self._page_loaded(generation, page),
             on_failure=lambda error: self._page_failed(generation, error),
-            label="Reading the history",
+            label=self.tr("Reading the history"),
         )
 
     def run_id(self, row: int) -> str | None:
@@ -220,7 +234,9 @@ class HistoryModel(QAbstractTableModel):
 
     def _refresh_failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:
-            self.load_failed.emit(f"Cannot read history: {describe(error)}")
+            self.load_failed.emit(
+                self.tr("Cannot read history: {problem}").format(problem=describe(error))
+            )
 
     def _page_failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
@@ -228,12 +244,16 @@ class HistoryModel(QAbstractTableModel):
         self._loading = False
         self._exhausted = True
         self.loading_changed.emit(False)
-        self.load_failed.emit(f"Cannot read history: {describe(error)}")
+        self.load_failed.emit(
+            self.tr("Cannot read history: {problem}").format(problem=describe(error))
+        )
 
 
 def _cell(run: dict[str, Any], key: str) -> str:
     if key == "started_at":
         return _local_time(run.get("started_at"))
+    if key == "result" and run.get("result") in RESULT_WORDS:
+        return QCoreApplication.translate("HistoryModel", RESULT_WORDS[run["result"]])
     if key == "template":
         return f"{run.get('template') or ''} v{run.get('template_version')}"
     if key == "duration":
@@ -251,22 +271,47 @@ def _cell(run: dict[str, Any], key: str) -> str:
 
 def problem_text(problem: ExportProblem) -> str:
     """A row an export cannot write, in words: its device, its run, why."""
-    where = f"{problem.serial or 'a device with no serial'} (run {problem.run_id[:8]})"
+
+    device = problem.serial or QCoreApplication.translate("HistoryTab", "a device with no serial")
+    where = QCoreApplication.translate("HistoryTab", "{device} (run {run})").format(
+        device=device, run=problem.run_id[:8]
+    )
     if problem.kind is ProblemKind.BAD_IMEI:
-        why = f"IMEI {problem.value} is not 15 digits with a correct check digit"
+        why = QCoreApplication.translate(
+            "HistoryTab", "IMEI {imei} is not 15 digits with a correct check digit"
+        ).format(imei=problem.value)
     elif problem.kind is ProblemKind.DUPLICATE_IMEI:
-        why = f"IMEI {problem.value} is also on {problem.other_serial or 'another device'}"
+        other = problem.other_serial or QCoreApplication.translate("HistoryTab", "another device")
+        why = QCoreApplication.translate("HistoryTab", "IMEI {imei} is also on {other}").format(
+            imei=problem.value, other=other
+        )
     elif problem.kind is ProblemKind.MANUFACTURER:
-        why = f"{problem.value or 'no manufacturer'!r} is not a manufacturer this portal takes"
+        maker = (
+            repr(problem.value)
+            if problem.value
+            else repr(QCoreApplication.translate("HistoryTab", "no manufacturer"))
+        )
+        why = QCoreApplication.translate(
+            "HistoryTab", "{manufacturer} is not a manufacturer this portal takes"
+        ).format(manufacturer=maker)
     else:
-        why = "no IMEI or MEID, and not serial + model + manufacturer"
+        why = QCoreApplication.translate(
+            "HistoryTab", "no IMEI or MEID, and not serial + model + manufacturer"
+        )
     return f"{where}: {why}"
 
 
 def _local_time(iso: str | None) -> str:
+    """A recorded time in local time, written as the window's locale writes dates and times
+    (to the second)."""
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    moment = QDateTime.fromMSecsSinceEpoch(round(datetime.fromisoformat(iso).timestamp() * 1000))
+    locale = QLocale()
+    if locale.language() == QLocale.Language.C:  # no locale set: ISO 8601
+        return moment.toString("yyyy-MM-dd HH:mm:ss")
+    clock = locale.timeFormat(QLocale.FormatType.ShortFormat).replace("mm", "mm:ss", 1)
+    return locale.toString(moment, f"{locale.dateFormat(QLocale.FormatType.ShortFormat)} {clock}")
 
 
 class HistoryTab(QWidget):
@@ -279,23 +324,26 @@ class HistoryTab(QWidget):
         self._top_run: str | None = None  # the run at the top of the view while rows go in
 
         self.serial = QLineEdit()
-        self.serial.setPlaceholderText("Serial")
+        self.serial.setPlaceholderText(self.tr("Serial"))
         self.template = QLineEdit()
-        self.template.setPlaceholderText("Template name")
+        self.template.setPlaceholderText(self.tr("Template name"))
         self.result = QComboBox()
         for result in RESULTS:
-            self.result.addItem(result or "any result", result)
-        self.since_enabled = QCheckBox("Since")
+            self.result.addItem(
+                QCoreApplication.translate("HistoryModel", RESULT_WORDS[result]), result
+            )
+        self.since_enabled = QCheckBox(self.tr("Since"))
         self.since = QDateEdit(QDate.currentDate().addDays(-7))
         self.since.setCalendarPopup(True)
         self.since.setEnabled(False)
-        self.apply_button = QPushButton("Filter")
-        self.export_button = QPushButton("Export…")
+        self.apply_button = QPushButton(self.tr("Filter"))
+        self.export_button = QPushButton(self.tr("Export…"))
         self.export_menu = QMenu(self.export_button)
-        self.export_menu.addAction("History CSV (every run)…", self._export)
+        self.export_menu.addAction(self.tr("History CSV (every run)…"), self._export)
         for entry, export_format, file_name in EXPORTS:
             self.export_menu.addAction(
-                entry, partial(self._export_register, export_format, file_name)
+                QCoreApplication.translate("HistoryTab", entry),
+                partial(self._export_register, export_format, file_name),
             )
         self.export_button.setMenu(self.export_menu)
         self.status = QLabel()
@@ -320,7 +368,7 @@ class HistoryTab(QWidget):
         self.table.setColumnWidth(keys.index("wifi_mac"), 135)  # aa:bb:cc:dd:ee:ff whole
         self.steps = QPlainTextEdit()
         self.steps.setReadOnly(True)
-        self.steps.setPlaceholderText("Select a run to see its steps.")
+        self.steps.setPlaceholderText(self.tr("Select a run to see its steps."))
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.steps)
@@ -369,21 +417,23 @@ class HistoryTab(QWidget):
 
     def export_to(self, path: Path) -> None:
         run_filter = self.current_filter()
-        self.status.setText("Exporting…")
+        self.status.setText(self.tr("Exporting…"))
 
         def export() -> int:
             with path.open("w", newline="", encoding="utf-8") as out:
                 return self.store.export_csv(out, run_filter)
 
-        label = f"Exporting the history to {path.name}"
+        label = self.tr("Exporting the history to {file}").format(file=path.name)
 
         def failed(error: BaseException) -> None:
-            self.status.setText("Export failed")
+            self.status.setText(self.tr("Export failed"))
             self.tasks.report(label, error, lost_input=True)
 
         self.tasks.run_in_background(
             export,
-            lambda count: self.status.setText(f"Exported {count} runs to {path.name}"),
+            lambda count: self.status.setText(
+                self.tr("Exported %n run(s) to {file}", "", count).format(file=path.name)
+            ),
             on_failure=failed,
             label=label,
         )
@@ -392,7 +442,7 @@ class HistoryTab(QWidget):
         """The devices of the filtered runs in a portal's format; a row that cannot be valid
         is named in a dialog and nothing is written."""
         run_filter = self.current_filter()
-        self.status.setText("Exporting…")
+        self.status.setText(self.tr("Exporting…"))
         unfinished = path.with_name(path.name + ".partial")
 
         def export() -> ExportResult:
@@ -404,11 +454,13 @@ class HistoryTab(QWidget):
             unfinished.replace(path)
             return made
 
-        label = f"Exporting {export_format.value} to {path.name}"
+        label = self.tr("Exporting {format} to {file}").format(
+            format=export_format.value, file=path.name
+        )
 
         def failed(error: BaseException) -> None:
             unfinished.unlink(missing_ok=True)
-            self.status.setText("Export failed")
+            self.status.setText(self.tr("Export failed"))
             self.tasks.report(label, error, lost_input=True)
 
         self.tasks.run_in_background(
@@ -420,14 +472,23 @@ class HistoryTab(QWidget):
 
     def _register_exported(self, result: ExportResult, path: Path) -> None:
         if not result.problems:
-            self.status.setText(f"Exported {result.written} devices to {path.name}")
+            self.status.setText(
+                self.tr("Exported %n device(s) to {file}", "", result.written).format(
+                    file=path.name
+                )
+            )
             return
-        self.status.setText(f"Nothing exported: {len(result.problems)} rows cannot be valid")
+        problems = len(result.problems)
+        self.status.setText(self.tr("Nothing exported: %n row(s) cannot be valid", "", problems))
         self.export_problems = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Nothing exported",
-            f"{path.name} was not written: {len(result.problems)} device(s) cannot be valid "
-            "for this portal. Fix them, or narrow the filter, then export again.",
+            self.tr("Nothing exported"),
+            self.tr(
+                "{file} was not written: %n device(s) cannot be valid for this portal. Fix "
+                "them, or narrow the filter, then export again.",
+                "",
+                problems,
+            ).format(file=path.name),
             QMessageBox.StandardButton.Ok,
             self,
         )
@@ -436,19 +497,26 @@ class HistoryTab(QWidget):
 
     def _export_register(self, export_format: ExportFormat, file_name: str) -> None:
         kind = "JSON (*.json)" if export_format is ExportFormat.JSON else "CSV (*.csv)"
-        name, _ = QFileDialog.getSaveFileName(self, "Export devices", file_name, kind)
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export devices"), file_name, kind)
         if name:
             self.export_register_to(Path(name), export_format)
 
     def _export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv", "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export history"), "history.csv", "CSV (*.csv)"
+        )
         if name:
             self.export_to(Path(name))
 
     def _loading_changed(self, busy: bool) -> None:
         count = self.model.rowCount()
         more = "+" if self.model.canFetchMore(QModelIndex()) else ""
-        self.status.setText("Loading…" if busy else f"{count}{more} runs")
+        if busy:
+            self.status.setText(self.tr("Loading…"))
+        elif more:
+            self.status.setText(self.tr("{count}+ runs").format(count=QLocale().toString(count)))
+        else:
+            self.status.setText(self.tr("%n run(s)", "", count))
         if not busy:
             self._restore_selection()
 
@@ -493,28 +561,43 @@ class HistoryTab(QWidget):
         if run_id is None:
             return
         self.tasks.run_in_background(
-            lambda: self.store.run(run_id), self._show_steps, label="Reading the run's steps"
+            lambda: self.store.run(run_id),
+            self._show_steps,
+            label=self.tr("Reading the run's steps"),
         )
 
     def _show_steps(self, run: dict[str, Any] | None) -> None:
         if run is None:
-            self.steps.setPlainText("This run is no longer in the database.")
+            self.steps.setPlainText(self.tr("This run is no longer in the database."))
             return
+        result = run["result"]
         lines = [
-            f"{run['template']} v{run['template_version']} on {run.get('serial') or '?'} "
-            f"({run.get('model') or '?'}): {run['result']}",
+            self.tr("{template} v{version} on {serial} ({model}): {result}").format(
+                template=run["template"],
+                version=run["template_version"],
+                serial=run.get("serial") or "?",
+                model=run.get("model") or "?",
+                result=QCoreApplication.translate("HistoryModel", RESULT_WORDS.get(result, result)),
+            )
         ]
         if run.get("error"):
-            lines.append(f"error: {run['error']}")
+            lines.append(self.tr("error: {error}").format(error=run["error"]))
         if run["result"] == RUNNING:
-            lines.append("identity: recorded when the run ends")
+            lines.append(self.tr("identity: recorded when the run ends"))
         else:
             gaps = run.get("identity_gaps") or {}
             identity = identity_values(run, gaps, run.get("android_release"))
             maker = run.get("manufacturer") or "?"
             hardware = run.get("hardware_serial") or "—"
-            lines.append(f"identity ({maker}, hardware serial {hardware}):")
-            lines.extend(f"     {label + ':':<16}{identity[label]}" for label, _ in IDENTITY_FIELDS)
+            lines.append(
+                self.tr("identity ({manufacturer}, hardware serial {serial}):").format(
+                    manufacturer=maker, serial=hardware
+                )
+            )
+            lines.extend(
+                f"     {field_label(label) + ':':<16}{identity[label]}"
+                for label, _ in IDENTITY_FIELDS
+            )
         for step in run.get("steps", []):
             lines.append(
                 f"{step['index'] + 1:>3}. {step['name']:<32} {step['status']:<8} "
