@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QLocale, QTimer
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -29,6 +29,7 @@ from app.sync import pulled_dir
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
 from app.ui.engine_link import EngineLink, EngineState
+from app.ui.language import install_translators
 from app.ui.main_window import MainWindow, Services
 from app.ui.settings import Settings
 from app.ui.taskman import TaskManager
@@ -179,7 +180,11 @@ def open_window(services: Services) -> MainWindow:
 def watch_usb(services: Services, window: MainWindow) -> None:
     """Put USB devices on the bench as they are plugged in; if USB is unusable, say so once."""
     services.engine.usb_unwatched.connect(
-        lambda reason: window.show_notice(f"USB devices not watched: {reason}")
+        lambda reason: window.show_notice(
+            QCoreApplication.translate("App", "USB devices not watched: {reason}").format(
+                reason=reason
+            )
+        )
     )
     services.engine.watch_usb()
 
@@ -210,14 +215,27 @@ def run_gui(*, demo: int | None = None) -> int:
         demo_bench.start()
     try:
         settings = Settings()
+        install_translators(settings.language)
         apply_theme(settings.theme)
         try:
             services = build_services()
         except StoreError as exc:
-            QMessageBox.critical(None, "Kitbench", f"Cannot open the station's database:\n{exc}")
+            QMessageBox.critical(
+                None,
+                "Kitbench",
+                QCoreApplication.translate(
+                    "App", "Cannot open the station's database:\n{problem}"
+                ).format(problem=exc),
+            )
             return 1
         except ConfigError as exc:
-            QMessageBox.critical(None, "Kitbench", f"Cannot read the station's settings:\n{exc}")
+            QMessageBox.critical(
+                None,
+                "Kitbench",
+                QCoreApplication.translate(
+                    "App", "Cannot read the station's settings:\n{problem}"
+                ).format(problem=exc),
+            )
             return 1
         window = open_window(services)
         refuse_if_taken(services, window)
@@ -229,7 +247,10 @@ def run_gui(*, demo: int | None = None) -> int:
         QTimer.singleShot(
             0,
             lambda: window.statusBar().showMessage(
-                f"Ready in {time.monotonic() - launched:.1f} s", 5000
+                QCoreApplication.translate("App", "Ready in {seconds} s").format(
+                    seconds=QLocale().toString(time.monotonic() - launched, "f", 1)
+                ),
+                5000,
             ),
         )
         close_on_stop_signals(window)
@@ -247,10 +268,14 @@ def refuse_if_taken(services: Services, window: MainWindow) -> None:
         if state is not EngineState.TAKEN:
             return
         QMessageBox.critical(
-            window, "Kitbench", f"Kitbench is already running on this station.\n\n"
-            f"{services.engine.problem}.\n\nUse that window, or close it and start Kitbench "
-            "again.",
-        )  # fmt: skip
+            window,
+            "Kitbench",
+            QCoreApplication.translate(
+                "App",
+                "Kitbench is already running on this station.\n\n{problem}.\n\nUse that "
+                "window, or close it and start Kitbench again.",
+            ).format(problem=services.engine.problem),
+        )
         window.close()
         app = QApplication.instance()
         if app is not None:
