@@ -21,6 +21,7 @@ from app.core import RunFinished, RunOutcome
 from app.provisioning.runner import step_name
 from app.storage import Config, Store
 from app.sync import SyncStatus, release_statuses
+from app.ui.admin_guard import AdminGuard
 from app.ui.bench_tab import BenchTab
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
             self.bench.operator.setText,
             label=self.tr("Reading the operator name"),
         )
+        self.admin = AdminGuard(services.settings.directory, services.tasks, parent=self)
+        self.admin.install(self)
         self._restore_geometry()
 
     def show_notice(self, text: str) -> None:
@@ -161,8 +164,11 @@ class MainWindow(QMainWindow):
             self.services.engine.set_template(entry.loaded)
 
     def _use_template(self, key: str) -> None:
-        self.bench.select_template(key)
-        self.tabs.setCurrentWidget(self.bench)
+        def use() -> None:
+            self.bench.select_template(key)
+            self.tabs.setCurrentWidget(self.bench)
+
+        self.admin.guard(use, self.tr("Use on bench"))
 
     def _operator_changed(self, name: str) -> None:
         """The bench's operator field was edited: use the name and keep it in the config."""
