@@ -8,28 +8,32 @@ a restart can help.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.ui.engine_link import EngineState
+from app.ui.language import QT_TRANSLATE_NOOP
 
 TEXT_WIDTH = 560
-WORDS = {
+WORDS = {  # (title, sentence, button), translated where shown
     EngineState.DIED: (
-        "The station stopped",
-        "Devices that were being provisioned were interrupted; they are recorded as "
-        "interrupted. Everything already recorded is kept.",
-        "Restart the station",
+        QT_TRANSLATE_NOOP("EngineCover", "The station stopped"),
+        QT_TRANSLATE_NOOP(
+            "EngineCover",
+            "Devices that were being provisioned were interrupted; they are recorded as "
+            "interrupted. Everything already recorded is kept.",
+        ),
+        QT_TRANSLATE_NOOP("EngineCover", "Restart the station"),
     ),
     EngineState.CANNOT_OPEN: (
-        "The station cannot start",
-        "Cannot open the station's database: {problem}",
-        "Try again",
+        QT_TRANSLATE_NOOP("EngineCover", "The station cannot start"),
+        QT_TRANSLATE_NOOP("EngineCover", "Cannot open the station's database: {problem}"),
+        QT_TRANSLATE_NOOP("EngineCover", "Try again"),
     ),
     EngineState.TAKEN: (
-        "This station is already open",
-        "{problem}. Use that window, or close it first.",
+        QT_TRANSLATE_NOOP("EngineCover", "This station is already open"),
+        QT_TRANSLATE_NOOP("EngineCover", "{problem}. Use that window, or close it first."),
         "",
     ),
 }
@@ -80,7 +84,9 @@ class EngineCover(QFrame):
         if words is None:
             self.hide()
             return
-        title, text, action = words
+        title, text, action = (
+            QCoreApplication.translate("EngineCover", word) if word else "" for word in words
+        )
         self.title.setText(title)
         self.text.setText(text.format(problem=problem))
         # A wrapped label in a centring layout gets no height for its width by itself.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.core.orders import Order, OrderProgress, OrderState
@@ -17,7 +17,6 @@ from app.storage.manifest import manifest_of, write_csv
 from app.ui.manifest import write_manifest_pdf
 from app.ui.template_library import TemplateEntry
 
-NO_ORDER = "No order"
 PROGRESS_STYLE = "font-size: 22px; font-weight: bold; padding: 2px 10px;"
 COMPLETE_STYLE = PROGRESS_STYLE + "color: white; background: #009E73; border-radius: 4px;"
 
@@ -31,10 +30,11 @@ def progress_words(order: Order, progress: OrderProgress | None) -> str:
 
 def completion_words(order: Order, progress: OrderProgress | None) -> str:
     done = progress.done if progress is not None else order.target
-    return (
-        f"Order {order.number} is complete: {done} of {order.target} done. "
-        "Devices run now still count for it; choose the next order when this one ships."
-    )
+    return QCoreApplication.translate(
+        "OrderBar",
+        "Order {number} is complete: {done} of {target} done. Devices run now still count "
+        "for it; choose the next order when this one ships.",
+    ).format(number=order.number, done=done, target=order.target)
 
 
 def order_template_words(order: Order) -> str:
@@ -94,16 +94,18 @@ class OrderBar(QWidget):
         super().__init__(parent)
         self.picker = OrderPicker()
         self.picker.setMinimumWidth(220)
-        self.picker.setToolTip("The kitting order runs are made for; it chooses its template")
+        self.picker.setToolTip(
+            self.tr("The kitting order runs are made for; it chooses its template")
+        )
         self.progress = QLabel()
         self.progress.setStyleSheet(PROGRESS_STYLE)
         self.progress.hide()
-        self.manifest_button = QPushButton("Manifest…")
-        self.manifest_button.setToolTip("Save the order's manifest as PDF and CSV")
+        self.manifest_button = QPushButton(self.tr("Manifest…"))
+        self.manifest_button.setToolTip(self.tr("Save the order's manifest as PDF and CSV"))
         self.manifest_button.setEnabled(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Order"))
+        layout.addWidget(QLabel(self.tr("Order")))
         layout.addWidget(self.picker)
         layout.addWidget(self.progress)
         layout.addWidget(self.manifest_button)
@@ -119,7 +121,7 @@ class OrderBar(QWidget):
         self._orders = {order.number: order for order in orders if order.state != "closed"}
         self.picker.blockSignals(True)
         self.picker.clear()
-        self.picker.addItem(NO_ORDER, "")
+        self.picker.addItem(self.tr("No order"), "")
         for order in self._orders.values():
             customer = f" · {order.customer}" if order.customer else ""
             self.picker.addItem(f"{order.number}{customer}", order.number)
