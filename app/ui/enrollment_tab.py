@@ -118,23 +118,23 @@ class EnrollmentTab(QWidget):
         self.paper_box = QComboBox()
         self.paper_box.addItems(list(PAPERS))
         self.per_page_box = QSpinBox(minimum=0, maximum=48, value=0)
-        self.per_page_box.setSpecialValueText("auto")
+        self.per_page_box.setSpecialValueText(self.tr("auto"))
         form = QFormLayout()
-        form.addRow("Template", self.template_box)
-        form.addRow("Error correction", self.ecc_box)
-        form.addRow("First number {seq}", self.seq_box)
-        form.addRow("Codes to print", self.count_box)
-        form.addRow("Paper", self.paper_box)
-        form.addRow("Codes a page", self.per_page_box)
+        form.addRow(self.tr("Template"), self.template_box)
+        form.addRow(self.tr("Error correction"), self.ecc_box)
+        form.addRow(self.tr("First number {seq}"), self.seq_box)
+        form.addRow(self.tr("Codes to print"), self.count_box)
+        form.addRow(self.tr("Paper"), self.paper_box)
+        form.addRow(self.tr("Codes a page"), self.per_page_box)
 
         self.qr_view = QrView()
         self.label_text = QLabel(alignment=Qt.AlignmentFlag.AlignHCenter)
         self.status = QLabel(wordWrap=True)
-        self.print_button = QPushButton("Print…")
-        self.preview_button = QPushButton("Print preview…")
-        self.pdf_button = QPushButton("Save PDF…")
-        self.png_button = QPushButton("Save PNG…")
-        self.svg_button = QPushButton("Save SVG…")
+        self.print_button = QPushButton(self.tr("Print…"))
+        self.preview_button = QPushButton(self.tr("Print preview…"))
+        self.pdf_button = QPushButton(self.tr("Save PDF…"))
+        self.png_button = QPushButton(self.tr("Save PNG…"))
+        self.svg_button = QPushButton(self.tr("Save SVG…"))
         self.output_buttons = (self.print_button, self.preview_button, self.pdf_button,
                                self.png_button, self.svg_button)  # fmt: skip
         buttons = QHBoxLayout()
@@ -160,9 +160,15 @@ class EnrollmentTab(QWidget):
         self.seq_box.valueChanged.connect(self.refresh)
         self.print_button.clicked.connect(self._ask_print)
         self.preview_button.clicked.connect(self._ask_preview)
-        self.pdf_button.clicked.connect(lambda: self._ask_save("PDF sheet (*.pdf)", ".pdf"))
-        self.png_button.clicked.connect(lambda: self._ask_save("PNG image (*.png)", ".png"))
-        self.svg_button.clicked.connect(lambda: self._ask_save("SVG image (*.svg)", ".svg"))
+        self.pdf_button.clicked.connect(
+            lambda: self._ask_save(self.tr("PDF sheet (*.pdf)"), ".pdf")
+        )
+        self.png_button.clicked.connect(
+            lambda: self._ask_save(self.tr("PNG image (*.png)"), ".png")
+        )
+        self.svg_button.clicked.connect(
+            lambda: self._ask_save(self.tr("SVG image (*.svg)"), ".svg")
+        )
         self.set_templates([])
 
     # -- what the main window calls
@@ -182,7 +188,9 @@ class EnrollmentTab(QWidget):
             self.preview = None
             self.qr_view.show_matrix(())
             self.label_text.clear()
-            self.status.setText("No template has an enrollment: section to make a QR code from.")
+            self.status.setText(
+                self.tr("No template has an enrollment: section to make a QR code from.")
+            )
         self._set_enabled(False)
         self.refresh()
 
@@ -197,7 +205,7 @@ class EnrollmentTab(QWidget):
             lambda: self._build_preview(loaded, seq, ecc, generation),
             self._show_preview,
             self._preview_failed,
-            label="Making the QR code",
+            label=self.tr("Making the QR code"),
         )
 
     def save_image(self, path: Path) -> Future[str]:
@@ -206,11 +214,11 @@ class EnrollmentTab(QWidget):
 
         def save() -> str:
             if preview is None:
-                raise EnrollmentError("no code to save yet")
+                raise EnrollmentError(self.tr("no code to save yet"))
             save_qr(preview.code, path)
-            return f"Saved {path}"
+            return self.tr("Saved {file}").format(file=path)
 
-        return self._submit_output(save, f"Saving {path.name}")
+        return self._submit_output(save, self.tr("Saving {file}").format(file=path.name))
 
     def save_pdf(self, path: Path) -> Future[str]:
         """Save a sheet of `Codes to print` codes as PDF."""
@@ -220,10 +228,12 @@ class EnrollmentTab(QWidget):
         def save() -> str:
             sheet, per_page = job()
             pages = write_pdf(sheet, path, paper=paper, per_page=per_page)
-            done = f"Saved {path}: {len(sheet.codes)} codes on {_pages(pages)}"
+            done = self.tr("Saved {file}: %n code(s) on {pages}", "", len(sheet.codes)).format(
+                file=path, pages=self.tr("%n page(s)", "", pages)
+            )
             return _notes(done, sheet, paper, per_page)
 
-        return self._submit_output(save, f"Saving {path.name}")
+        return self._submit_output(save, self.tr("Saving {file}").format(file=path.name))
 
     def print_to(self, printer: QPrinter) -> Future[str]:
         """Print a sheet on `printer` (already set up through the print dialog)."""
@@ -234,10 +244,12 @@ class EnrollmentTab(QWidget):
         def run() -> str:
             sheet, per_page = job()
             pages = print_sheet(printer, sheet, per_page=per_page)
-            done = f"Sent {_pages(pages)} to {printer.printerName() or 'the printer'}"
+            done = self.tr("Sent %n page(s) to {printer}", "", pages).format(
+                printer=printer.printerName() or self.tr("the printer")
+            )
             return _notes(done, sheet, paper, per_page)
 
-        return self._submit_output(run, "Printing the sheet")
+        return self._submit_output(run, self.tr("Printing the sheet"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._owns_tasks:  # the window's manager is the window's to shut down
@@ -273,7 +285,9 @@ class EnrollmentTab(QWidget):
 
         def plan() -> tuple[Sheet, int]:
             if loaded is None:
-                raise EnrollmentError("choose a template with an enrollment: section first")
+                raise EnrollmentError(
+                    self.tr("choose a template with an enrollment: section first")
+                )
             builder = PayloadBuilder(loaded, self._secrets)
             sheet = plan_sheet(
                 builder,
@@ -308,7 +322,9 @@ class EnrollmentTab(QWidget):
         since the file or sheet the user asked for was not made."""
 
         def failed(reason: str) -> None:
-            self.status.setText(f"{label} failed: {reason}")
+            self.status.setText(
+                self.tr("{task} failed: {reason}").format(task=label, reason=reason)
+            )
             self._tasks.report(label, reason, lost_input=True)
 
         return self._submit(job, self.status.setText, failed, label=label)
@@ -317,7 +333,7 @@ class EnrollmentTab(QWidget):
         """What went wrong, with every secret masked; nothing of an unexpected error's text."""
         if isinstance(error, FAILURES):
             return mask(str(error), self._secret_values())
-        return f"Unexpected error: {type(error).__name__}"
+        return self.tr("Unexpected error: {error}").format(error=type(error).__name__)
 
     def _secret_values(self) -> list[str]:
         try:
@@ -332,8 +348,10 @@ class EnrollmentTab(QWidget):
         self.qr_view.show_matrix(result.matrix)
         self.label_text.setText("\n".join(result.label))
         self.status.setText(
-            "\n".join(f"Warning: {w}" for w in result.warnings)
-            or f"QR code version {result.code.version}: ready to print or save."
+            "\n".join(self.tr("Warning: {warning}").format(warning=w) for w in result.warnings)
+            or self.tr("QR code version {version}: ready to print or save.").format(
+                version=result.code.version
+            )
         )
         self._set_enabled(True)
 
@@ -341,7 +359,7 @@ class EnrollmentTab(QWidget):
         self.preview = None
         self.qr_view.show_matrix(())
         self.label_text.clear()
-        self.status.setText(f"Cannot make the code: {reason}")
+        self.status.setText(self.tr("Cannot make the code: {reason}").format(reason=reason))
         self._set_enabled(False)
 
     def _set_enabled(self, enabled: bool) -> None:
@@ -349,7 +367,7 @@ class EnrollmentTab(QWidget):
             button.setEnabled(enabled)
 
     def _ask_save(self, file_filter: str, suffix: str) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save", "", file_filter)
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Save"), "", file_filter)
         if not name:
             return
         path = Path(name) if name.lower().endswith(suffix) else Path(name + suffix)
@@ -365,8 +383,10 @@ class EnrollmentTab(QWidget):
         self._submit(
             self._sheet_job(),
             self._open_preview,
-            lambda reason: self.status.setText(f"Cannot make the sheet: {reason}"),
-            label="Planning the sheet",
+            lambda reason: self.status.setText(
+                self.tr("Cannot make the sheet: {reason}").format(reason=reason)
+            ),
+            label=self.tr("Planning the sheet"),
         )
 
     def _open_preview(self, planned: tuple[Sheet, int]) -> None:
@@ -375,10 +395,6 @@ class EnrollmentTab(QWidget):
         dialog = QPrintPreviewDialog(printer, self)
         dialog.paintRequested.connect(lambda target: print_sheet(target, sheet, per_page=per_page))
         dialog.exec()
-
-
-def _pages(count: int) -> str:
-    return f"{count} page" if count == 1 else f"{count} pages"
 
 
 def _notes(message: str, sheet: Sheet, paper: str, per_page: int) -> str:
