@@ -8,7 +8,6 @@ what to do.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -17,21 +16,18 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QLocale,
     QModelIndex,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -53,6 +49,7 @@ from app.ui.details_panel import DetailsPanel
 from app.ui.device_model import DeviceModel
 from app.ui.engine_cover import EngineCover
 from app.ui.engine_link import EngineLink, EngineState
+from app.ui.needs_you import NeedsYouStrip, need_of, needs_by_kind
 from app.ui.order_bar import (
     OrderBar,
     completion_words,
@@ -62,67 +59,14 @@ from app.ui.order_bar import (
 )
 from app.ui.taskman import TaskManager
 from app.ui.template_library import TemplateEntry, TemplateLibrary
+from app.ui.tile_grid import TileGrid
 from app.ui.tile_view import Tile
-from app.ui.tiles import MAX_SCALE, MIN_SCALE, TileDelegate, tile_size
+from app.ui.tiles import TileDelegate
 
 TICK_MS = 250
-SPACING = 8
 NOTICE_STYLE = "font-size: 16px; padding: 8px; border-radius: 4px; color: white; background: {};"
 COMPLETE_COLOUR = "#009E73"
 HELD_BACK_COLOUR = "#CC79A7"
-
-
-class TileView(QListView):
-    """A reflowing grid that scales its tiles to fit the bench, down to a readable floor."""
-
-    def __init__(self, delegate: TileDelegate, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.delegate = delegate
-        self.setItemDelegate(delegate)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setMovement(QListView.Movement.Static)
-        self.setWrapping(True)
-        self.setUniformItemSizes(True)
-        self.setSpacing(SPACING // 2)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setMouseTracking(False)
-
-    def setModel(self, model) -> None:
-        super().setModel(model)
-        model.rowsInserted.connect(self.rescale)
-        model.rowsRemoved.connect(self.rescale)
-        model.modelReset.connect(self.rescale)
-
-    def keyboardSearch(self, search: str) -> None:
-        """Off: a barcode scan types letters, which must not move the selection."""
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.rescale()
-
-    def rescale(self) -> None:
-        count = self.model().rowCount() if self.model() else 0
-        scale = fitting_scale(count, self.viewport().size())
-        if not math.isclose(scale, self.delegate.scale):
-            self.delegate.scale = scale
-            size = tile_size(scale)
-            self.setGridSize(QSize(size.width() + SPACING, size.height() + SPACING))
-            self.doItemsLayout()
-
-
-def fitting_scale(count: int, area: QSize) -> float:
-    """The largest tile scale at which `count` tiles fit `area`, within [MIN, MAX]."""
-    scale = MAX_SCALE
-    while scale > MIN_SCALE and count:
-        size = tile_size(scale)
-        columns = max(1, (area.width() - SPACING) // (size.width() + SPACING))
-        rows = math.ceil(count / columns)
-        if rows * (size.height() + SPACING) <= area.height():
-            break
-        scale -= 0.02
-    return round(max(MIN_SCALE, scale), 2)
 
 
 class BenchTab(QWidget):
@@ -215,8 +159,9 @@ class BenchTab(QWidget):
         self.held_back.hide()
 
         self.delegate = TileDelegate(self)
-        self.view = TileView(self.delegate)
+        self.view = TileGrid(self.delegate)
         self.view.setModel(model)
+        self.needs_you = NeedsYouStrip()  # the tiles that wait for a person, and what to do
         self.empty_hint = QLabel(self.tr("Plug in a device: its tile appears here."))
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setStyleSheet("font-size: 22px; color: gray;")
@@ -230,8 +175,8 @@ class BenchTab(QWidget):
         self.engine_cover = EngineCover(tiles_area)
         self.splitter.addWidget(tiles_area)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(0, 1)  # a wider window widens the tiles, not the details
+        self.splitter.setStretchFactor(1, 0)
         self.splitter.setSizes([900, 360])
 
         layout = QVBoxLayout(self)
@@ -240,6 +185,7 @@ class BenchTab(QWidget):
         layout.addWidget(self.template_errors)
         layout.addWidget(self.order_notice)
         layout.addWidget(self.held_back)
+        layout.addWidget(self.needs_you)
         layout.addWidget(self.splitter, 1)
 
         self.wedge = BarcodeWedge(self._scanned, self)
@@ -282,6 +228,8 @@ class BenchTab(QWidget):
         self._add_action(self.tr("Force re-run selected"), "Ctrl+Shift+F5", self._force_selected)
         self._add_action(self.tr("Provision on plug-in"), "F9", self.auto_provision.toggle)
         self._add_action(self.tr("Pick template"), "Ctrl+T", self._pick_template)
+        self._add_action(self.tr("Show what needs you"), "F6", self.needs_you.toggle)
+        self.needs_you.filter_changed.connect(self._needs_filter_changed)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
@@ -524,15 +472,23 @@ class BenchTab(QWidget):
         counts = self.model.counters()
         number = QLocale().toString
         self.counters.setText(
-            self.tr("✓ {done} done   ✗ {failed} failed   ▶ {working} in progress").format(
+            self.tr(
+                "✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress"
+            ).format(
                 done=number(counts["done"]),
                 failed=number(counts["failed"]),
+                refused=number(counts["refused"]),
                 working=number(counts["provisioning"]),
             )
         )
         rate = round(self.model.devices_per_hour())
         self.rate.setText(self.tr("{rate} / hour").format(rate=number(rate)))
+        self.needs_you.show_needs(needs_by_kind(self.model.tiles()))
         self._update_held_back()
+
+    def _needs_filter_changed(self, needs) -> None:
+        """Show only the tiles waiting for one of `needs` (None: every tile)."""
+        self.view.set_filter(None if needs is None else lambda tile: need_of(tile) in needs)
 
     # -- internals
 

@@ -1,8 +1,10 @@
 """Device tiles painted by a delegate: colour AND word AND icon for every state.
 
 What a tile says comes from `tile_view.view_of` (words and colours, testable without Qt);
-this module only paints it. Fonts are big enough to read from a metre at scale 1; the bench
-tab scales tiles down (to a floor) as devices are added, then scrolls.
+this module only paints it. Fonts are big enough to read from a metre at scale 1. The bench's
+grid (`tile_grid.py`) scales tiles down as devices are added, to a floor; below it, it paints
+compact tiles (label, colour, icon and one word, still read from a metre), which it scales
+down to their own floor before it scrolls.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 import time
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -34,13 +37,16 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.core import DeviceState
+from app.core import DeviceState, NotOnOrder
 from app.ui.device_model import TileRole
 from app.ui.tile_view import Tile, TileView, view_of
 
 BASE_SIZE = QSize(250, 190)
 MIN_SCALE = 0.72
 MAX_SCALE = 1.5
+COMPACT_SIZE = QSize(110, 80)
+COMPACT_MIN_SCALE = 0.7
+COMPACT_MAX_SCALE = 1.2
 
 
 def format_elapsed(seconds: float | None) -> str:
@@ -58,6 +64,7 @@ class TileDelegate(QStyledItemDelegate):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.scale = 1.0
+        self.compact = False  # label, colour, icon and one word: a bench of a hundred and more
         # endpoint -> (what the tile showed, its picture): a view repaints every tile in the
         # rectangle around a change, and 256 tiles painted afresh stall the window.
         self._pictures: dict[str, tuple[tuple[object, ...], QPixmap]] = {}
@@ -65,7 +72,7 @@ class TileDelegate(QStyledItemDelegate):
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        return tile_size(self.scale)
+        return tile_size(self.scale, compact=self.compact)
 
     def paint(
         self,
@@ -80,7 +87,7 @@ class TileDelegate(QStyledItemDelegate):
         view = view_of(tile)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         flash_on = tile.flash_until > time.monotonic() and int(time.monotonic() * 4) % 2 == 0
-        shown = _shown(tile, view, self.scale, selected, flash_on, option)
+        shown = _shown(tile, view, (self.scale, self.compact), selected, flash_on, option)
         cached = self._pictures.get(tile.endpoint)
         if cached is None or cached[0] != shown:
             ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
@@ -91,7 +98,8 @@ class TileDelegate(QStyledItemDelegate):
             local.rect = QRect(QPoint(0, 0), option.rect.size())
             canvas = QPainter(picture)
             try:
-                self._paint_tile(canvas, local, tile, view, selected, flash_on)
+                paint = self._paint_compact if self.compact else self._paint_tile
+                paint(canvas, local, tile, view, selected, flash_on)
             finally:
                 canvas.end()
             cached = self._pictures[tile.endpoint] = (shown, picture)
@@ -201,8 +209,81 @@ class TileDelegate(QStyledItemDelegate):
             painter.drawText(button, Qt.AlignmentFlag.AlignCenter, self.tr("Retry"))
         painter.restore()
 
+    def _paint_compact(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        tile: Tile,
+        view: TileView,
+        selected: bool,
+        flash_on: bool,
+    ) -> None:
+        """Label, icon and one word in type as large as the tile allows; a running device's
+        progress as a bar along the bottom. The details panel has the rest."""
+        s = self.scale
+        style = view.style
+        rect = QRectF(option.rect).adjusted(2 * s, 2 * s, -2 * s, -2 * s)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fill = QColor(style.colour)
+        ink = QColor(style.text)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 7 * s, 7 * s)
+        if flash_on:
+            painter.setPen(QPen(QColor("#F0E442"), 5 * s))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(
+                rect.adjusted(2.5 * s, 2.5 * s, -2.5 * s, -2.5 * s), 5 * s, 5 * s
+            )
+        if selected:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(option.palette.text().color(), 4 * s))
+            painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 8 * s, 8 * s)
+        painter.setPen(ink)
+        inner = rect.adjusted(7 * s, 4 * s, -6 * s, -5 * s)
+        icon = QRectF(inner.right() - 24 * s, inner.top() + 4 * s, 24 * s, 24 * s)
+        _draw_icon(painter, style.icon, icon, ink, s)
+        top = QRectF(inner.left(), inner.top(), icon.left() - inner.left() - 2 * s, 36 * s)
+        label_font = _fitting_font(tile.label, 31 * s, 18 * s, int(top.width()))
+        painter.setFont(label_font)
+        label = QFontMetrics(label_font).elidedText(
+            tile.label, Qt.TextElideMode.ElideRight, int(top.width())
+        )
+        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+        bar_height = 6 * s if view.state == DeviceState.PROVISIONING else 0
+        word_row = QRectF(inner.left(), top.bottom(), inner.width(), inner.bottom() - top.bottom())
+        word_row.setBottom(word_row.bottom() - bar_height - (2 * s if bar_height else 0))
+        word = compact_word(tile, view)
+        word_font = _fitting_font(word, 20 * s, 13 * s, int(word_row.width()))
+        painter.setFont(word_font)
+        painter.drawText(
+            word_row,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetrics(word_font).elidedText(
+                word, Qt.TextElideMode.ElideRight, int(word_row.width())
+            ),
+        )
+        if bar_height:
+            done = max(0, tile.step_index) + tile.fraction
+            overall = done / tile.total_steps if tile.total_steps else 0.0
+            bar = QRectF(inner.left(), inner.bottom() - bar_height, inner.width(), bar_height)
+            painter.setPen(QPen(ink, 1.2 * s))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(bar, 3 * s, 3 * s)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(ink)
+            filled = QRectF(bar)
+            filled.setWidth(max(bar.height(), bar.width() * min(1.0, overall)))
+            painter.drawRoundedRect(filled, 3 * s, 3 * s)
+        painter.restore()
+
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index) -> bool:
-        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
+        if (
+            not self.compact  # a compact tile has no Retry button: F8 or the details panel
+            and event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+        ):
             tile: Tile | None = index.data(TileRole)
             if (
                 tile is not None
@@ -214,10 +295,22 @@ class TileDelegate(QStyledItemDelegate):
         return super().editorEvent(event, model, option, index)
 
 
+def compact_word(tile: Tile, view: TileView) -> str:
+    """The one word of a compact tile: its state's, or the thing to do where that is shorter
+    and says more (a done device is unplugged; a device not on the order is held back)."""
+    if view.state == DeviceState.DONE:
+        return QCoreApplication.translate("TileDelegate", "Unplug")
+    if isinstance(tile.info.status, NotOnOrder):
+        return QCoreApplication.translate("TileDelegate", "Held back")
+    if view.state == DeviceState.NO_ADB:
+        return QCoreApplication.translate("TileDelegate", "USB debug")
+    return view.style.word
+
+
 def _shown(
     tile: Tile,
     view: TileView,
-    scale: float,
+    scale: tuple[float, bool],
     selected: bool,
     flash_on: bool,
     option: QStyleOptionViewItem,
@@ -233,8 +326,9 @@ def _shown(
     )  # fmt: skip
 
 
-def tile_size(scale: float) -> QSize:
-    return QSize(round(BASE_SIZE.width() * scale), round(BASE_SIZE.height() * scale))
+def tile_size(scale: float, compact: bool = False) -> QSize:
+    base = COMPACT_SIZE if compact else BASE_SIZE
+    return QSize(round(base.width() * scale), round(base.height() * scale))
 
 
 def retry_rect(rect: QRect, s: float) -> QRect:
@@ -248,6 +342,18 @@ def _font(pixels: float, bold: bool = False) -> QFont:
     font = QFont()
     font.setPixelSize(max(8, round(pixels)))
     font.setBold(bold)
+    return font
+
+
+def _fitting_font(text: str, largest: float, smallest: float, width: int) -> QFont:
+    """Bold type as large as fits `width`, down to `smallest` (then the text is elided)."""
+    width -= 2  # rounding: what fits by a hair is elided when drawn
+    font = _font(largest, bold=True)
+    advance = QFontMetrics(font).horizontalAdvance(text)
+    if advance > width > 0:
+        font = _font(max(smallest, math.floor(largest * width / advance)), bold=True)
+        while font.pixelSize() > smallest and QFontMetrics(font).horizontalAdvance(text) > width:
+            font.setPixelSize(font.pixelSize() - 1)
     return font
 
 

@@ -19,9 +19,9 @@ from app.core import (
 from app.devices.slots import PortMap
 from app.storage import Config
 from app.ui.app import watch_usb
-from app.ui.bench_tab import fitting_scale
 from app.ui.device_model import DeviceModel
-from app.ui.tiles import MAX_SCALE, MIN_SCALE
+from app.ui.tile_grid import Density, plan_grid
+from app.ui.tiles import COMPACT_MIN_SCALE, MAX_SCALE, MIN_SCALE
 from tests.ui.engine_hooks import USB_DENIED, DeniedUsbWatcher
 
 
@@ -189,11 +189,18 @@ def test_usb_trouble_shows_once_in_the_status_bar_and_the_bench_goes_on(open_ben
     assert bench.services.engine.running
 
 
-def test_tiles_shrink_to_fit_then_scroll():
-    area = QSize(1000, 700)
-    assert fitting_scale(1, area) == MAX_SCALE
-    assert MIN_SCALE < fitting_scale(12, area) < MAX_SCALE
-    assert fitting_scale(150, area) == MIN_SCALE
+def test_tiles_shrink_to_fit_then_turn_compact_then_scroll():
+    def plan(count: int):
+        hubs = [(f"H{start}", list(range(start, min(count, start + 10))))
+                for start in range(0, count, 10)]  # fmt: skip
+        return plan_grid(hubs, QSize(1000, 700))
+
+    assert plan(1).density == Density(compact=False, scale=MAX_SCALE)
+    twelve = plan(12).density
+    assert not twelve.compact and MIN_SCALE < twelve.scale < MAX_SCALE
+    assert plan(100).density.compact and plan(100).fits
+    many = plan(256)
+    assert many.density == Density(compact=True, scale=COMPACT_MIN_SCALE) and not many.fits
 
 
 def _show_history(bench, qtbot, count: int):
