@@ -10,10 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from app.fleet import FleetDatabase, create_app
 from app.fleet.console import Accounts
-from app.fleet.console.accounts import MAX_FAILURES
+from app.fleet.console.accounts import (
+    ADDRESS_MAX_FAILURES,
+    ADDRESS_WINDOW,
+    MAX_FAILURES,
+    address_failures,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -121,6 +127,32 @@ def test_repeated_wrong_passwords_lock_the_account_even_against_the_right_one(br
     assert locked.status_code == 429
     assert "locked until" in locked.text
     assert sign_in(browser, PASSWORD).status_code == 429
+
+
+def test_many_wrong_sign_ins_from_one_address_refuse_that_address_only(app, database):
+    """Guessing across many accounts from one address is throttled, whichever names."""
+    with (
+        TestClient(app, base_url="http://fleet.test", client=("203.0.113.7", 40000)) as guesser,
+        TestClient(app, base_url="http://fleet.test", client=("198.51.100.2", 40000)) as other,
+    ):
+        names = ["ann", "bob", *(f"user{k}" for k in range(ADDRESS_MAX_FAILURES))]
+        statuses = [
+            sign_in(guesser, "guess", name=names[k]).status_code
+            for k in range(ADDRESS_MAX_FAILURES)
+        ]
+        assert statuses == [401] * (ADDRESS_MAX_FAILURES - 1) + [429]
+        refused = sign_in(guesser, PASSWORD)
+        assert refused.status_code == 429
+        assert "Too many failed sign-ins from your address (203.0.113.7)" in refused.text
+        assert sign_in(other, PASSWORD).status_code == 303  # ann is not locked: one guess
+
+        # A window later the address may try again.
+        with database.engine.begin() as connection:
+            past = datetime.now(UTC).replace(tzinfo=None) - ADDRESS_WINDOW
+            connection.execute(
+                update(address_failures).values(window_started=past, locked_until=past)
+            )
+        assert sign_in(guesser, PASSWORD).status_code == 303
 
 
 def test_a_new_password_unlocks_the_account(browser, database):

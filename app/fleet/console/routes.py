@@ -230,7 +230,14 @@ def _router(accounts: Accounts, queries: ConsoleQueries, database: FleetDatabase
                 request, next, "The form expired or did not come from this console: try again.",
                 403, name,
             )  # fmt: skip
-        outcome = accounts.sign_in(name.strip(), password)
+        address = request.client.host if request.client else "unknown"
+        outcome = accounts.sign_in(name.strip(), password, address)
+        if outcome.address_refused_until is not None:
+            until = outcome.address_refused_until.strftime("%H:%M UTC")
+            return _login_page(
+                request, next, f"Too many failed sign-ins from your address ({address}):"
+                f" try again after {until}.", 429, name,
+            )  # fmt: skip
         if outcome.locked_until is not None:
             until = outcome.locked_until.strftime("%H:%M UTC")
             return _login_page(
