@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -18,17 +18,30 @@ from PySide6.QtWidgets import (
 
 from app.sync import ReleaseState, ReleaseStatus
 from app.sync.releases import Refusal
+from app.ui.language import QT_TRANSLATE_NOOP
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 
 INVALID = QColor("#D55E00")
-REFUSALS = {
-    Refusal.NO_TRUSTED_KEY: "not installed: this station trusts no publisher key (Settings)",
-    Refusal.UNSIGNED: "refused: not signed, and this station needs a signature",
-    Refusal.UNTRUSTED_KEY: "refused: signed by a key this station does not trust",
-    Refusal.BAD_SIGNATURE: "refused: its signature does not match",
-    Refusal.BAD_MANIFEST: "refused: its manifest is damaged",
-    Refusal.FILE_MISMATCH: "refused: {file} does not match its published hash",
-    Refusal.FILE_UNAVAILABLE: "refused: the backend does not have {file}",
+REFUSALS = {  # translated where shown
+    Refusal.NO_TRUSTED_KEY: QT_TRANSLATE_NOOP(
+        "TemplatesTab", "not installed: this station trusts no publisher key (Settings)"
+    ),
+    Refusal.UNSIGNED: QT_TRANSLATE_NOOP(
+        "TemplatesTab", "refused: not signed, and this station needs a signature"
+    ),
+    Refusal.UNTRUSTED_KEY: QT_TRANSLATE_NOOP(
+        "TemplatesTab", "refused: signed by a key this station does not trust"
+    ),
+    Refusal.BAD_SIGNATURE: QT_TRANSLATE_NOOP(
+        "TemplatesTab", "refused: its signature does not match"
+    ),
+    Refusal.BAD_MANIFEST: QT_TRANSLATE_NOOP("TemplatesTab", "refused: its manifest is damaged"),
+    Refusal.FILE_MISMATCH: QT_TRANSLATE_NOOP(
+        "TemplatesTab", "refused: {file} does not match its published hash"
+    ),
+    Refusal.FILE_UNAVAILABLE: QT_TRANSLATE_NOOP(
+        "TemplatesTab", "refused: the backend does not have {file}"
+    ),
 }
 
 
@@ -56,9 +69,9 @@ class TemplatesTab(QWidget):
         self.errors.setFont(mono)
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
-        self.open_button = QPushButton("Open folder")
-        self.reload_button = QPushButton("Reload")
-        self.use_button = QPushButton("Use on bench")
+        self.open_button = QPushButton(self.tr("Open folder"))
+        self.reload_button = QPushButton(self.tr("Reload"))
+        self.use_button = QPushButton(self.tr("Use on bench"))
         self.releases = QLabel()  # the channel's releases: ready, downloading, refused
         self.releases.setWordWrap(True)
         self.releases.setStyleSheet("font-size: 14px;")
@@ -95,7 +108,7 @@ class TemplatesTab(QWidget):
         """The backend channel's releases; one that is still downloading or was refused is
         not in the list above, so it cannot be started."""
         lines = [release_line(release) for release in releases]
-        self.releases.setText("Releases from the backend:\n" + "\n".join(lines))
+        self.releases.setText(self.tr("Releases from the backend:") + "\n" + "\n".join(lines))
         self.releases.setVisible(bool(lines))
 
     def _refresh(self) -> None:
@@ -105,7 +118,7 @@ class TemplatesTab(QWidget):
         folders = ", ".join(
             str(folder) for folder, source in self.library.folders if source == "local"
         )
-        self.folder_label.setText(f"Folder: {folders or '—'}")
+        self.folder_label.setText(self.tr("Folder: {folders}").format(folders=folders or "—"))
         for entry in self.library.entries:
             item = QListWidgetItem(("" if entry.valid else "⚠ ") + entry.title)
             item.setData(0x0100, entry.key)
@@ -119,7 +132,7 @@ class TemplatesTab(QWidget):
             self.list.setCurrentRow(0)
         if not self.library.entries:
             self.summary.setText(
-                "No templates yet. Put YAML templates in the folder above, then Reload."
+                self.tr("No templates yet. Put YAML templates in the folder above, then Reload.")
             )
             self.errors.hide()
             self.yaml.clear()
@@ -151,30 +164,56 @@ def release_line(release: ReleaseStatus) -> str:
     """One release in words: "retail-pos v3 (canary): downloading 3/5 files, 48 MB"."""
     name = f"{release.name} v{release.version} ({release.channel})"
     if release.state is ReleaseState.READY:
-        return f"✓ {name}: ready" + ("" if release.signed_by else ", unsigned")
-    if release.state is ReleaseState.DOWNLOADING:
-        return (
-            f"↓ {name}: downloading {release.files_done}/{release.files_total} files, "
-            f"{_megabytes(release.bytes_done)} of {_megabytes(release.bytes_total)}"
+        if release.signed_by:
+            return QCoreApplication.translate("TemplatesTab", "✓ {release}: ready").format(
+                release=name
+            )
+        return QCoreApplication.translate("TemplatesTab", "✓ {release}: ready, unsigned").format(
+            release=name
         )
-    words = REFUSALS[release.refusal] if release.refusal else "refused"
-    return f"⚠ {name}: {words.format(file=release.refused_file or 'a file')}"
+    if release.state is ReleaseState.DOWNLOADING:
+        return QCoreApplication.translate(
+            "TemplatesTab", "↓ {release}: downloading {done}/{total} files, {bytes} of {size}"
+        ).format(
+            release=name,
+            done=release.files_done,
+            total=release.files_total,
+            bytes=_megabytes(release.bytes_done),
+            size=_megabytes(release.bytes_total),
+        )
+    if release.refusal:
+        words = QCoreApplication.translate("TemplatesTab", REFUSALS[release.refusal])
+    else:
+        words = QCoreApplication.translate("TemplatesTab", "refused")
+    file = release.refused_file or QCoreApplication.translate("TemplatesTab", "a file")
+    return f"⚠ {name}: {words.format(file=file)}"
 
 
 def _megabytes(count: int) -> str:
-    return f"{count / 1e6:.0f} MB" if count >= 1e6 else f"{count / 1e3:.0f} kB"
+    """A size in MB (or kB under one), its number in the locale's format."""
+    if count >= 1e6:
+        return QCoreApplication.translate("TemplatesTab", "{number} MB").format(
+            number=QLocale().toString(round(count / 1e6))
+        )
+    return QCoreApplication.translate("TemplatesTab", "{number} kB").format(
+        number=QLocale().toString(round(count / 1e3))
+    )
 
 
 def _summary(entry: TemplateEntry) -> str:
-    origin = "from the fleet backend" if entry.source == "backend" else "local"
+    if entry.source == "backend":
+        origin = QCoreApplication.translate("TemplatesTab", "from the fleet backend")
+    else:
+        origin = QCoreApplication.translate("TemplatesTab", "local")
     if entry.loaded is None:
         count = len(entry.errors.splitlines())
-        return f"<b>{entry.path.name}</b> ({origin}) is invalid: {count} error(s)."
+        return QCoreApplication.translate(
+            "TemplatesTab", "<b>{file}</b> ({origin}) is invalid: {count} error(s)."
+        ).format(file=entry.path.name, origin=origin, count=count)
     template = entry.loaded.template
-    text = (
-        f"<b>{template.name}</b> version {template.version} ({origin}) — "
-        f"{len(template.steps)} steps"
-    )
+    text = QCoreApplication.translate(
+        "TemplatesTab", "<b>{name}</b> version {version} ({origin}) — {count} steps"
+    ).format(name=template.name, version=template.version, origin=origin, count=len(template.steps))
     if template.description:
         text += f"<br>{template.description}"
     return text
