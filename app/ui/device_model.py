@@ -13,7 +13,14 @@ import bisect
 import time
 from collections import deque
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from app.core import (
     DeviceChanged,
@@ -30,10 +37,18 @@ from app.core import (
     StepStatus,
 )
 from app.devices.slots import label_order, port_key
-from app.ui.tile_view import StepView, Tile
+from app.ui.language import QT_TRANSLATE_NOOP
+from app.ui.tile_view import STYLES, StepView, Tile
 
 TileRole = Qt.ItemDataRole.UserRole + 1
 FLASH_SECONDS = 3.0
+OUTCOME_WORDS = {  # the log's last line of a run, translated where written
+    RunOutcome.RUNNING: QT_TRANSLATE_NOOP("DeviceModel", "— run still running"),
+    RunOutcome.DONE: QT_TRANSLATE_NOOP("DeviceModel", "— run done"),
+    RunOutcome.FAILED: QT_TRANSLATE_NOOP("DeviceModel", "— run failed"),
+    RunOutcome.REFUSED: QT_TRANSLATE_NOOP("DeviceModel", "— run refused"),
+    RunOutcome.INTERRUPTED: QT_TRANSLATE_NOOP("DeviceModel", "— run interrupted"),
+}
 
 
 class DeviceModel(QAbstractListModel):
@@ -62,7 +77,7 @@ class DeviceModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{tile.label} · {tile.info.model or ''} · {tile.info.serial or tile.endpoint}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{tile.label} {tile.state.value} {tile.reason}"
+            return f"{tile.label} {STYLES[tile.state].word} {tile.reason}"
         return None
 
     # -- lookups
@@ -140,7 +155,11 @@ class DeviceModel(QAbstractListModel):
         tile.started, tile.finished = now, None
         tile.result = None
         tile.flash_until = 0.0
-        tile.log.append(f"— run of {event.template_name} v{event.template_version} started")
+        tile.log.append(
+            self.tr("— run of {template} v{version} started").format(
+                template=event.template_name, version=event.template_version
+            )
+        )
         self._changed(tile)
 
     def on_step_started(self, event: StepStarted) -> None:
@@ -181,9 +200,8 @@ class DeviceModel(QAbstractListModel):
         if result.outcome == RunOutcome.FAILED:
             tile.flash_until = now + FLASH_SECONDS
         self.finished_runs.append((now, result.outcome))
-        tile.log.append(
-            f"— run {result.outcome.value}" + (f": {result.error}" if result.error else "")
-        )
+        ended = QCoreApplication.translate("DeviceModel", OUTCOME_WORDS[result.outcome])
+        tile.log.append(f"{ended}: {result.error}" if result.error else ended)
         self._changed(tile)
 
     def clear(self) -> None:

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,9 @@ class Failure:
 
     @property
     def text(self) -> str:
-        return f"{self.label} failed: {self.reason}"
+        return QCoreApplication.translate("TaskManager", "{task} failed: {reason}").format(
+            task=self.label, reason=self.reason
+        )
 
 
 def describe(error: BaseException) -> str:

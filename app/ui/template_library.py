@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from app.templates import LoadedTemplate, TemplateError, load_template
+from app.ui.language import QT_TRANSLATE_NOOP
 from app.ui.taskman import TaskManager
 
 PATTERNS = ("*.yaml", "*.yml")
-SCAN_LABEL = "Reading the templates"
+SCAN_LABEL = QT_TRANSLATE_NOOP("TemplateLibrary", "Reading the templates")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ class TemplateEntry:
         if self.loaded is not None:
             template = self.loaded.template
             return f"{template.name} v{template.version}"
-        return f"{self.path.name} (invalid)"
+        return QCoreApplication.translate("TemplateLibrary", "{file} (invalid)").format(
+            file=self.path.name
+        )
 
     @property
     def key(self) -> str:
@@ -88,7 +91,10 @@ class TemplateLibrary(QObject):
         folders = list(self.folders)
         self.loading.emit(True)
         self._tasks.run_in_background(
-            lambda: scan(folders), self._loaded, on_failure=self._failed, label=SCAN_LABEL
+            lambda: scan(folders),
+            self._loaded,
+            on_failure=self._failed,
+            label=QCoreApplication.translate("TemplateLibrary", SCAN_LABEL),
         )
 
     def entry(self, key: str) -> TemplateEntry | None:
@@ -101,4 +107,4 @@ class TemplateLibrary(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self.loading.emit(False)
-        self._tasks.report(SCAN_LABEL, error)
+        self._tasks.report(QCoreApplication.translate("TemplateLibrary", SCAN_LABEL), error)
