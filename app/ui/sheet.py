@@ -2,7 +2,8 @@
 
 Codes are drawn as filled rectangles straight from the QR matrix, so they stay sharp at any
 printer resolution. Everything is measured in millimetres and converted with the paint
-device's resolution; fonts are in points, which Qt maps to each device itself.
+device's resolution; fonts are in points, which Qt maps to each device itself. The sheet is
+for the bench, so its words are the window's language (English from `kitbench sheet`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -106,8 +107,11 @@ def layout_warnings(sheet: Sheet, paper: str, per_page: int) -> list[str]:
     if module_mm >= SMALLEST_MODULE_MM:
         return []
     return [
-        f"codes print at {module_mm:.2f} mm a module (under {SMALLEST_MODULE_MM} mm):"
-        " fewer codes a page (--per-page) scan more reliably"
+        QCoreApplication.translate(
+            "Sheet",
+            "codes print at {size} mm a module (under {smallest} mm): fewer codes a page "
+            "(--per-page) scan more reliably",
+        ).format(size=f"{module_mm:.2f}", smallest=SMALLEST_MODULE_MM)
     ]
 
 
@@ -264,10 +268,12 @@ def _paint_page(
     painter.setPen(QColor(90, 90, 90))
     painter.setFont(_font(8))
     footer = rect(0, height - FOOTER_MM + 2, width, FOOTER_MM - 2)
+    printed = QCoreApplication.translate("Sheet", "Printed {date} by Kitbench")
     painter.drawText(
-        footer, Qt.AlignmentFlag.AlignLeft, f"Printed {date.today().isoformat()} by Kitbench"
+        footer, Qt.AlignmentFlag.AlignLeft, printed.format(date=date.today().isoformat())
     )
-    painter.drawText(footer, Qt.AlignmentFlag.AlignRight, f"Page {number} of {total}")
+    page = QCoreApplication.translate("Sheet", "Page {number} of {total}")
+    painter.drawText(footer, Qt.AlignmentFlag.AlignRight, page.format(number=number, total=total))
 
 
 def _font(points: float, *, bold: bool = False) -> QFont:
