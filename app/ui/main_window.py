@@ -241,7 +241,9 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         geometry, state = self.services.settings.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1400, 860)
+            self.resize(1400, 860)  # what "restore" gives back
+            # First launch: the whole screen, so a bench of 150 shows every tile at once.
+            self.setWindowState(Qt.WindowState.WindowMaximized)
         if state is not None:
             self.restoreState(state)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.core import DeviceState
 from app.sim.fleet import SimFleet
@@ -99,7 +100,8 @@ def open_bench(qtbot, start_fleet, template_folder):
         services = build_services(sync=sync, usb_watcher=usb_watcher)
         window = open_window(services)
         qtbot.addWidget(window, before_close_func=stop)
-        if window_size:  # None: keep the geometry the window restored
+        if window_size:  # None: keep the geometry the window restored (maximised at first)
+            window.setWindowState(Qt.WindowState.WindowNoState)
             window.resize(*window_size)
         window.show()
         bench = Bench(window, services, fleet, template_folder)
