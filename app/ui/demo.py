@@ -17,6 +17,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
+
 from app.core.paths import data_dir, resources_dir
 from app.devices.slots import PORT_MAP_FILE, PORTS_PER_HUB, BusInfo, PortMap
 from app.labels.sim_printer import SimulatedLabelPrinter
@@ -212,7 +214,11 @@ class DemoBench:
         for endpoint in self.fleet.endpoints:
             services.engine.add_endpoint(endpoint.spec)
         window.bench.reload_orders(then_choose=DEMO_ORDER)
-        window.setWindowTitle(f"Kitbench — demo bench ({self.count} simulated devices)")
+        window.setWindowTitle(
+            QCoreApplication.translate(
+                "Demo", "Kitbench — demo bench ({count} simulated devices)"
+            ).format(count=self.count)
+        )
 
     def stop(self) -> None:
         if self.fleet is not None:
