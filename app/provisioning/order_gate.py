@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 
 from app.core.orders import Order
 from app.provisioning.context import DeviceFacts
+
+ImeiReader = Callable[[], Sequence[str]]
+
+
+def _no_imeis() -> Sequence[str]:
+    return ()
 
 
 class OrderGate:
@@ -33,10 +40,16 @@ class OrderGate:
         with self._lock:
             self._admitted.add(serial)
 
-    def __call__(self, facts: DeviceFacts) -> str | None:
-        """The order's number when `facts` is a device it holds back, else None."""
+    def __call__(self, facts: DeviceFacts, imeis: ImeiReader = _no_imeis) -> str | None:
+        """The order's number when `facts` is a device it holds back, else None.
+
+        A supplier's list may name a device by serial or by IMEI; the device's IMEIs are
+        read (`imeis`, from the device) only when its serial is not on a list that names
+        IMEIs, so an order of serials costs no extra reads."""
         with self._lock:
             order, admitted = self._order, facts.serial in self._admitted
         if order is None or admitted or order.expects(facts.serial):
+            return None
+        if any(line.imei for line in order.expected) and order.expects(facts.serial, imeis()):
             return None
         return order.number

@@ -93,6 +93,7 @@ class DeviceRun:
     cancel_cause: Cause = Cause.STOPPED  # why `cancel` was set: the operator, or an unplug
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     announced: bool = False  # RunStarted was sent (only the station's worker sets it)
+    identity: DeviceIdentity | None = None  # read before the run started (an order's IMEIs)
 
     def cancel_for(self, cause: Cause) -> None:
         if not self.cancel.is_set():
@@ -165,6 +166,18 @@ def run_result(
         identity=identity,
         device_name=device_name,
     )
+
+
+def run_identity(
+    device: Device, facts: DeviceFacts, asset_tag: str | None
+) -> DeviceIdentity | None:
+    """Who the device is, read once per run (None for a device that is not Android); an IMEI
+    scanned as the asset tag fills in one the device would not give."""
+    if not facts.android:
+        return None
+    identity = read_identity(device, device.props())
+    tag = (asset_tag or "").strip()
+    return identity.with_scanned_imei(tag) if is_imei(tag) else identity
 
 
 def step_name(step: AnyStep) -> str:
@@ -284,13 +297,10 @@ class Runner:
         )
 
     def _identity(self) -> DeviceIdentity | None:
-        """Who the device is, read once per run (None for a device that is not Android); an
-        IMEI scanned as the asset tag fills in one the device would not give."""
-        if not self.facts.android:
-            return None
-        identity = read_identity(self.device, self.device.props())
-        tag = (self.request.asset_tag or "").strip()
-        return identity.with_scanned_imei(tag) if is_imei(tag) else identity
+        """The run's identity: as read before the run began (for the order), else now."""
+        if self.request.identity is not None:
+            return self.request.identity
+        return run_identity(self.device, self.facts, self.request.asset_tag)
 
     def _mark_provisioned(self, index: int) -> tuple[StepResult, Failure | None]:
         """Leave the marker that says this device is provisioned, and read it back."""

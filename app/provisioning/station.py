@@ -47,6 +47,7 @@ from app.devices.usb_hotplug import UsbChange, UsbEvent, UsbWatcher
 from app.devices.usb_session import UsbEndpoint
 from app.provisioning.context import DeviceFacts
 from app.provisioning.ledger import Ledger
+from app.provisioning.order_gate import ImeiReader
 from app.provisioning.runner import (
     Batch,
 )
@@ -81,7 +82,7 @@ class Station:
         port_map: PortMap | None = None,
         open_device: DeviceOpener = Device.open,
         before_run: Callable[[RunStarted], StationProblem | None] | None = None,
-        hold_back: Callable[[DeviceFacts], str | None] | None = None,
+        hold_back: Callable[[DeviceFacts, ImeiReader], str | None] | None = None,
     ) -> None:
         """Large transfers cross each bus as the transfer scheduler admits them (by the bus's
         bandwidth; `bus_transfer_limit`, if set, also caps how many at once per bus;
@@ -90,7 +91,8 @@ class Station:
         `open_device` is how sessions are opened (tests stand simulators in for USB);
         `before_run` records a run before it may touch its device (the store's recorder), and
         says why it could not; `hold_back` names the active order a device is not on (it
-        is then held back, no run made)."""
+        is then held back, no run made), reading its IMEIs through the reader it is given
+        only if it needs them."""
         self.directory = data_dir or default_data_dir()
         if port_map is None:
             port_map = PortMap.load(self.directory / PORT_MAP_FILE)
@@ -245,9 +247,9 @@ class Station:
             self._busy -= 1
             self._idle.notify_all()
 
-    def held_back(self, facts: DeviceFacts) -> str | None:
+    def held_back(self, facts: DeviceFacts, imeis: ImeiReader) -> str | None:
         """The active order this device is not on, or None when it may run."""
-        return self._hold_back(facts) if self._hold_back is not None else None
+        return self._hold_back(facts, imeis) if self._hold_back is not None else None
 
     def recordable(self, announcement: RunStarted) -> StationProblem | None:
         """Record the run before it starts; why it cannot be, if it cannot."""

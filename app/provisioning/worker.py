@@ -61,6 +61,7 @@ from app.provisioning.runner import (
     Batch,
     DeviceRun,
     Runner,
+    run_identity,
     run_result,
     run_started,
     step_count,
@@ -302,7 +303,7 @@ class Worker:
         if run.cancel.is_set():
             self._end_unstarted(batch, run, run.cancel_cause)
             return
-        order = self.station.held_back(facts)
+        order = self.station.held_back(facts, lambda: self._imeis_for_order(device, facts, run))
         if order is not None:
             self._advance(HeldBack(order))
             return
@@ -341,6 +342,18 @@ class Worker:
             self._drop_session(RunEnded(result))
         else:
             self._advance(RunEnded(result))
+
+    def _imeis_for_order(
+        self, device: Device, facts: DeviceFacts, run: DeviceRun
+    ) -> tuple[str, ...]:
+        """The device's IMEIs for an order's expected list: its identity, read for the run now
+        (the run keeps it); none when the device will not say."""
+        try:
+            run.identity = run_identity(device, facts, run.asset_tag)
+        except DeviceError as exc:  # no IMEIs: held back, the admin may let it in
+            log.warning("%s: IMEIs not read for the order: %s", self.endpoint.spec, exc)
+            return ()
+        return run.identity.imei if run.identity is not None else ()
 
     def _refuse_unrecordable(self, batch: Batch, run: DeviceRun, problem: StationProblem) -> None:
         self._finish(batch, run, self._result(batch, run, Cause.STORAGE, _not_recordable(problem)))

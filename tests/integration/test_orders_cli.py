@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from app.cli import cli
 from app.sim.apk import build_apk
+from app.sim.identity import hardware_ids
 from tests.integration.test_provision_cli import TEMPLATE, device_args
 
 
@@ -96,6 +97,33 @@ def test_a_device_not_on_the_expected_list_is_held_back(start_fleet, template, t
     order = shown("PO-7")
     assert (order["done"], order["state"]) == (2, "open")
     assert fleet.endpoints[2].serial not in {d["serial"] for d in order["devices"]}
+
+
+@pytest.mark.parametrize("listed_by", ["imei", "mixed"])
+def test_a_supplier_list_of_imeis_lets_in_a_device_by_either_imei(
+    start_fleet, template, tmp_path, listed_by
+):
+    fleet = start_fleet(4, auth="none", profile="pixel8")  # two IMEIs each (SIM and eSIM)
+    first, second, third, stranger = fleet.endpoints
+    imeis = {e.serial: hardware_ids("pixel8", e.serial).imeis for e in fleet.endpoints}
+    lines = ["serial,imei", f",{imeis[first.serial][0]}", f",{imeis[second.serial][1]}"]
+    lines.append(f"{third.serial}," if listed_by == "mixed" else f",{imeis[third.serial][0]}")
+    asn = tmp_path / "asn.csv"
+    asn.write_text("\n".join(lines) + "\n")
+    assert (
+        kitbench("order", "create", "PO-5", "--target", "3", "--expected", str(asn)).exit_code == 0
+    )
+
+    result = kitbench("provision", "--template", str(template), "--order", "PO-5", "--json",
+                      *device_args(fleet.endpoints))  # fmt: skip
+    assert result.exit_code == 1, result.output
+    ended = {line["serial"]: line for line in map(json.loads, result.output.splitlines()[:4])}
+    assert {serial: line["result"] for serial, line in ended.items()} == {
+        first.serial: "done", second.serial: "done", third.serial: "done",
+        stranger.serial: "refused"}  # fmt: skip
+    assert ended[stranger.serial]["not_on_order"] == "PO-5"
+    order = shown("PO-5")
+    assert (order["done"], order["state"]) == (3, "complete")
 
 
 def test_an_order_for_another_template_or_a_closed_one_takes_no_runs(start_fleet, template):

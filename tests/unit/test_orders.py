@@ -90,3 +90,20 @@ def test_the_gate_holds_back_a_device_not_on_the_list_until_an_admin_lets_it_in(
     gate.admit("R2")
     assert gate(facts) is None
     assert OrderGate(Order("PO-10", 2))(facts) is None  # no list: any device
+
+
+def test_the_gate_lets_in_a_device_by_either_imei_and_reads_imeis_only_when_it_must():
+    asn = read_expected("serial,imei\nR1,\n,356938035643809\n")  # one by serial, one by IMEI
+    gate = OrderGate(Order("PO-11", 3, expected=asn))
+    facts = DeviceFacts("R2", "Pixel 8", "Google", "14", 34)
+    second_imei = ("356938035643817", "356938035643809")
+    assert gate(facts, lambda: second_imei) is None
+    assert gate(facts, lambda: ("356938035643817",)) == "PO-11"
+    assert gate(facts) == "PO-11"  # IMEIs unknown: held back
+
+    def never_read() -> tuple[str, ...]:
+        raise AssertionError("IMEIs read for a device its serial already lets in")
+
+    assert gate(replace(facts, serial="R1"), never_read) is None
+    serials_only = OrderGate(Order("PO-12", 1, expected=read_expected("serial\nR1\n")))
+    assert serials_only(facts, never_read) == "PO-12"  # a list of serials: no read
