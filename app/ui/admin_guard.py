@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtGui import QIcon, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.paths import resources_dir
 from app.storage.admin_pin import MAX_PIN_DIGITS, AdminPin, PinError, check_pin, pin_matches
 from app.storage.config import Config, ConfigError
 from app.ui.admin_lock import DEFAULT_IDLE_S, UNREADABLE, Action, AdminLock
@@ -43,6 +43,11 @@ PIN_WRITES = "admin-pin"  # the serial key of writes to the PIN file
 ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 PASSING_KEYS = (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)  # moving the focus past a guarded field
 LOCK_STYLE = "QToolButton { font-size: 14px; padding: 2px 8px; }"
+ICONS = resources_dir() / "icons"
+
+
+def lock_icon(locked: bool) -> QIcon:
+    return QIcon(str(ICONS / ("lock-closed.svg" if locked else "lock-open.svg")))
 
 
 def pin_field() -> QLineEdit:
@@ -65,14 +70,17 @@ class PinDialog(QDialog):
         self.setWindowTitle(self.tr("Admin PIN"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         question = QLabel(
-            self.tr("“{what}” is for an admin. Enter the admin PIN:").format(what=what)
+            self.tr("“{what}” is for an admin.\nEnter the admin PIN:").format(what=what)
             if what
             else self.tr("Enter the admin PIN:")
         )
         question.setWordWrap(True)
+        question.setStyleSheet("font-size: 15px;")
+        self.setMinimumWidth(420)
         self.pin = pin_field()
+        self.pin.setStyleSheet("font-size: 22px; padding: 4px;")
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #D55E00; font-weight: bold;")
+        self.problem.setStyleSheet("color: #D55E00; font-weight: bold; font-size: 15px;")
         self.problem.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -131,6 +139,7 @@ class AdminGuard(QObject):
         self._watching_use = False
         self.button = QToolButton()
         self.button.setStyleSheet(LOCK_STYLE)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.button.clicked.connect(self._button_clicked)
         self.button.hide()
         self._check_timer = QTimer(self)
@@ -190,11 +199,12 @@ class AdminGuard(QObject):
             return
         self._shown = (locked, pin_set)
         self.button.setVisible(pin_set)
+        self.button.setIcon(lock_icon(locked))
         if locked:
-            self.button.setText(self.tr("🔒 Admin locked"))
+            self.button.setText(self.tr("Admin locked"))
             self.button.setToolTip(self.tr("Admin actions ask for the PIN. Click to unlock."))
         else:
-            self.button.setText(self.tr("🔓 Admin unlocked · Lock now"))
+            self.button.setText(self.tr("Admin unlocked · Lock now"))
             self.button.setToolTip(self.tr("Admin actions are open until the window is idle"))
         self.changed.emit(locked)
 
@@ -345,24 +355,28 @@ class PinSettings(QGroupBox):
         self.repeat_pin = pin_field()
         self.set_button = QPushButton(self.tr("Set PIN"))
         self.remove_button = QPushButton(self.tr("Remove PIN"))
-        self.status = QLabel()
+        self.status = QLabel()  # how setting or removing the PIN went
         self.status.setWordWrap(True)
-        form = QFormLayout(self)
-        form.addRow(self.state)
-        form.addRow(self.tr("New PIN (4-12 digits)"), self.new_pin)
-        form.addRow(self.tr("Repeat the PIN"), self.repeat_pin)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.set_button)
-        buttons.addWidget(self.remove_button)
-        form.addRow(buttons)
+        self.status.hide()
+        self.new_pin.setPlaceholderText(self.tr("new PIN, 4-12 digits"))
+        self.repeat_pin.setPlaceholderText(self.tr("the PIN again"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.state)
+        row = QHBoxLayout()  # one row: Settings is a long form already
+        for widget in (self.new_pin, self.repeat_pin, self.set_button, self.remove_button):
+            row.addWidget(widget)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
 
         self.bar = QWidget()
-        self.bar_words = QLabel(self.tr("🔒 Settings are locked: an admin unlocks them."))
+        icon = QLabel()
+        icon.setPixmap(lock_icon(True).pixmap(22, 22))
+        self.bar_words = QLabel(self.tr("Settings are locked: an admin unlocks them."))
         self.bar_words.setStyleSheet("font-size: 15px;")
         self.unlock_button = QPushButton(self.tr("Unlock…"))
         bar_layout = QHBoxLayout(self.bar)
         bar_layout.setContentsMargins(0, 0, 0, 0)
+        bar_layout.addWidget(icon)
         bar_layout.addWidget(self.bar_words, 1)
         bar_layout.addWidget(self.unlock_button)
         self.bar.hide()
@@ -394,22 +408,26 @@ class PinSettings(QGroupBox):
                 ).format(n=minutes)
             )
 
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.show()
+
     def _set_pin(self) -> None:
         pin = self.new_pin.text()
         try:
             check_pin(pin)
         except PinError as exc:
-            self.status.setText(self.tr("Not set: {reason}").format(reason=str(exc)))
+            self._say(self.tr("Not set: {reason}").format(reason=str(exc)))
             return
         if self.repeat_pin.text() != pin:
-            self.status.setText(self.tr("Not set: the two PINs differ"))
+            self._say(self.tr("Not set: the two PINs differ"))
             return
-        self.status.setText(self.tr("Setting the PIN…"))
+        self._say(self.tr("Setting the PIN…"))
         pins = self.guard.pins
         self.guard.tasks.run_in_background(
             lambda: pins.set(pin),
             self._pin_set,
-            on_failure=lambda error: self.status.setText(
+            on_failure=lambda error: self._say(
                 self.tr("Not set: {reason}").format(reason=describe(error))
             ),
             label=self.tr("Setting the admin PIN"),
@@ -419,7 +437,7 @@ class PinSettings(QGroupBox):
     def _pin_set(self, pin_hash: str) -> None:
         self.new_pin.clear()
         self.repeat_pin.clear()
-        self.status.setText(self.tr("PIN set. Admin actions ask for it once the window locks."))
+        self._say(self.tr("PIN set. Admin actions ask for it once the window locks."))
         self.guard.pin_changed(pin_hash)
 
     def _remove_pin(self) -> None:
@@ -427,7 +445,7 @@ class PinSettings(QGroupBox):
         self.guard.tasks.run_in_background(
             pins.clear,
             lambda _had: self._pin_removed(),
-            on_failure=lambda error: self.status.setText(
+            on_failure=lambda error: self._say(
                 self.tr("Not removed: {reason}").format(reason=describe(error))
             ),
             label=self.tr("Removing the admin PIN"),
@@ -435,5 +453,5 @@ class PinSettings(QGroupBox):
         )
 
     def _pin_removed(self) -> None:
-        self.status.setText(self.tr("PIN removed: nothing is locked."))
+        self._say(self.tr("PIN removed: nothing is locked."))
         self.guard.pin_changed(None)
