@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 # The window's translations (docs/architecture.md, "Languages"): the .ts sources in the repo,
 # compiled to .qm files the window loads; `make lupdate` extracts the marked strings again.
 I18N := app/ui/i18n
-TS_FILES := $(wildcard $(I18N)/kitbench_*.ts)
+LANGUAGES := de es
+TRANSLATED := $(LANGUAGES:%=$(I18N)/kitbench_%.ts)
+TS_FILES := $(TRANSLATED) $(I18N)/kitbench_en.ts
 QM_FILES := $(TS_FILES:.ts=.qm)
 LUPDATE := $(BIN)/pyside6-lupdate -extensions py -locations none -no-obsolete -silent app/ui
 
@@ -26,7 +28,7 @@ $(I18N)/%.qm: $(I18N)/%.ts | $(STAMP)
 translations: $(QM_FILES)
 
 lupdate: $(STAMP)
-	$(LUPDATE) -ts $(filter-out %_en.ts,$(TS_FILES))
+	$(LUPDATE) -ts $(TRANSLATED)
 	$(LUPDATE) -pluralonly -ts $(I18N)/kitbench_en.ts
 
 # The bench with simulated devices and a local fleet backend: the first thing to try.

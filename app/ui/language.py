@@ -51,8 +51,11 @@ def install_translators(language: str = SYSTEM, directory: Path = TRANSLATIONS_D
     ours = QTranslator(app)
     if ours.load(locale, CATALOGUE, "_", str(directory)):
         app.installTranslator(ours)
-    elif locale.language() not in (QLocale.Language.English, QLocale.Language.C):
-        log.warning("no %s translation in %s: the window stays English", locale.name(), directory)
+    else:  # English, with its plural forms ("1 run", "2 runs")
+        if locale.language() not in (QLocale.Language.English, QLocale.Language.C):
+            log.warning("no %s translation in %s: the window is English", locale.name(), directory)
+        if ours.load(f"{CATALOGUE}_en", str(directory)):
+            app.installTranslator(ours)
     # Qt's own words (dialog buttons, the file dialog, context menus).
     qt = QTranslator(app)
     if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
