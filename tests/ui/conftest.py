@@ -14,8 +14,10 @@ from app.sim.fleet import SimFleet
 from app.templates import SecretStore
 from app.ui.app import build_services, open_window
 from app.ui.demo import DEMO_SECRETS, prepare_templates
+from app.ui.language import install_translators
 from app.ui.main_window import MainWindow, Services
 from app.ui.settings import Settings
+from tests.catalogues import build_catalogues
 
 
 @dataclass
@@ -63,6 +65,13 @@ steps:
   - wifi: {ssid: Warehouse, security: wpa2, password: "{secret:warehouse_wifi}"}
   - verify: {package_installed: com.example.pos}
 """
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_words(qapp):
+    """The window's English as `kitbench gui` loads it in an English locale: its plural forms
+    ("1 device is", "2 devices are") come from the English catalogue."""
+    install_translators("en", build_catalogues())
 
 
 @pytest.fixture

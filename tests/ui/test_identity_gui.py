@@ -67,7 +67,7 @@ def test_history_shows_imei_and_mac_and_exports_zero_touch_csv(open_bench, qtbot
     history = window.history
     window.tabs.setCurrentWidget(history)
     history.apply_filter()
-    qtbot.waitUntil(lambda: history.status.text() == "1 runs")
+    qtbot.waitUntil(lambda: history.status.text() == "1 run")
     model = history.model
     columns = range(model.columnCount())
     headers = [model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
@@ -83,7 +83,7 @@ def test_history_shows_imei_and_mac_and_exports_zero_touch_csv(open_bench, qtbot
     out = tmp_path / "zt.csv"
     history.export_register_to(out, ExportFormat.ZERO_TOUCH)
     qtbot.waitUntil(lambda: history.status.text().startswith("Exported"))
-    assert history.status.text() == "Exported 1 devices to zt.csv"
+    assert history.status.text() == "Exported 1 device to zt.csv"
     rows = list(csv.reader(io.StringIO(out.read_text())))
     assert rows == [
         ["IMEI", "IMEI2", "MEID", "Serial Number", "Model", "Manufacturer"],
