@@ -147,8 +147,9 @@ def test_the_pin_guards_exactly_the_admin_actions(open_bench, qtbot, kitbench_ho
     assert not window.admin.lock.locked
     assert "unlocked" in window.admin.button.text().lower()
     assert settings.station_name.isEnabled() and settings.save_button.isEnabled()
-    tab.template_picker.setFocus()
-    qtbot.keyClick(tab.template_picker, Qt.Key.Key_Down)  # open: picks the next template
+    picker.setFocus()
+    last = picker.currentIndex() == picker.count() - 1
+    qtbot.keyClick(picker, Qt.Key.Key_Up if last else Qt.Key.Key_Down)  # open: picks another
     qtbot.waitUntil(lambda: bool(of_type(commands, SetTemplate)), timeout=5000)
     assert window.admin.dialog is None
 
@@ -224,3 +225,28 @@ def test_set_in_settings_and_reset_from_the_cli(open_bench, qtbot, kitbench_home
     assert not admin.button.isVisibleTo(window)
     window.bench.force("tcp:127.0.0.1:9")
     assert len(forced(commands)) == 2 and admin.dialog is None
+
+
+def test_a_damaged_pin_file_keeps_the_window_locked_and_says_why(
+    open_bench, qtbot, kitbench_home, sent
+):
+    kitbench_home.mkdir(parents=True, exist_ok=True)
+    (kitbench_home / "admin-pin").write_text("4829\n")  # someone wrote the PIN itself
+    bench = open_bench()
+    commands = sent(bench)
+    window, admin = bench.window, bench.window.admin
+    qtbot.waitUntil(lambda: "holds no PIN hash" in window.statusBar().currentMessage(),
+                    timeout=10_000)  # fmt: skip
+    assert admin.lock.locked
+
+    window.bench.force("tcp:127.0.0.1:9")
+    unlock_tried = admin.dialog
+    assert unlock_tried is not None
+    unlock_tried.submit("4829")  # the file's text is no PIN
+    qtbot.waitUntil(lambda: unlock_tried.problem.text() == "Wrong PIN", timeout=10_000)
+    assert not forced(commands)
+    unlock_tried.reject()
+
+    assert CliRunner().invoke(cli, ["admin-pin", "clear"]).exit_code == 0
+    admin.reload()
+    qtbot.waitUntil(lambda: not admin.lock.locked, timeout=10_000)
