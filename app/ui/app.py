@@ -109,6 +109,14 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def localize_and_theme() -> None:
+    """What must come before the window: the language (Settings, or the system's: `LANG`)
+    with its date and number formats, and the theme, from the station's window settings."""
+    settings = Settings()
+    install_translators(settings.language)
+    apply_theme(settings.theme)
+
+
 def build_services(
     data_dir: Path | None = None,
     *,
@@ -214,9 +222,7 @@ def run_gui(*, demo: int | None = None) -> int:
         demo_bench = DemoBench(demo)
         demo_bench.start()
     try:
-        settings = Settings()
-        install_translators(settings.language)
-        apply_theme(settings.theme)
+        localize_and_theme()
         try:
             services = build_services()
         except StoreError as exc:
