@@ -64,6 +64,7 @@ from app.ui.tile_view import Tile
 from app.ui.tiles import TileDelegate
 
 TICK_MS = 250
+NEEDS_EVERY_S = 0.25
 NOTICE_STYLE = "font-size: 16px; padding: 8px; border-radius: 4px; color: white; background: {};"
 COMPLETE_COLOUR = "#009E73"
 HELD_BACK_COLOUR = "#CC79A7"
@@ -95,6 +96,7 @@ class BenchTab(QWidget):
         self.model = model
         self.library = library
         self._ticks = 0
+        self._needs_counted = 0.0  # when the "needs you" strip was last counted
 
         self.template_picker = QComboBox()
         self.template_picker.setMinimumWidth(220)
@@ -483,7 +485,10 @@ class BenchTab(QWidget):
         )
         rate = round(self.model.devices_per_hour())
         self.rate.setText(self.tr("{rate} / hour").format(rate=number(rate)))
-        self.needs_you.show_needs(needs_by_kind(self.model.tiles()))
+        now = time.monotonic()
+        if now - self._needs_counted >= NEEDS_EVERY_S:  # not at every batch: 60 a second
+            self._needs_counted = now
+            self.needs_you.show_needs(needs_by_kind(self.model.tiles()))
         self._update_held_back()
 
     def _needs_filter_changed(self, needs) -> None:

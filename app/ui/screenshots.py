@@ -5,16 +5,24 @@
 Half the bench is provisioned first and the rest started just before the shot, so the
 bench picture shows every state a worker meets: done, failed, refused, working, ready, and
 the demo's order filling up with one device held back as not on it.
+
+`make bench-screenshots`: the bench alone as `kitbench gui --demo N` shows it on a whole
+1920×1080 screen under Xvfb (150 devices in compact tiles, a dozen in large ones):
+
+    xvfb-run -s "-screen 0 1920x1080x24" python -m app.ui.screenshots docs/screenshots \
+        --bench 150
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core import DeviceState
@@ -96,5 +104,67 @@ def main(out: Path) -> int:
     return 0
 
 
+def bench_on_screen(out: Path, devices: int) -> Path:
+    """The bench of a `devices`-device demo filling the screen, as bench staff see it: some
+    done, some failed, some waiting for Allow, the rest at work; saved as bench-N.png."""
+    app = application()
+    demo = DemoBench(devices, faults="install_fail=0.08,never_auth=0.05")
+    demo.start()
+    try:
+        apply_theme("light")
+        services = build_services()
+        window = open_window(services)
+        demo.attach(services, window)
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMaximized)
+        screen = app.primaryScreen()
+        window.setGeometry(screen.availableGeometry())  # maximised: no window manager here
+        window.show()
+        model = services.model
+
+        def count(state: DeviceState) -> int:
+            return sum(t.state == state for t in model.tiles())
+
+        pump(app, lambda: window.bench.current_entry() is not None, 20)
+        pump(app, lambda: window.bench.order_bar.active is not None, 20)  # the demo's order
+        pump(app, lambda: len(model.tiles()) == devices and count(DeviceState.ATTACHED) == 0, 120)
+        ready = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY]
+        first = ready[: len(ready) * 2 // 3]
+        services.engine.start_runs(first)
+        started = [t for t in model.tiles() if t.endpoint in first]
+        pump(
+            app,
+            lambda: sum(bool(t.result) and not t.running for t in started) >= len(first) * 3 // 4,
+            300,
+        )
+        rest = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY]
+        services.engine.start_runs(rest[: len(rest) // 2])
+        pump(app, lambda: False, 6)
+        failed = [t for t in model.tiles() if t.state == DeviceState.FAILED]
+        window.bench.select((failed or model.tiles())[0].endpoint)
+        pump(app, lambda: False, 1.5)
+        path = out / f"bench-{devices}.png"
+        screen.grabWindow(0).save(str(path))
+        print(path)
+        window.close()  # stops the station off the GUI thread, then closes
+        pump(app, lambda: window.stopped, 60)
+    finally:
+        demo.stop()
+    return path
+
+
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
+    parser = argparse.ArgumentParser(description="Screenshots of a demo bench")
+    parser.add_argument("out", nargs="?", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument(
+        "--bench",
+        type=int,
+        metavar="N",
+        help="only the bench of N devices, "
+        "on the whole screen (run it under Xvfb at the screen size wanted)",
+    )
+    arguments = parser.parse_args()
+    if arguments.bench:
+        arguments.out.mkdir(parents=True, exist_ok=True)
+        bench_on_screen(arguments.out, arguments.bench)
+        sys.exit(0)
+    sys.exit(main(arguments.out))

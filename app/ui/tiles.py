@@ -350,6 +350,9 @@ def _fitting_font(text: str, largest: float, smallest: float, width: int) -> QFo
     width -= 2  # rounding: what fits by a hair is elided when drawn
     font = _font(largest, bold=True)
     advance = QFontMetrics(font).horizontalAdvance(text)
+    if advance > width > 0:  # narrower letters first, then smaller ones
+        font.setStretch(QFont.Stretch.Condensed)
+        advance = QFontMetrics(font).horizontalAdvance(text)
     if advance > width > 0:
         font = _font(max(smallest, math.floor(largest * width / advance)), bold=True)
         while font.pixelSize() > smallest and QFontMetrics(font).horizontalAdvance(text) > width:
