@@ -8,11 +8,14 @@ change everything in it anyway, which is how a forgotten PIN is reset.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
 
 from app.cli import cli
+
+log = logging.getLogger(__name__)
 
 
 @cli.group("admin-pin")
@@ -54,6 +57,7 @@ def admin_pin_set(typed: tuple[str, ...]) -> None:
         raise click.ClickException(f"{exc}; nothing was changed") from None
     except PinFileError as exc:
         raise click.ClickException(str(exc)) from None
+    log.info("admin PIN set from the command line")  # that it happened; never the PIN
     click.echo("Admin PIN set: the window asks for it within a few seconds.")
 
 
@@ -67,6 +71,8 @@ def admin_pin_clear() -> None:
         had_pin = AdminPin().clear()
     except PinFileError as exc:
         raise click.ClickException(str(exc)) from None
+    if had_pin:
+        log.info("admin PIN cleared from the command line")
     click.echo("Admin PIN cleared: nothing is locked." if had_pin else "No admin PIN was set.")
 
 

@@ -31,6 +31,8 @@ def test_set_from_stdin_keeps_a_salted_hash_only_its_owner_reads(kitbench_home):
         assert stat.S_IMODE((kitbench_home / PIN_FILE).stat().st_mode) == 0o600
     assert AdminPin().matches("482916")
     assert not AdminPin().matches("482917")
+    log = (kitbench_home / "logs" / "kitbench.log").read_text()
+    assert "admin PIN set" in log and "482916" not in log
     first_hash = AdminPin().pin_hash()
     assert run("set", pin_input="482916\n").exit_code == 0
     assert AdminPin().pin_hash() != first_hash  # a new salt each time
