@@ -3,6 +3,7 @@ CUPS raw queue) or as a PDF at the label's size."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,9 +25,13 @@ from app.cli.records import open_store
 @click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a PDF, one page per label at the label's size.")  # fmt: skip
 @click.option("--layout", "layout_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="A layout file (YAML); default: label.layout, else 100 x 50 mm.")  # fmt: skip
+              help="A layout file (YAML); default: the template's label:, else label.layout, "
+                   "else 100 x 50 mm.")  # fmt: skip
+@click.option("--template", "-t", "template_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this template's label: layout.")  # fmt: skip
 def label(serial: str | None, order: str | None, printer: str | None, zpl_file: Path | None,
-          pdf_file: Path | None, layout_file: Path | None) -> None:  # fmt: skip
+          pdf_file: Path | None, layout_file: Path | None,
+          template_path: Path | None) -> None:  # fmt: skip
     """Print device labels: kitbench label (--serial S | --order O)
     (--printer zpl://HOST:9100 | --zpl FILE | --pdf FILE)."""
     from app.labels.printer import PrinterError, TargetError, parse_target, problem_words, send_zpl
@@ -47,7 +52,7 @@ def label(serial: str | None, order: str | None, printer: str | None, zpl_file: 
         if target.kind == "file":
             words = f"{printer!r}: a printer is zpl://HOST[:PORT] or cups:QUEUE (file: --zpl FILE)"
             raise click.BadParameter(words, param_hint="--printer")
-    layout = _layout(layout_file)
+    layout = _layout(layout_file, template_path)
     with open_store() as store, store.database.sessions() as session:
         labels = labels_for(session, serial=serial, order=order)
     if not labels:
@@ -78,10 +83,21 @@ def label(serial: str | None, order: str | None, printer: str | None, zpl_file: 
     click.echo(f"{len(labels)} label(s) sent to {target}")
 
 
-def _layout(path: Path | None) -> LabelLayout:
-    from app.labels.layout import DEFAULT_LAYOUT, LabelLayoutError, parse_layout
+def _layout(path: Path | None, template_path: Path | None) -> LabelLayout:
+    """--layout FILE, else the template's label:, else the station's label.layout, else the
+    default; a template without a label: section falls through to the station's."""
+    from app.labels.layout import DEFAULT_LAYOUT, LabelLayoutError, layout_of, parse_layout
     from app.storage.config import Config, ConfigError
+    from app.templates import TemplateError, load_template
 
+    if path is None and template_path is not None:
+        try:
+            label = load_template(template_path).template.label
+        except TemplateError as exc:  # FILE:LINE:COL lines, as `kitbench validate` says them
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        if label is not None:
+            return layout_of(label)
     if path is None:
         try:
             configured = Config().label_layout

@@ -175,6 +175,8 @@ class Engine:
             raise _Refused(Refusal.ORDER_TEMPLATE, _template_of(order))
         self.station.set_template(template)  # its runs carry station.order
         self._template = template
+        if self._labels is not None:
+            self._labels.use_template(template)
 
     def _set_order(self, number: str | None, template_path: Path | None) -> None:
         """Runs from now are made for order `number`, with its template; then how far it is."""

@@ -14,11 +14,19 @@ from datetime import date
 from pathlib import Path
 
 from app.core import RunOutcome, RunResult
-from app.labels.layout import DEFAULT_LAYOUT, LabelData, LabelLayout, LabelLayoutError, parse_layout
+from app.labels.layout import (
+    DEFAULT_LAYOUT,
+    LabelData,
+    LabelLayout,
+    LabelLayoutError,
+    layout_of,
+    parse_layout,
+)
 from app.labels.printer import PrinterTarget, TargetError, parse_target
 from app.labels.queue import LabelEvent, LabelJob, LabelQueue
 from app.labels.zpl import label_zpl
 from app.storage.config import Config, ConfigError
+from app.templates import LoadedTemplate
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,7 @@ class AutoPrinter:
         self.target = target
         self.layout = layout
         self.auto = auto  # label.auto_print: every done run's label, unasked
+        self._by_template: dict[str, LabelLayout] = {}  # template sha256 -> its label: layout
         self.queue = LabelQueue(on_event)
 
     @classmethod
@@ -67,6 +76,15 @@ class AutoPrinter:
             return None
         return cls(target, layout, on_event, auto=config.label_auto_print)
 
+    def use_template(self, template: LoadedTemplate) -> None:
+        """Runs of `template` get its `label:` layout, if it has one, instead of the station's."""
+        label = template.template.label
+        if label is not None:
+            self._by_template[template.sha256] = layout_of(label)
+
+    def layout_for(self, result: RunResult) -> LabelLayout:
+        return self._by_template.get(result.template_hash, self.layout)
+
     def run_finished(self, result: RunResult) -> None:
         """With auto-print on, queue the label of a done run (returns at once)."""
         if self.auto:
@@ -77,7 +95,8 @@ class AutoPrinter:
         if result.outcome is not RunOutcome.DONE or not result.serial:
             return False
         data = label_of_result(result)
-        self.queue.submit(LabelJob(data.serial, label_zpl(self.layout, data), self.target))
+        zpl = label_zpl(self.layout_for(result), data)
+        self.queue.submit(LabelJob(data.serial, zpl, self.target))
         return True
 
     def close(self) -> None:

@@ -2,7 +2,8 @@
 
 A layout is a size and a list of elements; each element shows one field of the device's run
 as text, as a Code 128 barcode or as a QR code. The default fits a 100 x 50 mm label; a
-station can use its own (`kitbench config set label.layout FILE.yaml`).
+station can use its own (`kitbench config set label.layout FILE.yaml`), and a template's
+`label:` section (app.templates.model.Label) comes before either for that template's runs.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, get_args
 
 import yaml
+
+from app.templates.model import Label, LabelField
 
 
 class LabelLayoutError(ValueError):
@@ -62,7 +65,7 @@ class LabelData:
         return "\n".join(lines)
 
 
-FIELDS = ("serial", "imei", "imei2", "device_name", "asset_tag", "order", "date", "qr")
+FIELDS: tuple[str, ...] = get_args(LabelField)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,13 @@ DEFAULT_LAYOUT = LabelLayout(
         Element(Kind.TEXT, "date", 64, 40, 2.5),
     ),
 )
+
+
+def layout_of(label: Label) -> LabelLayout:
+    """A template's `label:` section as the layout ZPL and PDF labels are drawn from."""
+    elements = tuple(Element(Kind(item.kind), item.field, item.x_mm, item.y_mm, item.height_mm,
+                             item.caption) for item in label.elements)  # fmt: skip
+    return LabelLayout(label.width_mm, label.height_mm, elements, label.dpmm)
 
 
 def parse_layout(text: str, source: str) -> LabelLayout:

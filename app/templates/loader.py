@@ -20,7 +20,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from app.core.apk import NotAnApk, read_apk
-from app.templates.model import STEP_TYPES, SUPPORTED_FORMATS, StepBase, Template
+from app.templates.model import STEP_TYPES, SUPPORTED_FORMATS, Label, StepBase, Template
 from app.templates.variables import (
     BUILTIN_VARIABLES,
     NAME,
@@ -239,9 +239,21 @@ class _Validator:
         enrollment = data.get("enrollment")
         if isinstance(enrollment, dict) and isinstance(enrollment.get("dpc_apk"), str):
             self._existing_file(("enrollment", "dpc_apk"), enrollment["dpc_apk"])
+        self._check_label(data.get("label"))
         if self.issues:
             raise TemplateError(self.issues)
         return Template.model_validate({**data, "steps": step_models})
+
+    def _check_label(self, label: Any) -> None:
+        """Each label element that falls off the label, at its own line."""
+        try:
+            layout = Label.model_validate(label) if isinstance(label, dict) else None
+        except ValidationError:
+            return  # said already, by the template's own validation
+        for index in layout.misfits() if layout else ():
+            size = f"{layout.width_mm:g} x {layout.height_mm:g} mm"
+            self._issue(("label", "elements", index),
+                        f"label.elements[{index}] does not fit on the {size} label")  # fmt: skip
 
     def _check_format(self, data: dict[str, Any]) -> None:
         """A template in another format version is not checked further: its rules may differ."""

@@ -353,6 +353,51 @@ class Enrollment(Strict):
         return self
 
 
+LabelField = Literal["serial", "imei", "imei2", "device_name", "asset_tag", "order", "date", "qr"]
+MAX_LABEL_MM = 500
+
+
+class LabelElement(Strict):
+    """One thing on the device label: a field drawn as text, a Code 128 barcode or a QR code,
+    its top-left corner at (x_mm, y_mm); an element whose field is empty is left out."""
+
+    kind: Literal["text", "code128", "qr"] = Field(
+        description="Text, a Code 128 barcode, a QR code"
+    )
+    field: LabelField = Field(
+        description="serial, imei (the first), imei2, device_name (the name the run gave, else"
+        " the model), asset_tag, order, date (the day it was done), qr (every identifier)"
+    )
+    x_mm: float = Field(ge=0, le=MAX_LABEL_MM, description="From the label's left edge")
+    y_mm: float = Field(ge=0, le=MAX_LABEL_MM, description="From the label's top edge")
+    height_mm: float = Field(
+        gt=0, le=MAX_LABEL_MM, description="Text's cap height, the bars' height, the QR's side"
+    )
+    caption: str = Field("", description="Text shown before a text element's value")
+
+
+class Label(Strict):
+    """The device label's layout, used instead of the station's `label.layout` for runs of this
+    template (auto-print, Print label, `kitbench label --template`)."""
+
+    width_mm: float = Field(gt=0, le=MAX_LABEL_MM, description="The label's width")
+    height_mm: float = Field(gt=0, le=MAX_LABEL_MM, description="The label's height")
+    dpmm: Literal[6, 8, 12, 24] = Field(
+        8, description="The printer's dots per millimetre: 8 = 203 dpi, 12 = 300 dpi"
+    )
+    elements: list[LabelElement] = Field(min_length=1, description="What the label shows")
+
+    def misfits(self) -> list[int]:
+        """The elements (by index) that do not fit on the label."""
+        return [
+            index
+            for index, element in enumerate(self.elements)
+            if element.x_mm >= self.width_mm
+            or element.y_mm + element.height_mm > self.height_mm
+            or (element.kind == "qr" and element.x_mm + element.height_mm > self.width_mm)
+        ]
+
+
 class Template(Strict):
     kitbench: int = Field(
         description="Template format version",
@@ -387,3 +432,6 @@ class Template(Strict):
         " optional",
     )
     enrollment: Enrollment | None = Field(None, description="What the enrollment QR code carries")
+    label: Label | None = Field(
+        None, description="The device label's layout (else the station's label.layout)"
+    )

@@ -74,3 +74,38 @@ def test_done_devices_labels_wait_for_a_printer_that_is_off_and_print_when_it_is
         engine.close()
         if printer is not None:
             printer.close()
+
+
+def test_a_done_devices_label_takes_its_templates_layout_over_the_stations(
+    start_fleet, kitbench_home, tmp_path
+):
+    fleet = start_fleet(1, auth="none", profile="pixel8")
+    printer = SimulatedLabelPrinter()
+    config = Config(kitbench_home)
+    config.set("label.printer", printer.url)
+    config.set("label.auto_print", "true")
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "kitbench: 1\nname: t\nversion: 1\nsteps:\n  - device_name: 'TILL-{serial}'\n"
+        "label:\n  width_mm: 80\n  height_mm: 30\n  elements:\n"
+        "    - {kind: text, field: device_name, x_mm: 2, y_mm: 2, height_mm: 3}\n"
+        "    - {kind: code128, field: serial, x_mm: 2, y_mm: 9, height_mm: 10}\n"
+    )
+    told: queue.Queue[object] = queue.Queue()
+    engine = Engine(EngineOptions(data_dir=kitbench_home, sync=False), told.put)
+    try:
+        engine.handle(1, SetTemplate(template))
+        engine.handle(2, AddEndpoint(fleet.endpoints[0].spec))
+        while not isinstance(item := told.get(timeout=WAIT_S), DeviceChanged) or (
+            item.device.state is not DeviceState.READY
+        ):
+            pass
+        engine.handle(3, Start())
+        assert printer.wait_for(1, timeout=WAIT_S)
+        (label,) = printer.labels
+        serial = fleet.endpoints[0].serial
+        assert "^PW640" in label and "^LL240" in label  # the template's 80 x 30 mm
+        assert f"^FDTILL-{serial}^FS" in label and f"^FD{serial}^FS" in label
+    finally:
+        engine.close()
+        printer.close()

@@ -28,7 +28,7 @@ from app.labels.queue import LabelJob, LabelPrinted, LabelQueue, LabelWaiting
 from app.labels.records import labels_for
 from app.labels.sim_printer import SimulatedLabelPrinter
 from app.labels.zpl import label_zpl
-from app.storage import Store
+from app.storage import Config, Store
 from app.storage.models import Run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,11 +83,11 @@ def decode(png: Path) -> dict[str, list[str]]:
     return {kind: sorted(texts) for kind, texts in found.items()}
 
 
-def render_zpl(zpl: str, out: Path) -> Path:
+def render_zpl(zpl: str, out: Path, size_mm: tuple[float, float] = (100, 50)) -> Path:
     """One label's ZPL as the independent renderer draws it at 8 dots/mm."""
     subprocess.run(
-        ["node", str(ROOT / "tests" / "zpl_render.cjs"), str(DEFAULT_LAYOUT.width_mm),
-         str(DEFAULT_LAYOUT.height_mm), "8", str(out)],
+        ["node", str(ROOT / "tests" / "zpl_render.cjs"), str(size_mm[0]), str(size_mm[1]), "8",
+         str(out)],
         input=zpl.encode(), check=True, timeout=60, env=os.environ | {"NODE_PATH": str(RENDERER)},
     )  # fmt: skip
     return out
@@ -140,6 +140,50 @@ def test_pdf_label_at_the_labels_size_decodes_to_serial_and_imei(recorded, tmp_p
     subprocess.run(["pdftoppm", "-r", "203", "-png", str(out), str(tmp_path / "page")],
                    check=True)  # fmt: skip
     assert decode(tmp_path / "page-1.png") == phone_codes()
+
+
+TILL_TEMPLATE = """\
+kitbench: 1
+name: till
+version: 1
+steps:
+  - timezone: Europe/Berlin
+label:
+  width_mm: 80
+  height_mm: 30
+  elements:
+    - {kind: text, field: device_name, x_mm: 2, y_mm: 2, height_mm: 3}
+    - {kind: code128, field: serial, x_mm: 2, y_mm: 9, height_mm: 10}
+    - {kind: qr, field: qr, x_mm: 56, y_mm: 3, height_mm: 22}
+"""
+
+
+@NEEDS_RENDERER
+def test_a_templates_label_layout_comes_before_the_stations(recorded, tmp_path):
+    station_layout = tmp_path / "station.yaml"
+    station_layout.write_text(
+        "width_mm: 100\nheight_mm: 50\nelements:\n"
+        "  - {kind: code128, field: imei, x_mm: 4, y_mm: 4, height_mm: 8}\n"
+    )
+    Config().set("label.layout", str(station_layout))
+    template = tmp_path / "till.yaml"
+    template.write_text(TILL_TEMPLATE)
+    out = tmp_path / "till.zpl"
+
+    result = run(
+        "label", "--serial", PHONE["serial"], "--template", str(template), "--zpl", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    zpl = out.read_text()
+    assert "^PW640" in zpl and "^LL240" in zpl  # 80 x 30 mm at 8 dots/mm
+    assert decode(render_zpl(zpl, tmp_path / "till.png", (80, 30))) == {
+        "Code128": [PHONE["serial"]], "QRCode": [phone_codes()["QRCode"][0]]}  # fmt: skip
+
+    template.write_text(TILL_TEMPLATE.replace("height_mm: 22", "height_mm: 28"))
+    refused = CliRunner().invoke(cli, ["label", "--serial", PHONE["serial"], "--template",
+                                       str(template), "--zpl", str(out)])  # fmt: skip
+    assert refused.exit_code == 1
+    assert f"{template}:12:7: label.elements[2] does not fit" in refused.output
 
 
 def test_label_is_sent_to_a_zebra_printers_raw_port(recorded):

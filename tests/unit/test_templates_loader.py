@@ -320,3 +320,32 @@ def test_a_template_version_fits_the_backends_integer(tmp_path, version, valid):
         assert load_template(path).template.version == version
     else:
         assert problems(path) == ["3:10: version: Input should be less than or equal to 2147483647"]
+
+
+def test_a_label_section_is_typed_and_its_mistakes_are_placed(tmp_path):
+    label = """\
+        steps:
+          - timezone: Europe/Berlin
+        label:
+          width_mm: 60
+          height_mm: 30
+          elements:
+            - {kind: text, field: device_name, x_mm: 2, y_mm: 2, height_mm: 4, caption: "Till "}
+            - {kind: code128, field: serial, x_mm: 2, y_mm: 9, height_mm: 10}
+            - {kind: qr, field: qr, x_mm: 40, y_mm: 2, height_mm: 18}
+        """
+    layout = load_template(write(tmp_path, label)).template.label
+    assert layout is not None and (layout.width_mm, layout.height_mm, layout.dpmm) == (60, 30, 8)
+    assert [(e.kind, e.field) for e in layout.elements] == [
+        ("text", "device_name"), ("code128", "serial"), ("qr", "qr")]  # fmt: skip
+
+    wrong = label.replace("kind: text", "kind: txt").replace("field: serial", "field: serail")
+    wrong = write(tmp_path, wrong.replace("height_mm: 30\n", "height_mm: 30\n          dpmm: 9\n"))
+    assert problems(wrong) == [
+        "9:9: label.dpmm: Input should be 6, 8, 12 or 24",
+        "11:14: label.elements[0].kind: Input should be 'text', 'code128' or 'qr'",
+        "12:30: label.elements[1].field: Input should be 'serial', 'imei', 'imei2', 'device_name',"
+        " 'asset_tag', 'order', 'date' or 'qr'",
+    ]
+    too_big = write(tmp_path, label.replace("height_mm: 18", "height_mm: 25"))
+    assert problems(too_big) == ["12:7: label.elements[2] does not fit on the 60 x 30 mm label"]
