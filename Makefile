@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DEVICES ?= 12
 
-.PHONY: run screenshots console-screenshots test bench lint format clean translations lupdate
+.PHONY: run screenshots bench-screenshots console-screenshots test bench lint format clean translations lupdate
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ run: $(STAMP) translations
 # PNGs of every tab of a demo bench, rendered offscreen, into docs/screenshots/.
 screenshots: $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.ui.screenshots docs/screenshots
+
+# The bench alone, as `kitbench gui --demo N` shows it on a whole 1920x1080 screen: 150
+# devices in compact tiles, a dozen in large ones (docs/screenshots/bench-N.png). Needs Xvfb
+# and Qt's xcb libraries: apt-get install xvfb xauth libxcb-cursor0.
+bench-screenshots: $(STAMP) translations
+	for n in 150 12; do \
+		xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m app.ui.screenshots \
+			docs/screenshots --bench $$n || exit 1; \
+	done
 
 # PNGs of every fleet console page (headless chromium), into docs/screenshots/console-*.png.
 console-screenshots: $(STAMP) translations
