@@ -201,12 +201,32 @@ class FleetOrders:
             "remaining": None if target is None else progress.remaining,
             "devices_seen": len(devices),
             "stations": stations,
+            "by_station": _by_station(stations, devices),
             "created_at": None if row is None else from_stored(row.created_at),
             "closed_at": None if row is None else from_stored(row.closed_at),
         }
         if with_devices:
             order["devices"] = devices
         return order
+
+
+def _by_station(stations: list[str], devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each station's part of an order: the devices whose counting run it made, counted by
+    the order's rules (a station that sent the order and ran nothing yet shows zeros)."""
+    parts = []
+    for station in stations:
+        own = [device for device in devices if device["station"] == station]
+        progress = tally(0, (_outcome(device["result"]) for device in own))
+        finished = [device["finished_at"] for device in own if device["finished_at"]]
+        parts.append({
+            "station": station,
+            "devices": len(own),
+            "done": progress.done,
+            "failed": progress.failed,
+            "refused": progress.refused,
+            "last_finished_at": max(finished, default=None),
+        })  # fmt: skip
+    return parts
 
 
 def _outcome(result: str | None) -> RunOutcome | None:

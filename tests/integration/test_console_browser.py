@@ -175,6 +175,21 @@ def runs_of(station: str, count: int, **fields) -> list[dict]:
     return made
 
 
+def post_order(fleet: Fleet, token: str, number: str, target: int) -> None:
+    """Send a kitting order as a station's sync does (both stations work on it)."""
+    order = {
+        "number": number, "customer": "Acme Retail", "target": target, "template": "kiosk",
+        "template_version": 4, "state": "open", "notes": "",
+        "created_at": (datetime.now(UTC) - timedelta(hours=4)).isoformat(),
+    }  # fmt: skip
+    response = httpx.post(
+        f"{fleet.url}/api/v1/orders",
+        json={"orders": [order]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+
+
 def post_runs(fleet: Fleet, token: str, runs: list[dict]) -> None:
     response = httpx.post(
         f"{fleet.url}/api/v1/runs",
@@ -304,8 +319,12 @@ def test_an_admin_runs_the_fleet_from_the_console(fleet, console, downloads):
     prod_home, prod_token = fleet.station("bench-prod", "production")
     canary_home, canary_token = fleet.station("bench-canary", "canary")
     prod_runs = runs_of("bench-prod", 24)
+    for run in prod_runs[:10]:
+        run["order_number"] = "PO 4711"  # 8 done, 2 failed
     post_runs(fleet, prod_token, prod_runs)
-    post_runs(fleet, canary_token, runs_of("bench-canary", 9))
+    post_runs(fleet, canary_token, runs_of("bench-canary", 9, order_number="PO 4711"))  # 7, 2
+    for token in (prod_token, canary_token):
+        post_order(fleet, token, "PO 4711", target=40)
     fleet.publish(4, "--channel", "canary")
     fleet.promote("kiosk@4", "production")
     fleet.publish(5, "--channel", "canary")
@@ -353,6 +372,24 @@ def test_an_admin_runs_the_fleet_from_the_console(fleet, console, downloads):
     console.shoot("device")
     console.open("/console/devices")
     console.shoot("devices")
+
+    # The order's progress across both stations, then its devices.
+    console.open("/console/orders")
+    row = console.find("tr.order[data-order='PO 4711']")
+    assert "15 / 40" in row.text and "open" in row.text
+    parts = {chip.get_attribute("data-station"): chip.text for chip in row.find_elements(
+        "css selector", ".station-part")}  # fmt: skip
+    assert parts == {"bench-canary": "bench-canary 7", "bench-prod": "bench-prod 8"}
+    console.shoot("orders")
+    console.click("a[href='/console/orders/PO%204711']")
+    assert console.find("#order-progress").text == "15 of 40 done"
+    done_by_station = {
+        part.get_attribute("data-station"): part.find_element("css selector", "td.done").text
+        for part in console.all("tr.station-part")
+    }
+    assert done_by_station == {"bench-canary": "7", "bench-prod": "8"}
+    assert len(console.all("tr.order-device")) == 19
+    console.shoot("order")
 
     # CSV of a search: the failed runs of bench-prod, downloaded by the browser.
     console.open("/console/runs?station=bench-prod&result=failed")
@@ -405,9 +442,6 @@ def test_an_admin_runs_the_fleet_from_the_console(fleet, console, downloads):
     assert post_refused.status_code == 401
     refused_sync = sync(canary_home)
     assert "token rejected" in refused_sync.stdout + refused_sync.stderr
-    console.open("/console/orders")
-    console.shoot("orders")
-
     console.click("#sign-out")
     assert "You are signed out." in console.text()
     console.open("/console/stations")

@@ -286,3 +286,34 @@ def test_a_token_created_in_the_console_is_shown_once_and_works(admin, app):
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
         assert client.post("/api/v1/heartbeat", json={"waiting": 0, "version": "1"}).is_success
     assert token not in admin.get("/console/tokens").text
+
+
+def test_an_orders_progress_and_devices_per_station(app, admin, database, fleet_run):
+    order = {
+        "number": "PO 12/B", "customer": "Acme", "target": 4, "template": "retail-pos",
+        "template_version": None, "state": "open", "notes": "",
+        "created_at": "2024-05-01T08:00:00+00:00",
+    }  # fmt: skip
+    stations = (("bench-1", ["failed", "done", "done"]), ("bench-2", ["refused"]))
+    for hour, (name, results) in enumerate(stations, 12):
+        with TestClient(
+            app, headers={"Authorization": f"Bearer {database.create_token(name)}"}
+        ) as client:
+            assert client.post("/api/v1/orders", json={"orders": [order]}).status_code == 200
+            runs = [
+                fleet_run(serial=f"{name}-{serial}", order_number="PO 12/B", result=result,
+                          started_at=f"2024-05-01T{hour}:0{k}:00+00:00")
+                for k, (serial, result) in enumerate(zip("AAB", results, strict=False))
+            ]  # fmt: skip
+            post_runs(client, runs)
+
+    listing = admin.get("/console/orders").text
+    assert "2 / 4" in listing and "bench-1 2" in listing and "bench-2 0" in listing
+    page = admin.get("/console/orders/PO%2012/B")
+    assert page.status_code == 200
+    shown = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "2 of 4 done · 0 failed · 1 refused · 2 to go" in shown
+    assert re.findall(r'<tr class="order-device" data-serial="([^"]+)"', page.text) == [
+        "bench-2-A", "bench-1-B", "bench-1-A",
+    ]  # fmt: skip
+    assert admin.get("/console/orders/PO%2099").status_code == 404

@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import inspect
 
 from app import __version__
 from app.fleet.console.accounts import Accounts, Session, same_token
@@ -33,6 +32,7 @@ from app.fleet.database import (
     utc_now,
 )
 from app.fleet.files import FileStore
+from app.fleet.orders import FleetOrders
 from app.fleet.schemas import CHANNEL_PATTERN, as_utc
 
 HERE = Path(__file__).parent
@@ -186,6 +186,7 @@ CsrfField = Annotated[str, Form()]
 
 def _router(accounts: Accounts, queries: ConsoleQueries, database: FleetDatabase) -> APIRouter:
     router = APIRouter(prefix="/console")
+    fleet_orders = FleetOrders(database.engine)
 
     # -- signing in and out
 
@@ -368,8 +369,14 @@ def _router(accounts: Accounts, queries: ConsoleQueries, database: FleetDatabase
 
     @router.get("/orders", response_class=HTMLResponse)
     def orders_page(request: Request, session: Admin) -> Response:
-        has_orders = inspect(database.engine).has_table("orders")
-        return _page(request, "orders.html", session, has_orders=has_orders)
+        return _page(request, "orders.html", session, orders=fleet_orders.orders())
+
+    @router.get("/orders/{number:path}", response_class=HTMLResponse)
+    def order_page(request: Request, session: Admin, number: str) -> Response:
+        order = fleet_orders.order(number)
+        if order is None:
+            return _refused(request, session, f"There is no order {number!r}.", 404)
+        return _page(request, "order.html", session, order=order)
 
     # -- releases
 
