@@ -41,7 +41,12 @@ CHECK_MS = 1000  # how often the window looks whether the lock has gone idle
 RELOAD_MS = 5000  # how often it re-reads the PIN file
 PIN_WRITES = "admin-pin"  # the serial key of writes to the PIN file
 ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
-PASSING_KEYS = (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)  # moving the focus past a guarded field
+# Keys that change no choice: moving the focus on, leaving, the first key of a shortcut.
+PASSING_KEYS = (
+    Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape, Qt.Key.Key_Shift,
+    Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+)  # fmt: skip
+SHORTCUT_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 LOCK_STYLE = "QToolButton { font-size: 14px; padding: 2px 8px; }"
 ICONS = resources_dir() / "icons"
 
@@ -237,7 +242,8 @@ class AdminGuard(QObject):
             return True
         pressed = event.type() == QEvent.Type.MouseButtonPress
         if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
-            pressed = event.key() not in PASSING_KEYS
+            shortcut = bool(event.modifiers() & SHORTCUT_MODIFIERS)
+            pressed = event.key() not in PASSING_KEYS and not shortcut
         if pressed:
             popup = getattr(watched, "showPopup", None)
             self.guard(popup if callable(popup) else (lambda: None), what)

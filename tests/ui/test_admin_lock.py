@@ -117,6 +117,12 @@ def test_the_pin_guards_exactly_the_admin_actions(open_bench, qtbot, kitbench_ho
     asks_for_the_pin(bench, qtbot, commands,
                      lambda: qtbot.mouseClick(picker, Qt.MouseButton.LeftButton))  # fmt: skip
     assert not picker.view().isVisible()
+    chosen = picker.currentIndex()
+    asks_for_the_pin(bench, qtbot, commands,
+                     lambda: qtbot.keyClick(picker, Qt.Key.Key_Down))  # fmt: skip
+    qtbot.keyClick(picker, Qt.Key.Key_Control)  # the start of a shortcut changes nothing
+    assert window.admin.dialog is None
+    assert picker.currentIndex() == chosen
     orders = tab.order_bar.picker
     asks_for_the_pin(bench, qtbot, commands,
                      lambda: qtbot.mouseClick(orders, Qt.MouseButton.LeftButton))  # fmt: skip
