@@ -7,12 +7,14 @@ database that went away, never bad input.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -138,6 +140,7 @@ def create_app(database: FleetDatabase, files: FileStore | None = None) -> FastA
         responses=ERRORS,
     )
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(ServerTiming)
     # Starlette types a handler as taking any Exception; it passes the class registered.
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -483,6 +486,29 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     log.exception("fleet backend: unexpected error", exc_info=exc)
     return JSONResponse({"detail": "internal error; see the backend's log"}, 500)
+
+
+class ServerTiming:
+    """`Server-Timing: app;dur=MS` on every response: the time the backend took until the
+    response's headers were ready (queries and page rendering, not the network), as a
+    browser's developer tools and the console benchmark read it."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                took = (time.perf_counter() - started) * 1000
+                MutableHeaders(scope=message).append("Server-Timing", f"app;dur={took:.1f}")
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
 
 
 class BodySizeLimit:

@@ -317,3 +317,9 @@ def test_an_orders_progress_and_devices_per_station(app, admin, database, fleet_
         "bench-2-A", "bench-1-B", "bench-1-A",
     ]  # fmt: skip
     assert admin.get("/console/orders/PO%2099").status_code == 404
+
+
+def test_pages_and_the_api_say_how_long_the_backend_took(admin, station):
+    for response in (admin.get("/console/runs"), station.get("/api/v1/runs")):
+        assert response.status_code == 200
+        assert re.fullmatch(r"app;dur=\d+\.\d", response.headers["server-timing"])
