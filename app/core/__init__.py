@@ -117,6 +117,9 @@ class StepResult:
     duration_ms: int = 0
     message: str = ""  # a reason a person understands; secrets masked
     output: str = ""  # device output, secrets masked
+    # A failed step: the end of the device's log (and, for an install, what the package
+    # manager says of the package), secrets masked, capped (app.core.evidence)
+    evidence: str = ""
 
 
 @dataclass(frozen=True)

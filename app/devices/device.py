@@ -26,6 +26,7 @@ from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.core import Problem as Problem  # re-exported: callers take it with DeviceError
+from app.core.evidence import PNG_SIGNATURE
 from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.transport import FullWriteTcpTransport
@@ -43,6 +44,7 @@ DEFAULT_SHELL_TIMEOUT_S = 60.0
 TRANSFER_STALL_TIMEOUT_S = 30.0  # a push fails when no bytes move for this long
 REMOTE_TEMP_DIR = "/data/local/tmp"
 REBOOT_DOWN_TIMEOUT_S = 10.0  # how long a reboot waits for the device to go down
+SCREENCAP_TIMEOUT_S = 10.0  # a screencap of a large screen takes a real device about a second
 PUSH_MODE = 0o100644
 GARBAGE_ERRORS = (
     adb_errors.InvalidCommandError,
@@ -359,6 +361,29 @@ class Device:
                 None,
             )
         return ShellResult(0, _text(output))
+
+    def screencap(self, timeout: float = SCREENCAP_TIMEOUT_S) -> bytes:
+        """The device's screen as a PNG (`screencap -p`), bytes as the device gave them.
+
+        Over shell v2 (exit status and stderr apart) where the device offers it, else
+        `exec:` (raw, no pty to turn the PNG's line feeds into CR LF). DeviceError with
+        Problem.FAILED when the device answers without a PNG."""
+        with self._errors("taking a screenshot", timeout):
+            session = self._connected()
+            if isinstance(session, AdbSession) and "shell_v2" in session.features:
+                answer = session.shell_v2("screencap -p", timeout, timeout, timeout)
+                data, stderr = answer.stdout, _text(answer.stderr)
+            elif isinstance(session, AdbSession):
+                data, _ = session.exec_with_input(b"exec:screencap -p", io.BytesIO(), timeout,
+                                                  timeout, timeout)  # fmt: skip
+                stderr = ""
+            else:
+                data = session.shell("screencap -p", timeout, timeout, timeout, decode=False)
+                stderr = ""
+        if not data.startswith(PNG_SIGNATURE):
+            said = (stderr or _text(data[:200])).strip().splitlines()[-1:] or ["no picture"]
+            raise DeviceError(Problem.FAILED, f"screencap gave no picture: {said[0]}")
+        return bytes(data)
 
     def props(self) -> dict[str, str]:
         """Every system property; DeviceError when the device has none to give."""

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from app.core import RunEvent, StationProblem
+from app.core.evidence import ScreenMissed, ScreenShot
 from app.core.orders import Order, OrderProgress
 from app.devices.device import Device
 from app.devices.usb_hotplug import UsbWatcher
@@ -120,6 +121,14 @@ class PrintLabel:
 
 
 @dataclass(frozen=True)
+class CaptureScreen:
+    """Take a look at the device's screen; answered by a ScreenShot or a ScreenMissed (the
+    device's worker takes it between runs or between steps, never during one)."""
+
+    endpoint: str
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """Stop every run (each is recorded), finish the store's writes, and exit."""
 
@@ -137,6 +146,7 @@ Command = (
     | SetOrder
     | Admit
     | PrintLabel
+    | CaptureScreen
     | Shutdown
 )
 
@@ -242,6 +252,8 @@ Message = (
     | OrderProgressed
     | LabelPrinted  # label.auto_print (app/labels/queue.py)
     | LabelWaiting
+    | ScreenShot  # answers to CaptureScreen (app/core/evidence.py)
+    | ScreenMissed
 )
 
 

@@ -20,6 +20,7 @@ from app.engine.protocol import (
     Ack,
     AddEndpoint,
     Admit,
+    CaptureScreen,
     Command,
     EngineOptions,
     Message,
@@ -100,6 +101,7 @@ class Engine:
             hold_back=self._gate,
         )
         self.station.auto_provision = options.auto_provision
+        self.station.on_screen = tell
         if options.sync:  # {seq} from the backend's blocks, unique across its stations
             self.station.ledger.lease_from(seq_leasing(config))
         self._usb_watcher = options.usb_watcher
@@ -155,6 +157,8 @@ class Engine:
                 self._admit(endpoint)
             case PrintLabel(endpoint):
                 self._print_label(endpoint)
+            case CaptureScreen(endpoint):
+                station.capture_screen(endpoint)
             case SetOperator(name):
                 station.operator = name
             case SetAutoProvision(enabled):

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from app.core import StepStatus
+from app.core.evidence import EVIDENCE_MAX_BYTES
 
 MAX_RUNS_PER_BATCH = 500
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -91,6 +92,11 @@ class StepIn(Strict):
     status: StepStatus
     duration_ms: JsonInt = Field(0, ge=0, le=MAX_INT)
     message: str = ""
+    evidence: Annotated[str, Field(max_length=EVIDENCE_MAX_BYTES)] = Field(
+        "",
+        description="A failed step: the end of the device's log (and, for an install, the "
+        "package's state), secrets masked, at most 16 KB",
+    )
 
 
 class RunIn(Strict):

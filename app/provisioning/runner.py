@@ -46,6 +46,7 @@ from app.provisioning.context import (
     StepContext,
     StepFailed,
 )
+from app.provisioning.evidence import failure_evidence
 from app.provisioning.marker import (
     MARKER_STEP_ACTION,
     MARKER_STEP_NAME,
@@ -366,7 +367,7 @@ class Runner:
         self.on_event(StepStarted(request.run_id, request.endpoint, index, total, name))
         began = time.monotonic()
         where = f"step {index + 1} ({name})"
-        failure = None
+        failure, evidence = None, ""
         try:
             outcome = self._attempts(index, step)
         except Cancelled:
@@ -383,6 +384,8 @@ class Runner:
             else:
                 outcome = Outcome(StepStatus.FAILED, str(exc), output)
                 failure = Failure(Cause.STEP_FAILED, f"{where} failed: {exc}")
+                if isinstance(exc, StepFailed):  # what the device says about it, kept
+                    evidence = failure_evidence(self.device, exc.package, self.mask)
         except Exception as exc:  # a bug fails this run with the steps so far, never the station
             log.error("%s: %s failed unexpectedly\n%s", request.endpoint, where,
                       self.mask("".join(traceback.format_exception(exc))))  # fmt: skip
@@ -396,6 +399,7 @@ class Runner:
             duration_ms=round((time.monotonic() - began) * 1000),
             message=self.mask(outcome.message),
             output=self.mask(outcome.output),
+            evidence=evidence,
         )
         self.on_event(StepFinished(request.run_id, request.endpoint, result))
         self.on_event(LogLine(request.endpoint, f"{name}: {result.status} — {result.message}"))

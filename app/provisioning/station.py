@@ -38,6 +38,7 @@ from app.core import (
     StationProblem,
 )
 from app.core.buses import push_compression
+from app.core.evidence import ScreenMissed, ScreenShot
 from app.core.paths import data_dir as default_data_dir
 from app.devices.device import Device
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
@@ -60,6 +61,7 @@ log = logging.getLogger("kitbench.provisioning")
 
 CLOSE_TIMEOUT_S = 10.0  # how long close() waits for workers to finish cancelling
 JOB_POLL_S = 0.2
+SIDE_AUTH_S = 2.0  # a look at a running device's screen does not wait for an Allow prompt
 
 Endpoint = TcpEndpoint | UsbEndpoint
 DeviceOpener = Callable[..., Device]  # Device.open's signature
@@ -119,6 +121,8 @@ class Station:
         self._usb_watcher: UsbWatcher | None = None
         self._closed = False
         self._batch: Batch | None = None
+        # Where screenshots go (the engine sends them to the window); none are asked without
+        self.on_screen: Callable[[ScreenShot | ScreenMissed], None] = lambda _shot: None
 
     # -- what the CLI and GUI call --------------------------------------------------------------
 
@@ -200,6 +204,11 @@ class Station:
         """The device's last finished run; KeyError if it is not watched."""
         return self._known(endpoint).last_result
 
+    def capture_screen(self, endpoint: str) -> None:
+        """Ask the device's worker for a look at its screen; `on_screen` gets it, or why not
+        (KeyError if the device is not watched). Never waits on the device."""
+        self._known(endpoint).capture_screen()
+
     def set_asset_tag(self, endpoint: str, tag: str) -> None:
         self._known(endpoint).asset_tag = tag or None
 
@@ -237,6 +246,12 @@ class Station:
                 listener(event)
             except Exception:  # a broken listener must not take a device down with it
                 log.exception("event listener failed on %s", type(event).__name__)
+
+    def screen_taken(self, shot: ScreenShot | ScreenMissed) -> None:
+        try:
+            self.on_screen(shot)
+        except Exception:  # like a broken listener: never the worker's problem
+            log.exception("screen listener failed")
 
     def run_asked(self) -> None:
         with self._lock:
@@ -293,6 +308,16 @@ class Station:
         )
         device.push_compression = push_compression(bus_of(endpoint.spec, self._port_map)[1])
         return device
+
+    def screencap_aside(self, endpoint: Endpoint) -> bytes:
+        """The device's screen over a short connection of its own (a network device takes
+        several), for a look while its worker's session runs a template. The key must be
+        trusted already: a device that asks for Allow is refused after SIDE_AUTH_S."""
+        device = self._open_device(endpoint.spec, self._key, auth_timeout_s=SIDE_AUTH_S)
+        try:
+            return device.screencap()
+        finally:
+            device.close()
 
     def retire(self, worker: Worker) -> bool:
         """Forget a worker whose device was unplugged; False if the device came back."""

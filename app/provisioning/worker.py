@@ -23,6 +23,8 @@ from app.core import (
     DeviceState,
     DeviceStatus,
     Problem,
+    Provisioning,
+    Queued,
     RunEvent,
     RunFinished,
     RunOutcome,
@@ -31,8 +33,9 @@ from app.core import (
     StationProblem,
     StepStarted,
 )
+from app.core.evidence import ScreenMissed, ScreenProblem, ScreenShot, png_size
 from app.devices.device import Device, DeviceError
-from app.devices.endpoints import EndpointError
+from app.devices.endpoints import EndpointError, TcpEndpoint
 from app.devices.usb import UsbError
 from app.devices.usb_session import UsbAuthError
 from app.provisioning.context import DeviceFacts
@@ -79,6 +82,7 @@ HEARTBEAT_S = 3.0  # an idle device is checked this often, to notice it was unpl
 RECONNECT_S = 1.0
 _STOP = object()
 _UNPLUGGED = object()  # wakes an idle worker whose device was unplugged
+_LOOK = object()  # wakes an idle worker to take a screenshot
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class _Request:
     force: bool
 
 
-_Item = _Request | object  # or _STOP, _UNPLUGGED
+_Item = _Request | object  # or _STOP, _UNPLUGGED, _LOOK
 
 
 class Worker:
@@ -116,6 +120,8 @@ class Worker:
         self._unreachable = "not connected"  # why the device cannot be reached, for the record
         self._retired = False  # ended because the device was unplugged for good
         self._closing = threading.Event()
+        self._look_wanted = threading.Event()  # a screenshot was asked for and not yet taken
+        self._looking_aside = threading.Lock()  # held while a look on its own connection runs
         self.thread = threading.Thread(
             target=self._main, name=f"device {endpoint.spec}", daemon=True
         )
@@ -157,6 +163,25 @@ class Worker:
                     run.cancel_for(Cause.UNPLUGGED)
         self._requests.put(_UNPLUGGED)
 
+    def capture_screen(self) -> None:
+        """Take a look at the device's screen without holding up a run: on this worker's
+        session when idle; while a run is on, on a connection of its own (a network device,
+        which takes several) or before the run's next step (USB: one session per device).
+        Without a session (waiting for Allow, reconnecting) there is nothing to look
+        through, and the answer says so at once."""
+        if self._device is None or self._gone:
+            self._screen_missed(ScreenProblem.NOT_CONNECTED, self._unreachable)
+            return
+        if isinstance(self.status, Provisioning | Queued) and isinstance(
+            self.endpoint, TcpEndpoint
+        ):
+            if self._looking_aside.acquire(blocking=False):  # one look at a time
+                threading.Thread(target=self._look_aside, name=f"screen {self.endpoint.spec}",
+                                 daemon=True).start()  # fmt: skip
+            return
+        self._look_wanted.set()
+        self._requests.put(_LOOK)
+
     def end_unstarted(self) -> None:
         """For a closed station: this worker never runs, so `request` settles every run."""
         with self._lock:
@@ -184,6 +209,8 @@ class Worker:
                 item = self._wait_for_request(HEARTBEAT_S)
                 if item is None:
                     self._heartbeat()
+                elif item is _LOOK:
+                    self._look()
                 elif isinstance(item, _Request):
                     self._execute(item)
         finally:
@@ -194,6 +221,8 @@ class Worker:
             for request in left:
                 self._end_unstarted(request.batch, request.run, cause, advance_status=False)
                 self._settle(request.run)
+            if self._look_wanted.is_set():
+                self._screen_missed(ScreenProblem.NOT_CONNECTED, "no longer watched")
             if self._device is not None:
                 self._device.close()
             self._advance(Unplugged() if self._retired else ShutDown())
@@ -206,7 +235,7 @@ class Worker:
             item = self._requests.get(timeout=timeout)
         except queue.Empty:
             return None
-        if item is _STOP or item is _UNPLUGGED:
+        if item is _STOP or item is _UNPLUGGED or item is _LOOK:
             return item
         if self._device is None:  # not connected: try at once, then this request fails or runs
             self._requests.put(item)
@@ -254,7 +283,10 @@ class Worker:
         return True
 
     def _fail_queued(self) -> None:
-        """Runs asked for a device that cannot be reached fail with the reason."""
+        """Runs asked for a device that cannot be reached fail with the reason (and so does
+        a look at its screen)."""
+        if self._look_wanted.is_set():
+            self._screen_missed(ScreenProblem.NOT_CONNECTED, self._unreachable)
         for request in self._drain():
             cause = request.run.cancel_cause if request.run.cancel.is_set() else None
             self._end_unstarted(request.batch, request.run, cause or Cause.UNREACHABLE,
@@ -360,10 +392,60 @@ class Worker:
         self._advance(NotRecordable(problem))
 
     def _on_run_event(self, event: RunEvent) -> None:
-        """What the runner reports goes to everyone; a new step moves the status on."""
+        """What the runner reports goes to everyone; a new step moves the status on. Between
+        steps (as the next begins, the session alive) is when a run takes a screenshot."""
         self.station.emit(event)
         if isinstance(event, StepStarted):
             self._advance(StepBegan(event.index))
+            if self._look_wanted.is_set():
+                self._look()
+
+    # -- a look at the screen --------------------------------------------------------------------
+
+    def _look(self) -> None:
+        """Take the screenshot asked for, on this thread's session."""
+        if not self._look_wanted.is_set():
+            return  # an earlier wake-up already took it
+        self._look_wanted.clear()
+        if self._device is None:
+            self._screen_missed(ScreenProblem.NOT_CONNECTED, self._unreachable)
+            return
+        try:
+            png = self._device.screencap()
+        except DeviceError as exc:
+            self._screen_missed(ScreenProblem.REFUSED, str(exc))
+            if exc.lost_session and isinstance(self.status, IDLE):
+                self._drop_session(SessionFailed(exc.problem, str(exc)))
+            return
+        self._screen_taken(png)
+
+    def _look_aside(self) -> None:
+        """A look on a short connection of its own (its own thread), so a run's session
+        and its steps never wait for it. The station's key is trusted (the worker's session
+        got in with it), so no Allow prompt; a device that asks anyway is not looked at."""
+        try:
+            png = self.station.screencap_aside(self.endpoint)
+        except (DeviceError, EndpointError) as exc:
+            problem = getattr(exc, "problem", Problem.DISCONNECTED)
+            missed = (
+                ScreenProblem.REFUSED if problem is Problem.FAILED else ScreenProblem.NOT_CONNECTED
+            )
+            self._screen_missed(missed, str(exc))
+            return
+        finally:
+            self._looking_aside.release()
+        self._screen_taken(png)
+
+    def _screen_taken(self, png: bytes) -> None:
+        size = png_size(png)
+        if size is None:  # screencap() only returns a PNG: a header that lies
+            self._screen_missed(ScreenProblem.REFUSED, "not a PNG image")
+            return
+        self.station.screen_taken(ScreenShot(self.endpoint.spec, png, *size))
+
+    def _screen_missed(self, problem: ScreenProblem, detail: str) -> None:
+        self._look_wanted.clear()
+        self.station.screen_taken(ScreenMissed(self.endpoint.spec, problem, detail))
 
     # -- the one place runs are announced, finished and settled ---------------------------------
 

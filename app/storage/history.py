@@ -246,11 +246,12 @@ def steps_of(session: Session, run_ids: Sequence[str]) -> dict[str, list[dict[st
             StepRecord.status,
             StepRecord.duration_ms,
             StepRecord.message,
+            StepRecord.evidence,
         )
         .where(StepRecord.run_id.in_(run_ids))
         .order_by(StepRecord.run_id, StepRecord.index)
     )
-    for run_id, index, action, name, status, duration_ms, message in rows:
+    for run_id, index, action, name, status, duration_ms, message, evidence in rows:
         steps[run_id].append(
             {
                 "index": index,
@@ -259,6 +260,7 @@ def steps_of(session: Session, run_ids: Sequence[str]) -> dict[str, list[dict[st
                 "status": status,
                 "duration_ms": duration_ms,
                 "message": message,
+                "evidence": evidence,  # what the device logged when it failed (0006), or ""
             }
         )
     return steps

@@ -53,10 +53,13 @@ SENT_WHEN_SET = (
 
 def _wire(run: dict[str, Any]) -> dict[str, Any]:
     """A run as the backend takes it (docs/sync-api.md): the release, the order and each
-    identity field only when the run has one."""
+    identity field only when the run has one, a step's evidence only when it has some."""
     for key in SENT_WHEN_SET:
         if run.get(key) in (None, [], {}):
             run.pop(key, None)
+    for step in run.get("steps", []):
+        if not step.get("evidence"):
+            step.pop("evidence", None)
     return run
 
 

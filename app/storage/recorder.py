@@ -36,6 +36,7 @@ from app.core import (
     StepFinished,
     StepResult,
 )
+from app.core.evidence import capped
 from app.core.identity import DeviceIdentity
 from app.core.paths import data_dir
 from app.core.status import StationProblem, StorageProblem
@@ -329,6 +330,7 @@ class RunRecorder:
             duration_ms=step.duration_ms,
             message=mask(step.message, secrets),
             output=mask(step.output, secrets),
+            evidence=capped(mask(step.evidence, secrets)),
         )
 
 

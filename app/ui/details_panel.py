@@ -1,9 +1,12 @@
-"""The selected device: its info, every step with status and duration, its live log, actions."""
+"""The selected device: its info, every step with status and duration, its live log, actions,
+a look at its screen, and what the device logged when a step failed."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
-from PySide6.QtGui import QFont
+from datetime import datetime
+
+from PySide6.QtCore import QCoreApplication, QLocale, QSize, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -18,11 +21,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import DeviceState, LogLine, RunOutcome, RunResult, StepStatus
+from app.core import (
+    Blocked,
+    DeviceState,
+    Failed,
+    LogLine,
+    NoNumbers,
+    NotOnOrder,
+    Refused,
+    RunOutcome,
+    RunResult,
+    StepStatus,
+    WaitingForAllow,
+)
+from app.core.evidence import ScreenMissed, ScreenProblem, ScreenShot
 from app.core.identity import IdentityGap
 from app.ui.language import QT_TRANSLATE_NOOP
+from app.ui.taskman import TaskManager
 from app.ui.tile_view import STYLES, Tile
 from app.ui.tiles import format_elapsed
+
+SCREEN_BOX = QSize(180, 320)  # the screen preview's room; the picture keeps its proportions
+SCREEN_REFRESH_MS = 4000  # how often the screen is looked at while the device waits on a person
+# Statuses in which the device waits for someone at the bench: its screen may show why.
+WAITS_ON_A_PERSON = (WaitingForAllow, Failed, Refused, NotOnOrder, Blocked, NoNumbers)
+SCREEN_MISSED_WORDS = {
+    ScreenProblem.NOT_CONNECTED: QT_TRANSLATE_NOOP(
+        "DetailsPanel", "No picture: the station has no connection to the device now"
+    ),
+    ScreenProblem.REFUSED: QT_TRANSLATE_NOOP("DetailsPanel", "The device gave no picture"),
+    ScreenProblem.NOT_WATCHED: QT_TRANSLATE_NOOP("DetailsPanel", "The device is not on the bench"),
+}
 
 STATUS_WORDS = {
     StepStatus.PENDING: "·",
@@ -120,10 +149,12 @@ class DetailsPanel(QWidget):
     force_requested = Signal(str)
     stop_requested = Signal(str)
     print_label_requested = Signal(str)
+    screen_requested = Signal(str)  # endpoint: take a look at its screen
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, tasks: TaskManager | None = None) -> None:
         super().__init__(parent)
         self.tile: Tile | None = None
+        self.tasks = tasks  # decodes screenshots off the GUI thread (inline without one)
         self._steps_signature: tuple = ()
 
         self.title = QLabel(self.tr("Select a device"))
@@ -174,13 +205,43 @@ class DetailsPanel(QWidget):
         for button in (self.retry_button, self.force_button, self.stop_button, self.label_button):
             buttons.addWidget(button)
 
+        self.screen_view = QLabel()
+        self.screen_view.setFixedSize(SCREEN_BOX)
+        self.screen_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.screen_view.setWordWrap(True)
+        self.screen_view.setStyleSheet("background: #202124; color: #dfe8ee; border-radius: 6px;")
+        self.screen_note = QLabel()
+        self.screen_note.setWordWrap(True)
+        self.screen_note.setMaximumWidth(SCREEN_BOX.width())
+        self.screen_button = QPushButton(self.tr("Look at the screen"))
+        self.screen_button.clicked.connect(self.look_at_screen)
+        self._screen_timer = QTimer(self)
+        self._screen_timer.setInterval(SCREEN_REFRESH_MS)
+        self._screen_timer.timeout.connect(self.look_at_screen)
+        screen_column = QVBoxLayout()
+        screen_column.addWidget(self.screen_view)
+        screen_column.addWidget(self.screen_button)
+        screen_column.addWidget(self.screen_note)
+        screen_column.addStretch(1)
+        top = QHBoxLayout()
+        top.addLayout(self.info, 1)
+        top.addLayout(screen_column)
+
+        self.evidence_title = QLabel(self.tr("What the device logged when the step failed"))
+        self.evidence = QPlainTextEdit()
+        self.evidence.setReadOnly(True)
+        self.evidence.setFont(QFont("monospace"))
+        self.evidence.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.state)
-        layout.addLayout(self.info)
+        layout.addLayout(top)
         layout.addLayout(buttons)
         layout.addWidget(QLabel(self.tr("Steps")))
         layout.addWidget(self.steps, 2)
+        layout.addWidget(self.evidence_title)
+        layout.addWidget(self.evidence, 2)
         layout.addWidget(QLabel(self.tr("Log")))
         layout.addWidget(self.log, 3)
         self.show_tile(None)
@@ -192,7 +253,10 @@ class DetailsPanel(QWidget):
         if changed_device:
             self.log.setPlainText("" if tile is None else "\n".join(tile.log))
             self.log.moveCursor(self.log.textCursor().MoveOperation.End)
+            self._clear_screen()
         self.refresh()
+        if changed_device and self._screen_timer.isActive():
+            self.look_at_screen()  # a device that waits on someone: its screen at once
 
     def refresh(self) -> None:
         tile = self.tile
@@ -206,6 +270,9 @@ class DetailsPanel(QWidget):
             for value in self._fields.values():
                 value.setText("—")
             self.steps.setRowCount(0)
+            self.screen_button.setEnabled(False)
+            self._screen_timer.stop()
+            self._show_evidence("")
             return
         info = tile.info
         state = tile.state
@@ -238,7 +305,10 @@ class DetailsPanel(QWidget):
         self.stop_button.setEnabled(state == DeviceState.PROVISIONING)
         done = tile.result is not None and tile.result.outcome is RunOutcome.DONE
         self.label_button.setEnabled(done and not tile.running)
+        self.screen_button.setEnabled(state != DeviceState.DETACHED)
+        self._follow_screen(tile)
         self._refresh_steps(tile)
+        self._show_evidence(failure_evidence(tile))
 
     def append_log(self, event: LogLine) -> None:
         if self.tile is not None and event.endpoint == self.tile.endpoint:
@@ -267,3 +337,85 @@ class DetailsPanel(QWidget):
     def _request(self, signal) -> None:
         if self.tile is not None:
             signal.emit(self.tile.endpoint)
+
+    # -- the device's screen and its failure log
+
+    def look_at_screen(self) -> None:
+        """Ask for the selected device's screen; it arrives through `show_screen`."""
+        if self.tile is not None:
+            self.screen_requested.emit(self.tile.endpoint)
+
+    def show_screen(self, shot: ScreenShot | ScreenMissed) -> None:
+        """A screenshot (or why there is none) of some device: shown if it is the selected
+        one's. The PNG is decoded and scaled off the GUI thread."""
+        if self.tile is None or shot.endpoint != self.tile.endpoint:
+            return
+        if isinstance(shot, ScreenMissed):
+            self.screen_note.setText(
+                QCoreApplication.translate("DetailsPanel", SCREEN_MISSED_WORDS[shot.problem])
+            )
+            self.screen_note.setToolTip(shot.detail)
+            return
+        box = self.screen_view.size()
+        if self.tasks is None:
+            self._show_picture(shot, scaled_screen(shot.png, box))
+            return
+        self.tasks.run_in_background(
+            lambda: scaled_screen(shot.png, box),
+            lambda image: self._show_picture(shot, image),
+            label=self.tr("Showing the device's screen"),
+        )
+
+    def _show_picture(self, shot: ScreenShot, image: QImage) -> None:
+        if self.tile is None or shot.endpoint != self.tile.endpoint:
+            return  # another device was chosen meanwhile
+        if image.isNull():
+            self.screen_note.setText(self.tr("The device's picture could not be read"))
+            return
+        self.screen_view.setPixmap(QPixmap.fromImage(image))
+        self.screen_note.setText(
+            self.tr("Screen at {time}").format(time=QLocale().toString(_qtime(shot.at), "HH:mm:ss"))
+        )
+        self.screen_note.setToolTip(f"{shot.width} × {shot.height}")
+
+    def _clear_screen(self) -> None:
+        self.screen_view.clear()
+        self.screen_view.setText(self.tr("No picture yet"))
+        self.screen_note.setText("")
+        self.screen_note.setToolTip("")
+
+    def _follow_screen(self, tile: Tile) -> None:
+        """Look again every few seconds while the device waits on someone at the bench."""
+        waits = isinstance(tile.info.status, WAITS_ON_A_PERSON) and not tile.running
+        if waits and not self._screen_timer.isActive():
+            self._screen_timer.start()
+            self.look_at_screen()
+        elif not waits:
+            self._screen_timer.stop()
+
+    def _show_evidence(self, text: str) -> None:
+        if text != self.evidence.toPlainText():
+            self.evidence.setPlainText(text)
+        self.evidence_title.setVisible(bool(text))
+        self.evidence.setVisible(bool(text))
+
+
+def failure_evidence(tile: Tile) -> str:
+    """What the device logged when the selected device's last run failed a step ("" if not)."""
+    result = tile.result
+    if result is None or tile.running:
+        return ""
+    return next((step.evidence for step in result.steps if step.evidence), "")
+
+
+def _qtime(at: datetime) -> QTime:
+    return QTime(at.hour, at.minute, at.second)
+
+
+def scaled_screen(png: bytes, box: QSize) -> QImage:
+    """The PNG decoded and scaled to fit `box`, keeping its proportions (any thread)."""
+    image = QImage.fromData(png, b"PNG")
+    if image.isNull():
+        return image
+    return image.scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)  # fmt: skip

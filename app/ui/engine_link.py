@@ -22,6 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.core import RunEvent
+from app.core.evidence import ScreenMissed, ScreenShot
 from app.engine.client import EngineClient
 from app.engine.outbox import RUN_EVENTS
 from app.engine.protocol import (
@@ -30,6 +31,7 @@ from app.engine.protocol import (
     Admit,
     Batch,
     CannotOpen,
+    CaptureScreen,
     Closed,
     Command,
     EngineOptions,
@@ -79,6 +81,7 @@ class EngineLink(QObject):
     releases = Signal(object)  # tuple[ReleaseStatus, ...]: as a sync cycle or a download says
     run_recorded = Signal()
     order_progressed = Signal(object)  # OrderProgressed: the active order and how far it is
+    screen = Signal(object)  # ScreenShot or ScreenMissed: the answer to capture_screen
     restarted = Signal()  # a new engine: the bench starts over from what it reports
 
     _arrived = Signal(object, object)  # client, Batch (from the reader thread)
@@ -182,6 +185,10 @@ class EngineLink(QObject):
         """Queue the label of the device's last done run for the station's label printer."""
         return self._send(PrintLabel(endpoint))
 
+    def capture_screen(self, endpoint: str) -> int | None:
+        """Ask for a look at the device's screen; `screen` brings it, or why there is none."""
+        return self._send(CaptureScreen(endpoint))
+
     def admit(self, endpoint: str) -> int | None:
         """An admin lets this held-back device in: it runs under the active order."""
         return self._send(Admit(endpoint))
@@ -267,6 +274,8 @@ class EngineLink(QObject):
                 self.releases.emit(releases)
             case LabelPrinted() | LabelWaiting():
                 self.label_event.emit(item)
+            case ScreenShot() | ScreenMissed():
+                self.screen.emit(item)
             case Closed():
                 pass  # the end of the connection follows
 
