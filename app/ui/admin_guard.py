@@ -46,7 +46,7 @@ PASSING_KEYS = (
     Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape, Qt.Key.Key_Shift,
     Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
 )  # fmt: skip
-SHORTCUT_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+SHORTCUT_MODIFIER = Qt.KeyboardModifier.ControlModifier  # Alt+Down opens a picker: asks
 LOCK_STYLE = "QToolButton { font-size: 14px; padding: 2px 8px; }"
 ICONS = resources_dir() / "icons"
 
@@ -242,7 +242,7 @@ class AdminGuard(QObject):
             return True
         pressed = event.type() == QEvent.Type.MouseButtonPress
         if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
-            shortcut = bool(event.modifiers() & SHORTCUT_MODIFIERS)
+            shortcut = bool(event.modifiers() & SHORTCUT_MODIFIER)
             pressed = event.key() not in PASSING_KEYS and not shortcut
         if pressed:
             popup = getattr(watched, "showPopup", None)

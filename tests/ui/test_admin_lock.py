@@ -120,6 +120,9 @@ def test_the_pin_guards_exactly_the_admin_actions(open_bench, qtbot, kitbench_ho
     chosen = picker.currentIndex()
     asks_for_the_pin(bench, qtbot, commands,
                      lambda: qtbot.keyClick(picker, Qt.Key.Key_Down))  # fmt: skip
+    alt = Qt.KeyboardModifier.AltModifier
+    asks_for_the_pin(bench, qtbot, commands,
+                     lambda: qtbot.keyClick(picker, Qt.Key.Key_Down, alt))  # fmt: skip
     qtbot.keyClick(picker, Qt.Key.Key_Control)  # the start of a shortcut changes nothing
     assert window.admin.dialog is None
     assert picker.currentIndex() == chosen
