@@ -603,4 +603,13 @@ class HistoryTab(QWidget):
                 f"{step['index'] + 1:>3}. {step['name']:<32} {step['status']:<8} "
                 f"{(step['duration_ms'] or 0) / 1000:6.1f} s  {step['message'] or ''}"
             )
+        for step in run.get("steps", []):
+            if step.get("evidence"):  # what the device logged when the step failed
+                lines.append("")
+                lines.append(
+                    self.tr("What the device logged when step {number} failed:").format(
+                        number=step["index"] + 1
+                    )
+                )
+                lines.append(step["evidence"])
         self.steps.setPlainText("\n".join(lines))
