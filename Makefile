@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DEVICES ?= 12
 
-.PHONY: run screenshots bench-screenshots console-screenshots test bench lint format clean translations lupdate
+.PHONY: run screenshots bench-screenshots console-screenshots label-screenshots test bench lint format clean translations lupdate
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ bench-screenshots: $(STAMP) translations
 console-screenshots: $(STAMP) translations
 	KITBENCH_CONSOLE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/integration/test_console_browser.py -k an_admin_runs_the_fleet
+
+# A device label as the independent ZPL renderer draws it and as pdftoppm rasterizes its PDF
+# (docs/screenshots/label-zpl.png, label-pdf.png). Needs Node.js with zpl-renderer-js in
+# build/zpl-renderer and poppler-utils, as .ci/run installs them.
+label-screenshots: $(STAMP)
+	KITBENCH_CI=1 KITBENCH_LABEL_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q \
+		-p no:cacheprovider tests/integration/test_labels.py -k "labels_of_an_order or pdf_label"
 
 test: $(STAMP) translations
 	$(BIN)/python -m pytest -q

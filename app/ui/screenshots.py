@@ -4,7 +4,8 @@
 
 Half the bench is provisioned first and the rest started just before the shot, so the
 bench picture shows every state a worker meets: done, failed, refused, working, ready, and
-the demo's order filling up with one device held back as not on it.
+the demo's order filling up with one device held back as not on it (also cut out of the
+window as order-bar.png: the toolbar, the order row and the held-back strip).
 
 `make bench-screenshots`: the bench alone as `kitbench gui --demo N` shows it on a whole
 1920×1080 screen under Xvfb (150 devices in compact tiles, a dozen in large ones):
@@ -22,12 +23,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core import DeviceState
 from app.ui.app import application, apply_theme, build_services, open_window
 from app.ui.demo import DemoBench
+from app.ui.main_window import MainWindow
 
 DEVICES = 12
 SIZE = (1500, 900)
@@ -92,6 +94,9 @@ def main(out: Path) -> int:
             pump(app, lambda: False, 1.5)
             window.grab().save(str(out / f"{name}.png"))
             print(out / f"{name}.png")
+            if shown_tab is window.bench:
+                window.grab(order_area(window)).save(str(out / "order-bar.png"))
+                print(out / "order-bar.png")
         window.tabs.setCurrentWidget(window.bench)
         apply_theme("dark")
         pump(app, lambda: False, 1)
@@ -102,6 +107,14 @@ def main(out: Path) -> int:
     finally:
         demo.stop()
     return 0
+
+
+def order_area(window: MainWindow) -> QRect:
+    """The toolbar, the order row and the strip of devices held back: an order at work."""
+    bench = window.bench
+    lowest = bench.held_back if bench.held_back.isVisible() else bench.order_bar
+    bottom = lowest.mapTo(window, QPoint(0, lowest.height())).y() + 6
+    return QRect(0, 0, window.width(), bottom)
 
 
 def bench_on_screen(out: Path, devices: int) -> Path:

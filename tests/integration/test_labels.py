@@ -3,7 +3,8 @@ Node.js) and PDF rasterized by pdftoppm, every barcode decoded by zxing-cpp and 
 the device's run record; a printer that is away queues and retries.
 
 The renderer is fetched into build/zpl-renderer by .ci/run (npm install); locally the test
-skips without it, with KITBENCH_CI=1 it fails.
+skips without it, with KITBENCH_CI=1 it fails. With KITBENCH_LABEL_SCREENSHOTS=DIR the rendered
+ZPL label and the rasterized PDF label are also saved there (`make label-screenshots`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 import zxingcpp
 from click.testing import CliRunner
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from app.cli import cli
 from app.labels.layout import DEFAULT_LAYOUT, LabelData
@@ -93,6 +94,22 @@ def render_zpl(zpl: str, out: Path, size_mm: tuple[float, float] = (100, 50)) ->
     return out
 
 
+def keep_for_docs(png: Path, name: str) -> None:
+    """The rendered label, framed so its edge shows on a white page, when screenshots are
+    asked for."""
+    shots = os.environ.get("KITBENCH_LABEL_SCREENSHOTS")
+    if not shots:
+        return
+    Path(shots).mkdir(parents=True, exist_ok=True)
+    label = QImage(str(png))
+    framed = QImage(label.width() + 4, label.height() + 4, QImage.Format.Format_RGB32)
+    framed.fill(QColor("#9e9e9e"))
+    painter = QPainter(framed)
+    painter.drawImage(2, 2, label)
+    painter.end()
+    assert framed.save(str(Path(shots) / name))
+
+
 def phone_codes() -> dict[str, list[str]]:
     qr = "SN:R58N12ABCDE\nIMEI:353012345678903\nIMEI:353012345678911\nTAG:AT-000042\nPO:PO-4711"
     return {"Code128": sorted([PHONE["serial"], PHONE["imei1"]]), "QRCode": [qr]}
@@ -111,6 +128,7 @@ def test_zpl_labels_of_an_order_decode_to_each_devices_serial_and_imei(recorded,
     labels = ["^XA" + part for part in out.read_text().split("^XA")[1:]]
     assert len(labels) == 2
     assert decode(render_zpl(labels[0], tmp_path / "phone.png")) == phone_codes()
+    keep_for_docs(tmp_path / "phone.png", "label-zpl.png")
     assert decode(render_zpl(labels[1], tmp_path / "tablet.png")) == {
         "Code128": ["TAB0001"], "QRCode": ["SN:TAB0001\nPO:PO-4711"]}  # fmt: skip
 
@@ -140,6 +158,7 @@ def test_pdf_label_at_the_labels_size_decodes_to_serial_and_imei(recorded, tmp_p
     subprocess.run(["pdftoppm", "-r", "203", "-png", str(out), str(tmp_path / "page")],
                    check=True)  # fmt: skip
     assert decode(tmp_path / "page-1.png") == phone_codes()
+    keep_for_docs(tmp_path / "page-1.png", "label-pdf.png")
 
 
 TILL_TEMPLATE = """\
