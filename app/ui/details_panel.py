@@ -396,6 +396,8 @@ class DetailsPanel(QWidget):
     def _show_evidence(self, text: str) -> None:
         if text != self.evidence.toPlainText():
             self.evidence.setPlainText(text)
+            self.evidence.moveCursor(self.evidence.textCursor().MoveOperation.End)
+            self.evidence.horizontalScrollBar().setValue(0)  # the last lines tell, from the left
         self.evidence_title.setVisible(bool(text))
         self.evidence.setVisible(bool(text))
 
@@ -414,7 +416,7 @@ def _qtime(at: datetime) -> QTime:
 
 def scaled_screen(png: bytes, box: QSize) -> QImage:
     """The PNG decoded and scaled to fit `box`, keeping its proportions (any thread)."""
-    image = QImage.fromData(png, b"PNG")
+    image = QImage.fromData(png)
     if image.isNull():
         return image
     return image.scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
