@@ -13,7 +13,9 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +41,12 @@ NEEDS_RENDERER = pytest.mark.skipif(
     not CI and (shutil.which("node") is None or not (RENDERER / "zpl-renderer-js").is_dir()),
     reason="needs Node.js and zpl-renderer-js in build/zpl-renderer (see .ci/run)",
 )
+CUPSD, LP, LPADMIN = "/usr/sbin/cupsd", shutil.which("lp"), shutil.which("lpadmin")
+NEEDS_CUPS = pytest.mark.skipif(
+    not CI and not (Path(CUPSD).exists() and LP and LPADMIN
+                    and Path("/usr/lib/cups/backend/socket").exists()),
+    reason="needs Debian's cups (cupsd, its socket backend) and cups-client (lp, lpadmin)",
+)  # fmt: skip
 NEEDS_POPPLER = pytest.mark.skipif(
     shutil.which("pdftoppm") is None and not CI, reason="needs Debian's poppler-utils (pdftoppm)"
 )
@@ -203,6 +211,84 @@ def test_a_templates_label_layout_comes_before_the_stations(recorded, tmp_path):
                                        str(template), "--zpl", str(out)])  # fmt: skip
     assert refused.exit_code == 1
     assert f"{template}:12:7: label.elements[2] does not fit" in refused.output
+
+
+class CupsServer:
+    """A private CUPS scheduler on a socket of its own (CUPS_SERVER), so the test needs no
+    system printing service and touches none; its folder is readable by the backends' user."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="kitbench-cups-"))
+        self.folder.chmod(0o755)
+        self.socket = self.folder / "cups.sock"
+        for name in ("spool", "cache", "state", "tmp", "log"):
+            (self.folder / name).mkdir()
+        (self.folder / "cupsd.conf").write_text(
+            f"Listen {self.socket}\nLogLevel warn\n<Location />\n  Order allow,deny\n"
+            "  Allow all\n</Location>\n<Policy default>\n  <Limit All>\n"
+            "    Order deny,allow\n  </Limit>\n</Policy>\n"
+        )
+        (self.folder / "cups-files.conf").write_text(
+            f"ServerRoot {self.folder}\nRequestRoot {self.folder}/spool\n"
+            f"CacheDir {self.folder}/cache\nStateDir {self.folder}/state\n"
+            f"TempDir {self.folder}/tmp\nErrorLog {self.folder}/log/error_log\n"
+            f"AccessLog {self.folder}/log/access_log\nPageLog {self.folder}/log/page_log\n"
+        )
+        self.env = os.environ | {"CUPS_SERVER": str(self.socket)}
+        self.process = subprocess.Popen(
+            [CUPSD, "-f", "-c", str(self.folder / "cupsd.conf"),
+             "-s", str(self.folder / "cups-files.conf")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while self._asked(["lpstat", "-r"]).returncode != 0:  # until the scheduler answers
+            assert self.process.poll() is None, "cupsd exited"
+            assert time.monotonic() < deadline, "cupsd did not answer in 20 s"
+            time.sleep(0.05)
+
+    def _asked(self, command: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, capture_output=True, text=True, env=self.env, timeout=20)
+
+    def add_raw_queue(self, name: str, host: str, port: int) -> None:
+        """A queue without a driver, to a printer's raw port: what a Zebra printer is given."""
+        added = self._asked([LPADMIN or "lpadmin", "-p", name, "-E", "-v",
+                             f"socket://{host}:{port}", "-m", "raw"])  # fmt: skip
+        assert added.returncode == 0, added.stderr
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def cups(monkeypatch):
+    server = CupsServer()
+    monkeypatch.setenv("CUPS_SERVER", str(server.socket))  # for the `lp` the station runs
+    yield server
+    server.close()
+
+
+@NEEDS_CUPS
+def test_a_label_goes_through_a_cups_raw_queue_to_the_printer_unchanged(recorded, cups, tmp_path):
+    printer = SimulatedLabelPrinter()
+    try:
+        cups.add_raw_queue("zebra", printer.host, printer.port)
+        result = run("label", "--serial", PHONE["serial"], "--printer", "cups:zebra")
+        assert result.exit_code == 0, result.output
+        assert "1 label(s) sent to cups:zebra" in result.output
+        assert printer.wait_for(1, timeout=30)
+        written = tmp_path / "phone.zpl"
+        assert run("label", "--serial", PHONE["serial"], "--zpl", str(written)).exit_code == 0
+        # byte for byte as written (the printer keeps ^XA…^XZ, without the newline after it)
+        assert printer.labels == [written.read_text().removesuffix("\n")]
+
+        missing = run("label", "--serial", PHONE["serial"], "--printer", "cups:nope")
+        assert missing.exit_code == 1
+        assert "CUPS refused the label for cups:nope" in missing.output
+        assert "does not exist" in missing.output
+    finally:
+        printer.close()
 
 
 def test_label_is_sent_to_a_zebra_printers_raw_port(recorded):
