@@ -107,7 +107,7 @@ Dieses Fenster verwenden oder es schließen und Kitbench neu starten.</translati
     </message>
     <message>
         <source>Provision on plug-in</source>
-        <translation>Beim Einstecken einrichten</translation>
+        <translation>Beim Einstecken starten</translation>
     </message>
     <message>
         <source>Start each device as soon as it is ready (F9)</source>
@@ -221,7 +221,7 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     </message>
     <message>
         <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
-        <translation>✓ {done} fertig   ✗ {failed} fehlgeschlagen   ⊘ {refused} abgelehnt   ▶ {working} laufen</translation>
+        <translation>✓ {done} fertig   ✗ {failed} Fehler   ⊘ {refused} abgelehnt   ▶ {working} laufen</translation>
     </message>
     <message>
         <source>{rate} / hour</source>
@@ -345,7 +345,7 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     </message>
     <message>
         <source>Fingerprint</source>
-        <translation>Fingerabdruck (Build)</translation>
+        <translation>Build-Fingerprint</translation>
     </message>
     <message>
         <source>Security patch</source>
@@ -974,6 +974,10 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
         <source>identity ({manufacturer}, hardware serial {serial}):</source>
         <translation>Identität ({manufacturer}, Hardware-Seriennummer {serial}):</translation>
     </message>
+    <message>
+        <source>What the device logged when step {number} failed:</source>
+        <translation>Was das Gerät beim Fehlschlag von Schritt {number} protokolliert hat:</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -1042,7 +1046,7 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     <name>NeedsYou</name>
     <message>
         <source>Tap Allow on the device</source>
-        <translation>Auf dem Gerät „Zulassen“ tippen</translation>
+        <translation>„Zulassen“ tippen</translation>
     </message>
     <message>
         <source>Turn on USB debugging</source>
@@ -1050,19 +1054,19 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     </message>
     <message>
         <source>Failed: select, read why, Retry (F8)</source>
-        <translation>Fehlgeschlagen: auswählen, Grund lesen, Wiederholen (F8)</translation>
+        <translation>Fehler: Grund lesen, Erneut (F8)</translation>
     </message>
     <message>
         <source>Refused: fix what the tile says, Start (F5)</source>
-        <translation>Abgelehnt: beheben, was die Kachel sagt, Starten (F5)</translation>
+        <translation>Abgelehnt: Hinweis beheben, Starten (F5)</translation>
     </message>
     <message>
         <source>Not on this order: set aside, ask an admin</source>
-        <translation>Nicht auf diesem Auftrag: beiseitelegen, Admin fragen</translation>
+        <translation>Nicht im Auftrag: beiseitelegen, Admin fragen</translation>
     </message>
     <message>
-        <source>Unplug: the label prints when the printer is back</source>
-        <translation>Abziehen: Das Etikett wird gedruckt, sobald der Drucker wieder da ist</translation>
+        <source>Unplug: its label prints later</source>
+        <translation>Abziehen: Etikett kommt später</translation>
     </message>
     <message>
         <source>Done: unplug</source>
@@ -1082,8 +1086,8 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     <message numerus="yes">
         <source>Needs you: %n</source>
         <translation>
-            <numerusform>Braucht Sie: %n</numerusform>
-            <numerusform>Brauchen Sie: %n</numerusform>
+            <numerusform>Wartet auf Sie: %n</numerusform>
+            <numerusform>Warten auf Sie: %n</numerusform>
         </translation>
     </message>
 </context>
@@ -1525,7 +1529,7 @@ Admin-PIN eingeben:</translation>
     <name>TileDelegate</name>
     <message>
         <source>Retry</source>
-        <translation>Wiederholen</translation>
+        <translation>Erneut</translation>
     </message>
     <message>
         <source>Unplug</source>
@@ -1563,7 +1567,7 @@ Admin-PIN eingeben:</translation>
     </message>
     <message>
         <source>Tap Allow</source>
-        <translation>„Zulassen“ tippen</translation>
+        <translation>„Zulassen“</translation>
     </message>
     <message>
         <source>Ready</source>
@@ -1579,7 +1583,7 @@ Admin-PIN eingeben:</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation>Fehlgeschlagen</translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <source>Refused</source>

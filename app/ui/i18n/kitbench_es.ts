@@ -974,6 +974,10 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
         <source>identity ({manufacturer}, hardware serial {serial}):</source>
         <translation>identidad ({manufacturer}, n.º de serie del hardware {serial}):</translation>
     </message>
+    <message>
+        <source>What the device logged when step {number} failed:</source>
+        <translation>Lo que registró el dispositivo cuando falló el paso {number}:</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -1050,19 +1054,19 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
     </message>
     <message>
         <source>Failed: select, read why, Retry (F8)</source>
-        <translation>Fallido: selecciónelo, lea el motivo, Reintentar (F8)</translation>
+        <translation>Fallido: lea el motivo, Reintentar (F8)</translation>
     </message>
     <message>
         <source>Refused: fix what the tile says, Start (F5)</source>
-        <translation>Rechazado: corrija lo que dice el recuadro, Iniciar (F5)</translation>
+        <translation>Rechazado: corrija lo indicado, Iniciar (F5)</translation>
     </message>
     <message>
         <source>Not on this order: set aside, ask an admin</source>
-        <translation>No está en este pedido: apártelo y avise a un administrador</translation>
+        <translation>Fuera del pedido: apártelo, avise al administrador</translation>
     </message>
     <message>
-        <source>Unplug: the label prints when the printer is back</source>
-        <translation>Desconecte: la etiqueta se imprime cuando vuelva la impresora</translation>
+        <source>Unplug: its label prints later</source>
+        <translation>Desconecte: su etiqueta sale más tarde</translation>
     </message>
     <message>
         <source>Done: unplug</source>
@@ -1082,8 +1086,8 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
     <message numerus="yes">
         <source>Needs you: %n</source>
         <translation>
-            <numerusform>Le necesita: %n</numerusform>
-            <numerusform>Le necesitan: %n</numerusform>
+            <numerusform>Le espera: %n</numerusform>
+            <numerusform>Le esperan: %n</numerusform>
         </translation>
     </message>
 </context>
@@ -1525,7 +1529,7 @@ Introduzca el PIN de administrador:</translation>
     <name>TileDelegate</name>
     <message>
         <source>Retry</source>
-        <translation>Reintentar</translation>
+        <translation>Repetir</translation>
     </message>
     <message>
         <source>Unplug</source>
@@ -1563,7 +1567,7 @@ Introduzca el PIN de administrador:</translation>
     </message>
     <message>
         <source>Tap Allow</source>
-        <translation>Toque «Permitir»</translation>
+        <translation>«Permitir»</translation>
     </message>
     <message>
         <source>Ready</source>
