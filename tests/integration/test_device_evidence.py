@@ -3,11 +3,14 @@ record and the sync payload carry it, and a look at the screen never holds up a 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import pytest
+from click.testing import CliRunner
 
+from app.cli import cli
 from app.core import DeviceState, RunFinished, RunOutcome, RunStarted, StepStarted, StepStatus
 from app.core.evidence import EVIDENCE_MAX_BYTES, ScreenMissed, ScreenProblem, ScreenShot
 from app.provisioning.station import Station
@@ -99,6 +102,11 @@ def test_a_failed_install_keeps_the_devices_log_masked_and_capped(
         (payload,) = store.next_batch()
         assert payload["steps"][-1]["evidence"] == evidence
         assert "evidence" not in payload["steps"][0]  # sent only where there is some
+
+    listed = CliRunner().invoke(cli, ["history", "--json"])
+    assert listed.exit_code == 0, listed.output
+    (line,) = listed.output.splitlines()
+    assert json.loads(line)["steps"][-1]["evidence"] == evidence
 
 
 def test_a_look_at_an_idle_devices_screen(start_fleet, kitbench_home):
