@@ -209,3 +209,30 @@ def test_three_stations_posting_overlapping_batches_store_every_run_once(
         devices = client.get("/api/v1/devices").json()["devices"]
     assert Counter(run["id"] for run in stored) == Counter(expected)
     assert len(devices) == 40
+
+
+def test_connections_to_the_bound_socket_send_without_waiting_for_acks():
+    """Nagle off on every accepted connection: a kept-alive connection otherwise waits ~40 ms
+    (the peer's delayed ACK) before each response's body."""
+    import asyncio
+
+    from app.fleet import bind
+
+    async def accept_one() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=bind("127.0.0.1", 0))
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            nodelay = await asyncio.wait_for(accepted, 10)
+            writer.close()
+        return nodelay
+
+    assert asyncio.run(accept_one()) != 0
