@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QDateTime,
     QItemSelectionModel,
     QLocale,
     QModelIndex,
@@ -42,6 +43,7 @@ from app.labels.printer import PrinterError, problem_words
 from app.labels.queue import LabelPrinted, LabelWaiting
 from app.provisioning.station_words import describe_station_problem
 from app.storage import Store
+from app.sync import SyncState, SyncStatus
 from app.ui.admin_lock import Guard, run_now
 from app.ui.barcode import BarcodeWedge
 from app.ui.bridge import EventBridge
@@ -606,6 +608,29 @@ class BenchTab(QWidget):
 
     def _pick_template(self) -> None:
         self.admin_guard(self.template_picker.showPopup, self.tr("Choose the template"))
+
+
+def sync_words(status: SyncStatus) -> str:
+    """The sync state for the toolbar: "sync: synced", "sync: offline since 14:02 · 3 waiting"."""
+    if status.state is SyncState.SYNCED:
+        words = QCoreApplication.translate("BenchTab", "synced")
+    elif status.state is SyncState.OFFLINE and status.offline_since:
+        since = QDateTime.fromSecsSinceEpoch(int(status.offline_since.timestamp()))
+        words = QCoreApplication.translate(
+            "BenchTab", "offline since {time} · {count} waiting to sync"
+        ).format(
+            time=QLocale().toString(since.time(), QLocale.FormatType.ShortFormat),
+            count=QLocale().toString(status.waiting),
+        )
+    elif status.state is SyncState.WAITING:
+        words = QCoreApplication.translate("BenchTab", "{count} waiting to sync").format(
+            count=QLocale().toString(status.waiting)
+        )
+    else:  # the backend's or the network's own words
+        words = QCoreApplication.translate("BenchTab", "sync error: {problem}").format(
+            problem=status.message
+        )
+    return QCoreApplication.translate("BenchTab", "sync: {status}").format(status=words)
 
 
 def label_words(event: LabelPrinted | LabelWaiting) -> str:

@@ -22,7 +22,7 @@ from app.provisioning.runner import step_name
 from app.storage import Config, Store
 from app.sync import SyncStatus, release_statuses
 from app.ui.admin_guard import AdminGuard
-from app.ui.bench_tab import BenchTab
+from app.ui.bench_tab import BenchTab, sync_words
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
 from app.ui.engine_link import EngineLink
@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         self.services.settings.auto_provision = enabled
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        self.bench.set_sync_status(self.tr("sync: {status}").format(status=status.text()))
+        self.bench.set_sync_status(sync_words(status))
         if status.library_changed:  # a release became ready, or was withdrawn
             self.services.library.reload()
 
