@@ -109,6 +109,28 @@ def test_a_failed_install_keeps_the_devices_log_masked_and_capped(
     assert json.loads(line)["steps"][-1]["evidence"] == evidence
 
 
+def test_a_failed_push_keeps_what_adbd_logged(start_fleet, tmp_path, kitbench_home):
+    (tmp_path / "kiosk.json").write_text('{"kiosk": true}')
+    path = tmp_path / "push.yaml"
+    path.write_text(
+        "kitbench: 1\nname: push\nversion: 1\nsteps:\n"
+        "  - push: {src: kiosk.json, dest: /system/etc/kiosk.json}\n"
+    )
+    fleet = start_fleet(1, auth="none", profile="zebra_tc52")
+    events = StationEvents()
+    station = Station(on_event=events, data_dir=kitbench_home, auth_timeout_s=10)
+    try:
+        station.set_template(load_template(path))
+        station.start([fleet.endpoints[0].spec])
+        assert station.wait_idle(60)
+    finally:
+        station.close()
+    (failed,) = events.result(fleet.endpoints[0].spec).steps
+    assert failed.status is StepStatus.FAILED
+    assert "E adbd    : sync SEND of /system/etc/kiosk.json" in failed.evidence
+    assert "dumpsys" not in failed.evidence  # no package to ask about
+
+
 def test_a_look_at_an_idle_devices_screen(start_fleet, kitbench_home):
     fleet = start_fleet(1, auth="none", profile="galaxy_tab")
     events, screens = StationEvents(), Screens()
