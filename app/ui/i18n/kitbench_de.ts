@@ -246,6 +246,26 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
         <translation>Vorlage wählen</translation>
     </message>
     <message>
+        <source>synced</source>
+        <translation>synchronisiert</translation>
+    </message>
+    <message>
+        <source>offline since {time} · {count} waiting to sync</source>
+        <translation>offline seit {time} · {count} warten auf Sync</translation>
+    </message>
+    <message>
+        <source>{count} waiting to sync</source>
+        <translation>{count} warten auf Sync</translation>
+    </message>
+    <message>
+        <source>sync error: {problem}</source>
+        <translation>Sync-Fehler: {problem}</translation>
+    </message>
+    <message>
+        <source>sync: {status}</source>
+        <translation>Sync: {status}</translation>
+    </message>
+    <message>
         <source>Label for {serial} printed on {printer}</source>
         <translation>Etikett für {serial} auf {printer} gedruckt</translation>
     </message>
@@ -1028,10 +1048,6 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     <message>
         <source>Asset tag {tag} assigned</source>
         <translation>Inventarnummer {tag} zugewiesen</translation>
-    </message>
-    <message>
-        <source>sync: {status}</source>
-        <translation>Sync: {status}</translation>
     </message>
     <message>
         <source>Stopping…</source>

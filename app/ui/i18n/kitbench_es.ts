@@ -246,6 +246,26 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
         <translation>Elegir la plantilla</translation>
     </message>
     <message>
+        <source>synced</source>
+        <translation>sincronizado</translation>
+    </message>
+    <message>
+        <source>offline since {time} · {count} waiting to sync</source>
+        <translation>sin conexión desde las {time} · {count} por sincronizar</translation>
+    </message>
+    <message>
+        <source>{count} waiting to sync</source>
+        <translation>{count} por sincronizar</translation>
+    </message>
+    <message>
+        <source>sync error: {problem}</source>
+        <translation>error de sincronización: {problem}</translation>
+    </message>
+    <message>
+        <source>sync: {status}</source>
+        <translation>sinc.: {status}</translation>
+    </message>
+    <message>
         <source>Label for {serial} printed on {printer}</source>
         <translation>Etiqueta de {serial} impresa en {printer}</translation>
     </message>
@@ -1028,10 +1048,6 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
     <message>
         <source>Asset tag {tag} assigned</source>
         <translation>N.º de inventario {tag} asignado</translation>
-    </message>
-    <message>
-        <source>sync: {status}</source>
-        <translation>sinc.: {status}</translation>
     </message>
     <message>
         <source>Stopping…</source>
