@@ -42,11 +42,12 @@ def scans(engine: Engine, statement: str, parameters: Any, *, avoid_seq_scans: b
     found: list[str] = []
 
     def walk(node: dict[str, Any]) -> None:
-        if "Relation Name" in node:
+        if "Relation Name" in node or "Index Name" in node:
             index = f" using {node['Index Name']}" if "Index Name" in node else ""
+            table = f" on {node['Relation Name']}" if "Relation Name" in node else ""
             searched = "Index Cond" in node or "Recheck Cond" in node
             filter_only = " (filter only)" if "Filter" in node and not searched else ""
-            found.append(f"{node['Node Type']}{index} on {node['Relation Name']}{filter_only}")
+            found.append(f"{node['Node Type']}{index}{table}{filter_only}")
         for child in node.get("Plans", []):
             walk(child)
 
