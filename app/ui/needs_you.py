@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWi
 from app.core import DeviceState, Lost, NotOnOrder, Problem
 from app.ui.tile_view import STYLES, Tile
 
-LABELS_LISTED = 8  # then "…": the tiles themselves are a click away
+LABELS_LISTED = 6  # then "…": the tiles themselves are a click away
+STRIP_HEIGHT = 50
+SMALLEST_BUTTON = 120  # buttons shrink (their words clipped) rather than widen the window
 
 
 class Need(Enum):
@@ -90,7 +92,7 @@ def action_words(need: Need) -> str:
         case Need.NOT_ON_ORDER:
             return translate("NeedsYou", "Not on this order: set aside, ask an admin")
         case Need.LABEL_WAITS:
-            return translate("NeedsYou", "Unplug: the label prints when the printer is back")
+            return translate("NeedsYou", "Unplug: its label prints later")
         case Need.UNPLUG:
             return translate("NeedsYou", "Done: unplug")
 
@@ -111,7 +113,7 @@ class NeedsYouStrip(QWidget):
         self.all_button = QPushButton()
         self.all_button.setCheckable(True)
         self.all_button.setToolTip(self.tr("Show only the devices that need someone (F6)"))
-        self.all_button.setMinimumHeight(44)
+        self.all_button.setFixedHeight(STRIP_HEIGHT - 4)
         self.all_button.setStyleSheet(
             "QPushButton { font-size: 16px; font-weight: bold; padding: 2px 12px; }"
         )
@@ -124,7 +126,8 @@ class NeedsYouStrip(QWidget):
         for need in Need:
             button = QPushButton()
             button.setCheckable(True)
-            button.setMinimumHeight(44)
+            button.setFixedHeight(STRIP_HEIGHT - 4)
+            button.setMinimumWidth(SMALLEST_BUTTON)
             button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             style = STYLES[NEED_STATES[need]]
             button.setStyleSheet(
@@ -144,6 +147,8 @@ class NeedsYouStrip(QWidget):
         self.shown: frozenset[Need] | None = None
         self.needs: dict[Need, list[str]] = {}
         self.show_needs({})
+        # One height whatever it lists: the tiles below never move or resize as needs come.
+        self.setFixedHeight(STRIP_HEIGHT)
 
     def show_needs(self, needs: dict[Need, list[str]]) -> None:
         """Show how many devices wait for each need, what to do, and where."""

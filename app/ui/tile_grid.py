@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
@@ -213,13 +213,6 @@ def plan_grid(hubs: list[tuple[str, list[int]]], area: QSize) -> GridPlan:
     return GridPlan(density, columns, blocks, cells, total, QSize(area))
 
 
-def count_states(tiles: Iterable[Tile]) -> dict[DeviceState, int]:
-    counts: dict[DeviceState, int] = {}
-    for tile in tiles:
-        counts[tile.state] = counts.get(tile.state, 0) + 1
-    return counts
-
-
 class TileGrid(QAbstractItemView):
     """One block per hub, each a header over its tiles; every tile visible when they fit."""
 
@@ -303,8 +296,10 @@ class TileGrid(QAbstractItemView):
             selection.select(index, QItemSelectionModel.SelectionFlag.Deselect)
 
     def _count(self, block: HubBlock) -> None:
-        model = self.model()
-        block.counts = count_states(model.index(row, 0).data(TileRole) for row in block.rows)
+        block.counts = {}
+        for row in block.rows:
+            state = self._states[row]
+            block.counts[state] = block.counts.get(state, 0) + 1
 
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:
         """A tile changed: repaint it; if its state changed, its hub's header too (and the
@@ -321,12 +316,16 @@ class TileGrid(QAbstractItemView):
             ):
                 self.scheduleDelayedItemsLayout()
                 continue
-            if self._states.get(row) is state:
+            was = self._states.get(row)
+            if was is state:
                 continue
             self._states[row] = state
             block = self._block_of.get(row)
-            if block is not None:
-                self._count(block)
+            if block is not None and was is not None:
+                block.counts[was] -= 1
+                if not block.counts[was]:
+                    del block.counts[was]
+                block.counts[state] = block.counts.get(state, 0) + 1
                 self.viewport().update(self._on_screen(block.header))
 
     def keyboardSearch(self, search: str) -> None:
@@ -443,7 +442,7 @@ class TileGrid(QAbstractItemView):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self.viewport())
-        area = event.rect()
+        area = event.region()  # the changed tiles, not the rectangle around them all
         offset = self.verticalOffset()
         option = QStyleOptionViewItem()
         self.initViewItemOption(option)
@@ -451,11 +450,11 @@ class TileGrid(QAbstractItemView):
         model = self.model()
         for block in self.plan.blocks:
             header = block.header.translated(0, -offset)
-            if header.intersects(area):
+            if area.intersects(header):
                 _paint_header(painter, header, block, option.palette.text().color())
         for row, cell in self.plan.cells.items():
             rect = cell.translated(0, -offset)
-            if not rect.intersects(area):
+            if not area.intersects(rect):
                 continue
             index = model.index(row, 0)
             item = QStyleOptionViewItem(option)
