@@ -53,7 +53,7 @@ COMMANDS: dict[str, Command] = {
     **LOG_COMMANDS,
     **SCREEN_COMMANDS,
 }
-BUILTINS = {"exit", "true", "false", ":", "sh", "which", "type"}
+BUILTINS = {"exit", "exec", "true", "false", ":", "sh", "which", "type"}
 MAX_NESTING = 16  # sh -c inside sh -c inside $(...): deep enough for any real command line
 
 
@@ -662,6 +662,10 @@ class Interpreter:
             if args and not args[0].lstrip("-").isdigit():
                 return ctx.fail(f"exit: {args[0]}: bad number", 1)
             raise ShellExit(int(args[0]) if args else self.status)
+        if name == "exec":  # the command in the shell's place: the shell ends with it
+            if not args:
+                return 0
+            raise ShellExit(self.execute(args, ctx.input, ctx.stdout, ctx.stderr))
         if name == "sh":
             return self.sh(ctx)
         return self.which(ctx)

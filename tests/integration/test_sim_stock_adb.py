@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from app.core.evidence import png_size
 from app.sim.apk import build_apk
 from tests.adbd34 import ADB34_ADB, ADB34_HOME
 
@@ -243,3 +244,16 @@ def test_install_multiple_installs_a_split_set_all_or_nothing(start_fleet, adb, 
     assert "INSTALL_FAILED_INVALID_APK" in refused.stdout + refused.stderr
     dump = adb("shell", "dumpsys package com.example.maps").stdout
     assert "versionCode=3" in dump and "splits=[base, config.arm64_v8a, config.xxhdpi]" in dump
+
+
+def test_screencap_and_logcat_through_stock_adb(start_fleet, adb, tmp_path):
+    """What a station collects as evidence, as stock adb gets it: the screen as a PNG of the
+    profile's size, and the log's last lines (`adb logcat` wraps logcat in its own shell)."""
+    endpoint = start_fleet(1, auth="none", profile="zebra_tc52").endpoints[0]
+    connected(adb, endpoint)
+    adb("shell", "screencap", "-p", "/sdcard/screen.png")
+    adb("pull", "/sdcard/screen.png", str(tmp_path / "screen.png"))
+    assert png_size((tmp_path / "screen.png").read_bytes()) == (720, 1280)
+    adb("shell", "log", "-t", "Probe", "seen by stock adb")
+    (last,) = adb("logcat", "-d", "-t", "1").stdout.splitlines()[-1:]
+    assert last.endswith(" I Probe   : seen by stock adb")

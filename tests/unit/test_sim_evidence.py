@@ -95,3 +95,10 @@ def _grey(image: Image.Image, at: tuple[int, int]) -> int:
     value = image.convert("L").getpixel(at)
     assert isinstance(value, int)
     return value
+
+
+def test_exec_runs_the_command_in_the_shells_place(device):
+    """`adb logcat` runs `exec logcat …` in the device's shell: nothing after it runs."""
+    result = device.run_shell("log -t Probe seen; exec logcat -d -t 1; echo not reached")
+    assert result.stdout.decode().endswith(" I Probe   : seen\n")
+    assert device.run_shell("(exec false); echo $?").stdout == b"1\n"
