@@ -43,6 +43,16 @@ from app.cli import cli
     show_default=True,
     help="Worker processes serving requests (more than 1 needs PostgreSQL).",
 )
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Serve https with this PEM certificate (chain); needs --ssl-keyfile.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The certificate's PEM private key (unencrypted).",
+)
 @click.pass_context
 def backend(
     ctx: click.Context,
@@ -51,6 +61,8 @@ def backend(
     db_url: str | None,
     files_dir: Path | None,
     workers: int,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
 ) -> None:
     """Run the fleet backend: the HTTP service stations sync their runs to."""
     if ctx.invoked_subcommand is not None:
@@ -59,6 +71,8 @@ def backend(
         DatabaseError,
         FileStore,
         FleetDatabase,
+        Tls,
+        TlsError,
         bind,
         default_files_dir,
         serve,
@@ -72,6 +86,14 @@ def backend(
             f"--workers {workers} needs a PostgreSQL database (--db postgresql+psycopg://…):"
             " SQLite lets one process write at a time, so one worker serves it"
         )
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
+    tls = Tls(ssl_certfile, ssl_keyfile) if ssl_certfile and ssl_keyfile else None
+    if tls is not None:
+        try:
+            tls.check()
+        except TlsError as exc:
+            raise click.ClickException(str(exc)) from None
     try:
         database = FleetDatabase.open(db_url)
     except DatabaseError as exc:
@@ -88,19 +110,19 @@ def backend(
         database.close()
         raise click.ClickException(exc.strerror or str(exc)) from None
     log_level = "info" if ctx.find_root().params["verbose"] else "warning"
-    click.echo(f"Fleet backend listening on {url_of(sock)}")
+    click.echo(f"Fleet backend listening on {url_of(sock, tls)}")
     sys.stdout.flush()
     if workers > 1:
         database.close()  # the tables are made; each worker opens its own pool
         try:
-            started = serve_workers(db_url, files, sock, workers, log_level=log_level)
+            started = serve_workers(db_url, files, sock, workers, log_level=log_level, tls=tls)
         finally:
             sock.close()
         if not started:
             raise click.ClickException("a worker could not start: see the messages above")
         return
     try:
-        serve(database, files, sock, log_level=log_level)
+        serve(database, files, sock, log_level=log_level, tls=tls)
     finally:
         sock.close()
         database.close()

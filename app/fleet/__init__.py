@@ -10,7 +10,16 @@ from app.fleet.database import (
     default_files_dir,
 )
 from app.fleet.files import FileStore
-from app.fleet.server import DEFAULT_PORT, PortInUseError, bind, serve, serve_workers, url_of
+from app.fleet.server import (
+    DEFAULT_PORT,
+    PortInUseError,
+    Tls,
+    TlsError,
+    bind,
+    serve,
+    serve_workers,
+    url_of,
+)
 
 __all__ = [
     "DEFAULT_PORT",
@@ -20,6 +29,8 @@ __all__ = [
     "PortInUseError",
     "Principal",
     "Role",
+    "Tls",
+    "TlsError",
     "bind",
     "create_app",
     "default_database_url",

@@ -14,7 +14,9 @@ import functools
 import logging
 import signal
 import socket
+import ssl
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -51,17 +53,53 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket) -> str:
+@dataclass(frozen=True)
+class Tls:
+    """uvicorn's own TLS: a PEM certificate chain and its private key."""
+
+    certfile: Path
+    keyfile: Path
+
+    def check(self) -> None:
+        """Load the pair once up front, so a wrong file is a message, not a worker's crash."""
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                self.certfile, self.keyfile
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise TlsError(
+                f"cannot use {self.certfile} with {self.keyfile}: {exc.strerror or exc}"
+            ) from None
+
+
+class TlsError(ValueError):
+    pass
+
+
+def url_of(sock: socket.socket, tls: Tls | None = None) -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 def serve(
-    database: FleetDatabase, files: FileStore, sock: socket.socket, *, log_level: str = "info"
+    database: FleetDatabase,
+    files: FileStore,
+    sock: socket.socket,
+    *,
+    log_level: str = "info",
+    tls: Tls | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM, then finish the requests in flight and return."""
     app = create_app(database, files)
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        ssl_certfile=None if tls is None else tls.certfile,
+        ssl_keyfile=None if tls is None else tls.keyfile,
+    )
     server = uvicorn.Server(config)
     # uvicorn re-raises the stop signal after its clean shutdown; with these handlers in
     # place that re-raise is a no-op, so a stopped backend exits 0.
@@ -81,7 +119,13 @@ def worker_app(db_url: str | None, files_dir: str) -> FastAPI:
 
 
 def serve_workers(
-    db_url: str | None, files: FileStore, sock: socket.socket, workers: int, *, log_level: str
+    db_url: str | None,
+    files: FileStore,
+    sock: socket.socket,
+    workers: int,
+    *,
+    log_level: str,
+    tls: Tls | None = None,
 ) -> bool:
     """Serve from `workers` processes sharing `sock` until SIGINT or SIGTERM, restarting a
     worker that dies; whether every worker started (False: a worker could not start)."""
@@ -92,6 +136,8 @@ def serve_workers(
         log_level=log_level,
         access_log=False,
         lifespan="off",
+        ssl_certfile=None if tls is None else tls.certfile,
+        ssl_keyfile=None if tls is None else tls.keyfile,
     )
     supervisor = Multiprocess(config, sockets=[sock])
     supervisor.run()
