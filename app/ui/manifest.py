@@ -17,7 +17,7 @@ ROW_MM = 5.2
 HEADER_MM = 24.0
 FOOTER_MM = 7.0
 # Relative column widths (landscape A4), in the order of COLUMNS.
-WEIGHTS = (10, 16, 26, 14, 10, 12, 14, 7, 18, 10)
+WEIGHTS = (10, 14, 28, 14, 10, 16, 12, 7, 18, 10)
 
 
 class ManifestError(Exception):

@@ -77,6 +77,7 @@ def test_an_order_of_6_reaches_complete_re_runs_count_once_and_the_manifest_hold
     for endpoint in fleet.endpoints:
         assert endpoint.serial in text
     assert all(name in text for name in names)
+    assert all(imei in text for row in rows for imei in row["imeis"].split())  # both, unclipped
     assert "Order PO-4711 · Shop X" in text and "Page 1 of 1" in text
 
 
