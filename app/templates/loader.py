@@ -246,11 +246,13 @@ class _Validator:
 
     def _check_label(self, label: Any) -> None:
         """Each label element that falls off the label, at its own line."""
+        if not isinstance(label, dict):
+            return
         try:
-            layout = Label.model_validate(label) if isinstance(label, dict) else None
+            layout = Label.model_validate(label)
         except ValidationError:
             return  # said already, by the template's own validation
-        for index in layout.misfits() if layout else ():
+        for index in layout.misfits():
             size = f"{layout.width_mm:g} x {layout.height_mm:g} mm"
             self._issue(("label", "elements", index),
                         f"label.elements[{index}] does not fit on the {size} label")  # fmt: skip
