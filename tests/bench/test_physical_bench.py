@@ -204,7 +204,7 @@ job() {{
   S=$1
   {installs} &&
   {settings} &&
-  adb -s $S push {dir}/config.bin /sdcard/Download/config.bin >/dev/null &&
+  adb -s $S push {dir}/config.bin /sdcard/Download/config.bin &&
   adb -s $S reboot
   adb disconnect $S >/dev/null 2>&1
   until adb connect $S 2>/dev/null | grep -q '^connected'; do sleep 2; done
@@ -214,7 +214,7 @@ job() {{
   done
   adb -s $S shell pm list packages com.example.big | grep -q big && echo "$S ok"
 }}
-for S in "$@"; do job $S & done
+for S in "$@"; do job $S >"{logs}/$S.log" 2>&1 & done
 wait
 """
 
@@ -228,7 +228,7 @@ def free_port() -> int:
 def _script_install(directory: Path, apks: list) -> str:
     paths = " ".join(str(directory / name) for name, *_ in apks)
     verb = "install-multiple" if len(apks) > 1 else "install"
-    return f"adb -s $S {verb} -r {paths} >/dev/null"
+    return f"adb -s $S {verb} -r {paths}"
 
 
 def script_on_bench(directory: Path, devices: int, buses: int | None, home: Path) -> float:
@@ -238,7 +238,9 @@ def script_on_bench(directory: Path, devices: int, buses: int | None, home: Path
     settings = " &&\n  ".join(f"adb -s $S shell settings put {n} {k} {v}" for n, k, v in SETTINGS)
     script = home / "kit.sh"
     home.mkdir(parents=True, exist_ok=True)
-    script.write_text(SCRIPT.format(installs=installs, settings=settings, dir=directory))
+    logs = home / "logs"
+    logs.mkdir(exist_ok=True)
+    script.write_text(SCRIPT.format(installs=installs, settings=settings, dir=directory, logs=logs))
     env = {**os.environ, "HOME": str(home), "ANDROID_ADB_SERVER_PORT": str(free_port())}
     with bench(devices, buses, home) as running:
         serials = [spec.removeprefix("tcp:") for spec in running.specs]
@@ -247,13 +249,13 @@ def script_on_bench(directory: Path, devices: int, buses: int | None, home: Path
             for serial in serials:
                 subprocess.run([ADB, "connect", serial], env=env, check=True, capture_output=True)
             started = time.perf_counter()
-            done = subprocess.run(["bash", str(script), *serials], env=env, capture_output=True,
-                                  text=True, timeout=1800)  # fmt: skip
+            subprocess.run(["bash", str(script), *serials], env=env, timeout=1800)
             wall = time.perf_counter() - started
         finally:
             subprocess.run([ADB, "kill-server"], env=env, capture_output=True)
-    ok = {line.split()[0] for line in done.stdout.splitlines() if line.endswith(" ok")}
-    assert ok == set(serials), f"script: {len(ok)}/{devices} finished\n{done.stderr[-2000:]}"
+    ended = {serial: (logs / f"{serial}.log").read_text().strip() for serial in serials}
+    lost = [f"{serial}: …{log[-300:]}" for serial, log in ended.items() if not log.endswith(" ok")]
+    assert not lost, f"script: {len(lost)} of {devices} did not finish\n" + "\n".join(lost[:10])
     return wall
 
 
