@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from app.fleet.console import Accounts
@@ -109,6 +110,7 @@ def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
+@pytest.mark.timeout(3600)  # loading two million runs takes minutes on a 2-core host
 def test_console_pages_over_millions_of_runs(postgres_url, tmp_path):
     total = STATIONS * RUNS_PER_STATION
     devices = max(1, total * 4 // 5)  # a fifth of the devices ran twice
