@@ -41,7 +41,6 @@ from app.core.orders import Order, OrderState
 from app.engine.protocol import Ack, OrderProgressed, Refusal
 from app.labels.printer import PrinterError, problem_words
 from app.labels.queue import LabelPrinted, LabelWaiting
-from app.provisioning.station_words import describe_station_problem
 from app.storage import Store
 from app.sync import SyncState, SyncStatus
 from app.ui.admin_lock import Guard, run_now
@@ -62,7 +61,7 @@ from app.ui.order_bar import (
 from app.ui.taskman import TaskManager
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 from app.ui.tile_grid import TileGrid
-from app.ui.tile_view import Tile
+from app.ui.tile_view import Tile, station_problem_words
 from app.ui.tiles import TileDelegate
 
 TICK_MS = 250
@@ -429,7 +428,7 @@ class BenchTab(QWidget):
         status = event.device.status
         if isinstance(status, Blocked) and status.problem != self._station_problem:
             self._station_problem = status.problem
-            self.message.emit(describe_station_problem(status.problem))
+            self.message.emit(station_problem_words(status.problem))
         elif event.device.state is DeviceState.PROVISIONING:
             self._station_problem = None  # runs start again: say it again when it comes back
 

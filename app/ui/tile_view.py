@@ -33,7 +33,7 @@ from app.core import (
     RunResult,
     StepStatus,
 )
-from app.provisioning.station_words import describe_station_problem
+from app.core.status import StationProblem, StorageProblem
 from app.ui.language import QT_TRANSLATE_NOOP
 
 LOG_LINES_KEPT = 2000
@@ -197,7 +197,7 @@ def status_words(info: DeviceInfo) -> str:
         case Lost(problem=problem):
             return QCoreApplication.translate("TileView", _LOST[problem])
         case Blocked(problem=problem):
-            return describe_station_problem(problem)
+            return station_problem_words(problem)
         case NotOnOrder(order=order):
             return QCoreApplication.translate(
                 "TileView", "Not on this order ({order}): ask an admin"
@@ -213,6 +213,35 @@ def status_words(info: DeviceInfo) -> str:
                 template=template
             )
     return ""
+
+
+def station_problem_words(problem: StationProblem) -> str:
+    """What stops the station recording runs, where, and the fix, in one sentence (the
+    window's words for what `provisioning/station_words.py` tells the terminal)."""
+    folder = problem.folder
+    if problem.kind is StorageProblem.DISK_FULL:
+        return QCoreApplication.translate(
+            "TileView",
+            "The data folder {folder} is full: free space there (or point KITBENCH_HOME at a "
+            "bigger disk), then start again.",
+        ).format(folder=folder)
+    if problem.kind is StorageProblem.NOT_WRITABLE:
+        return QCoreApplication.translate(
+            "TileView",
+            "Kitbench cannot write to its data folder {folder}: make it writable for the user "
+            "running Kitbench (or point KITBENCH_HOME at a folder that is), then start again.",
+        ).format(folder=folder)
+    if problem.kind is StorageProblem.LOCKED:
+        return QCoreApplication.translate(
+            "TileView",
+            "The station database in {folder} is locked by another program: close it (another "
+            "Kitbench, a backup or a database browser holding kitbench.db), then start again.",
+        ).format(folder=folder)
+    return QCoreApplication.translate(
+        "TileView",
+        "The station database in {folder} is damaged: move kitbench.db out of that folder "
+        "(keep it for recovery; Kitbench starts a new one), then start again.",
+    ).format(folder=folder)
 
 
 def instruction(tile: Tile) -> str:
