@@ -1650,6 +1650,22 @@ Admin-PIN eingeben:</translation>
         <translation>Wartet auf den Start von {template}</translation>
     </message>
     <message>
+        <source>The data folder {folder} is full: free space there (or point KITBENCH_HOME at a bigger disk), then start again.</source>
+        <translation>Der Datenordner {folder} ist voll: dort Platz schaffen (oder KITBENCH_HOME auf eine größere Platte zeigen lassen), dann erneut starten.</translation>
+    </message>
+    <message>
+        <source>Kitbench cannot write to its data folder {folder}: make it writable for the user running Kitbench (or point KITBENCH_HOME at a folder that is), then start again.</source>
+        <translation>Kitbench kann nicht in seinen Datenordner {folder} schreiben: ihn für den Benutzer, unter dem Kitbench läuft, beschreibbar machen (oder KITBENCH_HOME auf einen beschreibbaren Ordner zeigen lassen), dann erneut starten.</translation>
+    </message>
+    <message>
+        <source>The station database in {folder} is locked by another program: close it (another Kitbench, a backup or a database browser holding kitbench.db), then start again.</source>
+        <translation>Die Stationsdatenbank in {folder} ist von einem anderen Programm gesperrt: es schließen (ein weiteres Kitbench, eine Sicherung oder ein Datenbank-Browser, der kitbench.db offen hält), dann erneut starten.</translation>
+    </message>
+    <message>
+        <source>The station database in {folder} is damaged: move kitbench.db out of that folder (keep it for recovery; Kitbench starts a new one), then start again.</source>
+        <translation>Die Stationsdatenbank in {folder} ist beschädigt: kitbench.db aus diesem Ordner verschieben (für eine Wiederherstellung aufheben; Kitbench legt eine neue an), dann erneut starten.</translation>
+    </message>
+    <message>
         <source>starting…</source>
         <translation>startet…</translation>
     </message>

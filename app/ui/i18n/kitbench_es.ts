@@ -1650,6 +1650,22 @@ Introduzca el PIN de administrador:</translation>
         <translation>Esperando para iniciar {template}</translation>
     </message>
     <message>
+        <source>The data folder {folder} is full: free space there (or point KITBENCH_HOME at a bigger disk), then start again.</source>
+        <translation>La carpeta de datos {folder} está llena: libere espacio en ella (o apunte KITBENCH_HOME a un disco mayor) y vuelva a iniciar.</translation>
+    </message>
+    <message>
+        <source>Kitbench cannot write to its data folder {folder}: make it writable for the user running Kitbench (or point KITBENCH_HOME at a folder that is), then start again.</source>
+        <translation>Kitbench no puede escribir en su carpeta de datos {folder}: dé permiso de escritura al usuario que ejecuta Kitbench (o apunte KITBENCH_HOME a una carpeta que lo tenga) y vuelva a iniciar.</translation>
+    </message>
+    <message>
+        <source>The station database in {folder} is locked by another program: close it (another Kitbench, a backup or a database browser holding kitbench.db), then start again.</source>
+        <translation>La base de datos de la estación en {folder} está bloqueada por otro programa: ciérrelo (otro Kitbench, una copia de seguridad o un visor de bases de datos que tenga abierto kitbench.db) y vuelva a iniciar.</translation>
+    </message>
+    <message>
+        <source>The station database in {folder} is damaged: move kitbench.db out of that folder (keep it for recovery; Kitbench starts a new one), then start again.</source>
+        <translation>La base de datos de la estación en {folder} está dañada: saque kitbench.db de esa carpeta (guárdelo para recuperarlo; Kitbench crea una nueva) y vuelva a iniciar.</translation>
+    </message>
+    <message>
         <source>starting…</source>
         <translation>iniciando…</translation>
     </message>
