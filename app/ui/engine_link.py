@@ -255,7 +255,9 @@ class EngineLink(QObject):
                 for text in notices:
                     self.notice.emit(text)
             case Taken(folder, holder):
-                self.problem = f"{folder} is in use by {holder}"
+                self.problem = self.tr("{folder} is in use by {holder}").format(
+                    folder=folder, holder=holder
+                )
                 self._set_state(EngineState.TAKEN)
             case CannotOpen(message):
                 self.problem = message
