@@ -583,6 +583,13 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     </message>
 </context>
 <context>
+    <name>EngineLink</name>
+    <message>
+        <source>{folder} is in use by {holder}</source>
+        <translation>{folder} wird von {holder} verwendet</translation>
+    </message>
+</context>
+<context>
     <name>EnrollmentTab</name>
     <message>
         <source>auto</source>

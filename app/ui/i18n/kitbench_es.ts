@@ -583,6 +583,13 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
     </message>
 </context>
 <context>
+    <name>EngineLink</name>
+    <message>
+        <source>{folder} is in use by {holder}</source>
+        <translation>{folder} está en uso por {holder}</translation>
+    </message>
+</context>
+<context>
     <name>EnrollmentTab</name>
     <message>
         <source>auto</source>
