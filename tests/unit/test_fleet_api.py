@@ -55,8 +55,10 @@ NOT_SENT = {
 
 
 def as_stored(run: dict, station: str = "bench-1") -> dict:
-    """A run as the backend returns it: under its token's station, what it left out null."""
-    return {**NOT_SENT, **run, "station": station}
+    """A run as the backend returns it: under its token's station, what it left out null (a
+    step's evidence "")."""
+    steps = [{"evidence": "", **step} for step in run["steps"]]
+    return {**NOT_SENT, **run, "station": station, "steps": steps}
 
 
 def post_runs(client: TestClient, runs: list[dict]) -> dict:
@@ -101,7 +103,7 @@ def test_an_interrupted_run_with_its_unfinished_step_is_accepted(client, fleet_r
     run = fleet_run(result="interrupted", finished_at=None, steps=[step])
     assert post_runs(client, [run])["accepted"] == [run["id"]]
     [stored] = client.get("/api/v1/runs").json()["runs"]
-    assert stored["steps"] == [{**step, "duration_ms": 0, "message": ""}]
+    assert stored["steps"] == [{**step, "duration_ms": 0, "message": "", "evidence": ""}]
 
 
 def test_an_interrupted_run_that_arrives_finished_is_updated(client, fleet_run):
