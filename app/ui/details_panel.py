@@ -52,6 +52,10 @@ SCREEN_MISSED_WORDS = {
     ScreenProblem.REFUSED: QT_TRANSLATE_NOOP("DetailsPanel", "The device gave no picture"),
     ScreenProblem.NOT_WATCHED: QT_TRANSLATE_NOOP("DetailsPanel", "The device is not on the bench"),
 }
+# No session yet: the station is let in (and can look) once someone taps Allow
+NO_PICTURE_BEFORE_ALLOW = QT_TRANSLATE_NOOP(
+    "DetailsPanel", "No picture until Allow is tapped on the device"
+)
 
 STATUS_WORDS = {
     StepStatus.PENDING: "·",
@@ -351,9 +355,10 @@ class DetailsPanel(QWidget):
         if self.tile is None or shot.endpoint != self.tile.endpoint:
             return
         if isinstance(shot, ScreenMissed):
-            self.screen_note.setText(
-                QCoreApplication.translate("DetailsPanel", SCREEN_MISSED_WORDS[shot.problem])
-            )
+            missed = SCREEN_MISSED_WORDS[shot.problem]
+            if isinstance(self.tile.info.status, WaitingForAllow):
+                missed = NO_PICTURE_BEFORE_ALLOW
+            self.screen_note.setText(QCoreApplication.translate("DetailsPanel", missed))
             self.screen_note.setToolTip(shot.detail)
             return
         box = self.screen_view.size()

@@ -64,3 +64,17 @@ def test_a_failed_install_shows_the_devices_log_and_its_screen(open_bench, qtbot
     history.table.selectRow(0)
     qtbot.waitUntil(lambda: "What the device logged" in history.steps.toPlainText())
     assert "E PackageManager: session" in history.steps.toPlainText()
+
+
+def test_a_device_waiting_for_allow_says_why_there_is_no_picture(open_bench, qtbot):
+    bench = open_bench(devices=1, auth="prompt", faults="never_auth=1")
+    tab = bench.window.bench
+    qtbot.waitUntil(lambda: bench.all_in(DeviceState.UNAUTHORIZED), timeout=TIMEOUT_MS)
+    tab.select(bench.model.tiles()[0].endpoint)
+    details = tab.details
+    # looked at by itself (it waits on a person), and answered at once: no session to look through
+    qtbot.waitUntil(
+        lambda: details.screen_note.text() == "No picture until Allow is tapped on the device",
+        timeout=TIMEOUT_MS,
+    )
+    assert details.screen_view.pixmap().isNull()
