@@ -272,7 +272,7 @@ def history(as_json, serial, since, template, result, limit, csv_file) -> None:
     if not runs:
         click.echo("no runs recorded" + (" match" if run_filter != RunFilter() else ""))
         return
-    rows = [("STARTED", "SERIAL", "MODEL", "TEMPLATE", "RESULT", "ERROR")]
+    rows = [("STARTED", "SERIAL", "MODEL", "NAME", "TEMPLATE", "RESULT", "ERROR")]
     for run in runs:
         started = datetime.fromisoformat(run["started_at"]).astimezone()
         template_name = f"{run['template']} v{run['template_version']}"
@@ -281,6 +281,7 @@ def history(as_json, serial, since, template, result, limit, csv_file) -> None:
                 started.strftime("%Y-%m-%d %H:%M:%S"),
                 run["serial"] or "?",
                 run["model"] or "",
+                run["device_name"] or "",  # the name the run gave the device
                 template_name,
                 run["result"],
                 (run["error"] or "")[:60],

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
-from app.core import RunOutcome
+from app.core import RunFinished, RunOutcome
 from app.storage import Store
 from tests.unit.test_storage import finished, started
 
@@ -41,7 +42,10 @@ def recorded(kitbench_home):
             at = T0 + timedelta(days=number)
             error = "install: INSTALL_FAILED_INSUFFICIENT_STORAGE" if outcome == "failed" else None
             recorder.on_event(started(run_id, at))
-            recorder.on_event(finished(run_id, outcome, serial=serial, at=at, error=error))
+            done = finished(run_id, outcome, serial=serial, at=at, error=error)
+            if number == 3:  # the newest run gave the device a name
+                done = RunFinished(replace(done.result, device_name="POS-berlin-0042"))
+            recorder.on_event(done)
             ids.append(run_id)
         recorder.flush(5)
     return ids
@@ -51,9 +55,10 @@ def test_history_table_is_readable_newest_first(runner, recorded):
     result = runner.invoke(cli, ["history"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["STARTED", "SERIAL", "MODEL", "TEMPLATE", "RESULT", "ERROR"]
+    assert lines[0].split() == [
+        "STARTED", "SERIAL", "MODEL", "NAME", "TEMPLATE", "RESULT", "ERROR"]  # fmt: skip
     assert len(lines) == 5
-    assert "SERIAL-B" in lines[1] and "done" in lines[1]
+    assert "SERIAL-B" in lines[1] and "POS-berlin-0042" in lines[1] and "done" in lines[1]
     assert "INSTALL_FAILED_INSUFFICIENT_STORAGE" in lines[3]
 
 
