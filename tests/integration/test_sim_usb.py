@@ -290,3 +290,60 @@ def test_stock_adb_libusb_backend_sees_and_authorizes_the_emulated_devices(start
         assert adb("shell", "getprop", "ro.product.model").strip() == "Pixel 8"
     finally:
         subprocess.run([UMOCKDEV_WRAPPER, "adb", "kill-server"], env=env, timeout=30)
+
+
+# A station on the emulated bench asks for the screen as the run's first step starts: over USB
+# (one session per device) the worker takes it before that step runs, on its own session.
+LOOK_DURING_A_RUN = """
+import json, sys, threading
+from pathlib import Path
+from app.core import StepFinished, StepStarted
+from app.provisioning.station import Station
+from app.templates import load_template
+
+spec, home, template = sys.argv[1:4]
+seen, lock = [], threading.Lock()
+
+def on_event(event):
+    if isinstance(event, StepStarted):
+        with lock:
+            seen.append(["started", event.index])
+        if event.index == 0:
+            station.capture_screen(spec)
+    elif isinstance(event, StepFinished):
+        with lock:
+            seen.append(["finished", event.result.index, event.result.status])
+
+def on_screen(shot):
+    with lock:
+        seen.append(["screen", type(shot).__name__, getattr(shot, "width", 0),
+                     getattr(shot, "height", 0)])
+
+station = Station(on_event=on_event, data_dir=Path(home), auth_timeout_s=10)
+station.on_screen = on_screen
+station.set_template(load_template(Path(template)))
+station.start([spec])
+assert station.wait_idle(60)
+station.close()
+print(json.dumps(seen))
+"""
+
+
+def test_a_look_at_a_usb_devices_screen_during_a_run_comes_between_steps(
+    start_bench, template, kitbench_home
+):
+    bench = start_bench("--count", "1", "--profile", "zebra_tc52", "--auth", "none")
+    env = {**os.environ, **bench.env, "KITBENCH_LIBUSB": find_library("usb-1.0") or ""}
+    done = subprocess.run(
+        [UMOCKDEV_WRAPPER, sys.executable, "-c", LOOK_DURING_A_RUN, "usb:1-1.1",
+         str(kitbench_home), str(template)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen[:3] == [
+        ["started", 0],
+        ["screen", "ScreenShot", 720, 1280],
+        ["finished", 0, "changed"],
+    ]
+    assert seen[-1][:2] == ["finished", 2]  # and the run went on to its end
