@@ -221,22 +221,23 @@ def test_a_run_records_the_name_it_gave_and_a_resumed_run_too(start_fleet, stati
     template = write_template(
         tmp_path,
         "kitbench: 1\nname: named\nversion: 1\nsteps:\n"
-        "  - device_name: 'TILL-{serial}'\n"
+        "  - device_name: 'TILL-{serial}-{secret:warehouse_wifi}'\n"
         "  - shell: {command: 'test -f /sdcard/ready'}\n",
     )
     endpoint = fleet.endpoints[0]
+    given = f"TILL-{endpoint.serial}-••••"  # a secret in the name never leaves the runner
     created, recorder = provision(station, template, fleet.endpoints)
     first = recorder.results[endpoint.spec]
-    assert (first.outcome, first.device_name) == (RunOutcome.FAILED, f"TILL-{endpoint.serial}")
+    assert (first.outcome, first.device_name) == (RunOutcome.FAILED, given)
     named = connect(endpoint).shell("settings get global device_name")
-    assert named.strip() == f"TILL-{endpoint.serial}"
+    assert named.strip() == f"TILL-{endpoint.serial}-{WIFI_PASSWORD}"
 
     connect(endpoint).shell("touch /sdcard/ready")
     created.retry(endpoint.spec)
     assert created.wait_idle(30)
     second = recorder.results[endpoint.spec]
     assert second.steps[0].message == "done in an earlier run"
-    assert (second.outcome, second.device_name) == (RunOutcome.DONE, f"TILL-{endpoint.serial}")
+    assert (second.outcome, second.device_name) == (RunOutcome.DONE, given)
 
 
 def test_auto_provision_starts_a_device_when_it_is_ready(start_fleet, station, tmp_path):
