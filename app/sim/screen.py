@@ -196,13 +196,19 @@ def _fingerprint(key: bytes) -> str:
 
 
 def screencap(ctx: Invocation) -> int:
-    """`screencap [-p] [FILE]`: the screen as PNG (-p, or a FILE ending in .png) or raw."""
-    args = list(ctx.args)
-    png = "-p" in args
-    paths = [arg for arg in args if not arg.startswith("-")]
-    if any(arg.startswith("-") and arg not in ("-p", "-a") for arg in args):
-        ctx.err("usage: screencap [-hp] [-d display-id] [FILENAME]\n")
-        return 1
+    """`screencap [-p] [-d DISPLAY] [FILE]`: the screen (one display) as PNG (-p, or a FILE
+    ending in .png) or raw."""
+    png, paths, words = False, [], iter(ctx.args)
+    for word in words:
+        if word == "-p":
+            png = True
+        elif word == "-d" and next(words, "").isdigit():
+            continue  # the one display there is
+        elif word.startswith("-"):
+            ctx.err("usage: screencap [-hp] [-d display-id] [FILENAME]\n")
+            return 1
+        else:
+            paths.append(word)
     scene = scene_of(ctx.device)
     if paths and paths[0].endswith(".png"):
         png = True
