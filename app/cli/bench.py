@@ -274,6 +274,46 @@ def devices(as_json: bool, usb: bool, tcp: tuple[str, ...]) -> None:
 
 
 @cli.command()
+@click.argument("device", metavar="SPEC")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--auth-timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
+    help="Seconds to wait for someone to tap Allow on the device.",
+)  # fmt: skip
+def screenshot(device: str, out: Path, auth_timeout: float) -> None:
+    """Save the device's screen (screencap -p) as a PNG: SPEC is usb:SLOT, tcp:HOST:PORT or
+    HOST:PORT. The details panel's "Look at the screen", from the command line."""
+    from app.core.evidence import png_size
+    from app.devices.device import Device, DeviceError
+    from app.devices.endpoints import EndpointError, parse_endpoint
+    from app.devices.inventory import tcp_spec
+    from app.devices.keys import KeyFileError, station_key
+    from app.storage.config import shares_adb_key
+
+    try:
+        spec = parse_endpoint(device).spec if device.startswith("usb:") else tcp_spec(device)
+    except EndpointError as exc:
+        raise click.BadParameter(str(exc), param_hint="SPEC") from None
+    try:
+        key = station_key(share_adb_key=shares_adb_key())
+        session = Device.open(spec, key, auth_timeout_s=auth_timeout)
+    except (KeyFileError, DeviceError) as exc:
+        raise click.ClickException(f"{spec}: {exc}") from None
+    try:
+        png = session.screencap()
+    except DeviceError as exc:
+        raise click.ClickException(f"{spec}: {exc}") from None
+    finally:
+        session.close()
+    try:
+        out.write_bytes(png)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
+    width, height = png_size(png) or (0, 0)
+    click.echo(f"{out}: {width} × {height} screen of {spec}")
+
+
+@cli.command()
 @click.option(
     "--template", "-t", "template_path", required=True, type=click.Path(path_type=Path),
     help="The template to apply.",

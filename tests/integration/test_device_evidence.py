@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from app.cli import cli
 from app.core import DeviceState, RunFinished, RunOutcome, RunStarted, StepStarted, StepStatus
-from app.core.evidence import EVIDENCE_MAX_BYTES, ScreenMissed, ScreenProblem, ScreenShot
+from app.core.evidence import EVIDENCE_MAX_BYTES, ScreenMissed, ScreenProblem, ScreenShot, png_size
 from app.provisioning.station import Station
 from app.sim import screen
 from app.sim.apk import build_apk
@@ -230,3 +230,19 @@ def test_looking_at_the_screen_does_not_hold_up_a_run(
     assert shots >= 1  # one at a time: asked again while one is on, none is added
     # in line, a look would have added LOOK_S to the run
     assert looked < plain + LOOK_S
+
+
+def test_kitbench_screenshot_saves_the_devices_screen(start_fleet, tmp_path, kitbench_home):
+    endpoint = start_fleet(1, auth="none", profile="legacy_phone").endpoints[0]
+    out = tmp_path / "screen.png"
+    saved = CliRunner().invoke(cli, ["screenshot", f"{endpoint.host}:{endpoint.port}", str(out)])
+    assert saved.exit_code == 0, saved.output
+    assert png_size(out.read_bytes()) == PROFILES["legacy_phone"].screen_size
+    assert f"1080 × 1920 screen of {endpoint.spec}" in saved.output
+
+    bad = CliRunner().invoke(cli, ["screenshot", "not a device", str(out)])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    fleet_gone = CliRunner().invoke(cli, ["screenshot", "127.0.0.1:1", str(tmp_path / "x.png")])
+    assert fleet_gone.exit_code == 1
+    assert "tcp:127.0.0.1:1: not reachable" in fleet_gone.output
+    assert not (tmp_path / "x.png").exists()
