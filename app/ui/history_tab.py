@@ -61,6 +61,7 @@ COLUMNS = (  # (key, header: translated where shown)
     ("slot", QT_TRANSLATE_NOOP("HistoryModel", "Slot")),
     ("serial", QT_TRANSLATE_NOOP("HistoryModel", "Serial")),
     ("model", QT_TRANSLATE_NOOP("HistoryModel", "Model")),
+    ("device_name", QT_TRANSLATE_NOOP("HistoryModel", "Device name")),  # as the run gave it
     ("imei", QT_TRANSLATE_NOOP("HistoryModel", "IMEI")),
     ("wifi_mac", QT_TRANSLATE_NOOP("HistoryModel", "Wi-Fi MAC")),
     ("template", QT_TRANSLATE_NOOP("HistoryModel", "Template")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
@@ -60,7 +61,7 @@ def test_history_shows_imei_and_mac_and_exports_zero_touch_csv(open_bench, qtbot
     bench = open_bench()
     window, store = bench.window, bench.services.store
     recorder = store.recorder()
-    result = _result(PIXEL, "PIXEL8A01")
+    result = replace(_result(PIXEL, "PIXEL8A01"), device_name="POS-berlin-0042")
     recorder.on_event(RunStarted(result.run_id, result.endpoint, "retail-pos", 1, 1,
                                  result.started_at))  # fmt: skip
     recorder.record(RunFinished(result))
@@ -75,6 +76,7 @@ def test_history_shows_imei_and_mac_and_exports_zero_touch_csv(open_bench, qtbot
     row = {headers[c]: model.data(model.index(0, c), Qt.ItemDataRole.DisplayRole) for c in columns}
     assert row["IMEI"] == "358240051111110, 358240051111128"
     assert row["Wi-Fi MAC"] == "f4:f5:e8:12:34:56"
+    assert row["Device name"] == "POS-berlin-0042"
 
     history.table.selectRow(0)
     qtbot.waitUntil(lambda: "Bluetooth MAC" in history.steps.toPlainText())

@@ -756,6 +756,10 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
         <translation>Modell</translation>
     </message>
     <message>
+        <source>Device name</source>
+        <translation>Gerätename</translation>
+    </message>
+    <message>
         <source>IMEI</source>
         <translation>IMEI</translation>
     </message>

@@ -756,6 +756,10 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
         <translation>Modelo</translation>
     </message>
     <message>
+        <source>Device name</source>
+        <translation>Nombre del dispositivo</translation>
+    </message>
+    <message>
         <source>IMEI</source>
         <translation>IMEI</translation>
     </message>
