@@ -181,6 +181,11 @@ class ConsoleQueries:
             rows = connection.execute(query).all()
         return [self._station(row, now) for row in rows]
 
+    def station_names(self) -> list[str]:
+        """Names only, for a search form's list: no counting of today's runs."""
+        with self.engine.connect() as connection:
+            return list(connection.scalars(select(stations.c.name).order_by(stations.c.name)))
+
     def station(self, name: str) -> dict[str, Any] | None:
         return next((found for found in self.stations() if found["name"] == name), None)
 

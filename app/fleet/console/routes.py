@@ -303,7 +303,7 @@ def _router(accounts: Accounts, queries: ConsoleQueries, database: FleetDatabase
             else None,
             csv_url=f"/console/runs.csv?{urlencode(items)}",
             first_url=f"/console/runs?{urlencode(items)}" if after else None,
-            stations=[station["name"] for station in queries.stations()],
+            stations=queries.station_names(),
         )
 
     @router.get("/runs.csv")
