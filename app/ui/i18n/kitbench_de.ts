@@ -328,6 +328,10 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
         <translation>Das Gerät ist nicht am Arbeitsplatz</translation>
     </message>
     <message>
+        <source>No picture until Allow is tapped on the device</source>
+        <translation>Kein Bild, bis auf dem Gerät „Zulassen“ getippt wird</translation>
+    </message>
+    <message>
         <source>▶ running</source>
         <translation>▶ läuft</translation>
     </message>

@@ -328,6 +328,10 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
         <translation>El dispositivo no está en el puesto</translation>
     </message>
     <message>
+        <source>No picture until Allow is tapped on the device</source>
+        <translation>Sin imagen hasta que se toque «Permitir» en el dispositivo</translation>
+    </message>
+    <message>
         <source>▶ running</source>
         <translation>▶ en curso</translation>
     </message>
