@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.core import DeviceState
 from app.ui.app import application, apply_theme, build_services, open_window
 from app.ui.demo import DemoBench
+from app.ui.language import install_translators
 from app.ui.main_window import MainWindow
 
 DEVICES = 12
@@ -50,6 +51,7 @@ def main(out: Path) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out.mkdir(parents=True, exist_ok=True)
     app = application()
+    install_translators("en")  # the guides are English, with its plural forms ("1 device is")
     demo = DemoBench(DEVICES, faults="install_fail=0.15,never_auth=0.1")
     demo.start()
     try:
@@ -121,6 +123,7 @@ def bench_on_screen(out: Path, devices: int) -> Path:
     """The bench of a `devices`-device demo filling the screen, as bench staff see it: some
     done, some failed, some waiting for Allow, the rest at work; saved as bench-N.png."""
     app = application()
+    install_translators("en")
     demo = DemoBench(devices, faults="install_fail=0.08,never_auth=0.05")
     demo.start()
     try:
