@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from app.sim.usb_bench import BenchControl
+from tests.integration.test_sim_stock_adb import free_port
 
 UMOCKDEV_WRAPPER = shutil.which("umockdev-wrapper")
 KITBENCH = (sys.executable, "-m", "app")
@@ -273,8 +274,9 @@ def test_stock_adb_libusb_backend_sees_and_authorizes_the_emulated_devices(start
     through the Allow prompt and runs a shell. (Its default backend reads /dev/bus/usb
     itself and lists nothing here; its push over emulated USB fails, see simulator.md.)"""
     bench = start_bench("--count", "1", "--profile", "pixel8")
+    # its own adb server port, as tests run in parallel workers
     env = {**os.environ, **bench.env, "HOME": str(tmp_path), "ADB_LIBUSB": "1",
-           "ANDROID_ADB_SERVER_PORT": "5097"}  # fmt: skip
+           "ANDROID_ADB_SERVER_PORT": str(free_port())}  # fmt: skip
 
     def adb(*args: str) -> str:
         result = subprocess.run(
