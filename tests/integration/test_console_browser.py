@@ -135,11 +135,11 @@ def offered(home: Path) -> list[str]:
 
 
 def runs_of(station: str, count: int, **fields) -> list[dict]:
-    """Runs as a station records them: a device each, the newest a minute ago."""
+    """Runs as a station records them: a device each, the newest finished a minute ago."""
     now = datetime.now(UTC)
     made = []
     for index in range(count):
-        started = now - timedelta(minutes=1 + 7 * index)
+        started = now - timedelta(minutes=3 + 7 * index)
         result = "failed" if index % 5 == 3 else "done"
         made.append(
             {
