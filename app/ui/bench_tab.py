@@ -65,7 +65,7 @@ from app.ui.tile_view import Tile, station_problem_words
 from app.ui.tiles import TileDelegate
 
 TICK_MS = 250
-NEEDS_EVERY_S = 0.25
+COUNT_EVERY_MS = 250  # the counters and "needs you" after a batch: people read no faster
 NOTICE_STYLE = "font-size: 16px; padding: 8px; border-radius: 4px; color: white; background: {};"
 COMPLETE_COLOUR = "#009E73"
 HELD_BACK_COLOUR = "#CC79A7"
@@ -97,7 +97,10 @@ class BenchTab(QWidget):
         self.model = model
         self.library = library
         self._ticks = 0
-        self._needs_counted = 0.0  # when the "needs you" strip was last counted
+        self._counting = QTimer(self)  # at most one count per COUNT_EVERY_MS, not per batch
+        self._counting.setSingleShot(True)
+        self._counting.setInterval(COUNT_EVERY_MS)
+        self._counting.timeout.connect(self.update_counters)
 
         self.template_picker = QComboBox()
         self.template_picker.setMinimumWidth(220)
@@ -214,7 +217,7 @@ class BenchTab(QWidget):
         model.rowsInserted.connect(self._rows_changed)
         model.modelReset.connect(self._model_reset)
         bridge.log_line.connect(self.details.append_log)
-        bridge.batch_done.connect(self.update_counters)
+        bridge.batch_done.connect(self._count_soon)
         bridge.device_changed.connect(self._device_changed)
         library.changed.connect(self._library_changed)
         engine.refused.connect(self._refused)
@@ -488,11 +491,14 @@ class BenchTab(QWidget):
         )
         rate = round(self.model.devices_per_hour())
         self.rate.setText(self.tr("{rate} / hour").format(rate=number(rate)))
-        now = time.monotonic()
-        if now - self._needs_counted >= NEEDS_EVERY_S:  # not at every batch: 60 a second
-            self._needs_counted = now
-            self.needs_you.show_needs(needs_by_kind(self.model.tiles()))
+        self.needs_you.show_needs(needs_by_kind(self.model.tiles()))
         self._update_held_back()
+
+    def _count_soon(self) -> None:
+        """A batch of events arrived (60 a second with 256 devices at work): count them all,
+        and what needs someone, once the next COUNT_EVERY_MS has passed."""
+        if not self._counting.isActive():
+            self._counting.start()
 
     def _needs_filter_changed(self, needs) -> None:
         """Show only the tiles waiting for one of `needs` (None: every tile)."""

@@ -60,7 +60,7 @@ def test_full_provision_moves_tiles_through_their_states_to_done(open_bench, qtb
     for tile in bench.model.tiles():
         assert instruction(tile) == "Unplug"
         assert tile.steps and all(step.status in ("ok", "changed") for step in tile.steps)
-    assert "2 done" in bench.window.bench.counters.text()
+    qtbot.waitUntil(lambda: "2 done" in bench.window.bench.counters.text())  # counted soon
 
     runs = bench.finished_runs(qtbot, 2)
     assert {run["result"] for run in runs} == {"done"}
