@@ -24,6 +24,7 @@ that every device ended `done` (Kitbench) or printed its last line (the script).
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -57,6 +58,7 @@ BUS_BYTES_PER_S = 40e6
 PROFILE = PROFILES["pixel8"]
 LATENCY = LATENCIES["realistic"]
 ADB = shutil.which("adb")
+EPHEMERAL_PORTS = 32768  # where Linux starts handing out local ports (ip_local_port_range)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -160,11 +162,32 @@ class SimBench:
     peak_kib: int = 0
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` free ports from 7400 up and below the kernel's ephemeral range:
+    a rebooting device closes its port for 20 s, and an ephemeral port may meanwhile become
+    an outgoing connection's, keeping the device away for minutes. Random, so benches that
+    other tests start at the same time rarely pick the same block."""
+    while True:
+        base = random.randrange(7400, EPHEMERAL_PORTS - count)
+        if all(_is_free(port) for port in range(base, base + count)):
+            return base
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @contextmanager
 def bench(devices: int, buses: int | None, home: Path):
     """A fresh simulated bench in a child process; ports.yaml in `home` when on buses."""
     home.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "app", "sim", "--count", str(devices), "--base-port", "0",
+    base = str(free_ports(devices))
+    command = [sys.executable, "-m", "app", "sim", "--count", str(devices), "--base-port", base,
                "--auth", "none", "--latency", "realistic", "--profile", "pixel8"]  # fmt: skip
     if buses:
         command += ["--buses", str(buses), "--ports-file", str(home / "ports.yaml")]
