@@ -27,7 +27,7 @@ from app.core import (
 )
 from app.devices.slots import generated_label
 from app.ui.needs_you import Need
-from app.ui.tile_grid import HubBlock
+from app.ui.tile_grid import HubBlock, hub_of
 
 FULL_HD = (1920, 1080)
 # A maximised window on a 1080-line screen with a title bar and a task bar.
@@ -221,3 +221,9 @@ def test_keys_and_a_barcode_scan_work_on_compact_tiles(open_bench, qtbot):
 def test_the_window_opens_maximised_on_first_launch(open_bench, qtbot):
     bench = open_bench(window_size=None)  # as it opens, with no saved geometry
     qtbot.waitUntil(bench.window.isMaximized)
+
+
+def test_a_hub_is_the_label_before_its_port_number():
+    assert [hub_of(label) for label in ("A1", "A10", "AA3", "Shelf-12", "N 2", "Spare")] == [
+        "A", "A", "AA", "Shelf", "N", "Spare",
+    ]  # fmt: skip
