@@ -234,14 +234,15 @@ class CupsServer:
             f"TempDir {self.folder}/tmp\nErrorLog {self.folder}/log/error_log\n"
             f"AccessLog {self.folder}/log/access_log\nPageLog {self.folder}/log/page_log\n"
         )
-        self.env = os.environ | {"CUPS_SERVER": str(self.socket)}
+        self.env = os.environ | {"CUPS_SERVER": str(self.socket), "LC_ALL": "C"}
         self.process = subprocess.Popen(
             [CUPSD, "-f", "-c", str(self.folder / "cupsd.conf"),
              "-s", str(self.folder / "cups-files.conf")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 20
-        while self._asked(["lpstat", "-r"]).returncode != 0:  # until the scheduler answers
+        # until the scheduler answers: lpstat -r exits 0 whether or not it runs
+        while self._asked(["lpstat", "-r"]).stdout.strip() != "scheduler is running":
             assert self.process.poll() is None, "cupsd exited"
             assert time.monotonic() < deadline, "cupsd did not answer in 20 s"
             time.sleep(0.05)
