@@ -163,8 +163,9 @@ def test_a_broken_ports_file_leaves_the_bench_working_and_says_so(open_bench, qt
     kitbench_home.mkdir(exist_ok=True)
     (kitbench_home / "ports.yaml").write_text("1-1.1: A1\nport 4: A4\n")
     bench = open_bench(devices=1)
-    qtbot.waitUntil(
-        lambda: "ports.yaml:2: 'port 4' is not a USB slot" in bench.window.notice.text()
+    qtbot.waitUntil(  # the engine process reads the file: it may start slowly under load
+        lambda: "ports.yaml:2: 'port 4' is not a USB slot" in bench.window.notice.text(),
+        timeout=30_000,
     )
     qtbot.waitUntil(lambda: bench.model.tiles() != [], timeout=30_000)
     assert bench.model.tiles()[0].label == "A1"  # generated: the broken map is not used
