@@ -60,8 +60,12 @@ label-screenshots: $(STAMP)
 	KITBENCH_CI=1 KITBENCH_LABEL_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q \
 		-p no:cacheprovider tests/integration/test_labels.py -k "labels_of_an_order or pdf_label"
 
+# Parallel workers (pytest-xdist): most tests wait on simulated device latency, processes and
+# servers, so 4 workers suit a 2-core machine; tests marked xdist_group share one worker.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) translations
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/bench
