@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from app.core import DeviceState, Lost, NotOnOrder, Problem
@@ -102,6 +103,43 @@ def labels_text(labels: list[str]) -> str:
     return shown + (" …" if len(labels) > LABELS_LISTED else "")
 
 
+class NeedButton(QPushButton):
+    """A need's button: its lines elided to the width the strip gives it (a narrow window
+    never clips them mid-letter nor grows to fit them); every label in its tool tip."""
+
+    PADDING = 28  # the style's padding and border, left and right
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def set_lines(self, lines: list[str], whole: str) -> None:
+        """Show `lines`; `whole` (every label, unelided) is the tool tip."""
+        self.lines = lines
+        self.setToolTip(whole)
+        self.updateGeometry()
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        """As wide as the whole words, whatever is shown now: eliding never shrinks it."""
+        widest = max((self.fontMetrics().horizontalAdvance(line) for line in self.lines), default=0)
+        return QSize(widest + self.PADDING, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(SMALLEST_BUTTON, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(1, self.width() - self.PADDING)
+        elide = self.fontMetrics().elidedText
+        text = "\n".join(elide(line, Qt.TextElideMode.ElideRight, room) for line in self.lines)
+        if text != self.text():
+            self.setText(text)
+
+
 class NeedsYouStrip(QWidget):
     """One button per kind of need (count, action, where); a click shows only those tiles,
     "Needs you" shows every tile that needs someone, a second click shows all again."""
@@ -118,16 +156,15 @@ class NeedsYouStrip(QWidget):
             "QPushButton { font-size: 16px; font-weight: bold; padding: 2px 12px; }"
         )
         self.all_button.clicked.connect(lambda: self._clicked(None))
-        self.buttons: dict[Need, QPushButton] = {}
+        self.buttons: dict[Need, NeedButton] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.all_button)
         for need in Need:
-            button = QPushButton()
+            button = NeedButton()
             button.setCheckable(True)
             button.setFixedHeight(STRIP_HEIGHT - 4)
-            button.setMinimumWidth(SMALLEST_BUTTON)
             button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             style = STYLES[NEED_STATES[need]]
             button.setStyleSheet(
@@ -161,8 +198,8 @@ class NeedsYouStrip(QWidget):
             labels = needs.get(need, [])
             button.setVisible(bool(labels))
             if labels:
-                button.setText(f"{len(labels)} · {action_words(need)}\n{labels_text(labels)}")
-                button.setToolTip(" ".join(labels))
+                action = f"{len(labels)} · {action_words(need)}"
+                button.set_lines([action, labels_text(labels)], f"{action}\n{' '.join(labels)}")
         self.nothing.setVisible(not needs)
         self._show_checked()
 

@@ -59,6 +59,7 @@ def main(out: Path) -> int:
         services = build_services()
         window = open_window(services)
         demo.attach(services, window)
+        window.setWindowState(Qt.WindowState.WindowNoState)  # not maximised: this size
         window.resize(*SIZE)
         window.show()
         model = services.model
