@@ -19,6 +19,15 @@ from app.sim.fleet import Endpoint, SimFleet
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_qt_application(qapp):
+    """The QApplication from each process's first test on: a CLI test that writes a PDF
+    (manifest, label, sheet) would otherwise make a bare QGuiApplication, and every widget
+    test after it in that worker would abort ("Cannot create a QWidget without
+    QApplication"). Parallel workers run tests in any order."""
+    return qapp
+
+
 @pytest.fixture(scope="session")
 def host_key(tmp_path_factory) -> PythonRSASigner:
     """An ADB host key, as a station would have."""
