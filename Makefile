@@ -62,10 +62,11 @@ label-screenshots: $(STAMP)
 
 # Parallel workers (pytest-xdist): most tests wait on simulated device latency, processes and
 # servers, so 4 workers suit a 2-core machine; tests marked xdist_group share one worker.
+# A worker that crashes fails the run rather than being replaced (a replaced one can hang it).
 TEST_WORKERS ?= 4
 
 test: $(STAMP) translations
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --max-worker-restart=0
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/bench
