@@ -42,6 +42,9 @@ ANDROID_EXCEPTION = re.compile(r"^(?:[\w.$]+(?:Exception|Error)|Error|Security e
 GRANTED = re.compile(r"^\s+([\w.]+): granted=true", re.MULTILINE)
 INSTALLED_SPLITS = re.compile(r"^\s+splits=\[(.*)\]$", re.MULTILINE)
 FIRST_SPLIT_SDK = 21  # Android 5 brought split APKs and install sessions
+# Android 7 brought shell v2: stdout apart from stderr, so a setting's old value is read
+# and changed in one command line and a failed read tells itself from a failed write
+FIRST_SHELL_V2_SDK = 24
 
 
 def _run(ctx: StepContext, command: str) -> ShellResult:
@@ -225,12 +228,38 @@ def grant(params: Grant, ctx: StepContext) -> Outcome:
 # -- settings and files ---------------------------------------------------------------------
 
 
+def setting_command(namespace: str, key: str, value: str) -> str:
+    """One round trip: print the setting's value, then change it only if it differs. A failed
+    read exits at once with its status and prints nothing on stdout."""
+    where, wanted = f"{namespace} {_quote(key)}", _quote(value)
+    return (f'kb_was=$(settings get {where}) || exit; printf "%s\\n" "$kb_was"; '
+            f'[ "$kb_was" = {wanted} ] || settings put {where} {wanted}')  # fmt: skip
+
+
 def setting(params: Setting, ctx: StepContext) -> Outcome:
+    if ctx.facts.sdk < FIRST_SHELL_V2_SDK:
+        return _setting_in_two_round_trips(params, ctx)
+    result = _run(ctx, setting_command(params.namespace, params.key, params.value))
+    if not result.stdout:  # nothing printed: the read itself failed
+        raise StepFailed(f"reading the setting failed: {android_reason(result)}", result.output)
+    if not result.ok:
+        raise StepFailed(f"changing the setting failed: {android_reason(result)}", result.output)
+    current = result.stdout.removesuffix("\n")
+    return _setting_outcome(params, current)
+
+
+def _setting_in_two_round_trips(params: Setting, ctx: StepContext) -> Outcome:
+    """Under shell v1 (stderr inside stdout): read, then write if it differs."""
     where = f"{params.namespace} {_quote(params.key)}"
     current = _checked(ctx, f"settings get {where}", "reading the setting").output.strip()
+    if current != params.value:
+        _checked(ctx, f"settings put {where} {_quote(params.value)}", "changing the setting")
+    return _setting_outcome(params, current)
+
+
+def _setting_outcome(params: Setting, current: str) -> Outcome:
     if current == params.value:
         return Outcome(StepStatus.OK, f"{params.namespace}/{params.key} is already {params.value}")
-    _checked(ctx, f"settings put {where} {_quote(params.value)}", "changing the setting")
     return Outcome(
         StepStatus.CHANGED, f"{params.namespace}/{params.key}: {current} -> {params.value}"
     )

@@ -417,6 +417,7 @@ class Interpreter:
         self.positional = positional or []
         self.status = 0
         self.depth = 0
+        self.substitutions = 0  # $(...) run so far: an assignment-only command takes its status
 
     def run_source(self, source: str, stdin: Stdin, out: bytearray, err: bytearray) -> int:
         """Parse and run a script; a syntax error runs nothing, as in mksh."""
@@ -485,6 +486,7 @@ class Interpreter:
         if isinstance(simple, Subshell):
             return self.run_subshell(simple.body, stdin, out, err)
         words: list[str] = []
+        substituted = self.substitutions
         for word in simple.words:
             words.extend(self.expand(word, err))
         for name, value in simple.assignments:
@@ -500,7 +502,9 @@ class Interpreter:
                 verb = "open" if redirect.op == "<" else "create"
                 err += f"{SH}: can't {verb} {target}: {error.reason}\n".encode()
                 return 1
-        status = self.execute(words, stdin, streams[1], streams[2]) if words else 0
+        if not words:  # `a=$(cmd)`: the status of the last $(...), as in mksh; else 0
+            return self.status if self.substitutions != substituted else 0
+        status = self.execute(words, stdin, streams[1], streams[2])
         for path, data in files:
             if data:
                 try:
@@ -599,6 +603,7 @@ class Interpreter:
         captured = bytearray()
         child = self.child()
         self.status = child.run_source(source, Stdin(), captured, err)
+        self.substitutions += 1
         return captured.decode("utf-8", "replace").rstrip("\n")
 
     def glob(self, pattern: str) -> list[str]:

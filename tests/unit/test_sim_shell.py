@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.provisioning.steps import setting_command
 from app.sim.android import AndroidDevice
 from app.sim.apk import build_apk
 from app.sim.profiles import PROFILES
@@ -103,6 +104,13 @@ def test_quoting_and_expansion(pixel):
     assert run(pixel, "X='two words'; echo \"[$X]\" [$X]")[0] == "[two words] [two words]\n"
     assert run(pixel, "echo -n no-newline")[0] == "no-newline"
     assert run(pixel, 'echo "serial=$(getprop ro.serialno)"')[0] == f"serial={pixel.serial}\n"
+
+
+def test_an_assignment_alone_takes_the_status_of_its_substitution(pixel):
+    assert run(pixel, 'X=$(false) || echo failed; echo "[$X]"')[0] == "failed\n[]\n"
+    assert run(pixel, "false; X=$(true) && echo ok")[0] == "ok\n"
+    assert run(pixel, "false; X=plain && echo ok")[0] == "ok\n"
+    assert run(pixel, "X=$(exit 3) || exit")[2] == 3
 
 
 def test_syntax_errors_run_nothing(pixel):
@@ -263,6 +271,19 @@ def test_grant_unknown_package_is_a_framework_exception(pixel):
 
 
 # --- settings and properties -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["7", "two words", 'it\'s "quoted" $HOME'])
+def test_a_setting_is_read_and_changed_in_one_command_line(pixel, value):
+    command = setting_command("global", "device_name", value)
+    assert run(pixel, command) == ("Pixel 8\n", "", 0)
+    assert run(pixel, command) == (f"{value}\n", "", 0)
+    assert run(pixel, "settings get global device_name")[0] == f"{value}\n"
+    assert run(pixel, setting_command("bogus", "x", value)) == (
+        "",
+        "Invalid namespace 'bogus'\n",
+        255,
+    )
 
 
 def test_settings_round_trip(pixel):
