@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from app.devices.device import Device, DeviceError
+from app.devices.device import Device, DeviceError, ShellResult
 
 MARKER_KEY = "kitbench_provisioned"
 MARKER_FORMAT = "kitbench/1"
@@ -59,4 +59,11 @@ def read_marker(device: Device) -> Marker | None:
 
 
 def write_marker_command(marker: Marker) -> str:
-    return f"settings put global {MARKER_KEY} {shlex.quote(marker.text())}"
+    """Write the marker and read it back in the same round trip: it prints what the device kept."""
+    return (f"settings put global {MARKER_KEY} {shlex.quote(marker.text())}"
+            f" && settings get global {MARKER_KEY}")  # fmt: skip
+
+
+def kept(written: ShellResult, marker: Marker) -> bool:
+    """Whether `write_marker_command` left `marker` on the device, by what it read back."""
+    return written.ok and Marker.parse(written.stdout) == marker

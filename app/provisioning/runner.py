@@ -51,7 +51,7 @@ from app.provisioning.marker import (
     MARKER_STEP_ACTION,
     MARKER_STEP_NAME,
     Marker,
-    read_marker,
+    kept,
     write_marker_command,
 )
 from app.provisioning.steps import EXECUTORS
@@ -317,7 +317,7 @@ class Runner:
             if not self.facts.android:  # nowhere to keep it: such a device runs in full each time
                 raise _NoMarker("not an Android device: no marker kept, so it runs again in full")
             written = self.device.shell(write_marker_command(marker), timeout=20)
-            if written.ok and read_marker(self.device) == marker:
+            if kept(written, marker):
                 outcome = Outcome(StepStatus.CHANGED, marker.text())
             else:
                 outcome = Outcome(StepStatus.FAILED, "the device did not keep the marker",
