@@ -7,6 +7,7 @@ register"). Every field the device does not give is left empty with a typed reas
 from __future__ import annotations
 
 import re
+import secrets
 import struct
 
 from app.core.identity import DeviceIdentity, IdentityGap, is_imei
@@ -22,6 +23,13 @@ IMEI_COMMANDS = (
 WIFI_MAC_COMMAND = "cat /sys/class/net/wlan0/address"
 BLUETOOTH_SETTING_COMMAND = "settings get secure bluetooth_address"
 BLUETOOTH_DUMPSYS_COMMAND = "dumpsys bluetooth_manager"
+IDENTITY_COMMANDS = (
+    *IMEI_COMMANDS,
+    WIFI_MAC_COMMAND,
+    BLUETOOTH_SETTING_COMMAND,
+    BLUETOOTH_DUMPSYS_COMMAND,
+)
+IDENTITY_TIMEOUT_S = 60  # all of them together
 _HEX_WORD = re.compile(r"\b[0-9a-f]{8}\b")
 _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 _MEID = re.compile(r"^[0-9A-F]{14}$")
@@ -62,15 +70,16 @@ def read_identity(device: Device, props: dict[str, str]) -> DeviceIdentity:
     gaps: dict[str, IdentityGap] = {}
     serial = props.get("ro.serialno") or props.get("ro.boot.serialno") or None
     hardware = props.get("ril.serialnumber") or props.get("ro.boot.serialno") or None
-    imeis, meid = _radio_ids(device, gaps)
+    answers = _answers(device, IDENTITY_COMMANDS)
+    imeis, meid = _radio_ids(answers, gaps)
     return DeviceIdentity(
         serial=serial,
         manufacturer=props.get("ro.product.manufacturer") or None,
         model=props.get("ro.product.model") or None,
         imei=imeis,
         meid=meid,
-        wifi_mac=_wifi_mac(device, gaps),
-        bluetooth_mac=_bluetooth_mac(device, gaps),
+        wifi_mac=_wifi_mac(answers, gaps),
+        bluetooth_mac=_bluetooth_mac(answers, gaps),
         build_fingerprint=props.get("ro.build.fingerprint") or None,
         security_patch=props.get("ro.build.version.security_patch") or None,
         hardware_serial=hardware if hardware and hardware != serial else None,
@@ -78,22 +87,34 @@ def read_identity(device: Device, props: dict[str, str]) -> DeviceIdentity:
     )
 
 
-def _answer(device: Device, command: str) -> str | None:
+def _answers(device: Device, commands: tuple[str, ...]) -> dict[str, str | None]:
+    """Each command's output (stdout and stderr, in order) when it exits 0, else None; all in
+    one round trip, each followed by a line with a fresh marker and its exit status."""
+    marker = f"KBID{secrets.token_hex(8)}"
+    script = "; ".join(f'{command} 2>&1; echo "{marker}:$?"' for command in commands)
     try:
-        result = device.shell(command, timeout=20)
+        result = device.shell(script, timeout=IDENTITY_TIMEOUT_S)
     except DeviceError as exc:
         if exc.lost_session:
             raise
-        return None
-    return result.output if result.ok else None
+        return dict.fromkeys(commands)
+    answers: dict[str, str | None] = {}
+    rest = result.stdout
+    for command in commands:
+        output, found, rest = rest.partition(f"{marker}:")
+        status, _, rest = rest.partition("\n")
+        answers[command] = output if found and status.strip() == "0" else None
+    return answers
 
 
-def _radio_ids(device: Device, gaps: dict[str, IdentityGap]) -> tuple[tuple[str, ...], str | None]:
+def _radio_ids(
+    answers: dict[str, str | None], gaps: dict[str, IdentityGap]
+) -> tuple[tuple[str, ...], str | None]:
     imeis: list[str] = []
     meid = None
     refused = unreadable = False
     for command in IMEI_COMMANDS:
-        output = _answer(device, command)
+        output = answers[command]
         try:
             text, denied = parcel_string(output or "")
         except ParcelError:
@@ -115,8 +136,8 @@ def _radio_ids(device: Device, gaps: dict[str, IdentityGap]) -> tuple[tuple[str,
     return tuple(imeis), meid
 
 
-def _wifi_mac(device: Device, gaps: dict[str, IdentityGap]) -> str | None:
-    mac = (_answer(device, WIFI_MAC_COMMAND) or "").strip().lower()
+def _wifi_mac(answers: dict[str, str | None], gaps: dict[str, IdentityGap]) -> str | None:
+    mac = (answers[WIFI_MAC_COMMAND] or "").strip().lower()
     if not _MAC.match(mac):
         gaps["wifi_mac"] = IdentityGap.UNREADABLE
         return None
@@ -126,11 +147,11 @@ def _wifi_mac(device: Device, gaps: dict[str, IdentityGap]) -> str | None:
     return mac
 
 
-def _bluetooth_mac(device: Device, gaps: dict[str, IdentityGap]) -> str | None:
-    setting = (_answer(device, BLUETOOTH_SETTING_COMMAND) or "").strip().lower()
+def _bluetooth_mac(answers: dict[str, str | None], gaps: dict[str, IdentityGap]) -> str | None:
+    setting = (answers[BLUETOOTH_SETTING_COMMAND] or "").strip().lower()
     if _MAC.match(setting):
         return setting
-    dump = _answer(device, BLUETOOTH_DUMPSYS_COMMAND) or ""
+    dump = answers[BLUETOOTH_DUMPSYS_COMMAND] or ""
     found = re.search(r"^\s*address:\s*(\S+)", dump, re.MULTILINE)
     address = found.group(1).lower() if found else ""
     if _MAC.match(address):
