@@ -6,6 +6,7 @@
 - The window killed mid-run: its engine stops the runs, records them, and exits within
   a few seconds.
 - A second window on the same data folder is refused with a message naming the first.
+- The engine runs below the window's priority, so a busy engine never takes the window's frames.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtCore import Qt
 
 import app.ui.app as gui_app
 from app.core import DeviceState
+from app.engine.process import ENGINE_NICENESS
 from app.storage import Config, Store
 from app.ui.demo import DEMO_STATION, DemoBackend
 from app.ui.engine_link import EngineState
@@ -129,6 +131,14 @@ def test_a_second_window_on_the_same_station_is_refused(open_bench, qtbot, monke
     assert f"a Kitbench window (pid {first.services.engine.pid})" in message
     assert str(first.services.settings.directory) in message
     assert first.services.engine.state is EngineState.RUNNING  # the first bench goes on
+
+
+def test_the_engine_gives_way_to_the_window_when_both_want_the_cpu(open_bench, qtbot):
+    bench = open_bench()
+    qtbot.waitUntil(lambda: bench.services.engine.state is EngineState.RUNNING, timeout=20_000)
+    window_priority = os.getpriority(os.PRIO_PROCESS, 0)
+    engine_priority = os.getpriority(os.PRIO_PROCESS, bench.services.engine.pid)
+    assert engine_priority == min(window_priority + ENGINE_NICENESS, 19)
 
 
 def _alive(pid: int) -> bool:
