@@ -40,13 +40,16 @@ screenshots: $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.ui.screenshots docs/screenshots
 
 # The bench alone, as `kitbench gui --demo N` shows it on a whole 1920x1080 screen: 150
-# devices in compact tiles, a dozen in large ones (docs/screenshots/bench-N.png). Needs Xvfb
+# devices in compact tiles, a dozen in large ones (docs/screenshots/bench-N.png), and the dozen
+# in German (bench-12-de.png). Needs Xvfb
 # and Qt's xcb libraries: apt-get install xvfb xauth libxcb-cursor0.
 bench-screenshots: $(STAMP) translations
 	for n in 150 12; do \
 		xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m app.ui.screenshots \
 			docs/screenshots --bench $$n || exit 1; \
 	done
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m app.ui.screenshots \
+		docs/screenshots --bench 12 --language de
 
 # PNGs of every fleet console page (headless chromium), into docs/screenshots/console-*.png.
 console-screenshots: $(STAMP) translations

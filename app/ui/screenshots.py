@@ -120,11 +120,12 @@ def order_area(window: MainWindow) -> QRect:
     return QRect(0, 0, window.width(), bottom)
 
 
-def bench_on_screen(out: Path, devices: int) -> Path:
+def bench_on_screen(out: Path, devices: int, language: str = "en") -> Path:
     """The bench of a `devices`-device demo filling the screen, as bench staff see it: some
-    done, some failed, some waiting for Allow, the rest at work; saved as bench-N.png."""
+    done, some failed, some waiting for Allow, the rest at work; saved as bench-N.png (in
+    English) or bench-N-LANGUAGE.png."""
     app = application()
-    install_translators("en")
+    install_translators(language)
     demo = DemoBench(devices, faults="install_fail=0.08,never_auth=0.05")
     demo.start()
     try:
@@ -160,7 +161,9 @@ def bench_on_screen(out: Path, devices: int) -> Path:
         failed = [t for t in model.tiles() if t.state == DeviceState.FAILED]
         window.bench.select((failed or model.tiles())[0].endpoint)
         pump(app, lambda: False, 1.5)
-        path = out / f"bench-{devices}.png"
+        path = out / (
+            f"bench-{devices}.png" if language == "en" else f"bench-{devices}-{language}.png"
+        )
         screen.grabWindow(0).save(str(path))
         print(path)
         window.close()  # stops the station off the GUI thread, then closes
@@ -180,9 +183,12 @@ if __name__ == "__main__":
         help="only the bench of N devices, "
         "on the whole screen (run it under Xvfb at the screen size wanted)",
     )
+    parser.add_argument(
+        "--language", default="en", help="the window's language for --bench (en, de, es)"
+    )
     arguments = parser.parse_args()
     if arguments.bench:
         arguments.out.mkdir(parents=True, exist_ok=True)
-        bench_on_screen(arguments.out, arguments.bench)
+        bench_on_screen(arguments.out, arguments.bench, arguments.language)
         sys.exit(0)
     sys.exit(main(arguments.out))

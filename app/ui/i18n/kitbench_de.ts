@@ -221,7 +221,7 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
     </message>
     <message>
         <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
-        <translation>✓ {done} fertig   ✗ {failed} Fehler   ⊘ {refused} abgelehnt   ▶ {working} laufen</translation>
+        <translation>✓ {done} fertig   ✗ {failed} Fehler   ⊘ {refused} abgelehnt   ▶ {working} in Arbeit</translation>
     </message>
     <message>
         <source>{rate} / hour</source>
