@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.core import DeviceState, NotOnOrder
 from app.ui.device_model import TileRole
-from app.ui.tile_view import Tile, TileView, view_of
+from app.ui.tile_view import StateStyle, Tile, TileView, view_of
 
 BASE_SIZE = QSize(250, 190)
 MIN_SCALE = 0.72
@@ -48,6 +49,23 @@ MAX_SCALE = 1.5
 COMPACT_SIZE = QSize(110, 80)
 COMPACT_MIN_SCALE = 0.7
 COMPACT_MAX_SCALE = 1.2
+
+
+@dataclass(frozen=True)
+class CardShape:
+    """A tile's card at scale 1: its margin in the cell, corner, and the flash and selection
+    rings drawn on it."""
+
+    margin: float
+    corner: float
+    flash_pen: float
+    flash_inset: float
+    flash_corner: float
+    selected_corner: float
+
+
+LARGE_CARD = CardShape(3, 10, 7, 3, 8, 11)
+COMPACT_CARD = CardShape(2, 7, 5, 2.5, 5, 8)
 
 
 def format_elapsed(seconds: float | None) -> str:
@@ -119,23 +137,8 @@ class TileDelegate(QStyledItemDelegate):
     ) -> None:
         s = self.scale
         style = view.style
-        rect = QRectF(option.rect).adjusted(3 * s, 3 * s, -3 * s, -3 * s)
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        fill = QColor(style.colour)
-        ink = QColor(style.text)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fill)
-        painter.drawRoundedRect(rect, 10 * s, 10 * s)
-        if flash_on:
-            painter.setPen(QPen(QColor("#F0E442"), 7 * s))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(rect.adjusted(3 * s, 3 * s, -3 * s, -3 * s), 8 * s, 8 * s)
-        if selected:
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(option.palette.text().color(), 4 * s))
-            painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 11 * s, 11 * s)
-        painter.setPen(ink)
+        rect, ink = _paint_card(painter, option, style, LARGE_CARD, s, selected, flash_on)
         pad = 10 * s
         inner = rect.adjusted(pad, 6 * s, -pad, -8 * s)
 
@@ -207,7 +210,7 @@ class TileDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#FFFFFF"))
             painter.drawRoundedRect(button, 6 * s, 6 * s)
-            painter.setPen(fill.darker(130))
+            painter.setPen(QColor(style.colour).darker(130))
             painter.setFont(_font(16 * s, bold=True))
             painter.drawText(button, Qt.AlignmentFlag.AlignCenter, self.tr("Retry"))
         painter.restore()
@@ -225,25 +228,8 @@ class TileDelegate(QStyledItemDelegate):
         progress as a bar along the bottom. The details panel has the rest."""
         s = self.scale
         style = view.style
-        rect = QRectF(option.rect).adjusted(2 * s, 2 * s, -2 * s, -2 * s)
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        fill = QColor(style.colour)
-        ink = QColor(style.text)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fill)
-        painter.drawRoundedRect(rect, 7 * s, 7 * s)
-        if flash_on:
-            painter.setPen(QPen(QColor("#F0E442"), 5 * s))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(
-                rect.adjusted(2.5 * s, 2.5 * s, -2.5 * s, -2.5 * s), 5 * s, 5 * s
-            )
-        if selected:
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(option.palette.text().color(), 4 * s))
-            painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 8 * s, 8 * s)
-        painter.setPen(ink)
+        rect, ink = _paint_card(painter, option, style, COMPACT_CARD, s, selected, flash_on)
         inner = rect.adjusted(7 * s, 4 * s, -6 * s, -5 * s)
         icon = QRectF(inner.right() - 24 * s, inner.top() + 4 * s, 24 * s, 24 * s)
         _draw_icon(painter, style.icon, icon, ink, s)
@@ -395,6 +381,42 @@ def _two_lines(metrics: QFontMetrics, text: str, width: int) -> str:
         return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
     rest = metrics.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width)
     return f"{first}\n{rest}"
+
+
+def _paint_card(
+    painter: QPainter,
+    option: QStyleOptionViewItem,
+    style: StateStyle,
+    shape: CardShape,
+    s: float,
+    selected: bool,
+    flash_on: bool,
+) -> tuple[QRectF, QColor]:
+    """The state-coloured card with its flash and selection rings; returns the card's rect and
+    the ink for what goes on it (the pen is set to that ink)."""
+    m = shape.margin * s
+    rect = QRectF(option.rect).adjusted(m, m, -m, -m)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    ink = QColor(style.text)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(style.colour))
+    painter.drawRoundedRect(rect, shape.corner * s, shape.corner * s)
+    if flash_on:
+        inset = shape.flash_inset * s
+        painter.setPen(QPen(QColor("#F0E442"), shape.flash_pen * s))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(
+            rect.adjusted(inset, inset, -inset, -inset),
+            shape.flash_corner * s,
+            shape.flash_corner * s,
+        )
+    if selected:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(option.palette.text().color(), 4 * s))
+        corner = shape.selected_corner * s
+        painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), corner, corner)
+    painter.setPen(ink)
+    return rect, ink
 
 
 def _draw_battery(painter: QPainter, row: QRectF, percent: int, ink: QColor, s: float) -> None:
