@@ -251,14 +251,23 @@ class Console:
 
     def click(self, css: str) -> None:
         """Click what leads to another page, and wait until that page has loaded."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.wait import WebDriverWait
 
-        page = self.find("html")
+        # A mark on the old page's window: the new page has loaded when the mark is
+        # gone and its document is complete. (Polling the old <html> element for
+        # staleness lets chromedriver answer mid-navigation with a bare "unknown
+        # error", which failed CI once.)
+        self.driver.execute_script("window.kitbenchLeaving = true")
         self.find(css).click()
-        wait = WebDriverWait(self.driver, 30, poll_frequency=0.05)
-        wait.until(expected_conditions.staleness_of(page))
-        wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+        wait = WebDriverWait(
+            self.driver, 30, poll_frequency=0.05, ignored_exceptions=(WebDriverException,)
+        )
+        wait.until(
+            lambda driver: driver.execute_script(
+                "return window.kitbenchLeaving === undefined && document.readyState === 'complete'"
+            )
+        )
 
     def find(self, css: str):
         from selenium.webdriver.common.by import By
