@@ -5,9 +5,9 @@ The texts are PackageManagerShellCommand's: `package:NAME versionCode:N` lines, 
 exceptions (exit status 255) for unknown packages and permissions.
 """
 
-from app.sim.android import resolve
 from app.sim.commands_core import Command, Invocation, local_time, take_option
 from app.sim.device_state import FsError, Package
+from app.sim.file_system import resolve
 
 PM_FRAMES = [
     "com.android.server.pm.PackageManagerShellCommand.onCommand",

@@ -9,10 +9,10 @@ import posixpath
 import re
 import stat
 
-from app.sim.android import resolve
 from app.sim.commands_core import Command, Invocation
 from app.sim.commands_toybox import UsageError, lines_of, parse_flags, read_inputs, toybox
 from app.sim.device_state import FsError
+from app.sim.file_system import resolve
 
 BRE_SWAP = {"(", ")", "{", "}", "|", "+", "?"}
 

@@ -11,9 +11,9 @@ import stat
 import time
 from datetime import UTC
 
-from app.sim.android import SYMLINKS, resolve
 from app.sim.commands_core import Command, Invocation, local_time
 from app.sim.device_state import FileStat, FsError
+from app.sim.file_system import SYMLINKS, resolve
 
 SHELL_GROUPS = (
     "2000(shell),1004(input),1007(log),1011(adb),1015(sdcard_rw),1028(sdcard_r),"

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from app.sim.android import AndroidDevice, HostFiles
+from app.sim.android import AndroidDevice
 from app.sim.behaviour import LATENCIES, Behaviour, parse_faults
 from app.sim.bus import BUS_SPEEDS, Bus, buses_for
 from app.sim.device import SimDevice, bind_listener
+from app.sim.file_system import HostFiles
 from app.sim.profiles import profile_for
 
 log = logging.getLogger("kitbench.sim")

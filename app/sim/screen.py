@@ -21,9 +21,10 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from app.sim.android import AndroidDevice, resolve
+from app.sim.android import AndroidDevice
 from app.sim.commands_core import Command, Invocation, local_time
 from app.sim.device_state import FsError
+from app.sim.file_system import resolve
 from app.sim.greenlets import under_run_sync, wait_for
 
 RAW_FORMAT_RGBA_8888 = 1  # screencap's raw header: width, height, pixel format (uint32 each)

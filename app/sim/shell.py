@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Self
 
-from app.sim.android import resolve
 from app.sim.commands_core import Command, Invocation, Session, Stdin
 from app.sim.commands_pm import PM_COMMANDS
 from app.sim.commands_system import SYSTEM_COMMANDS
 from app.sim.commands_text import TEXT_COMMANDS
 from app.sim.commands_toybox import TOYBOX_COMMANDS
 from app.sim.device_state import CommandResult, FsError
+from app.sim.file_system import resolve
 from app.sim.identity import IDENTITY_COMMANDS
 from app.sim.logcat import LOG_COMMANDS
 from app.sim.screen import SCREEN_COMMANDS

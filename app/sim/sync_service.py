@@ -22,10 +22,10 @@ import brotli
 import lz4.frame
 import zstandard
 
-from app.sim.android import SYMLINKS, SYSTEM_EPOCH, resolve
 from app.sim.commands_toybox import path_owner
 from app.sim.connection import Stream
 from app.sim.device_state import FileStat, FsError
+from app.sim.file_system import SYMLINKS, SYSTEM_EPOCH, resolve
 
 if TYPE_CHECKING:
     from app.sim.device import SimDevice
