@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from app.core.identity import DeviceIdentity
+from app.core.reasons import Reason
 from app.core.status import (
     AlreadyDone,
     Blocked,
@@ -115,11 +116,12 @@ class StepResult:
     name: str
     status: StepStatus
     duration_ms: int = 0
-    message: str = ""  # a reason a person understands; secrets masked
+    message: str = ""  # a reason a person understands, in English for the record; secrets masked
     output: str = ""  # device output, secrets masked
     # A failed step: the end of the device's log (and, for an install, what the package
     # manager says of the package), secrets masked, capped (app.core.evidence)
     evidence: str = ""
+    why: Reason | None = None  # a failed or skipped step's `message`, typed for the window
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ class RunResult:
     order: str = ""  # the kitting order's number (app.core.orders), or ""
     identity: DeviceIdentity | None = None  # read once per run; None: never reached the device
     device_name: str = ""  # the name the template's device_name step gave it (masked), or ""
+    why: Reason | None = None  # `error` typed (secrets masked), for the window to word
 
     @property
     def failed_step(self) -> int | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.core.reasons import Reason
+
 
 class DeviceState(StrEnum):
     """The coarse state: one colour, icon and filter per value."""
@@ -146,7 +148,8 @@ class Failed:
 
     cause: Cause
     step: int | None = None
-    detail: str = ""  # the masked error, for people
+    detail: str = ""  # the masked error, in English for the log and the terminal
+    why: Reason | None = None  # `detail` typed, for the window to word; None: `cause` says it
     state = DeviceState.FAILED
 
 
@@ -154,7 +157,8 @@ class Failed:
 class Refused:
     """Outside the template's `requires`."""
 
-    reason: str
+    reason: str  # in English, for the log and the terminal
+    why: Reason | None = None  # `reason` typed, for the window to word
     state = DeviceState.REFUSED
 
 

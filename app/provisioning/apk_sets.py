@@ -23,7 +23,12 @@ _extracting = threading.Lock()
 
 
 class NotAnApkSet(ValueError):
-    """The archive holds no installable split set; str(e) says why."""
+    """The archive holds no installable split set: `detail` is why it cannot be read, ""
+    when it holds no splits/*.apk."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or "no splits/*.apk")
+        self.detail = detail
 
 
 def archive_splits(archive: Path, sha256: str) -> list[Path]:
@@ -48,10 +53,7 @@ def _extract(archive: Path, folder: Path) -> None:
                 if entry.filename.startswith(SPLITS_FOLDER) and entry.filename.endswith(".apk")
             ]
             if not entries:
-                raise NotAnApkSet(
-                    f"{archive.name} has no splits/*.apk (built with --mode=universal or for"
-                    " Android before 5?): install its APK directly"
-                )
+                raise NotAnApkSet()
             folder.mkdir(parents=True, exist_ok=True)
             for entry in entries:
                 target = folder / PurePosixPath(entry.filename).name
@@ -59,4 +61,4 @@ def _extract(archive: Path, folder: Path) -> None:
                 partial.write_bytes(bundle.read(entry))
                 os.replace(partial, target)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAnApkSet(f"{archive.name} is not a readable .apks archive: {exc}") from None
+        raise NotAnApkSet(str(exc)) from None

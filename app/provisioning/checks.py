@@ -8,39 +8,35 @@ import shlex
 import time
 
 from app.core import StepStatus
-from app.devices.device import NOT_ANDROID
+from app.core.reasons import Reason, Why
 from app.provisioning.context import DeviceFacts, Outcome, StepContext, StepFailed
+from app.provisioning.reason_text import english
 from app.templates.model import PropCheck, Requires, SettingCheck, Verify, VersionCheck, WaitFor
 
 VERSION_LINE = re.compile(r"^package:(\S+) versionCode:(\d+)\s*$", re.MULTILINE)
 OWNER_LINE = re.compile(r"^\s*admin=ComponentInfo\{([^}]+)\}", re.MULTILINE)
 
 
-def refusal(requires: Requires, facts: DeviceFacts, battery: int | None) -> str | None:
+def refusal(requires: Requires, facts: DeviceFacts, battery: int | None) -> Reason | None:
     """Why this device is outside the template's `requires`, or None when it qualifies."""
+    release, sdk = facts.android_release, facts.sdk
     if not facts.android and _asks_for_android(requires):
-        return NOT_ANDROID
-    if requires.sdk_min is not None and facts.sdk < requires.sdk_min:
-        return (
-            f"Android {facts.android_release} (SDK {facts.sdk}) is too old: "
-            f"the template needs SDK {requires.sdk_min} or newer"
-        )
-    if requires.sdk_max is not None and facts.sdk > requires.sdk_max:
-        return (
-            f"Android {facts.android_release} (SDK {facts.sdk}) is too new: "
-            f"the template allows up to SDK {requires.sdk_max}"
-        )
+        return Reason.of(Why.NOT_ANDROID)
+    if requires.sdk_min is not None and sdk < requires.sdk_min:
+        return Reason.of(Why.SDK_TOO_OLD, release=release, sdk=sdk, needed=requires.sdk_min)
+    if requires.sdk_max is not None and sdk > requires.sdk_max:
+        return Reason.of(Why.SDK_TOO_NEW, release=release, sdk=sdk, allowed=requires.sdk_max)
     if requires.models and not _matches(facts.model, requires.models):
-        return f"model {facts.model} is not one of {', '.join(requires.models)}"
+        return Reason.of(Why.MODEL_NOT_LISTED, model=facts.model,
+                         listed=", ".join(requires.models))  # fmt: skip
     if requires.manufacturers and not _matches(facts.manufacturer, requires.manufacturers):
-        return (
-            f"manufacturer {facts.manufacturer} is not one of {', '.join(requires.manufacturers)}"
-        )
+        return Reason.of(Why.MANUFACTURER_NOT_LISTED, manufacturer=facts.manufacturer,
+                         listed=", ".join(requires.manufacturers))  # fmt: skip
     if requires.battery_min is not None:
         if battery is None:
-            return "the device does not report its battery level"
+            return Reason.of(Why.BATTERY_UNKNOWN)
         if battery < requires.battery_min:
-            return f"Battery {battery}% — charge to {requires.battery_min}% first"
+            return Reason.of(Why.BATTERY_LOW, level=battery, needed=requires.battery_min)
     return None
 
 
@@ -83,47 +79,49 @@ def current_device_owner(ctx: StepContext) -> str | None:
 # -- conditions: each returns None when it holds, else what was found -----------------------
 
 
-def _package_problem(ctx: StepContext, package: str) -> str | None:
+def _package_problem(ctx: StepContext, package: str) -> Reason | None:
     if installed_version(ctx, package) is None:
-        return f"{package} is not installed"
+        return Reason.of(Why.PACKAGE_MISSING, package=package)
     return None
 
 
-def _version_problem(ctx: StepContext, check: VersionCheck) -> str | None:
+def _version_problem(ctx: StepContext, check: VersionCheck) -> Reason | None:
     found = installed_version(ctx, check.package)
     if found is None:
-        return f"{check.package} is not installed"
+        return Reason.of(Why.PACKAGE_MISSING, package=check.package)
     if found < check.version_code:
-        return f"{check.package} is version {found}, older than {check.version_code}"
+        return Reason.of(Why.VERSION_OLDER, package=check.package, found=found,
+                         wanted=check.version_code)  # fmt: skip
     return None
 
 
-def _setting_problem(ctx: StepContext, check: SettingCheck) -> str | None:
+def _setting_problem(ctx: StepContext, check: SettingCheck) -> Reason | None:
     result = ctx.device.shell(
         f"settings get {check.namespace} {shlex.quote(check.key)}", timeout=ctx.timeout
     )
+    setting = f"{check.namespace}/{check.key}"
     if not result.ok:  # its error text is no value to compare
-        return f"{check.namespace}/{check.key} cannot be read: exit status {result.exit_code}"
+        return Reason.of(Why.SETTING_UNREADABLE, setting=setting, exit_code=result.exit_code)
     found = result.stdout.strip()
     if found != check.equals:
-        return f"{check.namespace}/{check.key} is {found}, not {check.equals}"
+        return Reason.of(Why.SETTING_DIFFERS, setting=setting, found=found, wanted=check.equals)
     return None
 
 
-def _prop_problem(ctx: StepContext, check: PropCheck) -> str | None:
+def _prop_problem(ctx: StepContext, check: PropCheck) -> Reason | None:
     found = ctx.device.getprop(check.name)
     if check.equals is not None and found != check.equals:
-        return f"{check.name} is {found or 'unset'}, not {check.equals}"
+        return Reason.of(Why.PROP_DIFFERS, name=check.name, found=found, wanted=check.equals)
     if check.min is not None:
         if not found.lstrip("-").isdigit():
-            return f"{check.name} is {found or 'unset'}, not a number"
+            return Reason.of(Why.PROP_NOT_NUMBER, name=check.name, found=found)
         if int(found) < check.min:
-            return f"{check.name} is {found}, below {check.min}"
+            return Reason.of(Why.PROP_BELOW, name=check.name, found=found, wanted=check.min)
     return None
 
 
-def _problems(ctx: StepContext, conditions: Verify | WaitFor) -> list[str]:
-    problems: list[str | None] = []
+def _problems(ctx: StepContext, conditions: Verify | WaitFor) -> list[Reason]:
+    problems: list[Reason | None] = []
     if getattr(conditions, "boot_completed", None):
         problems.append(_prop_problem(ctx, PropCheck(name="sys.boot_completed", equals="1")))
     if conditions.package_installed:
@@ -140,7 +138,7 @@ def _problems(ctx: StepContext, conditions: Verify | WaitFor) -> list[str]:
 def verify(params: Verify, ctx: StepContext) -> Outcome:
     problems = _problems(ctx, params)
     if problems:
-        raise StepFailed("; ".join(problems))
+        raise StepFailed(Reason.of(Why.CONDITIONS_UNMET, *problems))
     return Outcome(StepStatus.OK, "as wanted")
 
 
@@ -155,6 +153,6 @@ def wait_for(params: WaitFor, ctx: StepContext) -> Outcome:
                 StepStatus.OK, "ready" + (f" after {waited:.0f} s" if waited >= 1 else "")
             )
         if time.monotonic() - started >= ctx.timeout:
-            raise StepFailed(f"still waiting after {ctx.timeout:g} s: {'; '.join(problems)}")
-        ctx.report(min(0.99, (time.monotonic() - started) / ctx.timeout), problems[0])
+            raise StepFailed(Reason.of(Why.STILL_WAITING, *problems, seconds=ctx.timeout))
+        ctx.report(min(0.99, (time.monotonic() - started) / ctx.timeout), english(problems[0]))
         ctx.pause()

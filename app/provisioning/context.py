@@ -1,8 +1,8 @@
 """What a step executor gets to work with, and what it answers.
 
 Executors are plain functions `(params, StepContext) -> Outcome`. They raise `StepFailed`
-with a reason a person understands; `DeviceError` (the device went away) and `Cancelled`
-pass through to the runner, which knows which step was running.
+with a typed reason (its English sentence is str(e)); `DeviceError` (the device went away)
+and `Cancelled` pass through to the runner, which knows which step was running.
 """
 
 from __future__ import annotations
@@ -16,17 +16,21 @@ from pathlib import Path
 
 from app.core import StepStatus
 from app.core.apk import ApkInfo, NotAnApk, read_apk
+from app.core.reasons import Reason, Why
 from app.devices.device import Device
+from app.provisioning.reason_text import english
 
 POLL_INTERVAL_S = 0.25  # how often waits look at the device again
 
 
 class StepFailed(Exception):
-    """The step could not make the device as wanted; str(e) says why, `output` shows it.
-    `package`: the app the package manager refused, whose state the failure evidence shows."""
+    """The step could not make the device as wanted: `reason` says why (str(e) in English),
+    `output` shows it. `package`: the app the package manager refused, whose state the
+    failure evidence shows."""
 
-    def __init__(self, message: str, output: str = "", *, package: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, reason: Reason, output: str = "", *, package: str = "") -> None:
+        super().__init__(english(reason))
+        self.reason = reason
         self.output = output
         self.package = package
 
@@ -84,7 +88,7 @@ class ArtifactCache:
         try:
             status = path.stat()
         except OSError as exc:
-            raise StepFailed(f"cannot read {path.name}: {exc.strerror}") from None
+            raise StepFailed(_unreadable(path, exc)) from None
         key = (path.resolve(), status.st_size, status.st_mtime_ns)
         with self._lock:
             entry = self._entries.setdefault(key, _Entry())
@@ -98,7 +102,7 @@ class ArtifactCache:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise StepFailed(f"cannot read {path.name}: {exc.strerror}") from None
+            raise StepFailed(_unreadable(path, exc)) from None
         self.reads += 1
         digest.update(data)
         info = None
@@ -106,8 +110,14 @@ class ArtifactCache:
             try:
                 info = read_apk(data)
             except NotAnApk as exc:
-                raise StepFailed(f"{path.name} is not an APK Android can install: {exc}") from None
+                raise StepFailed(
+                    Reason.of(Why.NOT_AN_APK, file=path.name, detail=str(exc))
+                ) from None
         return ApkArtifact(path, digest.hexdigest(), len(data), info)  # type: ignore[arg-type]
+
+
+def _unreadable(path: Path, exc: OSError) -> Reason:
+    return Reason.of(Why.FILE_UNREADABLE, file=path.name, system=str(exc.strerror))
 
 
 @dataclass

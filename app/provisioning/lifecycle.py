@@ -211,13 +211,13 @@ def _ended(result: RunResult) -> DeviceStatus:
     if result.outcome is RunOutcome.DONE:
         return Done(result.template_name)
     if result.outcome is RunOutcome.REFUSED:
-        return Refused(result.error or "")
+        return Refused(result.error or "", result.why)
     cause = result.cause or Cause.INTERNAL
     if cause is Cause.STOPPED:
         return Stopped(result.failed_step)
     if cause.loses_session:
         return Lost(_problem_of(cause), result.error or "")
-    return Failed(cause, result.failed_step, result.error or "")
+    return Failed(cause, result.failed_step, result.error or "", result.why)
 
 
 def _not_started(event: NotStarted) -> DeviceStatus:

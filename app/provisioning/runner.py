@@ -35,6 +35,7 @@ from app.core import (
     StepStatus,
 )
 from app.core.identity import DeviceIdentity, is_imei
+from app.core.reasons import Arg, Phase, Reason, Why
 from app.devices.device import Device, DeviceError, Problem
 from app.devices.identity import read_identity
 from app.provisioning.checks import refusal
@@ -54,6 +55,7 @@ from app.provisioning.marker import (
     kept,
     write_marker_command,
 )
+from app.provisioning.reason_text import english
 from app.provisioning.steps import EXECUTORS
 from app.templates import LoadedTemplate, SecretStore, VariableError, mask, render
 from app.templates.model import AnyStep
@@ -104,10 +106,11 @@ class DeviceRun:
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a run stops: typed for code (None for a refusal), worded for the record."""
+    """Why a run stops: `cause` for code (None for a refusal), `why` for people (the record
+    says it in English, the window in the bench's language)."""
 
     cause: Cause | None
-    error: str
+    why: Reason
 
 
 def step_count(template: LoadedTemplate) -> int:
@@ -135,6 +138,7 @@ def run_result(
     outcome: RunOutcome,
     cause: Cause | None = None,
     error: str | None = None,
+    why: Reason | None = None,
     steps: tuple[StepResult, ...] = (),
     identity: DeviceIdentity | None = None,
     device_name: str = "",
@@ -166,6 +170,7 @@ def run_result(
         order=batch.order,
         identity=identity,
         device_name=device_name,
+        why=why,
     )
 
 
@@ -201,14 +206,26 @@ def step_name(step: AnyStep) -> str:
     return describe() if describe else step.action.replace("_", " ")
 
 
-def lost_message(exc: DeviceError, where: str) -> str:
-    """Why a run ended because the session went away during `where` (e.g. "step 2 (…)"), for
-    the record; the typed Cause goes beside it."""
-    if exc.problem is Problem.GARBAGE:
-        return f"device answered with garbage during {where}"
-    if exc.problem is Problem.UNAUTHORIZED:
-        return f"lost authorization during {where}: tap Allow on the device"
-    return f"disconnected during {where}"
+def lost_reason(exc: DeviceError, **where: Arg) -> Reason:
+    """Why a run ended because the session went away during `where` (a step's `step` and
+    `name`, or a `phase`); the typed Cause goes beside it."""
+    kind = {Problem.GARBAGE: Why.GARBAGE_DURING, Problem.UNAUTHORIZED: Why.UNAUTHORIZED_DURING}
+    return Reason.of(kind.get(exc.problem, Why.DISCONNECTED_DURING), **where)
+
+
+def _step(index: int, name: str) -> dict[str, Arg]:
+    """Where in the run: the step's 1-based number and its name."""
+    return {"step": index + 1, "name": name}
+
+
+def device_error(exc: DeviceError) -> Reason:
+    """A request the device refused or did not answer in time, in the session's words."""
+    return Reason.of(Why.DEVICE_ERROR, problem=str(exc.problem), device=str(exc))
+
+
+def variable_error(exc: VariableError) -> Reason:
+    """A placeholder that cannot be filled for this device (the words name no secret)."""
+    return Reason.of(Why.VARIABLE, detail=str(exc))
 
 
 class _NoMarker(Exception):
@@ -253,14 +270,15 @@ class Runner:
         failure: Failure | None = None
         outcome = RunOutcome.DONE
         identity, reason = None, None
-        doing = "the battery check"
+        doing = Phase.BATTERY_CHECK
         try:
             reason = self._refusal()
-            doing = "reading the device's identity"
+            doing = Phase.IDENTITY
             identity = self._identity()  # a refused device too goes into the register
         except DeviceError as exc:
             if exc.lost_session:  # the session is gone: a failure, not a refusal
-                failure = Failure(Cause.of_lost_session(exc.problem), lost_message(exc, doing))
+                lost = lost_reason(exc, phase=doing)
+                failure = Failure(Cause.of_lost_session(exc.problem), lost)
             else:  # the device would not say who it is: the run goes on without it
                 log.warning("%s: identity not read: %s", request.endpoint, exc)
         if reason:
@@ -268,9 +286,10 @@ class Runner:
         elif failure is None:
             for index, step in enumerate(template.steps):
                 if index < request.start_index:
+                    earlier = Reason.of(Why.DONE_EARLIER)
                     result = StepResult(
                         index, step.action, step_name(step), StepStatus.SKIPPED, 0,
-                        "done in an earlier run",
+                        english(earlier), why=earlier,
                     )  # fmt: skip
                     self._given_earlier(step)
                     self.on_event(StepFinished(request.run_id, request.endpoint, result))
@@ -284,6 +303,7 @@ class Runner:
                 results.append(result)
         if failure is not None and outcome is RunOutcome.DONE:
             outcome = RunOutcome.FAILED
+        why = failure.why.masked(self.mask) if failure else None
         return run_result(
             self.batch,
             request,
@@ -291,7 +311,8 @@ class Runner:
             started_at=started_at,
             outcome=outcome,
             cause=failure.cause if failure else None,
-            error=self.mask(failure.error) if failure else None,
+            error=english(why) if why else None,
+            why=why,
             steps=tuple(results),
             identity=identity,
             device_name=self.device_name_given,
@@ -309,32 +330,34 @@ class Runner:
         total = step_count(batch.template)
         self.on_event(StepStarted(request.run_id, request.endpoint, index, total, MARKER_STEP_NAME))
         began = time.monotonic()
-        where = f"step {index + 1} ({MARKER_STEP_NAME})"
+        where = _step(index, MARKER_STEP_NAME)
         template = batch.template.template
         marker = Marker(template.name, template.version, batch.template.sha256, request.run_id)
-        failure = None
+        failure, why = None, None
         try:
             if not self.facts.android:  # nowhere to keep it: such a device runs in full each time
-                raise _NoMarker("not an Android device: no marker kept, so it runs again in full")
+                raise _NoMarker()
             written = self.device.shell(write_marker_command(marker), timeout=20)
             if kept(written, marker):
                 outcome = Outcome(StepStatus.CHANGED, marker.text())
             else:
-                outcome = Outcome(StepStatus.FAILED, "the device did not keep the marker",
-                                  written.output)  # fmt: skip
-                failure = Failure(Cause.STEP_FAILED, f"{where} failed: {outcome.message}")
-        except _NoMarker as exc:
-            outcome = Outcome(StepStatus.SKIPPED, str(exc))
+                why = Reason.of(Why.MARKER_NOT_KEPT)
+                outcome = Outcome(StepStatus.FAILED, english(why), written.output)
+                failure = Failure(Cause.STEP_FAILED, Reason.of(Why.STEP_FAILED, why, **where))
+        except _NoMarker:
+            why = Reason.of(Why.NO_MARKER)
+            outcome = Outcome(StepStatus.SKIPPED, english(why))
         except DeviceError as exc:
             if exc.lost_session:
-                outcome = Outcome(StepStatus.FAILED, lost_message(exc, where))
-                failure = Failure(Cause.of_lost_session(exc.problem), outcome.message)
+                why = lost_reason(exc, **where)
+                failure = Failure(Cause.of_lost_session(exc.problem), why)
             else:
-                outcome = Outcome(StepStatus.FAILED, str(exc))
-                failure = Failure(Cause.STEP_FAILED, f"{where} failed: {exc}")
+                why = device_error(exc)
+                failure = Failure(Cause.STEP_FAILED, Reason.of(Why.STEP_FAILED, why, **where))
+            outcome = Outcome(StepStatus.FAILED, english(why))
         result = StepResult(index, MARKER_STEP_ACTION, MARKER_STEP_NAME, outcome.status,
                             round((time.monotonic() - began) * 1000), outcome.message,
-                            self.mask(outcome.output))  # fmt: skip
+                            self.mask(outcome.output), why=why)  # fmt: skip
         self.on_event(StepFinished(request.run_id, request.endpoint, result))
         return result, failure
 
@@ -348,7 +371,7 @@ class Runner:
         except VariableError as exc:
             log.warning("%s: the name given earlier is unknown: %s", self.request.endpoint, exc)
 
-    def _refusal(self) -> str | None:
+    def _refusal(self) -> Reason | None:
         requires = self.batch.template.template.requires
         battery = None
         if requires.battery_min is not None:
@@ -357,7 +380,7 @@ class Runner:
             except DeviceError as exc:
                 if exc.lost_session:
                     raise
-                return f"cannot read the battery level: {exc}"
+                return Reason.of(Why.BATTERY_UNREADABLE, device=str(exc))
         return refusal(requires, self.facts, battery)
 
     def _run_step(self, index: int, step: AnyStep) -> tuple[StepResult, Failure | None]:
@@ -366,31 +389,36 @@ class Runner:
         total = step_count(self.batch.template)
         self.on_event(StepStarted(request.run_id, request.endpoint, index, total, name))
         began = time.monotonic()
-        where = f"step {index + 1} ({name})"
-        failure, evidence = None, ""
+        where = _step(index, name)
+        failure, evidence, why = None, "", None
         try:
             outcome = self._attempts(index, step)
         except Cancelled:
-            outcome = Outcome(StepStatus.FAILED, "stopped by the operator")
-            failure = Failure(request.cancel_cause, f"stopped during {where}")
+            why = Reason.of(Why.STOPPED_BY_OPERATOR)
+            outcome = Outcome(StepStatus.FAILED, english(why))
+            failure = Failure(request.cancel_cause, Reason.of(Why.STOPPED_DURING, **where))
         except DeviceError as exc:
-            message = lost_message(exc, where)
-            outcome = Outcome(StepStatus.FAILED, message)
-            failure = Failure(Cause.of_lost_session(exc.problem), message)
+            why = lost_reason(exc, **where)
+            outcome = Outcome(StepStatus.FAILED, english(why))
+            failure = Failure(Cause.of_lost_session(exc.problem), why)
         except (StepFailed, VariableError) as exc:
             output = getattr(exc, "output", "")
+            said = exc.reason if isinstance(exc, StepFailed) else variable_error(exc)
             if step.optional:
-                outcome = Outcome(StepStatus.SKIPPED, f"optional, not done: {exc}", output)
+                why = Reason.of(Why.OPTIONAL_NOT_DONE, said)
+                outcome = Outcome(StepStatus.SKIPPED, english(why), output)
             else:
-                outcome = Outcome(StepStatus.FAILED, str(exc), output)
-                failure = Failure(Cause.STEP_FAILED, f"{where} failed: {exc}")
+                why = said
+                outcome = Outcome(StepStatus.FAILED, english(why), output)
+                failure = Failure(Cause.STEP_FAILED, Reason.of(Why.STEP_FAILED, why, **where))
                 if isinstance(exc, StepFailed):  # what the device says about it, kept
                     evidence = failure_evidence(self.device, exc.package, self.mask)
         except Exception as exc:  # a bug fails this run with the steps so far, never the station
-            log.error("%s: %s failed unexpectedly\n%s", request.endpoint, where,
-                      self.mask("".join(traceback.format_exception(exc))))  # fmt: skip
-            outcome = Outcome(StepStatus.FAILED, f"internal error: {exc}")
-            failure = Failure(Cause.INTERNAL, f"{where} failed: internal error: {exc}")
+            log.error("%s: step %d (%s) failed unexpectedly\n%s", request.endpoint, index + 1,
+                      name, self.mask("".join(traceback.format_exception(exc))))  # fmt: skip
+            why = Reason.of(Why.INTERNAL, detail=str(exc))
+            outcome = Outcome(StepStatus.FAILED, english(why))
+            failure = Failure(Cause.INTERNAL, Reason.of(Why.STEP_FAILED, why, **where))
         result = StepResult(
             index=index,
             action=step.action,
@@ -400,6 +428,7 @@ class Runner:
             message=self.mask(outcome.message),
             output=self.mask(outcome.output),
             evidence=evidence,
+            why=why.masked(self.mask) if why else None,
         )
         self.on_event(StepFinished(request.run_id, request.endpoint, result))
         self.on_event(LogLine(request.endpoint, f"{name}: {result.status} — {result.message}"))
@@ -420,7 +449,7 @@ class Runner:
             except DeviceError as exc:
                 if exc.lost_session:
                     raise
-                failure = StepFailed(str(exc))
+                failure = StepFailed(device_error(exc))
             except StepFailed as exc:
                 failure = exc
             if attempt == attempts:

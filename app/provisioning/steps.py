@@ -2,7 +2,8 @@
 
 An executor returns `ok` when the device is already as wanted, `changed` when it made it
 so, and raises `StepFailed` with Android's own words when the device refused. Parameters
-arrive with their placeholders already filled in for this device.
+arrive with their placeholders already filled in for this device. A failure's reason is typed
+(`app.core.reasons`), Android's own words verbatim inside it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from app.core import StepStatus
-from app.devices.device import NOT_ANDROID, DeviceError, ShellResult
+from app.core.reasons import Arg, Reason, Why
+from app.devices.device import DeviceError, ShellResult
 from app.provisioning.apk_sets import NotAnApkSet, archive_splits
 from app.provisioning.checks import (
     component_name,
@@ -52,11 +54,11 @@ def _run(ctx: StepContext, command: str) -> ShellResult:
     return ctx.device.shell(command, timeout=ctx.timeout)
 
 
-def _checked(ctx: StepContext, command: str, doing: str) -> ShellResult:
-    """Run a command that must succeed; a failure carries Android's reason."""
+def _checked(ctx: StepContext, command: str, why: Why, **args: Arg) -> ShellResult:
+    """Run a command that must succeed; a failure is `why`, with Android's reason."""
     result = _run(ctx, command)
     if not result.ok:
-        raise StepFailed(f"{doing} failed: {android_reason(result)}", result.output)
+        raise StepFailed(Reason.of(why, **args, android=android_reason(result)), result.output)
     return result
 
 
@@ -85,21 +87,19 @@ def install(params: Install, ctx: StepContext) -> Outcome:
         return install_split_set(params, ctx)
     apk = ctx.artifacts.apk(ctx.resolve_path(params.apk))
     if params.sha256 and apk.sha256 != params.sha256.lower():
-        raise StepFailed(f"{apk.path.name} does not match its pinned sha256 (it is {apk.sha256})")
+        raise StepFailed(Reason.of(Why.SHA256_MISMATCH, file=apk.path.name, found=apk.sha256))
     package, version = apk.info.package, apk.info.version_code
     if params.package and params.package != package:
-        raise StepFailed(f"{apk.path.name} holds {package}, not {params.package}")
+        raise StepFailed(
+            Reason.of(Why.WRONG_PACKAGE, file=apk.path.name, package=package, wanted=params.package)
+        )
     present = installed_version(ctx, package)
     if present == version:
         return Outcome(StepStatus.OK, f"{package} {version} already installed")
     if present is not None and present > version and not params.downgrade:
-        raise StepFailed(
-            f"{package} {present} is installed, newer than {version}; set downgrade: true"
-        )
+        raise StepFailed(_newer_installed(package, present, version))
     if apk.info.min_sdk and apk.info.min_sdk > ctx.facts.sdk:
-        raise StepFailed(
-            f"{package} needs Android SDK {apk.info.min_sdk}; this device runs {ctx.facts.sdk}"
-        )
+        raise StepFailed(_needs_sdk(package, apk.info.min_sdk, ctx.facts.sdk))
     options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
     result = ctx.device.install(
         apk.path,
@@ -109,10 +109,21 @@ def install(params: Install, ctx: StepContext) -> Outcome:
         transfer_slot=ctx.transfer_slot(apk.size),
     )
     if "Success" not in result.output:
-        raise StepFailed(f"install failed: {android_reason(result)}", result.output,
-                         package=package)  # fmt: skip
+        raise StepFailed(_install_refused(result, package), result.output, package=package)
     before = f" (was {present})" if present is not None else ""
     return Outcome(StepStatus.CHANGED, f"installed {package} {version}{before}", result.output)
+
+
+def _newer_installed(package: str, installed: int, version: int) -> Reason:
+    return Reason.of(Why.NEWER_INSTALLED, package=package, installed=installed, version=version)
+
+
+def _needs_sdk(package: str, needed: int, sdk: int) -> Reason:
+    return Reason.of(Why.APP_NEEDS_NEWER_ANDROID, package=package, needed=needed, sdk=sdk)
+
+
+def _install_refused(result: ShellResult, package: str) -> Reason:
+    return Reason.of(Why.INSTALL_REFUSED, android=android_reason(result), package=package)
 
 
 def install_split_set(params: Install, ctx: StepContext) -> Outcome:
@@ -120,39 +131,41 @@ def install_split_set(params: Install, ctx: StepContext) -> Outcome:
     Nothing crosses the bus when the same versionCode with the same splits is installed."""
     local = ctx.resolve_path(params.apk)
     if params.sha256 and ctx.artifacts.sha256(local) != params.sha256.lower():
-        raise StepFailed(f"{local.name} does not match its pinned sha256")
+        raise StepFailed(Reason.of(Why.SHA256_MISMATCH, file=local.name, found=""))
     if params.apk.endswith(".apks"):
         try:
             paths = archive_splits(local, ctx.artifacts.sha256(local))
         except NotAnApkSet as exc:
-            raise StepFailed(str(exc)) from None
+            raise StepFailed(
+                Reason.of(Why.NOT_AN_APK_SET, file=local.name, detail=exc.detail)
+            ) from None
     else:
         paths = [local, *(ctx.resolve_path(split) for split in params.splits)]
     apks = [ctx.artifacts.apk(path) for path in paths]
     bases = [apk for apk in apks if apk.info.split is None]
     if len(bases) != 1:
-        raise StepFailed(f"a split set needs exactly one base APK; {local.name} gives {len(bases)}")
+        raise StepFailed(Reason.of(Why.SPLIT_SET_BASES, file=local.name, count=len(bases)))
     base = bases[0].info
     package, version = base.package, base.version_code
     for apk in apks:
         if (apk.info.package, apk.info.version_code) != (package, version):
-            raise StepFailed(
-                f"{apk.path.name} is {apk.info.package} {apk.info.version_code}, "
-                f"not {package} {version} as the base"
-            )
+            mismatch = Reason.of(Why.SPLIT_MISMATCH, file=apk.path.name, package=apk.info.package,
+                                 version=apk.info.version_code, base_package=package,
+                                 base_version=version)  # fmt: skip
+            raise StepFailed(mismatch)
     if params.package and params.package != package:
-        raise StepFailed(f"{local.name} holds {package}, not {params.package}")
+        raise StepFailed(
+            Reason.of(Why.WRONG_PACKAGE, file=local.name, package=package, wanted=params.package)
+        )
     wanted = sorted(apk.info.split for apk in apks if apk.info.split is not None)
     present = installed_version(ctx, package)
     if present == version and installed_splits(ctx, package) == wanted:
         return Outcome(StepStatus.OK, f"{package} {version} already installed with its splits")
     if present is not None and present > version and not params.downgrade:
-        raise StepFailed(
-            f"{package} {present} is installed, newer than {version}; set downgrade: true"
-        )
+        raise StepFailed(_newer_installed(package, present, version))
     if ctx.facts.sdk < FIRST_SPLIT_SDK or (base.min_sdk or 0) > ctx.facts.sdk:
         needed = max(FIRST_SPLIT_SDK, base.min_sdk or 0)
-        raise StepFailed(f"{package} needs Android SDK {needed}; this device runs {ctx.facts.sdk}")
+        raise StepFailed(_needs_sdk(package, needed, ctx.facts.sdk))
     options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
     result = ctx.device.install_set(
         [apk.path for apk in apks],
@@ -162,8 +175,7 @@ def install_split_set(params: Install, ctx: StepContext) -> Outcome:
         transfer_slot=ctx.transfer_slot(sum(apk.size for apk in apks)),
     )
     if "Success" not in result.output:
-        raise StepFailed(f"install failed: {android_reason(result)}", result.output,
-                         package=package)  # fmt: skip
+        raise StepFailed(_install_refused(result, package), result.output, package=package)
     before = f" (was {present})" if present is not None else ""
     return Outcome(
         StepStatus.CHANGED,
@@ -185,12 +197,14 @@ def uninstall(params: Uninstall, ctx: StepContext) -> Outcome:
         return Outcome(StepStatus.OK, f"{params.package} is not installed")
     result = _run(ctx, f"pm uninstall {_quote(params.package)}")
     if "Success" not in result.output:
-        raise StepFailed(f"uninstall failed: {android_reason(result)}", result.output)
+        raise StepFailed(
+            Reason.of(Why.UNINSTALL_REFUSED, android=android_reason(result)), result.output
+        )
     return Outcome(StepStatus.CHANGED, f"removed {params.package}", result.output)
 
 
 def _package_list(ctx: StepContext, flag: str) -> set[str]:
-    output = _checked(ctx, f"pm list packages {flag}", "listing packages").output
+    output = _checked(ctx, f"pm list packages {flag}", Why.LISTING_PACKAGES_REFUSED).output
     return {line.removeprefix("package:").strip() for line in output.splitlines() if line}
 
 
@@ -200,7 +214,10 @@ def _set_enabled(params: Packages, ctx: StepContext, *, enable: bool) -> Outcome
     verb, command = ("enabled", "pm enable") if enable else ("disabled", "pm disable-user --user 0")
     if not todo:
         return Outcome(StepStatus.OK, f"already {verb}: {', '.join(params.packages)}")
-    outputs = [_checked(ctx, f"{command} {_quote(name)}", name).output for name in todo]
+    refused = Why.ENABLE_REFUSED if enable else Why.DISABLE_REFUSED
+    outputs = [
+        _checked(ctx, f"{command} {_quote(name)}", refused, package=name).output for name in todo
+    ]
     return Outcome(StepStatus.CHANGED, f"{verb} {', '.join(todo)}", "".join(outputs))
 
 
@@ -221,7 +238,8 @@ def grant(params: Grant, ctx: StepContext) -> Outcome:
             StepStatus.OK, f"{params.package} already has {', '.join(params.permissions)}"
         )
     for permission in todo:
-        _checked(ctx, f"pm grant {_quote(params.package)} {_quote(permission)}", permission)
+        _checked(ctx, f"pm grant {_quote(params.package)} {_quote(permission)}",
+                 Why.GRANT_REFUSED, permission=permission)  # fmt: skip
     return Outcome(StepStatus.CHANGED, f"granted {', '.join(todo)} to {params.package}")
 
 
@@ -241,9 +259,13 @@ def setting(params: Setting, ctx: StepContext) -> Outcome:
         return _setting_in_two_round_trips(params, ctx)
     result = _run(ctx, setting_command(params.namespace, params.key, params.value))
     if not result.stdout:  # nothing printed: the read itself failed
-        raise StepFailed(f"reading the setting failed: {android_reason(result)}", result.output)
+        raise StepFailed(
+            Reason.of(Why.SETTING_READ_REFUSED, android=android_reason(result)), result.output
+        )
     if not result.ok:
-        raise StepFailed(f"changing the setting failed: {android_reason(result)}", result.output)
+        raise StepFailed(
+            Reason.of(Why.SETTING_WRITE_REFUSED, android=android_reason(result)), result.output
+        )
     current = result.stdout.removesuffix("\n")
     return _setting_outcome(params, current)
 
@@ -251,9 +273,9 @@ def setting(params: Setting, ctx: StepContext) -> Outcome:
 def _setting_in_two_round_trips(params: Setting, ctx: StepContext) -> Outcome:
     """Under shell v1 (stderr inside stdout): read, then write if it differs."""
     where = f"{params.namespace} {_quote(params.key)}"
-    current = _checked(ctx, f"settings get {where}", "reading the setting").output.strip()
+    current = _checked(ctx, f"settings get {where}", Why.SETTING_READ_REFUSED).output.strip()
     if current != params.value:
-        _checked(ctx, f"settings put {where} {_quote(params.value)}", "changing the setting")
+        _checked(ctx, f"settings put {where} {_quote(params.value)}", Why.SETTING_WRITE_REFUSED)
     return _setting_outcome(params, current)
 
 
@@ -280,7 +302,7 @@ def timezone(zone: str, ctx: StepContext) -> Outcome:
     current = ctx.device.getprop("persist.sys.timezone")
     if current == zone:
         return Outcome(StepStatus.OK, f"time zone is already {zone}")
-    _checked(ctx, f"cmd alarm set-timezone {_quote(zone)}", "setting the time zone")
+    _checked(ctx, f"cmd alarm set-timezone {_quote(zone)}", Why.TIMEZONE_REFUSED)
     return Outcome(StepStatus.CHANGED, f"time zone: {current or 'unset'} -> {zone}")
 
 
@@ -293,10 +315,7 @@ def device_name(name: str, ctx: StepContext) -> Outcome:
 
 def wifi(params: Wifi, ctx: StepContext) -> Outcome:
     if ctx.facts.sdk < FIRST_CMD_WIFI_SDK:
-        raise StepFailed(
-            "Wi-Fi setup needs Android 11 (cmd wifi); "
-            f"this device runs Android {ctx.facts.android_release}"
-        )
+        raise StepFailed(Reason.of(Why.WIFI_NEEDS_ANDROID_11, release=ctx.facts.android_release))
     status = _run(ctx, "cmd wifi status").output
     if f'Wifi is connected to "{params.ssid}"' in status:
         return Outcome(StepStatus.OK, f"already connected to {params.ssid}")
@@ -307,7 +326,10 @@ def wifi(params: Wifi, ctx: StepContext) -> Outcome:
         words.append("-h")
     result = _run(ctx, " ".join(words))
     if not result.ok:
-        raise StepFailed(f"joining {params.ssid} failed: {android_reason(result)}", result.output)
+        raise StepFailed(
+            Reason.of(Why.WIFI_JOIN_REFUSED, ssid=params.ssid, android=android_reason(result)),
+            result.output,
+        )
     return Outcome(StepStatus.CHANGED, f"joined {params.ssid}", result.output)
 
 
@@ -317,7 +339,9 @@ def device_owner(params: DeviceOwner, ctx: StepContext) -> Outcome:
         return Outcome(StepStatus.OK, f"{params.component} is already the device owner")
     result = _run(ctx, f"dpm set-device-owner {_quote(params.component)}")
     if "Success" not in result.output:  # before Android 12 dpm may exit 0 on a refusal
-        raise StepFailed(android_reason(result), result.output)
+        raise StepFailed(
+            Reason.of(Why.DEVICE_OWNER_REFUSED, android=android_reason(result)), result.output
+        )
     return Outcome(StepStatus.CHANGED, f"{params.component} is now the device owner")
 
 
@@ -338,7 +362,7 @@ def reboot(params: Reboot, ctx: StepContext) -> Outcome:
         if ctx.device.getprop("sys.boot_completed") == "1":
             break
         if time.monotonic() >= deadline:
-            raise StepFailed(f"the device did not finish booting within {ctx.timeout:g} s")
+            raise StepFailed(Reason.of(Why.BOOT_TIMEOUT, seconds=ctx.timeout))
         ctx.report(0.5, "waiting for boot to complete")
         ctx.pause()
     return Outcome(StepStatus.CHANGED, f"rebooted in {time.monotonic() - started:.0f} s")
@@ -351,15 +375,18 @@ def shell(params: Shell, ctx: StepContext) -> Outcome:
             expect = re.compile(params.expect, re.MULTILINE)
         except re.error as exc:
             raise StepFailed(
-                f"expect {params.expect!r} is not a valid regular expression: {exc}"
+                Reason.of(Why.EXPECT_INVALID, pattern=params.expect, detail=str(exc))
             ) from None
     result = _run(ctx, params.command)
     if not result.ok:
-        raise StepFailed(f"exit status {result.exit_code}: {android_reason(result)}", result.output)
+        raise StepFailed(
+            Reason.of(Why.SHELL_EXIT, exit_code=result.exit_code, android=android_reason(result)),
+            result.output,
+        )
     if expect is None:
         return Outcome(StepStatus.CHANGED, "ran", result.output)
     if not expect.search(result.output):
-        raise StepFailed(f"output does not match {params.expect!r}", result.output)
+        raise StepFailed(Reason.of(Why.OUTPUT_MISMATCH, pattern=expect.pattern), result.output)
     return Outcome(StepStatus.OK, f"output matches {params.expect!r}", result.output)
 
 
@@ -372,7 +399,7 @@ def _on_android(action: str, executor: Executor) -> Executor:
 
     def run(params: Any, ctx: StepContext) -> Outcome:
         if not ctx.facts.android:
-            raise StepFailed(f"{NOT_ANDROID}: {action} needs Android")
+            raise StepFailed(Reason.of(Why.STEP_NEEDS_ANDROID, action=action))
         return executor(params, ctx)
 
     return run

@@ -27,6 +27,7 @@ from app.core import (
     StepStarted,
     Stopped,
 )
+from app.core.reasons import Reason, Why
 from app.devices.device import Device, ShellResult
 from app.provisioning import headless, steps
 from app.provisioning.context import ArtifactCache, DeviceFacts, StepContext, StepFailed
@@ -169,8 +170,12 @@ def test_an_unexpected_error_in_a_step_fails_the_run_once_masked_keeping_its_ste
     after = events.wait_for(lambda e: isinstance(e, DeviceChanged), after=mark)
     assert after is not None
     assert after.device.state is DeviceState.FAILED
+    boom = Reason.of(Why.INTERNAL, detail=f"boom: echo {MASKED}")  # typed, and masked too
     assert after.device.status == Failed(
-        Cause.INTERNAL, 1, f"step 2 (shell echo) failed: internal error: boom: echo {MASKED}"
+        Cause.INTERNAL,
+        1,
+        f"step 2 (shell echo) failed: internal error: boom: echo {MASKED}",
+        Reason.of(Why.STEP_FAILED, boom, step=2, name="shell echo"),
     )
     result = done.result
     assert result.outcome is RunOutcome.FAILED

@@ -14,6 +14,7 @@ from app.devices.endpoints import EndpointError, parse_endpoint
 from app.provisioning.checks import component_name, refusal
 from app.provisioning.context import ArtifactCache, DeviceFacts, StepFailed
 from app.provisioning.ledger import Ledger
+from app.provisioning.reason_text import english
 from app.provisioning.report import run_json
 from app.provisioning.steps import android_reason
 from app.sim.apk import build_apk
@@ -37,7 +38,9 @@ OLD_PHONE = DeviceFacts("00b2c3d4", "Nexus 5X", "LGE", "8.1.0", 27)
     ],
 )  # fmt: skip
 def test_refusal_says_why(requires, facts, battery, reason):
-    assert refusal(Requires(**requires), facts, battery) == reason
+    """Typed for the window, and the same English sentence for the record and the terminal."""
+    why = refusal(Requires(**requires), facts, battery)
+    assert why is not None and english(why) == reason
 
 
 def test_a_device_inside_requires_is_accepted():
