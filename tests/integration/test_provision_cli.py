@@ -80,6 +80,18 @@ def test_exit_1_and_the_reason_when_a_device_is_refused(start_fleet, template):
     assert "Android 8.1.0 (SDK 27) is too old: the template needs SDK 30 or newer" in result.output
 
 
+def test_a_failed_install_prints_the_english_record_with_androids_own_words(start_fleet, template):
+    """The terminal says what the record says, in English, whatever the window's language."""
+    fleet = start_fleet(1, auth="none", profile="pixel8", faults="install_fail=1")
+    result = provision("-t", str(template), *device_args(fleet.endpoints))
+
+    assert result.exit_code == 1
+    assert "1 device: 1 failed" in result.output
+    assert "failed: step 1 (install app.apk) failed: install failed: Failure [INSTALL_FAILED_" in (
+        result.output
+    )
+
+
 def test_a_provisioned_device_is_skipped_unless_forced(start_fleet, template):
     fleet = start_fleet(1, auth="none", profile="pixel8")
     args = ["-t", str(template), "--json", *device_args(fleet.endpoints)]
