@@ -138,3 +138,31 @@ class Trouble(StrEnum):
 class Notice:
     trouble: Trouble
     detail: str = ""  # the file's or the setting's own problem, as its reader said it
+
+
+def reason_data(reason: Reason) -> dict[str, object]:
+    """The reason as plain data (JSON) for the station's store."""
+    data: dict[str, object] = {"kind": reason.kind.value, "args": dict(reason.args)}
+    if reason.parts:
+        data["parts"] = [reason_data(part) for part in reason.parts]
+    return data
+
+
+def reason_from_data(data: object) -> Reason | None:
+    """A stored reason back; None for one this version does not know (the record's English
+    `error` and `message` still say it)."""
+    if not isinstance(data, dict):
+        return None
+    args, parts = data.get("args", {}), data.get("parts", [])
+    try:
+        kind = Why(str(data.get("kind")))
+    except ValueError:
+        return None
+    if not isinstance(args, dict) or not isinstance(parts, list):
+        return None
+    if not all(isinstance(value, str | int | float) for value in args.values()):
+        return None
+    read = [reason_from_data(part) for part in parts]
+    if any(part is None for part in read):
+        return None
+    return Reason(kind, tuple(args.items()), tuple(part for part in read if part is not None))

@@ -14,13 +14,14 @@ import csv
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import ScalarSelect, Select, select, tuple_
 from sqlalchemy.orm import Session
 
+from app.core.reasons import Reason, reason_from_data
 from app.storage.models import DeviceRecord, Run, StepRecord
 
 RUN_COLUMNS = (
@@ -264,6 +265,48 @@ def steps_of(session: Session, run_ids: Sequence[str]) -> dict[str, list[dict[st
             }
         )
     return steps
+
+
+@dataclass(frozen=True)
+class RunReasons:
+    """Why a run and its steps failed or were refused, typed (migration 0007): for the window
+    to word; runs recorded before it, or by a version with kinds this one does not know, have
+    none and show their English."""
+
+    run: Reason | None = None
+    steps: dict[int, Reason] = field(default_factory=dict)  # by step index
+
+
+def reasons_of(session: Session, run_ids: Sequence[str]) -> dict[str, RunReasons]:
+    """The typed reasons of many runs, keyed by run id (only runs that have some)."""
+    if not run_ids:
+        return {}
+    found = session.execute(select(Run.id, Run.why).where(Run.id.in_(run_ids))).tuples()
+    runs = {run_id: why for run_id, why in found}
+    steps: dict[str, dict[int, Reason]] = {}
+    rows = session.execute(
+        select(StepRecord.run_id, StepRecord.index, StepRecord.why).where(
+            StepRecord.run_id.in_(run_ids), StepRecord.why.is_not(None)
+        )
+    ).tuples()
+    for run_id, index, why in rows:
+        reason = _reason(why)
+        if reason is not None:
+            steps.setdefault(run_id, {})[index] = reason
+    return {
+        run_id: RunReasons(_reason(runs.get(run_id)), steps.get(run_id, {}))
+        for run_id in run_ids
+        if runs.get(run_id) or run_id in steps
+    }
+
+
+def _reason(stored: str | None) -> Reason | None:
+    if not stored:
+        return None
+    try:
+        return reason_from_data(json.loads(stored))
+    except ValueError:
+        return None
 
 
 def run_dicts(session: Session, run_ids: Sequence[str]) -> list[dict[str, Any]]:

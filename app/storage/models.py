@@ -71,6 +71,7 @@ class Run(Base):
     identity_gaps: Mapped[str | None] = mapped_column(Text)  # JSON {field: reason}
     order_number: Mapped[str | None] = mapped_column(String(64))  # the kitting order (0004)
     device_name: Mapped[str | None] = mapped_column(String(255))  # the name the run gave (0005)
+    why: Mapped[str | None] = mapped_column(Text)  # `error` typed: app.core.reasons JSON (0007)
 
     steps: Mapped[list[StepRecord]] = relationship(
         back_populates="run", order_by="StepRecord.index", cascade="all, delete-orphan"
@@ -102,6 +103,7 @@ class StepRecord(Base):
     output: Mapped[str] = mapped_column(Text, default="")
     # A failed step's device log lines, masked and capped (migration 0006)
     evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    why: Mapped[str | None] = mapped_column(Text)  # `message` typed, as JSON (0007)
 
     run: Mapped[Run] = relationship(back_populates="steps")
 

@@ -39,6 +39,7 @@ from app.core import (
 from app.core.evidence import capped
 from app.core.identity import DeviceIdentity
 from app.core.paths import data_dir
+from app.core.reasons import Reason, reason_data
 from app.core.status import StationProblem, StorageProblem
 from app.storage.history import IDENTITY_COLUMNS
 from app.storage.models import DeviceRecord, OutboxEntry, Run, StepRecord
@@ -298,6 +299,7 @@ class RunRecorder:
                 release_channel=result.release_channel or None,
                 order_number=result.order or None,
                 device_name=mask(result.device_name, secrets) or None,
+                why=_why_json(result.why, secrets),
                 **identity_columns(result.identity),
             )
         )
@@ -331,7 +333,15 @@ class RunRecorder:
             message=mask(step.message, secrets),
             output=mask(step.output, secrets),
             evidence=capped(mask(step.evidence, secrets)),
+            why=_why_json(step.why, secrets),
         )
+
+
+def _why_json(why: Reason | None, secrets: list[str]) -> str | None:
+    """A typed reason as stored, masked again like the English beside it."""
+    if why is None:
+        return None
+    return json.dumps(reason_data(why.masked(lambda text: mask(text, secrets))))
 
 
 def identity_columns(identity: DeviceIdentity | None) -> dict[str, str | None]:

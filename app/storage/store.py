@@ -75,6 +75,11 @@ class Store:
             found = history.run_dicts(session, [run_id])
         return found[0] if found else None
 
+    def reasons(self, run_ids: Sequence[str]) -> dict[str, history.RunReasons]:
+        """Why these runs and their steps failed or were refused, typed, for the window."""
+        with self.database.sessions() as session:
+            return history.reasons_of(session, run_ids)
+
     def devices(self) -> list[dict[str, Any]]:
         """Every device seen, with its identity as last read (`kitbench devices --json`)."""
         with self.database.sessions() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from app.core import (
     StepResult,
     StepStatus,
 )
+from app.core.reasons import Reason, Why
 from app.storage import Store, StoreError, database
 from app.storage.database import DATABASE_NAME
 from app.templates import SecretStore
@@ -239,6 +241,30 @@ def test_secrets_are_masked_in_everything_stored(store, kitbench_home):
     run = store.run(run_id)
     assert run["error"] == "wifi: psk •••• refused"
     assert run["steps"][0]["message"] == "cmd wifi connect-network Warehouse wpa2 •••• failed"
+
+
+def test_a_failed_runs_typed_reason_is_kept_masked_for_the_window_only(store, kitbench_home):
+    """History words a failure in the bench's language from its typed reason; the run as the
+    CLI and sync read it keeps its English `error` and nothing else."""
+    SecretStore(kitbench_home).set("warehouse_wifi", "hunter2-wpa")
+    recorder = store.recorder()
+    run_id = uuid.uuid4().hex
+    refused = Reason.of(Why.WIFI_JOIN_REFUSED, ssid="Warehouse", android="bad psk hunter2-wpa")
+    step = StepResult(0, "wifi", "join Warehouse", StepStatus.FAILED, 90,
+                      "joining Warehouse failed: bad psk ••••", why=refused)  # fmt: skip
+    why = Reason.of(Why.STEP_FAILED, refused, step=1, name="join Warehouse")
+    recorder.on_event(started(run_id))
+    done = finished(run_id, RunOutcome.FAILED, steps=(step,), error="step 1 failed")
+    recorder.on_event(RunFinished(replace(done.result, why=why))).result(5)
+
+    masked = Reason.of(Why.WIFI_JOIN_REFUSED, ssid="Warehouse", android="bad psk ••••")
+    reasons = store.reasons([run_id])[run_id]
+    assert reasons.run == Reason.of(Why.STEP_FAILED, masked, step=1, name="join Warehouse")
+    assert reasons.steps == {0: masked}
+    assert "hunter2-wpa" not in "\n".join(sqlite3.connect(kitbench_home / DATABASE_NAME).iterdump())
+    run = store.run(run_id)
+    assert run["error"] == "step 1 failed"
+    assert "why" not in run and "why" not in run["steps"][0]  # CLI and sync as before
 
 
 def test_devices_remember_first_and_last_seen_and_last_result(store, kitbench_home):
