@@ -221,8 +221,8 @@ class AdminGuard(QObject):
         and every change in Settings. Start, Stop, Retry, asset tags and labels stay open."""
         bench = window.bench
         bench.admin_guard = self.guard
-        self.protect(bench.template_picker, self.tr("Choose the template"))
-        self.protect(bench.order_bar.picker, self.tr("Choose the order"))
+        self.protect(bench.toolbar.template_picker, self.tr("Choose the template"))
+        self.protect(bench.orders.order_bar.picker, self.tr("Choose the order"))
         settings = window.settings_tab
         settings.admin_guard = self.guard
         section = PinSettings(self)

@@ -178,7 +178,7 @@ def open_window(services: Services) -> MainWindow:
 
     def select_saved() -> None:
         services.library.changed.disconnect(select_saved)
-        window.bench.select_template(selected)
+        window.bench.toolbar.select_template(selected)
 
     services.library.changed.connect(select_saved)
     services.library.reload()

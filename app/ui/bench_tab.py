@@ -3,61 +3,35 @@
 Every action is a command to the station engine (the same Station the CLI drives, in its
 own process); the tab only turns clicks, keys and scans into those commands and shows what
 the engine reports. When the engine is not running, a cover greys out every tile and says
-what to do.
+what to do. Its parts are their own widgets: the toolbar (`bench_toolbar`), the counters
+(`bench_counters`), the kitting order (`bench_orders`), what needs someone (`needs_you`),
+the tiles (`tile_grid`) and the details (`details_panel`); this module puts them together.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from PySide6.QtCore import (
-    QCoreApplication,
-    QDateTime,
-    QItemSelectionModel,
-    QLocale,
-    QModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.core import Blocked, DeviceChanged, DeviceState, NotOnOrder, StationProblem
-from app.core.orders import Order, OrderState
-from app.engine.protocol import Ack, OrderProgressed, Refusal
-from app.labels.printer import PrinterError, problem_words
+from app.core import Blocked, DeviceChanged, DeviceState, StationProblem
+from app.engine.protocol import Ack
 from app.labels.queue import LabelPrinted, LabelWaiting
 from app.storage import Store
-from app.sync import SyncState, SyncStatus
 from app.ui.admin_lock import Guard, run_now
 from app.ui.barcode import BarcodeWedge
+from app.ui.bench_counters import BenchCounters
+from app.ui.bench_orders import BenchOrders
+from app.ui.bench_toolbar import BenchToolbar
+from app.ui.bench_words import label_words, refusal_words
 from app.ui.bridge import EventBridge
 from app.ui.details_panel import DetailsPanel
 from app.ui.device_model import DeviceModel
 from app.ui.engine_cover import EngineCover
 from app.ui.engine_link import EngineLink, EngineState
 from app.ui.needs_you import NeedsYouStrip, need_of, needs_by_kind
-from app.ui.order_bar import (
-    OrderBar,
-    completion_words,
-    order_template_words,
-    template_for,
-    write_manifest,
-)
 from app.ui.taskman import TaskManager
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 from app.ui.tile_grid import TileGrid
@@ -66,9 +40,6 @@ from app.ui.tiles import TileDelegate
 
 TICK_MS = 250
 COUNT_EVERY_MS = 250  # the counters and "needs you" after a batch: people read no faster
-NOTICE_STYLE = "font-size: 16px; padding: 8px; border-radius: 4px; color: white; background: {};"
-COMPLETE_COLOUR = "#009E73"
-HELD_BACK_COLOUR = "#CC79A7"
 
 
 class BenchTab(QWidget):
@@ -91,8 +62,6 @@ class BenchTab(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.admin_guard: Guard = run_now  # the window's admin lock, once installed
-        self.store, self.tasks = store, tasks  # the orders and manifests read from it
-        self._pending_order: str | None = None  # to choose once the templates are read
         self._station_problem: StationProblem | None = None  # the last one shown
         self.model = model
         self.library = library
@@ -102,42 +71,19 @@ class BenchTab(QWidget):
         self._counting.setInterval(COUNT_EVERY_MS)
         self._counting.timeout.connect(self.update_counters)
 
-        self.template_picker = QComboBox()
-        self.template_picker.setMinimumWidth(220)
-        self.template_picker.setToolTip(self.tr("Template to apply (Ctrl+T)"))
-        self.start_button = QPushButton(self.tr("▶ Start"))
-        self.start_button.setToolTip(self.tr("Start the selected devices, or all ready ones (F5)"))
-        self.stop_button = QPushButton(self.tr("■ Stop"))
-        self.stop_button.setToolTip(self.tr("Stop the selected devices, or all (Shift+F5)"))
-        self.auto_provision = QCheckBox(self.tr("Provision on plug-in"))
-        self.auto_provision.setToolTip(self.tr("Start each device as soon as it is ready (F9)"))
-        self.operator = QLineEdit()
-        self.operator.setPlaceholderText(self.tr("Operator"))
-        self.operator.setMaximumWidth(160)
-        self.sync_label = QLabel(self.tr("sync: —"))
-        self.counters = QLabel()
-        self.rate = QLabel()
-        for widget in (self.start_button, self.stop_button):
-            widget.setMinimumHeight(36)
-            font = widget.font()
-            font.setPixelSize(16)
-            font.setBold(True)
-            widget.setFont(font)
-        self.order_bar = OrderBar()
+        self.toolbar = BenchToolbar()
+        self.counters = BenchCounters()
+        self.orders = BenchOrders(
+            engine, model, library, self.toolbar, self.selected_endpoints, self,
+            store=store, tasks=tasks,
+        )  # fmt: skip
         order_row = QHBoxLayout()  # its own row: the order's progress is read from afar
-        order_row.addWidget(self.order_bar)
+        order_row.addWidget(self.orders.order_bar)
         order_row.addStretch(1)
-        toolbar = QHBoxLayout()
-        toolbar.addWidget(QLabel(self.tr("Template")))
-        toolbar.addWidget(self.template_picker)
-        toolbar.addWidget(self.start_button)
-        toolbar.addWidget(self.stop_button)
-        toolbar.addWidget(self.auto_provision)
-        toolbar.addWidget(self.operator)
-        toolbar.addStretch(1)
-        for label in (self.counters, self.rate, self.sync_label):
-            label.setStyleSheet("font-size: 15px; padding: 0 6px;")
-            toolbar.addWidget(label)
+        toolbar_row = QHBoxLayout()
+        toolbar_row.addWidget(self.toolbar)
+        toolbar_row.addStretch(1)
+        toolbar_row.addWidget(self.counters)
 
         self.template_errors = QLabel()
         self.template_errors.setWordWrap(True)
@@ -146,23 +92,6 @@ class BenchTab(QWidget):
             "background: #D55E00; color: white; font-size: 14px; padding: 6px; border-radius: 4px;"
         )
         self.template_errors.hide()
-        self.order_notice = QLabel()  # the active order is complete
-        self.order_notice.setWordWrap(True)
-        self.order_notice.setStyleSheet(NOTICE_STYLE.format(COMPLETE_COLOUR))
-        self.order_notice.hide()
-        self.held_back = QWidget()  # devices the order does not expect, and the admin's way in
-        self.held_back_words = QLabel()
-        self.held_back_words.setWordWrap(True)
-        self.admit_button = QPushButton(self.tr("Let selected in (admin)…"))
-        self.admit_button.setToolTip(self.tr("Run the selected held-back devices under this order"))
-        self.held_back.setStyleSheet(f"QWidget {{ background: {HELD_BACK_COLOUR}; }}")
-        self.held_back_words.setStyleSheet("color: white; font-size: 16px; padding: 6px;")
-        self.admit_button.setStyleSheet("background: white; font-size: 14px; padding: 4px 10px;")
-        held_back_layout = QHBoxLayout(self.held_back)
-        held_back_layout.setContentsMargins(4, 2, 4, 2)
-        held_back_layout.addWidget(self.held_back_words, 1)
-        held_back_layout.addWidget(self.admit_button)
-        self.held_back.hide()
 
         self.delegate = TileDelegate(self)
         self.view = TileGrid(self.delegate)
@@ -186,23 +115,24 @@ class BenchTab(QWidget):
         self.splitter.setSizes([900, 360])
 
         layout = QVBoxLayout(self)
-        layout.addLayout(toolbar)
+        layout.addLayout(toolbar_row)
         layout.addLayout(order_row)
         layout.addWidget(self.template_errors)
-        layout.addWidget(self.order_notice)
-        layout.addWidget(self.held_back)
+        layout.addWidget(self.orders.notice)
+        layout.addWidget(self.orders.held_back)
         layout.addWidget(self.needs_you)
         layout.addWidget(self.splitter, 1)
 
         self.wedge = BarcodeWedge(self._scanned, self)
         self.view.installEventFilter(self.wedge)
 
-        self.template_picker.currentIndexChanged.connect(self._template_picked)
-        self.start_button.clicked.connect(self.start)
-        self.stop_button.clicked.connect(self.stop)
-        self.auto_provision.toggled.connect(self._auto_provision_toggled)
-        self.operator.editingFinished.connect(
-            lambda: self.operator_changed.emit(self.operator.text().strip())
+        toolbar = self.toolbar
+        toolbar.template_picker.currentIndexChanged.connect(self._template_picked)
+        toolbar.start_button.clicked.connect(self.start)
+        toolbar.stop_button.clicked.connect(self.stop)
+        toolbar.auto_provision.toggled.connect(self._auto_provision_toggled)
+        toolbar.operator.editingFinished.connect(
+            lambda: self.operator_changed.emit(toolbar.operator.text().strip())
         )
         self.delegate.retry_clicked.connect(self.retry)
         self.details.retry_requested.connect(self.retry)
@@ -223,18 +153,15 @@ class BenchTab(QWidget):
         engine.refused.connect(self._refused)
         engine.state_changed.connect(self._engine_state_changed)
         self.engine_cover.restart_requested.connect(engine.restart)
-        engine.order_progressed.connect(self._order_progressed)
-        self.order_bar.order_chosen.connect(self._order_chosen)
-        self.order_bar.manifest_requested.connect(self._ask_manifest)
-        self.order_bar.picker.opening.connect(lambda: self.reload_orders())
-        self.admit_button.clicked.connect(self._ask_admit)
+        self.orders.message.connect(self.message)
+        self.orders.admit_button.clicked.connect(self._ask_admit)
 
         self._add_action(self.tr("Start"), "F5", self.start)
         self._add_action(self.tr("Start (alt)"), "Ctrl+Return", self.start)
         self._add_action(self.tr("Stop"), "Shift+F5", self.stop)
         self._add_action(self.tr("Retry selected"), "F8", self._retry_selected)
         self._add_action(self.tr("Force re-run selected"), "Ctrl+Shift+F5", self._force_selected)
-        self._add_action(self.tr("Provision on plug-in"), "F9", self.auto_provision.toggle)
+        self._add_action(self.tr("Provision on plug-in"), "F9", toolbar.auto_provision.toggle)
         self._add_action(self.tr("Pick template"), "Ctrl+T", self._pick_template)
         self._add_action(self.tr("Show what needs you"), "F6", self.needs_you.toggle)
         self.needs_you.filter_changed.connect(self._needs_filter_changed)
@@ -247,7 +174,7 @@ class BenchTab(QWidget):
         self.update_counters()
         self._library_changed()
         self._engine_state_changed(engine.state)
-        self.reload_orders()
+        self.orders.reload()
 
     # -- actions
 
@@ -276,154 +203,8 @@ class BenchTab(QWidget):
 
         self.admin_guard(run, self.tr("Force re-run"))
 
-    # -- kitting orders
-
-    def reload_orders(self, then_choose: str | None = None) -> None:
-        """Read the station's orders again (off the GUI thread) into the order picker; then
-        choose order `then_choose`, once the template library has its templates."""
-        if self.store is None or self.tasks is None:
-            return
-
-        def read(orders: list[Order]) -> None:
-            self.order_bar.set_orders(orders)
-            self._pending_order = then_choose
-            self._choose_pending_order()
-
-        self.tasks.run_in_background(self.store.orders, read, label=self.tr("Reading the orders"))
-
-    def _choose_pending_order(self) -> None:
-        if self._pending_order is not None and self.library.entries:
-            self.order_bar.choose(self._pending_order)
-            self._pending_order = None
-
-    def held_back_endpoints(self, selected_only: bool = True) -> list[str]:
-        endpoints = self.selected_endpoints() if selected_only else None
-        return [
-            tile.endpoint
-            for tile in self.model.tiles()
-            if isinstance(tile.info.status, NotOnOrder)
-            and (endpoints is None or tile.endpoint in endpoints)
-        ]
-
-    def admit(self, endpoints: list[str]) -> None:
-        """Let these held-back devices run under the active order (an admin's decision)."""
-        for endpoint in endpoints:
-            self.engine.admit(endpoint)
-
-    def write_manifest(self, number: str, pdf: Path) -> None:
-        """The order's manifest as `pdf` and a CSV beside it, written off the GUI thread."""
-        if self.store is None or self.tasks is None:
-            return
-        store, tasks = self.store, self.tasks
-        label = self.tr("Writing the manifest of order {number}").format(number=number)
-
-        def done(written: tuple[Path, Path, int]) -> None:
-            pdf_path, csv_path, count = written
-            self.message.emit(
-                self.tr("Manifest of {number}: %n device(s) in {pdf} and {csv}", "", count).format(
-                    number=number, pdf=pdf_path.name, csv=csv_path.name
-                )
-            )
-
-        tasks.run_in_background(
-            lambda: write_manifest(store, number, pdf),
-            done,
-            on_failure=lambda error: tasks.report(label, error, lost_input=True),
-            label=label,
-        )
-
-    def _order_chosen(self, order: Order | None) -> None:
-        """The order decides the template (its pinned version, else its newest); the engine
-        gets both at once, so it never sees the new template under the old order."""
-        if order is None:
-            self.engine.set_order(None)
-            self.template_picker.setEnabled(True)
-            self.template_picker.setToolTip(self.tr("Template to apply (Ctrl+T)"))
-            return
-        if not order.template_name:
-            self.engine.set_order(order.number)
-            self.template_picker.setEnabled(True)
-            return
-        entry = template_for(order, self.library.entries)
-        if entry is None:
-            self.message.emit(
-                self.tr(
-                    "Order {number} runs {template}, which is not in the template folder"
-                ).format(number=order.number, template=order_template_words(order))
-            )
-            self.order_bar.revert()
-            return
-        self.engine.set_order(order.number, entry.loaded)
-        self.select_template(entry.key)
-        self.template_picker.setEnabled(False)
-        self.template_picker.setToolTip(
-            self.tr(
-                "Order {number} runs {template}; choose “No order” to pick another template"
-            ).format(number=order.number, template=order_template_words(order))
-        )
-
-    def _order_progressed(self, said: OrderProgressed) -> None:
-        order, progress = said.order, said.progress
-        self.order_bar.show_progress(order, progress)
-        complete = order is not None and order.state is OrderState.COMPLETE
-        if order is not None and complete:
-            self.order_notice.setText(completion_words(order, progress))
-        self.order_notice.setVisible(complete)
-        if order is not None and said.completed_now:
-            self.message.emit(self.tr("Order {number} is complete").format(number=order.number))
-        if order is None:
-            self.template_picker.setEnabled(True)
-        self._update_held_back()
-
-    def _update_held_back(self) -> None:
-        held = self.held_back_endpoints(selected_only=False)
-        order = self.order_bar.active
-        if not held or order is None:
-            self.held_back.hide()
-            return
-        self.held_back_words.setText(
-            self.tr(
-                "⚠ %n device(s) not on order {order} and will not be provisioned. "
-                "An admin may let a selected one in.",
-                "",
-                len(held),
-            ).format(order=order.number)
-        )
-        self.admit_button.setEnabled(bool(self.held_back_endpoints()))
-        self.held_back.show()
-
     def _ask_admit(self) -> None:
-        self.admin_guard(self._confirm_admit, self.tr("Let selected in (admin)…"))
-
-    def _confirm_admit(self) -> None:
-        endpoints = self.held_back_endpoints()
-        order = self.order_bar.active
-        if not endpoints or order is None:
-            return
-        labels = ", ".join(
-            tile.label or tile.endpoint for tile in self.model.tiles() if tile.endpoint in endpoints
-        )
-        answer = QMessageBox.question(
-            self,
-            self.tr("Let devices in"),
-            self.tr(
-                "{devices}: not on order {order}'s expected list.\n\n"
-                "Provision under order {order} anyway? This is an admin's decision."
-            ).format(devices=labels, order=order.number),
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.admit(endpoints)
-
-    def _ask_manifest(self, number: str) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self,
-            self.tr("Manifest of order {number}").format(number=number),
-            f"manifest-{number}.pdf",
-            "PDF (*.pdf)",
-        )
-        if path:
-            pdf = Path(path)
-            self.write_manifest(number, pdf if pdf.suffix else pdf.with_suffix(".pdf"))
+        self.admin_guard(self.orders.confirm_admit, self.tr("Let selected in (admin)…"))
 
     def _device_changed(self, event: DeviceChanged) -> None:
         """A problem of the station itself (it cannot record runs) goes to the status bar too:
@@ -443,16 +224,13 @@ class BenchTab(QWidget):
     def _refused(self, ack: Ack) -> None:
         """Commands only queue work; one the engine refuses (no template, a device gone)."""
         self.message.emit(refusal_words(ack))
-        if ack.refusal in (Refusal.NO_ORDER, Refusal.ORDER_CLOSED, Refusal.ORDER_TEMPLATE):
-            self.order_bar.revert()
-            if self.order_bar.active is None:
-                self.template_picker.setEnabled(True)
+        self.orders.refused(ack)
 
     def _engine_state_changed(self, state: EngineState) -> None:
         self.engine_cover.show_state(state, self.engine.problem)
         running = self.engine.running
-        self.stop_button.setEnabled(running)
-        self.start_button.setEnabled(running and self._template_valid())
+        self.toolbar.stop_button.setEnabled(running)
+        self.toolbar.start_button.setEnabled(running and self._template_valid())
 
     def selected_endpoints(self) -> list[str]:
         tiles = (
@@ -466,33 +244,12 @@ class BenchTab(QWidget):
         self.view.setCurrentIndex(index)
 
     def current_entry(self) -> TemplateEntry | None:
-        return self.library.entry(self.template_picker.currentData() or "")
-
-    def select_template(self, key: str) -> None:
-        index = self.template_picker.findData(key)
-        if index >= 0:
-            self.template_picker.setCurrentIndex(index)
-
-    def set_sync_status(self, text: str) -> None:
-        self.sync_label.setText(text)
+        return self.library.entry(self.toolbar.template_key())
 
     def update_counters(self) -> None:
-        counts = self.model.counters()
-        number = QLocale().toString
-        self.counters.setText(
-            self.tr(
-                "✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress"
-            ).format(
-                done=number(counts["done"]),
-                failed=number(counts["failed"]),
-                refused=number(counts["refused"]),
-                working=number(counts["provisioning"]),
-            )
-        )
-        rate = round(self.model.devices_per_hour())
-        self.rate.setText(self.tr("{rate} / hour").format(rate=number(rate)))
+        self.counters.show_counts(self.model.counters(), self.model.devices_per_hour())
         self.needs_you.show_needs(needs_by_kind(self.model.tiles()))
-        self._update_held_back()
+        self.orders.update_held_back()
 
     def _count_soon(self) -> None:
         """A batch of events arrived (60 a second with 256 devices at work): count them all,
@@ -514,18 +271,9 @@ class BenchTab(QWidget):
         self.addAction(action)
 
     def _library_changed(self) -> None:
-        current = self.template_picker.currentData()
-        self.template_picker.blockSignals(True)
-        self.template_picker.clear()
-        for entry in self.library.entries:
-            prefix = "" if entry.valid else "⚠ "
-            suffix = self.tr("  (backend)") if entry.source == "backend" else ""
-            self.template_picker.addItem(prefix + entry.title + suffix, entry.key)
-        self.template_picker.blockSignals(False)
-        if current is not None and self.template_picker.findData(current) >= 0:
-            self.select_template(current)
+        self.toolbar.show_templates(self.library.entries)
         self._template_picked()
-        self._choose_pending_order()
+        self.orders.choose_pending()
 
     def _template_valid(self) -> bool:
         entry = self.current_entry()
@@ -534,7 +282,7 @@ class BenchTab(QWidget):
     def _template_picked(self) -> None:
         entry = self.current_entry()
         valid = entry is not None and entry.valid
-        self.start_button.setEnabled(valid and self.engine.running)
+        self.toolbar.start_button.setEnabled(valid and self.engine.running)
         if entry is None:
             self.template_errors.setText(self.tr("No template: add one on the Templates tab."))
             self.template_errors.setVisible(not self.library.entries)
@@ -554,7 +302,7 @@ class BenchTab(QWidget):
         self.engine.auto_provision = enabled
 
     def _selection_changed(self) -> None:
-        self._update_held_back()
+        self.orders.update_held_back()
         index = self.view.currentIndex()
         selected = self.view.selectionModel().selectedIndexes()
         tile = self.model.tile_at(index) if index.isValid() and index in selected else None
@@ -612,82 +360,4 @@ class BenchTab(QWidget):
             self._force(endpoints)
 
     def _pick_template(self) -> None:
-        self.admin_guard(self.template_picker.showPopup, self.tr("Choose the template"))
-
-
-def sync_words(status: SyncStatus) -> str:
-    """The sync state for the toolbar: "sync: synced", "sync: offline since 14:02 · 3 waiting"."""
-    if status.state is SyncState.SYNCED:
-        words = QCoreApplication.translate("BenchTab", "synced")
-    elif status.state is SyncState.OFFLINE and status.offline_since:
-        since = QDateTime.fromSecsSinceEpoch(int(status.offline_since.timestamp()))
-        words = QCoreApplication.translate(
-            "BenchTab", "offline since {time} · {count} waiting to sync"
-        ).format(
-            time=QLocale().toString(since.time(), QLocale.FormatType.ShortFormat),
-            count=QLocale().toString(status.waiting),
-        )
-    elif status.state is SyncState.WAITING:
-        words = QCoreApplication.translate("BenchTab", "{count} waiting to sync").format(
-            count=QLocale().toString(status.waiting)
-        )
-    else:  # the backend's or the network's own words
-        words = QCoreApplication.translate("BenchTab", "sync error: {problem}").format(
-            problem=status.message
-        )
-    return QCoreApplication.translate("BenchTab", "sync: {status}").format(status=words)
-
-
-def label_words(event: LabelPrinted | LabelWaiting) -> str:
-    """How a label's printing went, for the status bar."""
-    if isinstance(event, LabelPrinted):
-        return QCoreApplication.translate(
-            "BenchTab", "Label for {serial} printed on {printer}"
-        ).format(serial=event.serial, printer=event.target)
-    printer = problem_words(PrinterError(event.problem, event.target, event.detail))
-    return QCoreApplication.translate(
-        "BenchTab",
-        "Label for {serial} not printed: {problem}. It stays queued (labels waiting: {queued}) "
-        "and is tried again in {seconds} s",
-    ).format(
-        serial=event.serial,
-        problem=printer,
-        queued=QLocale().toString(event.queued),
-        seconds=QLocale().toString(round(event.retry_in_s)),
-    )
-
-
-def refusal_words(ack: Ack) -> str:
-    """What the status bar says when the engine would not do what was asked."""
-    if ack.refusal is Refusal.NO_TEMPLATE:
-        return QCoreApplication.translate("BenchTab", "choose a template before starting")
-    if ack.refusal is Refusal.NO_PRINTER:
-        return QCoreApplication.translate(
-            "BenchTab",
-            "no label printer is set: kitbench config set label.printer zpl://HOST:9100",
-        )
-    if ack.refusal is Refusal.NOT_DONE:
-        return QCoreApplication.translate(
-            "BenchTab", "{device} has no done run to print a label for"
-        ).format(device=ack.detail)
-    if ack.refusal is Refusal.NOT_WATCHED:
-        return QCoreApplication.translate("BenchTab", "{device} is no longer connected").format(
-            device=ack.detail
-        )
-    if ack.refusal is Refusal.BAD_TEMPLATE:
-        return QCoreApplication.translate(
-            "BenchTab", "the template cannot be used: {problem}"
-        ).format(problem=ack.detail)
-    if ack.refusal is Refusal.NO_ORDER:
-        return QCoreApplication.translate(
-            "BenchTab", "there is no order {order} on this station"
-        ).format(order=ack.detail)
-    if ack.refusal is Refusal.ORDER_CLOSED:
-        return QCoreApplication.translate(
-            "BenchTab", "order {order} is closed: it takes no more devices"
-        ).format(order=ack.detail)
-    if ack.refusal is Refusal.ORDER_TEMPLATE:
-        return QCoreApplication.translate(
-            "BenchTab", "the order runs another template (order {order})"
-        ).format(order=ack.detail)
-    return ack.detail
+        self.admin_guard(self.toolbar.template_picker.showPopup, self.tr("Choose the template"))

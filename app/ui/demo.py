@@ -213,7 +213,7 @@ class DemoBench:
         assert self.fleet is not None
         for endpoint in self.fleet.endpoints:
             services.engine.add_endpoint(endpoint.spec)
-        window.bench.reload_orders(then_choose=DEMO_ORDER)
+        window.bench.orders.reload(then_choose=DEMO_ORDER)
         window.setWindowTitle(
             QCoreApplication.translate(
                 "Demo", "Kitbench — demo bench ({count} simulated devices)"

@@ -22,7 +22,7 @@ from app.provisioning.runner import step_name
 from app.storage import Config, Store
 from app.sync import SyncStatus, release_statuses
 from app.ui.admin_guard import AdminGuard
-from app.ui.bench_tab import BenchTab, sync_words
+from app.ui.bench_tab import BenchTab
 from app.ui.bridge import EventBridge
 from app.ui.device_model import DeviceModel
 from app.ui.engine_link import EngineLink
@@ -125,11 +125,11 @@ class MainWindow(QMainWindow):
         self.settings_tab.theme_changed.connect(self._theme_changed)
         self.settings_tab.saved.connect(self._settings_saved)
         services.model.rowsInserted.connect(self._devices_changed)
-        self.bench.auto_provision.setChecked(services.settings.auto_provision)
-        self.bench.auto_provision.toggled.connect(self._auto_provision_saved)
+        self.bench.toolbar.auto_provision.setChecked(services.settings.auto_provision)
+        self.bench.toolbar.auto_provision.toggled.connect(self._auto_provision_saved)
         services.tasks.run_in_background(
             lambda: services.config.operator,
-            self.bench.operator.setText,
+            self.bench.toolbar.operator.setText,
             label=self.tr("Reading the operator name"),
         )
         self.admin = AdminGuard(services.settings.directory, services.tasks, parent=self)
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def _use_template(self, key: str) -> None:
         def use() -> None:
-            self.bench.select_template(key)
+            self.bench.toolbar.select_template(key)
             self.tabs.setCurrentWidget(self.bench)
 
         self.admin.guard(use, self.tr("Use on bench"))
@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         self.services.settings.auto_provision = enabled
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        self.bench.set_sync_status(sync_words(status))
+        self.bench.counters.show_sync(status)
         if status.library_changed:  # a release became ready, or was withdrawn
             self.services.library.reload()
 
@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, values: dict[str, str]) -> None:
         """Settings wrote the config: the operator applies to new runs at once."""
         name = values["station.operator"]
-        self.bench.operator.setText(name)
+        self.bench.toolbar.operator.setText(name)
         if name != self.services.engine.operator:
             self._use_operator(name)  # already saved: only the station needs it
 

@@ -64,7 +64,7 @@ def main(out: Path) -> int:
         window.show()
         model = services.model
         pump(app, lambda: window.bench.current_entry() is not None, 20)
-        pump(app, lambda: window.bench.order_bar.active is not None, 20)  # the demo's order
+        pump(app, lambda: window.bench.orders.order_bar.active is not None, 20)  # the demo's order
         pump(app, lambda: sum(t.state == DeviceState.READY for t in model.tiles()) >= 6, 30)
         first = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY][:5]
         services.engine.start_runs(first)
@@ -114,8 +114,8 @@ def main(out: Path) -> int:
 
 def order_area(window: MainWindow) -> QRect:
     """The toolbar, the order row and the strip of devices held back: an order at work."""
-    bench = window.bench
-    lowest = bench.held_back if bench.held_back.isVisible() else bench.order_bar
+    orders = window.bench.orders
+    lowest = orders.held_back if orders.held_back.isVisible() else orders.order_bar
     bottom = lowest.mapTo(window, QPoint(0, lowest.height())).y() + 6
     return QRect(0, 0, window.width(), bottom)
 
@@ -143,7 +143,7 @@ def bench_on_screen(out: Path, devices: int, language: str = "en") -> Path:
             return sum(t.state == state for t in model.tiles())
 
         pump(app, lambda: window.bench.current_entry() is not None, 20)
-        pump(app, lambda: window.bench.order_bar.active is not None, 20)  # the demo's order
+        pump(app, lambda: window.bench.orders.order_bar.active is not None, 20)  # the demo's order
         # Every device seen and most allowed (the demo's people tap Allow after a while).
         pump(app, lambda: count(DeviceState.READY) >= devices * 4 // 5, 180)
         ready = [t.endpoint for t in model.tiles() if t.state == DeviceState.READY]

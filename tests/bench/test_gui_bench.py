@@ -169,7 +169,7 @@ def test_gui_stays_responsive_while_the_engine_provisions(
     engine.acknowledged.connect(lambda _number, seconds: round_trips.append(seconds * 1000))
     clicker = QTimer()
     clicker.setInterval(CLICK_MS)
-    box = window.bench.auto_provision
+    box = window.bench.toolbar.auto_provision
     clicker.timeout.connect(lambda: qtbot.mouseClick(box, Qt.MouseButton.LeftButton))
     finished = []  # every RunFinished as the window's bridge delivered it
     services.bridge.run_finished.connect(lambda event: finished.append(event.result))

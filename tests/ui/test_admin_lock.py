@@ -96,12 +96,12 @@ def test_the_pin_guards_exactly_the_admin_actions(open_bench, qtbot, kitbench_ho
     # An operator's work needs no PIN: asset tag, Start, Retry, Stop, Print label.
     qtbot.keyClicks(tab.view, "AT-0042")
     qtbot.keyClick(tab.view, Qt.Key.Key_Return)
-    tab.start_button.click()
+    tab.toolbar.start_button.click()
     qtbot.waitUntil(lambda: tile.state == DeviceState.FAILED, timeout=TIMEOUT_MS)
     bench.fleet.call(lambda: bench.fleet.devices[0].behaviour.faults.pop("install_fail"))
     details.retry_button.click()
     qtbot.waitUntil(lambda: tile.state == DeviceState.DONE, timeout=TIMEOUT_MS)
-    tab.stop_button.click()
+    tab.toolbar.stop_button.click()
     details.label_button.click()
     assert window.admin.dialog is None
     assert [c.tag for c in of_type(commands, SetAssetTag)] == ["AT-0042"]
@@ -113,7 +113,7 @@ def test_the_pin_guards_exactly_the_admin_actions(open_bench, qtbot, kitbench_ho
     assert details.force_button.isEnabled()
     asks_for_the_pin(bench, qtbot, commands, details.force_button.click)
     asks_for_the_pin(bench, qtbot, commands, tab._pick_template)  # Ctrl+T
-    picker = tab.template_picker
+    picker = tab.toolbar.template_picker
     asks_for_the_pin(bench, qtbot, commands,
                      lambda: qtbot.mouseClick(picker, Qt.MouseButton.LeftButton))  # fmt: skip
     assert not picker.view().isVisible()
@@ -126,10 +126,10 @@ def test_the_pin_guards_exactly_the_admin_actions(open_bench, qtbot, kitbench_ho
     qtbot.keyClick(picker, Qt.Key.Key_Control)  # the start of a shortcut changes nothing
     assert window.admin.dialog is None
     assert picker.currentIndex() == chosen
-    orders = tab.order_bar.picker
+    orders = tab.orders.order_bar.picker
     asks_for_the_pin(bench, qtbot, commands,
                      lambda: qtbot.mouseClick(orders, Qt.MouseButton.LeftButton))  # fmt: skip
-    asks_for_the_pin(bench, qtbot, commands, tab.admit_button.clicked.emit)
+    asks_for_the_pin(bench, qtbot, commands, tab.orders.admit_button.clicked.emit)
     window.tabs.setCurrentWidget(window.templates)
     assert window.templates.use_button.isEnabled()
     asks_for_the_pin(bench, qtbot, commands, window.templates.use_button.click)

@@ -51,7 +51,7 @@ def test_full_provision_moves_tiles_through_their_states_to_done(open_bench, qtb
     assert first.asset_tag == "AT-0042"
 
     bench.window.bench.view.clearSelection()
-    bench.window.bench.start_button.click()  # nothing selected: every ready device
+    bench.window.bench.toolbar.start_button.click()  # nothing selected: every ready device
 
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=TIMEOUT_MS)
     for states in seen.values():
@@ -60,7 +60,7 @@ def test_full_provision_moves_tiles_through_their_states_to_done(open_bench, qtb
     for tile in bench.model.tiles():
         assert instruction(tile) == "Unplug"
         assert tile.steps and all(step.status in ("ok", "changed") for step in tile.steps)
-    qtbot.waitUntil(lambda: "2 done" in bench.window.bench.counters.text())  # counted soon
+    qtbot.waitUntil(lambda: "2 done" in bench.window.bench.counters.states.text())  # counted soon
 
     runs = bench.finished_runs(qtbot, 2)
     assert {run["result"] for run in runs} == {"done"}
@@ -127,9 +127,9 @@ def test_an_invalid_template_shows_its_errors_and_cannot_start(open_bench, qtbot
     qtbot.waitUntil(lambda: DeviceState.READY in bench.states().values(), timeout=TIMEOUT_MS)
     tab = bench.window.bench
 
-    tab.select_template(str(template_folder / "broken.yaml"))
+    tab.toolbar.select_template(str(template_folder / "broken.yaml"))
 
-    assert not tab.start_button.isEnabled()
+    assert not tab.toolbar.start_button.isEnabled()
     assert tab.template_errors.isVisible()
     assert "broken.yaml:5:" in tab.template_errors.text()
     assert "broken.yaml:6:" in tab.template_errors.text()
@@ -149,7 +149,7 @@ def test_the_stop_button_stops_a_running_device(open_bench, qtbot):
     qtbot.waitUntil(lambda: tile.running, timeout=TIMEOUT_MS)
     assert tile.state == DeviceState.PROVISIONING
 
-    bench.window.bench.stop_button.click()
+    bench.window.bench.toolbar.stop_button.click()
 
     qtbot.waitUntil(lambda: not tile.running, timeout=TIMEOUT_MS)
     assert tile.state == DeviceState.FAILED

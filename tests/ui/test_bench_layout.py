@@ -161,7 +161,7 @@ def test_needs_you_shows_exactly_the_devices_waiting_for_a_person(open_bench, qt
     assert strip.buttons[Need.ALLOW].isVisible()
     assert "A3 A10" in strip.buttons[Need.ALLOW].text()
     assert not strip.buttons[Need.USB_DEBUGGING].isVisible()
-    qtbot.waitUntil(lambda: "2 refused" in tab.counters.text())  # and not on the order
+    qtbot.waitUntil(lambda: "2 refused" in tab.counters.states.text())  # and not on the order
 
     def shown() -> list[str]:
         return sorted(bench.model.tiles()[row].label for row in view.shown_rows())

@@ -62,13 +62,13 @@ def test_a_killed_engine_shows_at_once_restarts_and_loses_no_run(open_bench, qtb
         assert cover.isVisible() and cover.geometry() == cover.parentWidget().rect()
         assert cover.title.text() == "The station stopped"
         assert "interrupted" in cover.text.text()
-        assert not tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
+        assert not tab.toolbar.start_button.isEnabled() and not tab.toolbar.stop_button.isEnabled()
 
         qtbot.mouseClick(cover.button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: engine.state is EngineState.RUNNING, timeout=TIMEOUT_MS)
         assert engine.pid != old_pid and not cover.isVisible()
         qtbot.waitUntil(lambda: bench.all_in(DeviceState.READY), timeout=TIMEOUT_MS)
-        assert tab.start_button.isEnabled()
+        assert tab.toolbar.start_button.isEnabled()
 
         runs = {run["id"]: run["result"] for run in bench.finished_runs(qtbot, 6)}
         assert runs == {**dict.fromkeys(done, "done"), **dict.fromkeys(in_flight, "interrupted")}

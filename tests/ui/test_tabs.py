@@ -116,7 +116,7 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     tab.save()
     qtbot.waitUntil(lambda: tab.status.text() == "Saved.")
     first.window.resize(1333, 801)
-    first.window.bench.auto_provision.setChecked(True)
+    first.window.bench.toolbar.auto_provision.setChecked(True)
     first.window.close()
     qtbot.waitUntil(lambda: first.window.stopped, timeout=30_000)
 
@@ -124,7 +124,7 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     tab = second.window.settings_tab
     qtbot.waitUntil(lambda: tab.station_name.text() == "bench-7")
     assert tab.operator.text() == "Dana"
-    assert second.window.bench.operator.text() == "Dana"
+    assert second.window.bench.toolbar.operator.text() == "Dana"
     assert tab.backend_url.text() == "http://127.0.0.1:9"
     assert tab.backend_token.text() == ""  # never shown again
     assert "set" in tab.backend_token.placeholderText()
@@ -137,7 +137,7 @@ def test_settings_persist_across_a_restart_of_the_window(open_bench, qtbot, kitb
     assert not second.services.settings.failure_sound
     assert PortMap.load().labels == {"127.0.0.1:7400": "A1", "1-1.4": "B3"}  # ports.yaml
     qtbot.waitUntil(lambda: "1-1.4: B3" in tab.port_map.toPlainText())
-    assert second.window.bench.auto_provision.isChecked()
+    assert second.window.bench.toolbar.auto_provision.isChecked()
     assert second.services.engine.auto_provision
     # The geometry came back (not the 1400x860 first-launch default); the offscreen
     # platform's small virtual screen clamps it, so the exact size is not compared.
@@ -273,10 +273,10 @@ def test_the_operator_changed_in_settings_is_recorded_on_new_runs(open_bench, qt
     tab.operator.setText("Robin")
     tab.save()
     qtbot.waitUntil(lambda: tab.status.text() == "Saved.")
-    assert bench.window.bench.operator.text() == "Robin"
+    assert bench.window.bench.toolbar.operator.text() == "Robin"
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.READY), timeout=60_000)
 
-    bench.window.bench.start_button.click()
+    bench.window.bench.toolbar.start_button.click()
 
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=60_000)
     assert [run["operator"] for run in bench.finished_runs(qtbot, 1)] == ["Robin"]
@@ -285,13 +285,13 @@ def test_the_operator_changed_in_settings_is_recorded_on_new_runs(open_bench, qt
 def test_an_operator_cleared_at_the_bench_is_not_put_on_new_runs(open_bench, qtbot, kitbench_home):
     Config(kitbench_home).set("station.operator", "Dana")  # who was there at launch
     bench = open_bench(devices=1)
-    field = bench.window.bench.operator
+    field = bench.window.bench.toolbar.operator
     qtbot.waitUntil(lambda: field.text() == "Dana")
     field.setText("")
     field.editingFinished.emit()
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.READY), timeout=60_000)
 
-    bench.window.bench.start_button.click()
+    bench.window.bench.toolbar.start_button.click()
 
     qtbot.waitUntil(lambda: bench.all_in(DeviceState.DONE), timeout=60_000)
     assert [run["operator"] for run in bench.finished_runs(qtbot, 1)] in ([""], [None])
@@ -330,7 +330,7 @@ def test_a_failed_save_of_the_operator_name_shows_in_the_status_bar(open_bench, 
         raise PermissionError(13, "Permission denied", str(config_file))
 
     monkeypatch.setattr(bench.services.config, "set", cannot_write)
-    field = window.bench.operator
+    field = window.bench.toolbar.operator
     field.setText("Sam")
     field.editingFinished.emit()
 

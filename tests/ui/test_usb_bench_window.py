@@ -73,7 +73,7 @@ def test_tiles_follow_the_usb_bench(open_bench, qtbot):
     target = f"usb:{UNPLUGGED}"
     labels = {tile.endpoint: tile.label for tile in bench.model.tiles()}
     assert sorted(labels.values()) == [f"A{n}" for n in range(1, 9)]
-    bench.window.bench.start_button.click()  # nothing selected: every ready device
+    bench.window.bench.toolbar.start_button.click()  # nothing selected: every ready device
     # Mid-run: its first step under way (before it, the run reads the device's identity).
     qtbot.waitUntil(lambda: bench.model.tile(target).step_index >= 0, timeout=TIMEOUT_MS)
     control("unplug", UNPLUGGED, 1)  # at the device's next transfer from the station

@@ -27,7 +27,7 @@ def main() -> int:
         tabs = window.tabs
         words = {
             "tabs": [tabs.tabText(index) for index in range(tabs.count())],
-            "start": window.bench.start_button.text(),
+            "start": window.bench.toolbar.start_button.text(),
             "empty": window.bench.empty_hint.text(),
             "date": QLocale().toString(QDate(2026, 12, 24), QLocale.FormatType.ShortFormat),
             "number": QLocale().toString(1234.5, "f", 1),

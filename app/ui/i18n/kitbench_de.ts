@@ -84,47 +84,42 @@ Dieses Fenster verwenden oder es schließen und Kitbench neu starten.</translati
     </message>
 </context>
 <context>
-    <name>BenchTab</name>
-    <message>
-        <source>Template to apply (Ctrl+T)</source>
-        <translation>Anzuwendende Vorlage (Strg+T)</translation>
-    </message>
-    <message>
-        <source>▶ Start</source>
-        <translation>▶ Starten</translation>
-    </message>
-    <message>
-        <source>Start the selected devices, or all ready ones (F5)</source>
-        <translation>Die ausgewählten Geräte starten, sonst alle bereiten (F5)</translation>
-    </message>
-    <message>
-        <source>■ Stop</source>
-        <translation>■ Stoppen</translation>
-    </message>
-    <message>
-        <source>Stop the selected devices, or all (Shift+F5)</source>
-        <translation>Die ausgewählten Geräte stoppen, sonst alle (Umschalt+F5)</translation>
-    </message>
-    <message>
-        <source>Provision on plug-in</source>
-        <translation>Beim Einstecken starten</translation>
-    </message>
-    <message>
-        <source>Start each device as soon as it is ready (F9)</source>
-        <translation>Jedes Gerät starten, sobald es bereit ist (F9)</translation>
-    </message>
-    <message>
-        <source>Operator</source>
-        <translation>Bediener</translation>
-    </message>
+    <name>BenchCounters</name>
     <message>
         <source>sync: —</source>
         <translation>Sync: —</translation>
     </message>
     <message>
-        <source>Template</source>
-        <translation>Vorlage</translation>
+        <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
+        <translation>✓ {done} fertig   ✗ {failed} Fehler   ⊘ {refused} abgelehnt   ▶ {working} in Arbeit</translation>
     </message>
+    <message>
+        <source>{rate} / hour</source>
+        <translation>{rate} / Stunde</translation>
+    </message>
+    <message>
+        <source>synced</source>
+        <translation>synchronisiert</translation>
+    </message>
+    <message>
+        <source>offline since {time} · {count} waiting to sync</source>
+        <translation>offline seit {time} · {count} warten auf Sync</translation>
+    </message>
+    <message>
+        <source>{count} waiting to sync</source>
+        <translation>{count} warten auf Sync</translation>
+    </message>
+    <message>
+        <source>sync error: {problem}</source>
+        <translation>Sync-Fehler: {problem}</translation>
+    </message>
+    <message>
+        <source>sync: {status}</source>
+        <translation>Sync: {status}</translation>
+    </message>
+</context>
+<context>
+    <name>BenchOrders</name>
     <message>
         <source>Let selected in (admin)…</source>
         <translation>Ausgewählte zulassen (Admin)…</translation>
@@ -132,6 +127,63 @@ Dieses Fenster verwenden oder es schließen und Kitbench neu starten.</translati
     <message>
         <source>Run the selected held-back devices under this order</source>
         <translation>Die ausgewählten zurückgehaltenen Geräte unter diesem Auftrag einrichten</translation>
+    </message>
+    <message>
+        <source>Reading the orders</source>
+        <translation>Aufträge lesen</translation>
+    </message>
+    <message>
+        <source>Let devices in</source>
+        <translation>Geräte zulassen</translation>
+    </message>
+    <message>
+        <source>{devices}: not on order {order}&apos;s expected list.
+
+Provision under order {order} anyway? This is an admin&apos;s decision.</source>
+        <translation>{devices}: nicht auf der Geräteliste von Auftrag {order}.
+
+Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translation>
+    </message>
+    <message>
+        <source>Writing the manifest of order {number}</source>
+        <translation>Lieferliste von Auftrag {number} schreiben</translation>
+    </message>
+    <message numerus="yes">
+        <source>Manifest of {number}: %n device(s) in {pdf} and {csv}</source>
+        <translation>
+            <numerusform>Lieferliste von {number}: %n Gerät in {pdf} und {csv}</numerusform>
+            <numerusform>Lieferliste von {number}: %n Geräte in {pdf} und {csv}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n device(s) not on order {order} and will not be provisioned. An admin may let a selected one in.</source>
+        <translation>
+            <numerusform>⚠ %n Gerät steht nicht auf Auftrag {order} und wird nicht eingerichtet. Ein Admin kann ein ausgewähltes zulassen.</numerusform>
+            <numerusform>⚠ %n Geräte stehen nicht auf Auftrag {order} und werden nicht eingerichtet. Ein Admin kann ein ausgewähltes zulassen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Order {number} runs {template}, which is not in the template folder</source>
+        <translation>Auftrag {number} verwendet {template}, das nicht im Vorlagenordner liegt</translation>
+    </message>
+    <message>
+        <source>Order {number} is complete</source>
+        <translation>Auftrag {number} ist vollständig</translation>
+    </message>
+    <message>
+        <source>Manifest of order {number}</source>
+        <translation>Lieferliste von Auftrag {number}</translation>
+    </message>
+</context>
+<context>
+    <name>BenchTab</name>
+    <message>
+        <source>Provision on plug-in</source>
+        <translation>Beim Einstecken starten</translation>
+    </message>
+    <message>
+        <source>Let selected in (admin)…</source>
+        <translation>Ausgewählte zulassen (Admin)…</translation>
     </message>
     <message>
         <source>Plug in a device: its tile appears here.</source>
@@ -170,68 +222,6 @@ Dieses Fenster verwenden oder es schließen und Kitbench neu starten.</translati
         <translation>Erneut erzwingen</translation>
     </message>
     <message>
-        <source>Reading the orders</source>
-        <translation>Aufträge lesen</translation>
-    </message>
-    <message>
-        <source>Writing the manifest of order {number}</source>
-        <translation>Lieferliste von Auftrag {number} schreiben</translation>
-    </message>
-    <message numerus="yes">
-        <source>Manifest of {number}: %n device(s) in {pdf} and {csv}</source>
-        <translation>
-            <numerusform>Lieferliste von {number}: %n Gerät in {pdf} und {csv}</numerusform>
-            <numerusform>Lieferliste von {number}: %n Geräte in {pdf} und {csv}</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Order {number} runs {template}, which is not in the template folder</source>
-        <translation>Auftrag {number} verwendet {template}, das nicht im Vorlagenordner liegt</translation>
-    </message>
-    <message>
-        <source>Order {number} runs {template}; choose “No order” to pick another template</source>
-        <translation>Auftrag {number} verwendet {template}; „Kein Auftrag“ wählen, um eine andere Vorlage zu nehmen</translation>
-    </message>
-    <message>
-        <source>Order {number} is complete</source>
-        <translation>Auftrag {number} ist vollständig</translation>
-    </message>
-    <message numerus="yes">
-        <source>⚠ %n device(s) not on order {order} and will not be provisioned. An admin may let a selected one in.</source>
-        <translation>
-            <numerusform>⚠ %n Gerät steht nicht auf Auftrag {order} und wird nicht eingerichtet. Ein Admin kann ein ausgewähltes zulassen.</numerusform>
-            <numerusform>⚠ %n Geräte stehen nicht auf Auftrag {order} und werden nicht eingerichtet. Ein Admin kann ein ausgewähltes zulassen.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Let devices in</source>
-        <translation>Geräte zulassen</translation>
-    </message>
-    <message>
-        <source>{devices}: not on order {order}&apos;s expected list.
-
-Provision under order {order} anyway? This is an admin&apos;s decision.</source>
-        <translation>{devices}: nicht auf der Geräteliste von Auftrag {order}.
-
-Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translation>
-    </message>
-    <message>
-        <source>Manifest of order {number}</source>
-        <translation>Lieferliste von Auftrag {number}</translation>
-    </message>
-    <message>
-        <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
-        <translation>✓ {done} fertig   ✗ {failed} Fehler   ⊘ {refused} abgelehnt   ▶ {working} in Arbeit</translation>
-    </message>
-    <message>
-        <source>{rate} / hour</source>
-        <translation>{rate} / Stunde</translation>
-    </message>
-    <message>
-        <source>  (backend)</source>
-        <translation>  (Backend)</translation>
-    </message>
-    <message>
         <source>No template: add one on the Templates tab.</source>
         <translation>Keine Vorlage: Im Reiter „Vorlagen“ eine hinzufügen.</translation>
     </message>
@@ -245,26 +235,56 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
         <source>Choose the template</source>
         <translation>Vorlage wählen</translation>
     </message>
+</context>
+<context>
+    <name>BenchToolbar</name>
     <message>
-        <source>synced</source>
-        <translation>synchronisiert</translation>
+        <source>Template to apply (Ctrl+T)</source>
+        <translation>Anzuwendende Vorlage (Strg+T)</translation>
     </message>
     <message>
-        <source>offline since {time} · {count} waiting to sync</source>
-        <translation>offline seit {time} · {count} warten auf Sync</translation>
+        <source>▶ Start</source>
+        <translation>▶ Starten</translation>
     </message>
     <message>
-        <source>{count} waiting to sync</source>
-        <translation>{count} warten auf Sync</translation>
+        <source>Start the selected devices, or all ready ones (F5)</source>
+        <translation>Die ausgewählten Geräte starten, sonst alle bereiten (F5)</translation>
     </message>
     <message>
-        <source>sync error: {problem}</source>
-        <translation>Sync-Fehler: {problem}</translation>
+        <source>■ Stop</source>
+        <translation>■ Stoppen</translation>
     </message>
     <message>
-        <source>sync: {status}</source>
-        <translation>Sync: {status}</translation>
+        <source>Stop the selected devices, or all (Shift+F5)</source>
+        <translation>Die ausgewählten Geräte stoppen, sonst alle (Umschalt+F5)</translation>
     </message>
+    <message>
+        <source>Provision on plug-in</source>
+        <translation>Beim Einstecken starten</translation>
+    </message>
+    <message>
+        <source>Start each device as soon as it is ready (F9)</source>
+        <translation>Jedes Gerät starten, sobald es bereit ist (F9)</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Bediener</translation>
+    </message>
+    <message>
+        <source>Template</source>
+        <translation>Vorlage</translation>
+    </message>
+    <message>
+        <source>  (backend)</source>
+        <translation>  (Backend)</translation>
+    </message>
+    <message>
+        <source>Order {number} runs {template}; choose “No order” to pick another template</source>
+        <translation>Auftrag {number} verwendet {template}; „Kein Auftrag“ wählen, um eine andere Vorlage zu nehmen</translation>
+    </message>
+</context>
+<context>
+    <name>BenchWords</name>
     <message>
         <source>Label for {serial} printed on {printer}</source>
         <translation>Etikett für {serial} auf {printer} gedruckt</translation>

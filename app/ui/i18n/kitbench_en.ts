@@ -2,7 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
-    <name>BenchTab</name>
+    <name>BenchOrders</name>
     <message numerus="yes">
         <source>Manifest of {number}: %n device(s) in {pdf} and {csv}</source>
         <translation>

@@ -84,47 +84,42 @@ Use esa ventana, o ciérrela y vuelva a iniciar Kitbench.</translation>
     </message>
 </context>
 <context>
-    <name>BenchTab</name>
-    <message>
-        <source>Template to apply (Ctrl+T)</source>
-        <translation>Plantilla que se aplica (Ctrl+T)</translation>
-    </message>
-    <message>
-        <source>▶ Start</source>
-        <translation>▶ Iniciar</translation>
-    </message>
-    <message>
-        <source>Start the selected devices, or all ready ones (F5)</source>
-        <translation>Iniciar los dispositivos seleccionados, o todos los listos (F5)</translation>
-    </message>
-    <message>
-        <source>■ Stop</source>
-        <translation>■ Detener</translation>
-    </message>
-    <message>
-        <source>Stop the selected devices, or all (Shift+F5)</source>
-        <translation>Detener los dispositivos seleccionados, o todos (Mayús+F5)</translation>
-    </message>
-    <message>
-        <source>Provision on plug-in</source>
-        <translation>Configurar al conectar</translation>
-    </message>
-    <message>
-        <source>Start each device as soon as it is ready (F9)</source>
-        <translation>Iniciar cada dispositivo en cuanto esté listo (F9)</translation>
-    </message>
-    <message>
-        <source>Operator</source>
-        <translation>Operario</translation>
-    </message>
+    <name>BenchCounters</name>
     <message>
         <source>sync: —</source>
         <translation>sinc.: —</translation>
     </message>
     <message>
-        <source>Template</source>
-        <translation>Plantilla</translation>
+        <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
+        <translation>✓ {done} terminados   ✗ {failed} fallidos   ⊘ {refused} rechazados   ▶ {working} en curso</translation>
     </message>
+    <message>
+        <source>{rate} / hour</source>
+        <translation>{rate} / hora</translation>
+    </message>
+    <message>
+        <source>synced</source>
+        <translation>sincronizado</translation>
+    </message>
+    <message>
+        <source>offline since {time} · {count} waiting to sync</source>
+        <translation>sin conexión desde las {time} · {count} por sincronizar</translation>
+    </message>
+    <message>
+        <source>{count} waiting to sync</source>
+        <translation>{count} por sincronizar</translation>
+    </message>
+    <message>
+        <source>sync error: {problem}</source>
+        <translation>error de sincronización: {problem}</translation>
+    </message>
+    <message>
+        <source>sync: {status}</source>
+        <translation>sinc.: {status}</translation>
+    </message>
+</context>
+<context>
+    <name>BenchOrders</name>
     <message>
         <source>Let selected in (admin)…</source>
         <translation>Admitir los seleccionados (admin.)…</translation>
@@ -132,6 +127,63 @@ Use esa ventana, o ciérrela y vuelva a iniciar Kitbench.</translation>
     <message>
         <source>Run the selected held-back devices under this order</source>
         <translation>Configurar los dispositivos retenidos seleccionados con este pedido</translation>
+    </message>
+    <message>
+        <source>Reading the orders</source>
+        <translation>Leyendo los pedidos</translation>
+    </message>
+    <message>
+        <source>Let devices in</source>
+        <translation>Admitir dispositivos</translation>
+    </message>
+    <message>
+        <source>{devices}: not on order {order}&apos;s expected list.
+
+Provision under order {order} anyway? This is an admin&apos;s decision.</source>
+        <translation>{devices}: no está en la lista prevista del pedido {order}.
+
+¿Configurar igualmente con el pedido {order}? Es una decisión del administrador.</translation>
+    </message>
+    <message>
+        <source>Writing the manifest of order {number}</source>
+        <translation>Escribiendo el manifiesto del pedido {number}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Manifest of {number}: %n device(s) in {pdf} and {csv}</source>
+        <translation>
+            <numerusform>Manifiesto de {number}: %n dispositivo en {pdf} y {csv}</numerusform>
+            <numerusform>Manifiesto de {number}: %n dispositivos en {pdf} y {csv}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n device(s) not on order {order} and will not be provisioned. An admin may let a selected one in.</source>
+        <translation>
+            <numerusform>⚠ %n dispositivo no está en el pedido {order} y no se configurará. Un administrador puede admitir uno seleccionado.</numerusform>
+            <numerusform>⚠ %n dispositivos no están en el pedido {order} y no se configurarán. Un administrador puede admitir uno seleccionado.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Order {number} runs {template}, which is not in the template folder</source>
+        <translation>El pedido {number} usa {template}, que no está en la carpeta de plantillas</translation>
+    </message>
+    <message>
+        <source>Order {number} is complete</source>
+        <translation>El pedido {number} está completo</translation>
+    </message>
+    <message>
+        <source>Manifest of order {number}</source>
+        <translation>Manifiesto del pedido {number}</translation>
+    </message>
+</context>
+<context>
+    <name>BenchTab</name>
+    <message>
+        <source>Provision on plug-in</source>
+        <translation>Configurar al conectar</translation>
+    </message>
+    <message>
+        <source>Let selected in (admin)…</source>
+        <translation>Admitir los seleccionados (admin.)…</translation>
     </message>
     <message>
         <source>Plug in a device: its tile appears here.</source>
@@ -170,68 +222,6 @@ Use esa ventana, o ciérrela y vuelva a iniciar Kitbench.</translation>
         <translation>Forzar de nuevo</translation>
     </message>
     <message>
-        <source>Reading the orders</source>
-        <translation>Leyendo los pedidos</translation>
-    </message>
-    <message>
-        <source>Writing the manifest of order {number}</source>
-        <translation>Escribiendo el manifiesto del pedido {number}</translation>
-    </message>
-    <message numerus="yes">
-        <source>Manifest of {number}: %n device(s) in {pdf} and {csv}</source>
-        <translation>
-            <numerusform>Manifiesto de {number}: %n dispositivo en {pdf} y {csv}</numerusform>
-            <numerusform>Manifiesto de {number}: %n dispositivos en {pdf} y {csv}</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Order {number} runs {template}, which is not in the template folder</source>
-        <translation>El pedido {number} usa {template}, que no está en la carpeta de plantillas</translation>
-    </message>
-    <message>
-        <source>Order {number} runs {template}; choose “No order” to pick another template</source>
-        <translation>El pedido {number} usa {template}; elija «Sin pedido» para escoger otra plantilla</translation>
-    </message>
-    <message>
-        <source>Order {number} is complete</source>
-        <translation>El pedido {number} está completo</translation>
-    </message>
-    <message numerus="yes">
-        <source>⚠ %n device(s) not on order {order} and will not be provisioned. An admin may let a selected one in.</source>
-        <translation>
-            <numerusform>⚠ %n dispositivo no está en el pedido {order} y no se configurará. Un administrador puede admitir uno seleccionado.</numerusform>
-            <numerusform>⚠ %n dispositivos no están en el pedido {order} y no se configurarán. Un administrador puede admitir uno seleccionado.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Let devices in</source>
-        <translation>Admitir dispositivos</translation>
-    </message>
-    <message>
-        <source>{devices}: not on order {order}&apos;s expected list.
-
-Provision under order {order} anyway? This is an admin&apos;s decision.</source>
-        <translation>{devices}: no está en la lista prevista del pedido {order}.
-
-¿Configurar igualmente con el pedido {order}? Es una decisión del administrador.</translation>
-    </message>
-    <message>
-        <source>Manifest of order {number}</source>
-        <translation>Manifiesto del pedido {number}</translation>
-    </message>
-    <message>
-        <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
-        <translation>✓ {done} terminados   ✗ {failed} fallidos   ⊘ {refused} rechazados   ▶ {working} en curso</translation>
-    </message>
-    <message>
-        <source>{rate} / hour</source>
-        <translation>{rate} / hora</translation>
-    </message>
-    <message>
-        <source>  (backend)</source>
-        <translation>  (backend)</translation>
-    </message>
-    <message>
         <source>No template: add one on the Templates tab.</source>
         <translation>No hay plantilla: añada una en la pestaña Plantillas.</translation>
     </message>
@@ -245,26 +235,56 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
         <source>Choose the template</source>
         <translation>Elegir la plantilla</translation>
     </message>
+</context>
+<context>
+    <name>BenchToolbar</name>
     <message>
-        <source>synced</source>
-        <translation>sincronizado</translation>
+        <source>Template to apply (Ctrl+T)</source>
+        <translation>Plantilla que se aplica (Ctrl+T)</translation>
     </message>
     <message>
-        <source>offline since {time} · {count} waiting to sync</source>
-        <translation>sin conexión desde las {time} · {count} por sincronizar</translation>
+        <source>▶ Start</source>
+        <translation>▶ Iniciar</translation>
     </message>
     <message>
-        <source>{count} waiting to sync</source>
-        <translation>{count} por sincronizar</translation>
+        <source>Start the selected devices, or all ready ones (F5)</source>
+        <translation>Iniciar los dispositivos seleccionados, o todos los listos (F5)</translation>
     </message>
     <message>
-        <source>sync error: {problem}</source>
-        <translation>error de sincronización: {problem}</translation>
+        <source>■ Stop</source>
+        <translation>■ Detener</translation>
     </message>
     <message>
-        <source>sync: {status}</source>
-        <translation>sinc.: {status}</translation>
+        <source>Stop the selected devices, or all (Shift+F5)</source>
+        <translation>Detener los dispositivos seleccionados, o todos (Mayús+F5)</translation>
     </message>
+    <message>
+        <source>Provision on plug-in</source>
+        <translation>Configurar al conectar</translation>
+    </message>
+    <message>
+        <source>Start each device as soon as it is ready (F9)</source>
+        <translation>Iniciar cada dispositivo en cuanto esté listo (F9)</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Operario</translation>
+    </message>
+    <message>
+        <source>Template</source>
+        <translation>Plantilla</translation>
+    </message>
+    <message>
+        <source>  (backend)</source>
+        <translation>  (backend)</translation>
+    </message>
+    <message>
+        <source>Order {number} runs {template}; choose “No order” to pick another template</source>
+        <translation>El pedido {number} usa {template}; elija «Sin pedido» para escoger otra plantilla</translation>
+    </message>
+</context>
+<context>
+    <name>BenchWords</name>
     <message>
         <source>Label for {serial} printed on {printer}</source>
         <translation>Etiqueta de {serial} impresa en {printer}</translation>
