@@ -81,6 +81,7 @@ class Why(StrEnum):
     INTERNAL = "internal"  # detail: the exception's words (a bug; the log has the rest)
 
     # -- a run's end (`step`: 1-based number, `name`: the step's name)
+    UNREACHABLE = "unreachable"  # device: why the session could not be opened, its words
     STEP_FAILED = "step-failed"  # step, name; parts: (the step's own reason,)
     STOPPED_DURING = "stopped-during"  # step, name
     # the session went away during a step (step, name) or a phase (`phase`: a Phase value)

@@ -41,6 +41,7 @@ from app.core import (
     Stopped,
     WaitingForAllow,
 )
+from app.core.reasons import Reason
 
 # Where a run may be asked for: a connected device that is not already busy.
 IDLE = (Ready, Done, AlreadyDone, Failed, Refused, Stopped, Blocked, NotOnOrder, NoNumbers)
@@ -109,6 +110,7 @@ class NotStarted:
 
     cause: Cause
     detail: str = ""
+    why: Reason | None = None  # `detail` typed, where the cause alone does not say it
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Crashed:
     """A bug ended the run; the log has the traceback."""
 
     detail: str
+    why: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ def advance(status: DeviceStatus, event: LifecycleEvent) -> DeviceStatus:
     if isinstance(event, ShutDown):
         return Detached(unplugged=False)
     if isinstance(event, Crashed):
-        return Failed(Cause.INTERNAL, None, event.detail)
+        return Failed(Cause.INTERNAL, None, event.detail, event.why)
     if isinstance(event, AllowPrompted) and isinstance(status, Connecting | Lost | WaitingForAllow):
         return WaitingForAllow()
     if isinstance(event, SessionOpened) and isinstance(status, Connecting | Lost | WaitingForAllow):
@@ -225,7 +228,7 @@ def _not_started(event: NotStarted) -> DeviceStatus:
         return Stopped()
     if event.cause is Cause.UNPLUGGED or event.cause.loses_session:
         return Lost(_problem_of(event.cause), event.detail)
-    return Failed(event.cause, None, event.detail)
+    return Failed(event.cause, None, event.detail, event.why)
 
 
 def _problem_of(cause: Cause) -> Problem:

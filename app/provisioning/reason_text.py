@@ -134,6 +134,8 @@ def english(reason: Reason) -> str:
             return f"optional, not done: {joined}"
         case Why.INTERNAL:
             return f"internal error: {a('detail')}"
+        case Why.UNREACHABLE:
+            return str(a("device"))
         case Why.STEP_FAILED:
             return f"{where(reason)} failed: {joined}"
         case Why.STOPPED_DURING:

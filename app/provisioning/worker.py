@@ -34,6 +34,7 @@ from app.core import (
     StepStarted,
 )
 from app.core.evidence import ScreenMissed, ScreenProblem, ScreenShot, png_size
+from app.core.reasons import Reason, Why
 from app.devices.device import Device, DeviceError
 from app.devices.endpoints import EndpointError, TcpEndpoint
 from app.devices.usb import UsbError
@@ -60,6 +61,7 @@ from app.provisioning.lifecycle import (
     advance,
 )
 from app.provisioning.marker import read_marker
+from app.provisioning.reason_text import english
 from app.provisioning.runner import (
     Batch,
     DeviceRun,
@@ -318,12 +320,13 @@ class Worker:
         try:
             self._provision(request)
         except Exception as exc:  # a bug must fail this one run, never hang the station
-            detail = _masked(batch, f"internal error: {exc}")
+            why = Reason.of(Why.INTERNAL, detail=_masked(batch, str(exc)))
+            detail = english(why)
             log.error("%s: run failed unexpectedly\n%s", self.endpoint.spec,
                       _masked(batch, "".join(traceback.format_exception(exc))))  # fmt: skip
             if self.last_result is None or self.last_result.run_id != run.run_id:  # report once
-                self._finish(batch, run, self._result(batch, run, Cause.INTERNAL, detail))
-            self._advance(Crashed(detail))  # no reconnect, no re-run
+                self._finish(batch, run, self._result(batch, run, Cause.INTERNAL, detail, why))
+            self._advance(Crashed(detail, why))  # no reconnect, no re-run
         finally:
             self._settle(run)
 
@@ -471,14 +474,20 @@ class Worker:
     ) -> None:
         """A run that never reached the device: failed, with why. `advance_status` is False
         for runs the worker never took up (the device was not reachable, or it is gone)."""
-        detail = self._unreachable if cause is Cause.UNREACHABLE else NOT_STARTED[cause]
+        why = None  # the cause says it, but for an unreachable device: the session's words
+        if cause is Cause.UNREACHABLE:
+            why = Reason.of(Why.UNREACHABLE, device=self._unreachable)
+        detail = english(why) if why else NOT_STARTED[cause]
         if advance_status:  # first: whoever sees the run finish sees the device out of Queued
-            self._advance(NotStarted(cause, detail))
-        self._finish(batch, run, self._result(batch, run, cause, detail))
+            self._advance(NotStarted(cause, detail, why))
+        self._finish(batch, run, self._result(batch, run, cause, detail, why))
 
-    def _result(self, batch: Batch, run: DeviceRun, cause: Cause, error: str) -> RunResult:
+    def _result(
+        self, batch: Batch, run: DeviceRun, cause: Cause, error: str, why: Reason | None = None
+    ) -> RunResult:
         return run_result(batch, run, self._facts, started_at=datetime.now(UTC),
-                          outcome=RunOutcome.FAILED, cause=cause, error=error)  # fmt: skip
+                          outcome=RunOutcome.FAILED, cause=cause, error=error,
+                          why=why)  # fmt: skip
 
     # -- the status ------------------------------------------------------------------------------
 
