@@ -211,8 +211,11 @@ class StepFinished:
 @dataclass(frozen=True)
 class LogLine:
     endpoint: str
-    text: str  # secrets masked
+    text: str  # secrets masked; in English, as the runner says it
     at: datetime = field(default_factory=datetime.now)
+    step: StepResult | None = None  # the step this line says finished, for the window to word
+    attempt: int = 0  # the attempt of a retried step that failed, with `why` it failed
+    why: Reason | None = None
 
 
 @dataclass(frozen=True)

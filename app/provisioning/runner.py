@@ -431,7 +431,8 @@ class Runner:
             why=why.masked(self.mask) if why else None,
         )
         self.on_event(StepFinished(request.run_id, request.endpoint, result))
-        self.on_event(LogLine(request.endpoint, f"{name}: {result.status} — {result.message}"))
+        line = f"{name}: {result.status} — {result.message}"
+        self.on_event(LogLine(request.endpoint, line, step=result))
         return result, failure
 
     def _attempts(self, index: int, step: AnyStep) -> Outcome:
@@ -454,9 +455,9 @@ class Runner:
                 failure = exc
             if attempt == attempts:
                 raise failure
-            self.on_event(
-                LogLine(self.request.endpoint, self.mask(f"attempt {attempt} failed: {failure}"))
-            )
+            line = self.mask(f"attempt {attempt} failed: {failure}")
+            self.on_event(LogLine(self.request.endpoint, line, attempt=attempt,
+                                  why=failure.reason.masked(self.mask)))  # fmt: skip
             context.pause(RETRY_PAUSE_S)
         raise AssertionError("unreachable")
 
