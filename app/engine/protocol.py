@@ -16,6 +16,7 @@ from pathlib import Path
 from app.core import RunEvent, StationProblem
 from app.core.evidence import ScreenMissed, ScreenShot
 from app.core.orders import Order, OrderProgress
+from app.core.reasons import Notice
 from app.devices.device import Device
 from app.devices.usb_hotplug import UsbWatcher
 from app.labels.queue import LabelPrinted, LabelWaiting
@@ -187,7 +188,7 @@ class Ready:
 
     pid: int
     recovered: int  # runs a crash left running, now recorded interrupted
-    notices: tuple[str, ...] = ()  # trouble the bench works around (a broken port map)
+    notices: tuple[Notice, ...] = ()  # trouble the bench works around (a broken port map)
 
 
 @dataclass(frozen=True)

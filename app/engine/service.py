@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.core import RunEvent, RunFinished
 from app.core.orders import Order, OrderState
+from app.core.reasons import Notice, Trouble
 from app.devices.device import Device
 from app.devices.endpoints import EndpointError
 from app.devices.slots import PORT_MAP_FILE, PortMap, PortMapError
@@ -75,12 +76,12 @@ class Engine:
         folder = options.data_dir
         config = Config(folder)
         station_name, operator = config.station_name, config.operator
-        self.notices: list[str] = []
+        self.notices: list[Notice] = []
         try:
             port_map = PortMap.load(folder / PORT_MAP_FILE)
         except PortMapError as exc:  # the bench still works, with generated labels
             port_map = PortMap()
-            self.notices.append(f"Port map not used: {exc}")
+            self.notices.append(Notice(Trouble.PORT_MAP_UNUSED, str(exc)))
         self.store = Store(folder, recording=True)
         # label.auto_print: a done device's label, queued; a printer that is away never waits
         self._labels = AutoPrinter.from_config(folder, tell, self.notices)

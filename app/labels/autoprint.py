@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from app.core import RunOutcome, RunResult
+from app.core.reasons import Notice, Trouble
 from app.labels.layout import (
     DEFAULT_LAYOUT,
     LabelData,
@@ -56,7 +57,7 @@ class AutoPrinter:
 
     @classmethod
     def from_config(cls, folder: Path, on_event: Callable[[LabelEvent], None],
-                    notices: list[str]) -> AutoPrinter | None:  # fmt: skip
+                    notices: list[Notice]) -> AutoPrinter | None:  # fmt: skip
         """The station's label printer, or None when none is set; a setting that cannot be
         used is a notice and no labels (the bench works without them)."""
         try:
@@ -64,7 +65,7 @@ class AutoPrinter:
             printer = config.label_printer
             if printer is None:
                 if config.label_auto_print:
-                    notices.append("Labels not printed: label.auto_print is on, no label.printer")
+                    notices.append(Notice(Trouble.LABELS_NO_PRINTER))
                 return None
             target = parse_target(printer)
             layout_file = config.label_layout
@@ -72,7 +73,7 @@ class AutoPrinter:
             if layout_file is not None:
                 layout = parse_layout(Path(layout_file).read_text(encoding="utf-8"), layout_file)
         except (ConfigError, TargetError, LabelLayoutError, OSError, UnicodeDecodeError) as exc:
-            notices.append(f"Labels not printed: {exc}")
+            notices.append(Notice(Trouble.LABELS_UNUSABLE, str(exc)))
             return None
         return cls(target, layout, on_event, auto=config.label_auto_print)
 

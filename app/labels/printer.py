@@ -1,6 +1,6 @@
 """Where labels go: a Zebra printer's raw port (`zpl://HOST[:PORT]`, TCP 9100), a file, or a
 CUPS raw queue (`cups:QUEUE`, through `lp -o raw`). A printer that is off or unreachable is a
-typed `PrinterProblem`; the words are the presentation's (`problem_words`)."""
+typed `PrinterProblem`; the words are the presentation's (`problem_words` for the terminal)."""
 
 from __future__ import annotations
 
@@ -117,7 +117,8 @@ def _send_cups(target: PrinterTarget, data: bytes, timeout: float) -> None:
 
 
 def problem_words(error: PrinterError) -> str:
-    """One sentence for the terminal, a tile or the status bar."""
+    """One sentence for the terminal (the window words the same problem in the bench's
+    language: app/ui/reason_words.py)."""
     target = error.target
     words = {
         PrinterProblem.UNREACHABLE: f"label printer {target} is off or unreachable",

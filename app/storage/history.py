@@ -281,14 +281,14 @@ def reasons_of(session: Session, run_ids: Sequence[str]) -> dict[str, RunReasons
     """The typed reasons of many runs, keyed by run id (only runs that have some)."""
     if not run_ids:
         return {}
-    found = session.execute(select(Run.id, Run.why).where(Run.id.in_(run_ids))).tuples()
+    found = session.execute(select(Run.id, Run.why).where(Run.id.in_(run_ids)))
     runs = {run_id: why for run_id, why in found}
     steps: dict[str, dict[int, Reason]] = {}
     rows = session.execute(
         select(StepRecord.run_id, StepRecord.index, StepRecord.why).where(
             StepRecord.run_id.in_(run_ids), StepRecord.why.is_not(None)
         )
-    ).tuples()
+    )
     for run_id, index, why in rows:
         reason = _reason(why)
         if reason is not None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, QLocale
 
 from app.engine.protocol import Ack, Refusal
-from app.labels.printer import PrinterError, problem_words
 from app.labels.queue import LabelPrinted, LabelWaiting
+from app.ui.reason_words import printer_problem_words
 
 
 def label_words(event: LabelPrinted | LabelWaiting) -> str:
@@ -16,7 +16,7 @@ def label_words(event: LabelPrinted | LabelWaiting) -> str:
         return QCoreApplication.translate(
             "BenchWords", "Label for {serial} printed on {printer}"
         ).format(serial=event.serial, printer=event.target)
-    printer = problem_words(PrinterError(event.problem, event.target, event.detail))
+    printer = printer_problem_words(event.problem, event.target, event.detail)
     return QCoreApplication.translate(
         "BenchWords",
         "Label for {serial} not printed: {problem}. It stays queued (labels waiting: {queued}) "

@@ -216,7 +216,7 @@ class DemoBench:
         window.bench.orders.reload(then_choose=DEMO_ORDER)
         window.setWindowTitle(
             QCoreApplication.translate(
-                "Demo", "Kitbench — demo bench ({count} simulated devices)"
+                "Demo", "Kitbench — demo bench (simulated devices: {count})"
             ).format(count=self.count)
         )
 

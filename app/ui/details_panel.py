@@ -10,6 +10,7 @@ from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,14 +32,13 @@ from app.core import (
     Refused,
     RunOutcome,
     RunResult,
-    StepStatus,
     WaitingForAllow,
 )
 from app.core.evidence import ScreenMissed, ScreenProblem, ScreenShot
 from app.core.identity import IdentityGap
 from app.ui.language import QT_TRANSLATE_NOOP
 from app.ui.taskman import TaskManager
-from app.ui.tile_view import STYLES, Tile
+from app.ui.tile_view import STYLES, Tile, log_words, step_status_words
 from app.ui.tiles import format_elapsed
 
 SCREEN_BOX = QSize(180, 320)  # the screen preview's room; the picture keeps its proportions
@@ -56,16 +56,6 @@ SCREEN_MISSED_WORDS = {
 NO_PICTURE_BEFORE_ALLOW = QT_TRANSLATE_NOOP(
     "DetailsPanel", "No picture until Allow is tapped on the device"
 )
-
-STATUS_WORDS = {
-    StepStatus.PENDING: "·",
-    StepStatus.RUNNING: QT_TRANSLATE_NOOP("DetailsPanel", "▶ running"),
-    StepStatus.OK: QT_TRANSLATE_NOOP("DetailsPanel", "✓ ok"),
-    StepStatus.CHANGED: QT_TRANSLATE_NOOP("DetailsPanel", "✓ changed"),
-    StepStatus.SKIPPED: QT_TRANSLATE_NOOP("DetailsPanel", "– skipped"),
-    StepStatus.FAILED: QT_TRANSLATE_NOOP("DetailsPanel", "✗ failed"),
-}
-
 
 # (row label, field of DeviceIdentity); the label is shown translated (`field_label`)
 IDENTITY_FIELDS = (
@@ -205,9 +195,10 @@ class DetailsPanel(QWidget):
         self.label_button.clicked.connect(lambda: self._request(self.print_label_requested))
         self.force_button.clicked.connect(lambda: self._request(self.force_requested))
         self.stop_button.clicked.connect(lambda: self._request(self.stop_requested))
-        buttons = QHBoxLayout()
-        for button in (self.retry_button, self.force_button, self.stop_button, self.label_button):
-            buttons.addWidget(button)
+        buttons = QGridLayout()  # two by two: the panel stays narrow in every language
+        actions = (self.retry_button, self.force_button, self.stop_button, self.label_button)
+        for place, button in enumerate(actions):
+            buttons.addWidget(button, place // 2, place % 2)
 
         self.screen_view = QLabel()
         self.screen_view.setFixedSize(SCREEN_BOX)
@@ -316,10 +307,10 @@ class DetailsPanel(QWidget):
 
     def append_log(self, event: LogLine) -> None:
         if self.tile is not None and event.endpoint == self.tile.endpoint:
-            self.log.appendPlainText(f"{event.at:%H:%M:%S} {event.text}")
+            self.log.appendPlainText(f"{event.at:%H:%M:%S} {log_words(event)}")
 
     def _refresh_steps(self, tile: Tile) -> None:
-        signature = tuple((s.name, s.status, s.duration_ms, s.message) for s in tile.steps)
+        signature = tuple((s.name, s.status, s.duration_ms, s.words) for s in tile.steps)
         if signature == self._steps_signature:
             return
         self._steps_signature = signature
@@ -329,9 +320,9 @@ class DetailsPanel(QWidget):
             duration = self.tr("{seconds} s").format(seconds=seconds) if step.duration_ms else ""
             cells = (
                 f"{step.index + 1}. {step.name}",
-                QCoreApplication.translate("DetailsPanel", STATUS_WORDS[step.status]),
+                step_status_words(step.status),
                 duration,
-                step.message,
+                step.words,
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

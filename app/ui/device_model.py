@@ -38,7 +38,8 @@ from app.core import (
 )
 from app.devices.slots import label_order, port_key
 from app.ui.language import QT_TRANSLATE_NOOP
-from app.ui.tile_view import STYLES, StepView, Tile
+from app.ui.reason_words import reason_words
+from app.ui.tile_view import STYLES, StepView, Tile, log_words
 
 TileRole = Qt.ItemDataRole.UserRole + 1
 FLASH_SECONDS = 3.0
@@ -185,7 +186,7 @@ class DeviceModel(QAbstractListModel):
 
     def on_log_line(self, event: LogLine) -> None:
         tile = self._ensure(event.endpoint)
-        tile.log.append(f"{event.at:%H:%M:%S} {event.text}")
+        tile.log.append(f"{event.at:%H:%M:%S} {log_words(event)}")
 
     def on_run_finished(self, event: RunFinished) -> None:
         result = event.result
@@ -201,7 +202,8 @@ class DeviceModel(QAbstractListModel):
             tile.flash_until = now + FLASH_SECONDS
         self.finished_runs.append((now, result.outcome))
         ended = QCoreApplication.translate("DeviceModel", OUTCOME_WORDS[result.outcome])
-        tile.log.append(f"{ended}: {result.error}" if result.error else ended)
+        said = reason_words(result.why) if result.why else result.error
+        tile.log.append(f"{ended}: {said}" if said else ended)
         self._changed(tile)
 
     def clear(self) -> None:
@@ -241,6 +243,7 @@ class DeviceModel(QAbstractListModel):
         step.status = result.status
         step.duration_ms = result.duration_ms
         step.message = result.message
+        step.why = result.why
 
     def _ensure(self, endpoint: str) -> Tile:
         tile = self.tile(endpoint)

@@ -56,6 +56,8 @@ from app.labels.queue import LabelPrinted, LabelWaiting
 from app.sync import SyncStatus
 from app.templates import LoadedTemplate
 from app.ui.bridge import EventBridge
+from app.ui.reason_words import notice_words
+from app.ui.tile_view import station_problem_words
 
 log = logging.getLogger(__name__)
 
@@ -252,15 +254,15 @@ class EngineLink(QObject):
                 self.pid = pid
                 if self.state is EngineState.STARTING:
                     self._set_state(EngineState.RUNNING)
-                for text in notices:
-                    self.notice.emit(text)
+                for notice in notices:
+                    self.notice.emit(notice_words(notice))
             case Taken(folder, holder):
                 self.problem = self.tr("{folder} is in use by {holder}").format(
                     folder=folder, holder=holder
                 )
                 self._set_state(EngineState.TAKEN)
-            case CannotOpen(message):
-                self.problem = message
+            case CannotOpen(message, problem):  # the station's storage, worded here; else
+                self.problem = station_problem_words(problem) if problem else message  # as said
                 self._set_state(EngineState.CANNOT_OPEN)
             case UsbUnwatched(reason):
                 self.usb_unwatched.emit(reason)

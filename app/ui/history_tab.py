@@ -53,6 +53,7 @@ from app.storage import Cursor, RunFilter, Store, page_cursor
 from app.storage.exports import ExportFormat, ExportProblem, ExportResult, ProblemKind
 from app.ui.details_panel import IDENTITY_FIELDS, field_label, identity_values
 from app.ui.language import QT_TRANSLATE_NOOP
+from app.ui.reason_words import reason_words
 from app.ui.taskman import TaskManager, describe
 
 PAGE_SIZE = 200
@@ -139,7 +140,7 @@ class HistoryModel(QAbstractTableModel):
         def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             top = self.store.runs(replace(run_filter, since=since), limit=PAGE_SIZE)
             updated = [run for run in map(self.store.run, running) if run is not None]
-            return top, updated
+            return with_reasons(self.store, top), with_reasons(self.store, updated)
 
         self.tasks.run_in_background(
             load,
@@ -181,7 +182,9 @@ class HistoryModel(QAbstractTableModel):
         self.loading_changed.emit(True)
         generation, run_filter, before = self._generation, self.filter, self._cursor
         self.tasks.run_in_background(
-            lambda: self.store.runs(run_filter, limit=PAGE_SIZE, before=before),
+            lambda: with_reasons(
+                self.store, self.store.runs(run_filter, limit=PAGE_SIZE, before=before)
+            ),
             lambda page: self._page_loaded(generation, page),
             on_failure=lambda error: self._page_failed(generation, error),
             label=self.tr("Reading the history"),
@@ -250,7 +253,35 @@ class HistoryModel(QAbstractTableModel):
         )
 
 
+def with_reasons(store: Store, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs with why they (and their steps) failed or were refused, typed, as `why`:
+    the window words it in the bench's language, where the record holds English. Runs on
+    the task manager's thread."""
+    reasons = store.reasons([run["id"] for run in runs])
+    for run in runs:
+        found = reasons.get(run["id"])
+        if found is None:
+            continue
+        run["why"] = found.run
+        for step in run.get("steps", []):
+            step["why"] = found.steps.get(step["index"])
+    return runs
+
+
+def error_words(run: dict[str, Any]) -> str:
+    """Why the run failed or was refused: its typed reason worded, else the record's text."""
+    why = run.get("why")
+    return reason_words(why) if why is not None else run.get("error") or ""
+
+
+def _step_words(step: dict[str, Any]) -> str:
+    why = step.get("why")
+    return reason_words(why) if why is not None else step["message"] or ""
+
+
 def _cell(run: dict[str, Any], key: str) -> str:
+    if key == "error":
+        return error_words(run)
     if key == "started_at":
         return _local_time(run.get("started_at"))
     if key == "result" and run.get("result") in RESULT_WORDS:
@@ -561,8 +592,13 @@ class HistoryTab(QWidget):
         run_id = self.model.run_id(current.row())
         if run_id is None:
             return
+
+        def read() -> dict[str, Any] | None:
+            run = self.store.run(run_id)
+            return with_reasons(self.store, [run])[0] if run is not None else None
+
         self.tasks.run_in_background(
-            lambda: self.store.run(run_id),
+            read,
             self._show_steps,
             label=self.tr("Reading the run's steps"),
         )
@@ -582,7 +618,7 @@ class HistoryTab(QWidget):
             )
         ]
         if run.get("error"):
-            lines.append(self.tr("error: {error}").format(error=run["error"]))
+            lines.append(self.tr("error: {error}").format(error=error_words(run)))
         if run["result"] == RUNNING:
             lines.append(self.tr("identity: recorded when the run ends"))
         else:
@@ -602,7 +638,7 @@ class HistoryTab(QWidget):
         for step in run.get("steps", []):
             lines.append(
                 f"{step['index'] + 1:>3}. {step['name']:<32} {step['status']:<8} "
-                f"{(step['duration_ms'] or 0) / 1000:6.1f} s  {step['message'] or ''}"
+                f"{(step['duration_ms'] or 0) / 1000:6.1f} s  {_step_words(step)}"
             )
         for step in run.get("steps", []):
             if step.get("evidence"):  # what the device logged when the step failed

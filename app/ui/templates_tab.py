@@ -142,7 +142,7 @@ class TemplatesTab(QWidget):
         self.use_button.setEnabled(entry is not None and entry.valid)
         if entry is None:
             return
-        self.summary.setText(_summary(entry))
+        self.summary.setText(self.summary_words(entry))
         self.errors.setVisible(not entry.valid)
         self.errors.setPlainText(entry.errors)
         self.yaml.setPlainText(entry.text)
@@ -158,6 +158,25 @@ class TemplatesTab(QWidget):
         item = self.list.currentItem()
         if item is not None:
             self.use_requested.emit(item.data(0x0100))
+
+    def summary_words(self, entry: TemplateEntry) -> str:
+        """The template's name, version, origin and step count, or why it is invalid."""
+        if entry.source == "backend":
+            origin = self.tr("from the fleet backend")
+        else:
+            origin = self.tr("local")
+        if entry.loaded is None:
+            count = len(entry.errors.splitlines())
+            return self.tr("<b>{file}</b> ({origin}) is invalid: %n error(s).", "", count).format(
+                file=entry.path.name, origin=origin
+            )
+        template = entry.loaded.template
+        text = self.tr(
+            "<b>{name}</b> version {version} ({origin}) — %n step(s)", "", len(template.steps)
+        ).format(name=template.name, version=template.version, origin=origin)
+        if template.description:
+            text += f"<br>{template.description}"
+        return text
 
 
 def release_line(release: ReleaseStatus) -> str:
@@ -198,22 +217,3 @@ def _megabytes(count: int) -> str:
     return QCoreApplication.translate("TemplatesTab", "{number} kB").format(
         number=QLocale().toString(round(count / 1e3))
     )
-
-
-def _summary(entry: TemplateEntry) -> str:
-    if entry.source == "backend":
-        origin = QCoreApplication.translate("TemplatesTab", "from the fleet backend")
-    else:
-        origin = QCoreApplication.translate("TemplatesTab", "local")
-    if entry.loaded is None:
-        count = len(entry.errors.splitlines())
-        return QCoreApplication.translate(
-            "TemplatesTab", "<b>{file}</b> ({origin}) is invalid: {count} error(s)."
-        ).format(file=entry.path.name, origin=origin, count=count)
-    template = entry.loaded.template
-    text = QCoreApplication.translate(
-        "TemplatesTab", "<b>{name}</b> version {version} ({origin}) — {count} steps"
-    ).format(name=template.name, version=template.version, origin=origin, count=len(template.steps))
-    if template.description:
-        text += f"<br>{template.description}"
-    return text

@@ -23,6 +23,7 @@ from app.core import (
     DeviceInfo,
     DeviceState,
     Failed,
+    LogLine,
     Lost,
     NoNumbers,
     NotOnOrder,
@@ -33,8 +34,10 @@ from app.core import (
     RunResult,
     StepStatus,
 )
+from app.core.reasons import Reason
 from app.core.status import StationProblem, StorageProblem
 from app.ui.language import QT_TRANSLATE_NOOP
+from app.ui.reason_words import failure_words, reason_words
 
 LOG_LINES_KEPT = 2000
 
@@ -89,6 +92,16 @@ STYLES: dict[DeviceState, StateStyle] = {
     ),
 }
 
+# A step's status in the details panel's table and the log.
+STEP_STATUS_WORDS = {
+    StepStatus.PENDING: "·",
+    StepStatus.RUNNING: QT_TRANSLATE_NOOP("DetailsPanel", "▶ running"),
+    StepStatus.OK: QT_TRANSLATE_NOOP("DetailsPanel", "✓ ok"),
+    StepStatus.CHANGED: QT_TRANSLATE_NOOP("DetailsPanel", "✓ changed"),
+    StepStatus.SKIPPED: QT_TRANSLATE_NOOP("DetailsPanel", "– skipped"),
+    StepStatus.FAILED: QT_TRANSLATE_NOOP("DetailsPanel", "✗ failed"),
+}
+
 _LOST = {
     Problem.DISCONNECTED: QT_TRANSLATE_NOOP("TileView", "Connection lost"),
     Problem.UNAUTHORIZED: QT_TRANSLATE_NOOP(
@@ -106,7 +119,13 @@ class StepView:
     name: str
     status: StepStatus = StepStatus.PENDING
     duration_ms: int = 0
-    message: str = ""
+    message: str = ""  # the runner's English, for a step it gave no reason
+    why: Reason | None = None  # a failed or skipped step's reason, worded by `words`
+
+    @property
+    def words(self) -> str:
+        """What the step table says of the step, in the bench's language where typed."""
+        return reason_words(self.why) if self.why else self.message
 
 
 @dataclass
@@ -147,8 +166,9 @@ class Tile:
         """Why a device failed or was refused, or what is wrong with it now."""
         # the station's problem or the order's, not the run's
         blocked = isinstance(self.info.status, Blocked | NotOnOrder | NoNumbers)
-        if self.result and not self.running and self.result.error and not blocked:
-            return self.result.error
+        result = self.result
+        if result and not self.running and result.error and not blocked:
+            return failure_words(result.cause, result.why, result.error)
         return status_words(self.info)
 
     def elapsed(self, now: float | None = None) -> float | None:
@@ -181,8 +201,8 @@ def tile_state(tile: Tile) -> DeviceState:
 
 
 def status_words(info: DeviceInfo) -> str:
-    """What the device's own status says, in the bench's words ("" when its state says it).
-    A failure's or refusal's own text (the device's, the runner's) is shown as it was said."""
+    """What the device's own status says, in the bench's words ("" when its state says it);
+    the device's own words inside a failure or refusal stay as it said them."""
     match info.status:
         case None:
             return info.message or ""
@@ -190,10 +210,10 @@ def status_words(info: DeviceInfo) -> str:
             return QCoreApplication.translate(
                 "TileView", "Already provisioned with {template} v{version}"
             ).format(template=template, version=version)
-        case Failed(detail=detail, cause=cause):
-            return detail or str(cause)
-        case Refused(reason=reason):
-            return reason
+        case Failed(cause=cause, why=why, detail=detail):
+            return failure_words(cause, why, detail)
+        case Refused(why=why, reason=reason):
+            return failure_words(None, why, reason)
         case Lost(problem=problem):
             return QCoreApplication.translate("TileView", _LOST[problem])
         case Blocked(problem=problem):
@@ -213,6 +233,26 @@ def status_words(info: DeviceInfo) -> str:
                 template=template
             )
     return ""
+
+
+def step_status_words(status: StepStatus) -> str:
+    return QCoreApplication.translate("DetailsPanel", STEP_STATUS_WORDS[status])
+
+
+def log_words(line: LogLine) -> str:
+    """A line of the device's log in the bench's words where the runner typed it (a step
+    that finished, a failed attempt), else as the runner said it."""
+    step = line.step
+    if step is not None:
+        said = reason_words(step.why) if step.why else step.message
+        return QCoreApplication.translate("TileView", "{step}: {status} — {said}").format(
+            step=step.name, status=step_status_words(step.status), said=said
+        )
+    if line.why is not None and line.attempt:
+        return QCoreApplication.translate("TileView", "attempt {number} failed: {reason}").format(
+            number=line.attempt, reason=reason_words(line.why)
+        )
+    return line.text
 
 
 def station_problem_words(problem: StationProblem) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from app.core import (
@@ -20,6 +21,7 @@ from app.core import (
     StationProblem,
     StorageProblem,
 )
+from app.core.reasons import Reason, Why
 from app.ui.tile_view import Tile, instruction, view_of
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
@@ -48,6 +50,22 @@ def test_a_failed_run_stays_failed_while_the_device_reconnects_and_offers_retry(
         view = view_of(tile(status, run))
         assert (view.state, view.can_retry) == (DeviceState.FAILED, True)
         assert view.instruction == run.error
+
+
+def test_a_typed_failure_is_worded_by_the_window_with_androids_words_inside():
+    android = "Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE]"
+    refused = Reason.of(Why.INSTALL_REFUSED, android=android, package="com.example.pos")
+    why = Reason.of(Why.STEP_FAILED, refused, step=2, name="install pos.apk")
+    run = replace(failed_run(f"step 2 (install pos.apk) failed: install failed: {android}"),
+                  why=why)  # fmt: skip
+    assert instruction(tile(Ready(), run)) == (
+        f"step 2 (install pos.apk) failed: Android refused the installation: {android}"
+    )
+
+
+def test_a_run_that_never_started_says_its_cause():
+    run = replace(failed_run("the station is shutting down"), cause=Cause.SHUTTING_DOWN)
+    assert instruction(tile(Ready(), run)) == "The station was shutting down"
 
 
 def test_a_station_that_cannot_record_names_the_data_folder_on_the_tile():

@@ -329,8 +329,8 @@ Trotzdem unter Auftrag {order} einrichten? Das entscheidet ein Admin.</translati
 <context>
     <name>Demo</name>
     <message>
-        <source>Kitbench — demo bench ({count} simulated devices)</source>
-        <translation>Kitbench — Demo-Arbeitsplatz ({count} simulierte Geräte)</translation>
+        <source>Kitbench — demo bench (simulated devices: {count})</source>
+        <translation>Kitbench — Demo-Arbeitsplatz (simulierte Geräte: {count})</translation>
     </message>
 </context>
 <context>
@@ -1270,6 +1270,337 @@ Admin-PIN eingeben:</translation>
     </message>
 </context>
 <context>
+    <name>Reasons</name>
+    <message>
+        <source>the battery check</source>
+        <translation>der Akkuprüfung</translation>
+    </message>
+    <message>
+        <source>reading the device&apos;s identity</source>
+        <translation>dem Lesen der Geräteidentität</translation>
+    </message>
+    <message>
+        <source>step {number} ({name})</source>
+        <translation>Schritt {number} ({name})</translation>
+    </message>
+    <message>
+        <source>Not an Android device</source>
+        <translation>Kein Android-Gerät</translation>
+    </message>
+    <message>
+        <source>Android {release} (SDK {sdk}) is too old: the template needs SDK {needed} or newer</source>
+        <translation>Android {release} (SDK {sdk}) ist zu alt: die Vorlage braucht SDK {needed} oder neuer</translation>
+    </message>
+    <message>
+        <source>Android {release} (SDK {sdk}) is too new: the template allows up to SDK {allowed}</source>
+        <translation>Android {release} (SDK {sdk}) ist zu neu: die Vorlage erlaubt höchstens SDK {allowed}</translation>
+    </message>
+    <message>
+        <source>The model {model} is not one of {listed}</source>
+        <translation>Das Modell {model} ist keins von {listed}</translation>
+    </message>
+    <message>
+        <source>The manufacturer {manufacturer} is not one of {listed}</source>
+        <translation>Der Hersteller {manufacturer} ist keiner von {listed}</translation>
+    </message>
+    <message>
+        <source>The device does not report its battery level</source>
+        <translation>Das Gerät meldet seinen Akkustand nicht</translation>
+    </message>
+    <message>
+        <source>The battery level cannot be read: {device}</source>
+        <translation>Der Akkustand lässt sich nicht lesen: {device}</translation>
+    </message>
+    <message>
+        <source>Battery {level}%: charge it to {needed}% first</source>
+        <translation>Akku {level} %: zuerst auf {needed} % laden</translation>
+    </message>
+    <message>
+        <source>Cannot read {file}: {system}</source>
+        <translation>{file} lässt sich nicht lesen: {system}</translation>
+    </message>
+    <message>
+        <source>{file} is not an APK Android can install: {detail}</source>
+        <translation>{file} ist kein APK, das Android installieren kann: {detail}</translation>
+    </message>
+    <message>
+        <source>{file} has no splits/*.apk (built with --mode=universal or for Android before 5?): install its APK directly</source>
+        <translation>{file} enthält keine splits/*.apk (mit --mode=universal oder für Android vor 5 gebaut?): das APK direkt installieren</translation>
+    </message>
+    <message>
+        <source>{file} is not a readable .apks archive: {detail}</source>
+        <translation>{file} ist kein lesbares .apks-Archiv: {detail}</translation>
+    </message>
+    <message>
+        <source>{file} does not match its pinned sha256</source>
+        <translation>{file} passt nicht zu seinem festgelegten sha256</translation>
+    </message>
+    <message>
+        <source>{file} holds {package}, not {wanted}</source>
+        <translation>{file} enthält {package}, nicht {wanted}</translation>
+    </message>
+    <message>
+        <source>A split set needs exactly one base APK; {file} has {count}</source>
+        <translation>Ein Split-Set braucht genau ein Basis-APK; {file} hat {count}</translation>
+    </message>
+    <message>
+        <source>{file} is {package} {version}, not {base_package} {base_version} as the base</source>
+        <translation>{file} ist {package} {version}, nicht {base_package} {base_version} wie die Basis</translation>
+    </message>
+    <message>
+        <source>{package} {installed} is installed, newer than {version}; the template must say downgrade: true</source>
+        <translation>{package} {installed} ist installiert, neuer als {version}; die Vorlage muss downgrade: true sagen</translation>
+    </message>
+    <message>
+        <source>{package} needs Android SDK {needed}; this device runs SDK {sdk}</source>
+        <translation>{package} braucht Android SDK {needed}; dieses Gerät hat SDK {sdk}</translation>
+    </message>
+    <message>
+        <source>Android refused the installation: {android}</source>
+        <translation>Android hat die Installation abgelehnt: {android}</translation>
+    </message>
+    <message>
+        <source>Android refused the removal: {android}</source>
+        <translation>Android hat das Entfernen abgelehnt: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not list the apps: {android}</source>
+        <translation>Android hat die Apps nicht aufgelistet: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not enable {package}: {android}</source>
+        <translation>Android hat {package} nicht aktiviert: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not disable {package}: {android}</source>
+        <translation>Android hat {package} nicht deaktiviert: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not grant {permission}: {android}</source>
+        <translation>Android hat {permission} nicht erteilt: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not read the setting: {android}</source>
+        <translation>Android hat die Einstellung nicht gelesen: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not change the setting: {android}</source>
+        <translation>Android hat die Einstellung nicht geändert: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not set the time zone: {android}</source>
+        <translation>Android hat die Zeitzone nicht gesetzt: {android}</translation>
+    </message>
+    <message>
+        <source>Wi-Fi setup needs Android 11 or newer; this device runs Android {release}</source>
+        <translation>Die WLAN-Einrichtung braucht Android 11 oder neuer; dieses Gerät hat Android {release}</translation>
+    </message>
+    <message>
+        <source>The device did not join {ssid}: {android}</source>
+        <translation>Das Gerät hat sich nicht mit {ssid} verbunden: {android}</translation>
+    </message>
+    <message>
+        <source>Android refused the device owner: {android}</source>
+        <translation>Android hat den Geräteinhaber abgelehnt: {android}</translation>
+    </message>
+    <message>
+        <source>The device did not finish booting within {seconds} s</source>
+        <translation>Das Gerät ist nicht innerhalb von {seconds} s fertig hochgefahren</translation>
+    </message>
+    <message>
+        <source>The command ended with exit status {status}: {android}</source>
+        <translation>Der Befehl endete mit Exit-Status {status}: {android}</translation>
+    </message>
+    <message>
+        <source>The template&apos;s expect {pattern} is not a valid pattern: {detail}</source>
+        <translation>Das expect {pattern} der Vorlage ist kein gültiges Muster: {detail}</translation>
+    </message>
+    <message>
+        <source>The command&apos;s output does not match {pattern}</source>
+        <translation>Die Ausgabe des Befehls passt nicht zu {pattern}</translation>
+    </message>
+    <message>
+        <source>Not an Android device: the {action} step needs Android</source>
+        <translation>Kein Android-Gerät: der Schritt {action} braucht Android</translation>
+    </message>
+    <message>
+        <source>The device did not answer in time: {device}</source>
+        <translation>Das Gerät hat nicht rechtzeitig geantwortet: {device}</translation>
+    </message>
+    <message>
+        <source>The device refused: {device}</source>
+        <translation>Das Gerät hat abgelehnt: {device}</translation>
+    </message>
+    <message>
+        <source>A placeholder cannot be filled in: {detail}</source>
+        <translation>Ein Platzhalter lässt sich nicht ausfüllen: {detail}</translation>
+    </message>
+    <message>
+        <source>The device did not keep the provisioned marker</source>
+        <translation>Das Gerät hat die Einrichtungsmarke nicht behalten</translation>
+    </message>
+    <message>
+        <source>{package} is not installed</source>
+        <translation>{package} ist nicht installiert</translation>
+    </message>
+    <message>
+        <source>{package} is version {found}, older than {wanted}</source>
+        <translation>{package} hat Version {found}, älter als {wanted}</translation>
+    </message>
+    <message>
+        <source>{setting} cannot be read: exit status {status}</source>
+        <translation>{setting} lässt sich nicht lesen: Exit-Status {status}</translation>
+    </message>
+    <message>
+        <source>{setting} is {found}, not {wanted}</source>
+        <translation>{setting} ist {found}, nicht {wanted}</translation>
+    </message>
+    <message>
+        <source>{name} is unset, not {wanted}</source>
+        <translation>{name} ist nicht gesetzt, nicht {wanted}</translation>
+    </message>
+    <message>
+        <source>{name} is {found}, not {wanted}</source>
+        <translation>{name} ist {found}, nicht {wanted}</translation>
+    </message>
+    <message>
+        <source>{name} is unset, not a number</source>
+        <translation>{name} ist nicht gesetzt, keine Zahl</translation>
+    </message>
+    <message>
+        <source>{name} is {found}, not a number</source>
+        <translation>{name} ist {found}, keine Zahl</translation>
+    </message>
+    <message>
+        <source>{name} is {found}, below {wanted}</source>
+        <translation>{name} ist {found}, unter {wanted}</translation>
+    </message>
+    <message>
+        <source>Still waiting after {seconds} s: {conditions}</source>
+        <translation>Wartet nach {seconds} s noch immer: {conditions}</translation>
+    </message>
+    <message>
+        <source>Done in an earlier run</source>
+        <translation>In einem früheren Lauf erledigt</translation>
+    </message>
+    <message>
+        <source>Not an Android device: no marker kept, so it runs in full next time</source>
+        <translation>Kein Android-Gerät: keine Marke gespeichert, daher läuft es beim nächsten Mal vollständig</translation>
+    </message>
+    <message>
+        <source>Stopped by the operator</source>
+        <translation>Vom Bediener gestoppt</translation>
+    </message>
+    <message>
+        <source>Optional, not done: {reason}</source>
+        <translation>Optional, nicht erledigt: {reason}</translation>
+    </message>
+    <message>
+        <source>Internal error (the log has the details): {detail}</source>
+        <translation>Interner Fehler (Einzelheiten im Protokoll): {detail}</translation>
+    </message>
+    <message>
+        <source>The device could not be reached: {device}</source>
+        <translation>Das Gerät war nicht erreichbar: {device}</translation>
+    </message>
+    <message>
+        <source>{where} failed: {reason}</source>
+        <translation>{where} fehlgeschlagen: {reason}</translation>
+    </message>
+    <message>
+        <source>Stopped during {where}</source>
+        <translation>Gestoppt während {where}</translation>
+    </message>
+    <message>
+        <source>Disconnected during {where}</source>
+        <translation>Verbindung getrennt während {where}</translation>
+    </message>
+    <message>
+        <source>No longer allowed during {where}: tap Allow on the device</source>
+        <translation>Nicht mehr zugelassen während {where}: auf dem Gerät „Zulassen“ tippen</translation>
+    </message>
+    <message>
+        <source>The device answered with garbage during {where}</source>
+        <translation>Das Gerät hat während {where} unverständlich geantwortet</translation>
+    </message>
+    <message>
+        <source>Stopped before it started</source>
+        <translation>Gestoppt, bevor es begann</translation>
+    </message>
+    <message>
+        <source>Unplugged before it started</source>
+        <translation>Abgesteckt, bevor es begann</translation>
+    </message>
+    <message>
+        <source>The station was shutting down</source>
+        <translation>Die Station wurde beendet</translation>
+    </message>
+    <message>
+        <source>The device could not be reached</source>
+        <translation>Das Gerät war nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>The device disconnected</source>
+        <translation>Das Gerät hat die Verbindung getrennt</translation>
+    </message>
+    <message>
+        <source>No longer allowed: tap Allow on the device</source>
+        <translation>Nicht mehr zugelassen: auf dem Gerät „Zulassen“ tippen</translation>
+    </message>
+    <message>
+        <source>The device answered with garbage</source>
+        <translation>Das Gerät hat unverständlich geantwortet</translation>
+    </message>
+    <message>
+        <source>The station could not record the run</source>
+        <translation>Die Station konnte den Lauf nicht aufzeichnen</translation>
+    </message>
+    <message>
+        <source>No {{seq}} number left: backend offline</source>
+        <translation>Keine {{seq}}-Nummer mehr: Backend offline</translation>
+    </message>
+    <message>
+        <source>Internal error (the log has the details)</source>
+        <translation>Interner Fehler (Einzelheiten im Protokoll)</translation>
+    </message>
+    <message>
+        <source>The step failed</source>
+        <translation>Der Schritt ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Port map not used: {problem}</source>
+        <translation>Portzuordnung nicht verwendet: {problem}</translation>
+    </message>
+    <message>
+        <source>Labels not printed: label.auto_print is on, but no label.printer is set</source>
+        <translation>Etiketten werden nicht gedruckt: label.auto_print ist an, aber kein label.printer gesetzt</translation>
+    </message>
+    <message>
+        <source>Labels not printed: {problem}</source>
+        <translation>Etiketten werden nicht gedruckt: {problem}</translation>
+    </message>
+    <message>
+        <source>the label printer {printer} is off or unreachable</source>
+        <translation>der Etikettendrucker {printer} ist aus oder nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>the label printer {printer} did not take the label in time</source>
+        <translation>der Etikettendrucker {printer} hat das Etikett nicht rechtzeitig angenommen</translation>
+    </message>
+    <message>
+        <source>labels cannot be written to {printer}</source>
+        <translation>Etiketten lassen sich nicht nach {printer} schreiben</translation>
+    </message>
+    <message>
+        <source>CUPS refused the label for {printer}</source>
+        <translation>CUPS hat das Etikett für {printer} abgelehnt</translation>
+    </message>
+    <message>
+        <source>CUPS is not installed (no lp command) for {printer}</source>
+        <translation>CUPS ist nicht installiert (kein lp-Befehl) für {printer}</translation>
+    </message>
+</context>
+<context>
     <name>SettingsTab</name>
     <message>
         <source>Open</source>
@@ -1531,6 +1862,20 @@ Admin-PIN eingeben:</translation>
         <source>No templates yet. Put YAML templates in the folder above, then Reload.</source>
         <translation>Noch keine Vorlagen. YAML-Vorlagen in den Ordner oben legen, dann „Neu laden“.</translation>
     </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: %n error(s).</source>
+        <translation>
+            <numerusform>&lt;b&gt;{file}&lt;/b&gt; ({origin}) ist ungültig: %n Fehler.</numerusform>
+            <numerusform>&lt;b&gt;{file}&lt;/b&gt; ({origin}) ist ungültig: %n Fehler.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{name}&lt;/b&gt; version {version} ({origin}) — %n step(s)</source>
+        <translation>
+            <numerusform>&lt;b&gt;{name}&lt;/b&gt; Version {version} ({origin}) — %n Schritt</numerusform>
+            <numerusform>&lt;b&gt;{name}&lt;/b&gt; Version {version} ({origin}) — %n Schritte</numerusform>
+        </translation>
+    </message>
     <message>
         <source>✓ {release}: ready</source>
         <translation>✓ {release}: bereit</translation>
@@ -1566,14 +1911,6 @@ Admin-PIN eingeben:</translation>
     <message>
         <source>local</source>
         <translation>lokal</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: {count} error(s).</source>
-        <translation>&lt;b&gt;{file}&lt;/b&gt; ({origin}) ist ungültig: {count} Fehler.</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;{name}&lt;/b&gt; version {version} ({origin}) — {count} steps</source>
-        <translation>&lt;b&gt;{name}&lt;/b&gt; Version {version} ({origin}) — {count} Schritte</translation>
     </message>
 </context>
 <context>
@@ -1683,6 +2020,14 @@ Admin-PIN eingeben:</translation>
     <message>
         <source>Waiting to start {template}</source>
         <translation>Wartet auf den Start von {template}</translation>
+    </message>
+    <message>
+        <source>{step}: {status} — {said}</source>
+        <translation>{step}: {status} — {said}</translation>
+    </message>
+    <message>
+        <source>attempt {number} failed: {reason}</source>
+        <translation>Versuch {number} fehlgeschlagen: {reason}</translation>
     </message>
     <message>
         <source>The data folder {folder} is full: free space there (or point KITBENCH_HOME at a bigger disk), then start again.</source>

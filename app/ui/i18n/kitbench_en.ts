@@ -90,4 +90,21 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>TemplatesTab</name>
+    <message numerus="yes">
+        <source>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: %n error(s).</source>
+        <translation>
+            <numerusform>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: %n error.</numerusform>
+            <numerusform>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: %n errors.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{name}&lt;/b&gt; version {version} ({origin}) — %n step(s)</source>
+        <translation>
+            <numerusform>&lt;b&gt;{name}&lt;/b&gt; version {version} ({origin}) — %n step</numerusform>
+            <numerusform>&lt;b&gt;{name}&lt;/b&gt; version {version} ({origin}) — %n steps</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -329,8 +329,8 @@ Provision under order {order} anyway? This is an admin&apos;s decision.</source>
 <context>
     <name>Demo</name>
     <message>
-        <source>Kitbench — demo bench ({count} simulated devices)</source>
-        <translation>Kitbench — puesto de demostración ({count} dispositivos simulados)</translation>
+        <source>Kitbench — demo bench (simulated devices: {count})</source>
+        <translation>Kitbench — banco de demostración (dispositivos simulados: {count})</translation>
     </message>
 </context>
 <context>
@@ -1270,6 +1270,337 @@ Introduzca el PIN de administrador:</translation>
     </message>
 </context>
 <context>
+    <name>Reasons</name>
+    <message>
+        <source>the battery check</source>
+        <translation>la comprobación de la batería</translation>
+    </message>
+    <message>
+        <source>reading the device&apos;s identity</source>
+        <translation>la lectura de la identidad del dispositivo</translation>
+    </message>
+    <message>
+        <source>step {number} ({name})</source>
+        <translation>el paso {number} ({name})</translation>
+    </message>
+    <message>
+        <source>Not an Android device</source>
+        <translation>No es un dispositivo Android</translation>
+    </message>
+    <message>
+        <source>Android {release} (SDK {sdk}) is too old: the template needs SDK {needed} or newer</source>
+        <translation>Android {release} (SDK {sdk}) es demasiado antiguo: la plantilla necesita SDK {needed} o posterior</translation>
+    </message>
+    <message>
+        <source>Android {release} (SDK {sdk}) is too new: the template allows up to SDK {allowed}</source>
+        <translation>Android {release} (SDK {sdk}) es demasiado reciente: la plantilla admite hasta SDK {allowed}</translation>
+    </message>
+    <message>
+        <source>The model {model} is not one of {listed}</source>
+        <translation>El modelo {model} no es ninguno de {listed}</translation>
+    </message>
+    <message>
+        <source>The manufacturer {manufacturer} is not one of {listed}</source>
+        <translation>El fabricante {manufacturer} no es ninguno de {listed}</translation>
+    </message>
+    <message>
+        <source>The device does not report its battery level</source>
+        <translation>El dispositivo no informa de su nivel de batería</translation>
+    </message>
+    <message>
+        <source>The battery level cannot be read: {device}</source>
+        <translation>No se puede leer el nivel de batería: {device}</translation>
+    </message>
+    <message>
+        <source>Battery {level}%: charge it to {needed}% first</source>
+        <translation>Batería al {level} %: cárguela primero hasta el {needed} %</translation>
+    </message>
+    <message>
+        <source>Cannot read {file}: {system}</source>
+        <translation>No se puede leer {file}: {system}</translation>
+    </message>
+    <message>
+        <source>{file} is not an APK Android can install: {detail}</source>
+        <translation>{file} no es un APK que Android pueda instalar: {detail}</translation>
+    </message>
+    <message>
+        <source>{file} has no splits/*.apk (built with --mode=universal or for Android before 5?): install its APK directly</source>
+        <translation>{file} no contiene splits/*.apk (¿creado con --mode=universal o para Android anterior a 5?): instale su APK directamente</translation>
+    </message>
+    <message>
+        <source>{file} is not a readable .apks archive: {detail}</source>
+        <translation>{file} no es un archivo .apks legible: {detail}</translation>
+    </message>
+    <message>
+        <source>{file} does not match its pinned sha256</source>
+        <translation>{file} no coincide con su sha256 fijado</translation>
+    </message>
+    <message>
+        <source>{file} holds {package}, not {wanted}</source>
+        <translation>{file} contiene {package}, no {wanted}</translation>
+    </message>
+    <message>
+        <source>A split set needs exactly one base APK; {file} has {count}</source>
+        <translation>Un conjunto dividido necesita exactamente un APK base; {file} tiene {count}</translation>
+    </message>
+    <message>
+        <source>{file} is {package} {version}, not {base_package} {base_version} as the base</source>
+        <translation>{file} es {package} {version}, no {base_package} {base_version} como la base</translation>
+    </message>
+    <message>
+        <source>{package} {installed} is installed, newer than {version}; the template must say downgrade: true</source>
+        <translation>{package} {installed} está instalado, más reciente que {version}; la plantilla debe indicar downgrade: true</translation>
+    </message>
+    <message>
+        <source>{package} needs Android SDK {needed}; this device runs SDK {sdk}</source>
+        <translation>{package} necesita Android SDK {needed}; este dispositivo tiene SDK {sdk}</translation>
+    </message>
+    <message>
+        <source>Android refused the installation: {android}</source>
+        <translation>Android rechazó la instalación: {android}</translation>
+    </message>
+    <message>
+        <source>Android refused the removal: {android}</source>
+        <translation>Android rechazó la desinstalación: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not list the apps: {android}</source>
+        <translation>Android no quiso listar las aplicaciones: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not enable {package}: {android}</source>
+        <translation>Android no quiso activar {package}: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not disable {package}: {android}</source>
+        <translation>Android no quiso desactivar {package}: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not grant {permission}: {android}</source>
+        <translation>Android no quiso conceder {permission}: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not read the setting: {android}</source>
+        <translation>Android no quiso leer el ajuste: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not change the setting: {android}</source>
+        <translation>Android no quiso cambiar el ajuste: {android}</translation>
+    </message>
+    <message>
+        <source>Android would not set the time zone: {android}</source>
+        <translation>Android no quiso fijar la zona horaria: {android}</translation>
+    </message>
+    <message>
+        <source>Wi-Fi setup needs Android 11 or newer; this device runs Android {release}</source>
+        <translation>La configuración wifi necesita Android 11 o posterior; este dispositivo tiene Android {release}</translation>
+    </message>
+    <message>
+        <source>The device did not join {ssid}: {android}</source>
+        <translation>El dispositivo no se unió a {ssid}: {android}</translation>
+    </message>
+    <message>
+        <source>Android refused the device owner: {android}</source>
+        <translation>Android rechazó el propietario del dispositivo: {android}</translation>
+    </message>
+    <message>
+        <source>The device did not finish booting within {seconds} s</source>
+        <translation>El dispositivo no terminó de arrancar en {seconds} s</translation>
+    </message>
+    <message>
+        <source>The command ended with exit status {status}: {android}</source>
+        <translation>El comando terminó con el estado de salida {status}: {android}</translation>
+    </message>
+    <message>
+        <source>The template&apos;s expect {pattern} is not a valid pattern: {detail}</source>
+        <translation>El expect {pattern} de la plantilla no es un patrón válido: {detail}</translation>
+    </message>
+    <message>
+        <source>The command&apos;s output does not match {pattern}</source>
+        <translation>La salida del comando no coincide con {pattern}</translation>
+    </message>
+    <message>
+        <source>Not an Android device: the {action} step needs Android</source>
+        <translation>No es un dispositivo Android: el paso {action} necesita Android</translation>
+    </message>
+    <message>
+        <source>The device did not answer in time: {device}</source>
+        <translation>El dispositivo no respondió a tiempo: {device}</translation>
+    </message>
+    <message>
+        <source>The device refused: {device}</source>
+        <translation>El dispositivo se negó: {device}</translation>
+    </message>
+    <message>
+        <source>A placeholder cannot be filled in: {detail}</source>
+        <translation>No se puede rellenar un marcador: {detail}</translation>
+    </message>
+    <message>
+        <source>The device did not keep the provisioned marker</source>
+        <translation>El dispositivo no conservó la marca de configurado</translation>
+    </message>
+    <message>
+        <source>{package} is not installed</source>
+        <translation>{package} no está instalado</translation>
+    </message>
+    <message>
+        <source>{package} is version {found}, older than {wanted}</source>
+        <translation>{package} tiene la versión {found}, anterior a {wanted}</translation>
+    </message>
+    <message>
+        <source>{setting} cannot be read: exit status {status}</source>
+        <translation>No se puede leer {setting}: estado de salida {status}</translation>
+    </message>
+    <message>
+        <source>{setting} is {found}, not {wanted}</source>
+        <translation>{setting} es {found}, no {wanted}</translation>
+    </message>
+    <message>
+        <source>{name} is unset, not {wanted}</source>
+        <translation>{name} no está definido, no es {wanted}</translation>
+    </message>
+    <message>
+        <source>{name} is {found}, not {wanted}</source>
+        <translation>{name} es {found}, no {wanted}</translation>
+    </message>
+    <message>
+        <source>{name} is unset, not a number</source>
+        <translation>{name} no está definido, no es un número</translation>
+    </message>
+    <message>
+        <source>{name} is {found}, not a number</source>
+        <translation>{name} es {found}, no es un número</translation>
+    </message>
+    <message>
+        <source>{name} is {found}, below {wanted}</source>
+        <translation>{name} es {found}, por debajo de {wanted}</translation>
+    </message>
+    <message>
+        <source>Still waiting after {seconds} s: {conditions}</source>
+        <translation>Sigue esperando tras {seconds} s: {conditions}</translation>
+    </message>
+    <message>
+        <source>Done in an earlier run</source>
+        <translation>Hecho en una ejecución anterior</translation>
+    </message>
+    <message>
+        <source>Not an Android device: no marker kept, so it runs in full next time</source>
+        <translation>No es un dispositivo Android: no se guarda la marca, así que la próxima vez se ejecuta completo</translation>
+    </message>
+    <message>
+        <source>Stopped by the operator</source>
+        <translation>Detenido por el operador</translation>
+    </message>
+    <message>
+        <source>Optional, not done: {reason}</source>
+        <translation>Opcional, no hecho: {reason}</translation>
+    </message>
+    <message>
+        <source>Internal error (the log has the details): {detail}</source>
+        <translation>Error interno (el registro tiene los detalles): {detail}</translation>
+    </message>
+    <message>
+        <source>The device could not be reached: {device}</source>
+        <translation>No se pudo contactar con el dispositivo: {device}</translation>
+    </message>
+    <message>
+        <source>{where} failed: {reason}</source>
+        <translation>Falló {where}: {reason}</translation>
+    </message>
+    <message>
+        <source>Stopped during {where}</source>
+        <translation>Detenido durante {where}</translation>
+    </message>
+    <message>
+        <source>Disconnected during {where}</source>
+        <translation>Desconectado durante {where}</translation>
+    </message>
+    <message>
+        <source>No longer allowed during {where}: tap Allow on the device</source>
+        <translation>Ya no está permitido durante {where}: toque «Permitir» en el dispositivo</translation>
+    </message>
+    <message>
+        <source>The device answered with garbage during {where}</source>
+        <translation>El dispositivo respondió con datos ilegibles durante {where}</translation>
+    </message>
+    <message>
+        <source>Stopped before it started</source>
+        <translation>Detenido antes de empezar</translation>
+    </message>
+    <message>
+        <source>Unplugged before it started</source>
+        <translation>Desconectado antes de empezar</translation>
+    </message>
+    <message>
+        <source>The station was shutting down</source>
+        <translation>La estación se estaba cerrando</translation>
+    </message>
+    <message>
+        <source>The device could not be reached</source>
+        <translation>No se pudo contactar con el dispositivo</translation>
+    </message>
+    <message>
+        <source>The device disconnected</source>
+        <translation>El dispositivo se desconectó</translation>
+    </message>
+    <message>
+        <source>No longer allowed: tap Allow on the device</source>
+        <translation>Ya no está permitido: toque «Permitir» en el dispositivo</translation>
+    </message>
+    <message>
+        <source>The device answered with garbage</source>
+        <translation>El dispositivo respondió con datos ilegibles</translation>
+    </message>
+    <message>
+        <source>The station could not record the run</source>
+        <translation>La estación no pudo registrar la ejecución</translation>
+    </message>
+    <message>
+        <source>No {{seq}} number left: backend offline</source>
+        <translation>No quedan números {{seq}}: backend sin conexión</translation>
+    </message>
+    <message>
+        <source>Internal error (the log has the details)</source>
+        <translation>Error interno (el registro tiene los detalles)</translation>
+    </message>
+    <message>
+        <source>The step failed</source>
+        <translation>El paso falló</translation>
+    </message>
+    <message>
+        <source>Port map not used: {problem}</source>
+        <translation>Mapa de puertos sin usar: {problem}</translation>
+    </message>
+    <message>
+        <source>Labels not printed: label.auto_print is on, but no label.printer is set</source>
+        <translation>No se imprimen etiquetas: label.auto_print está activado, pero no hay label.printer</translation>
+    </message>
+    <message>
+        <source>Labels not printed: {problem}</source>
+        <translation>No se imprimen etiquetas: {problem}</translation>
+    </message>
+    <message>
+        <source>the label printer {printer} is off or unreachable</source>
+        <translation>la impresora de etiquetas {printer} está apagada o no se puede alcanzar</translation>
+    </message>
+    <message>
+        <source>the label printer {printer} did not take the label in time</source>
+        <translation>la impresora de etiquetas {printer} no aceptó la etiqueta a tiempo</translation>
+    </message>
+    <message>
+        <source>labels cannot be written to {printer}</source>
+        <translation>no se pueden escribir etiquetas en {printer}</translation>
+    </message>
+    <message>
+        <source>CUPS refused the label for {printer}</source>
+        <translation>CUPS rechazó la etiqueta para {printer}</translation>
+    </message>
+    <message>
+        <source>CUPS is not installed (no lp command) for {printer}</source>
+        <translation>CUPS no está instalado (no hay orden lp) para {printer}</translation>
+    </message>
+</context>
+<context>
     <name>SettingsTab</name>
     <message>
         <source>Open</source>
@@ -1531,6 +1862,20 @@ Introduzca el PIN de administrador:</translation>
         <source>No templates yet. Put YAML templates in the folder above, then Reload.</source>
         <translation>Aún no hay plantillas. Ponga plantillas YAML en la carpeta de arriba y pulse Recargar.</translation>
     </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: %n error(s).</source>
+        <translation>
+            <numerusform>&lt;b&gt;{file}&lt;/b&gt; ({origin}) no es válida: %n error.</numerusform>
+            <numerusform>&lt;b&gt;{file}&lt;/b&gt; ({origin}) no es válida: %n errores.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{name}&lt;/b&gt; version {version} ({origin}) — %n step(s)</source>
+        <translation>
+            <numerusform>&lt;b&gt;{name}&lt;/b&gt; versión {version} ({origin}) — %n paso</numerusform>
+            <numerusform>&lt;b&gt;{name}&lt;/b&gt; versión {version} ({origin}) — %n pasos</numerusform>
+        </translation>
+    </message>
     <message>
         <source>✓ {release}: ready</source>
         <translation>✓ {release}: lista</translation>
@@ -1566,14 +1911,6 @@ Introduzca el PIN de administrador:</translation>
     <message>
         <source>local</source>
         <translation>local</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: {count} error(s).</source>
-        <translation>&lt;b&gt;{file}&lt;/b&gt; ({origin}) no es válida: {count} error(es).</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;{name}&lt;/b&gt; version {version} ({origin}) — {count} steps</source>
-        <translation>&lt;b&gt;{name}&lt;/b&gt; versión {version} ({origin}) — {count} pasos</translation>
     </message>
 </context>
 <context>
@@ -1683,6 +2020,14 @@ Introduzca el PIN de administrador:</translation>
     <message>
         <source>Waiting to start {template}</source>
         <translation>Esperando para iniciar {template}</translation>
+    </message>
+    <message>
+        <source>{step}: {status} — {said}</source>
+        <translation>{step}: {status} — {said}</translation>
+    </message>
+    <message>
+        <source>attempt {number} failed: {reason}</source>
+        <translation>intento {number} fallido: {reason}</translation>
     </message>
     <message>
         <source>The data folder {folder} is full: free space there (or point KITBENCH_HOME at a bigger disk), then start again.</source>
