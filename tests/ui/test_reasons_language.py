@@ -11,6 +11,7 @@ from PySide6.QtCore import QLocale, QTranslator
 from app.core import DeviceState
 from app.core.reasons import Why
 from app.storage import Config
+from app.ui.history_tab import COLUMNS
 from app.ui.settings import Settings
 from app.ui.tile_view import instruction
 from tests.catalogues import build_catalogues
@@ -74,8 +75,20 @@ def test_a_failed_install_reads_german_with_androids_own_words(open_bench, qtbot
     # the record, the sync payload and the terminal keep the English
     assert result.error == f"step 1 (install POS app) failed: install failed: {android}"
 
+    history = bench.window.history  # History words the stored reason the same way
+    bench.window.tabs.setCurrentWidget(history)
+    history.apply_filter()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=TIMEOUT_MS)
+    error = history.model.index(0, [key for key, _ in COLUMNS].index("error"))
+    assert history.model.data(error) == german
+    history.table.selectRow(0)
+    qtbot.waitUntil(lambda: f"Fehler: {german}" in history.steps.toPlainText())
+    assert f"Android hat die Installation abgelehnt: {android}" in history.steps.toPlainText()
 
-def test_a_refused_device_reads_spanish(open_bench, qtbot, language, template_folder, kitbench_home):
+
+def test_a_refused_device_reads_spanish(
+    open_bench, qtbot, language, template_folder, kitbench_home
+):
     language("es")
     template = template_folder / "needs-android-11.yaml"
     template.write_text(REFUSING_TEMPLATE, encoding="utf-8")
