@@ -49,12 +49,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import StepStatus
 from app.storage import Cursor, RunFilter, Store, page_cursor
 from app.storage.exports import ExportFormat, ExportProblem, ExportResult, ProblemKind
 from app.ui.details_panel import IDENTITY_FIELDS, field_label, identity_values
 from app.ui.language import QT_TRANSLATE_NOOP
 from app.ui.reason_words import reason_words
 from app.ui.taskman import TaskManager, describe
+from app.ui.tile_view import step_status_words
 
 PAGE_SIZE = 200
 COLUMNS = (  # (key, header: translated where shown)
@@ -272,6 +274,15 @@ def error_words(run: dict[str, Any]) -> str:
     """Why the run failed or was refused: its typed reason worded, else the record's text."""
     why = run.get("why")
     return reason_words(why) if why is not None else run.get("error") or ""
+
+
+def _status_words(step: dict[str, Any]) -> str:
+    """A recorded step's status in the bench's words (a status this version does not know,
+    as recorded)."""
+    try:
+        return step_status_words(StepStatus(step["status"]))
+    except ValueError:
+        return str(step["status"])
 
 
 def _step_words(step: dict[str, Any]) -> str:
@@ -637,7 +648,7 @@ class HistoryTab(QWidget):
             )
         for step in run.get("steps", []):
             lines.append(
-                f"{step['index'] + 1:>3}. {step['name']:<32} {step['status']:<8} "
+                f"{step['index'] + 1:>3}. {step['name']:<32} {_status_words(step):<16} "
                 f"{(step['duration_ms'] or 0) / 1000:6.1f} s  {_step_words(step)}"
             )
         for step in run.get("steps", []):
