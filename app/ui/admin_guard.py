@@ -410,8 +410,10 @@ class PinSettings(QGroupBox):
             self.state.setText(
                 self.tr(
                     "A PIN guards the template and order, Settings, Force re-run and letting in"
-                    " devices not on the order. It locks again after {n} idle minutes."
-                ).format(n=minutes)
+                    " devices not on the order. It locks again after %n idle minute(s).",
+                    "",
+                    minutes,
+                )
             )
 
     def _say(self, text: str) -> None:

@@ -1232,9 +1232,12 @@ Admin-PIN eingeben:</translation>
         <source>No admin PIN: nothing is locked.</source>
         <translation>Keine Admin-PIN: Nichts ist gesperrt.</translation>
     </message>
-    <message>
-        <source>A PIN guards the template and order, Settings, Force re-run and letting in devices not on the order. It locks again after {n} idle minutes.</source>
-        <translation>Eine PIN schützt Vorlage und Auftrag, die Einstellungen, „Erneut erzwingen“ und das Zulassen von Geräten, die nicht auf dem Auftrag stehen. Nach {n} Minuten ohne Bedienung sperrt sie wieder.</translation>
+    <message numerus="yes">
+        <source>A PIN guards the template and order, Settings, Force re-run and letting in devices not on the order. It locks again after %n idle minute(s).</source>
+        <translation>
+            <numerusform>Eine PIN schützt Vorlage und Auftrag, die Einstellungen, „Erneut erzwingen“ und das Zulassen von Geräten, die nicht auf dem Auftrag stehen. Nach %n Minute ohne Bedienung sperrt sie wieder.</numerusform>
+            <numerusform>Eine PIN schützt Vorlage und Auftrag, die Einstellungen, „Erneut erzwingen“ und das Zulassen von Geräten, die nicht auf dem Auftrag stehen. Nach %n Minuten ohne Bedienung sperrt sie wieder.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Not set: {reason}</source>

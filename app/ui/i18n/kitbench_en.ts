@@ -91,6 +91,16 @@
     </message>
 </context>
 <context>
+    <name>PinSettings</name>
+    <message numerus="yes">
+        <source>A PIN guards the template and order, Settings, Force re-run and letting in devices not on the order. It locks again after %n idle minute(s).</source>
+        <translation>
+            <numerusform>A PIN guards the template and order, Settings, Force re-run and letting in devices not on the order. It locks again after %n idle minute.</numerusform>
+            <numerusform>A PIN guards the template and order, Settings, Force re-run and letting in devices not on the order. It locks again after %n idle minutes.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>TemplatesTab</name>
     <message numerus="yes">
         <source>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: %n error(s).</source>

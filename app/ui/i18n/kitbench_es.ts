@@ -1232,9 +1232,12 @@ Introduzca el PIN de administrador:</translation>
         <source>No admin PIN: nothing is locked.</source>
         <translation>Sin PIN de administrador: no hay nada bloqueado.</translation>
     </message>
-    <message>
-        <source>A PIN guards the template and order, Settings, Force re-run and letting in devices not on the order. It locks again after {n} idle minutes.</source>
-        <translation>Un PIN protege la plantilla y el pedido, los ajustes, «Forzar de nuevo» y admitir dispositivos que no están en el pedido. Se vuelve a bloquear tras {n} minutos de inactividad.</translation>
+    <message numerus="yes">
+        <source>A PIN guards the template and order, Settings, Force re-run and letting in devices not on the order. It locks again after %n idle minute(s).</source>
+        <translation>
+            <numerusform>Un PIN protege la plantilla y el pedido, los ajustes, «Forzar de nuevo» y admitir dispositivos que no están en el pedido. Se vuelve a bloquear tras %n minuto de inactividad.</numerusform>
+            <numerusform>Un PIN protege la plantilla y el pedido, los ajustes, «Forzar de nuevo» y admitir dispositivos que no están en el pedido. Se vuelve a bloquear tras %n minutos de inactividad.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Not set: {reason}</source>
