@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import os
+import select
 import shutil
 import signal
 import socket
@@ -529,9 +530,9 @@ def under_preload() -> bool:
 
 
 def run_bench(config: FleetConfig, hubs: int, command: Sequence[str], out: TextIO) -> int:
-    """Build the bench, run COMMAND on it (or wait for Ctrl-C), return its exit status."""
+    """Build the bench, run COMMAND on it (or wait for SIGTERM or Ctrl-C), return its status."""
     options = {key: value for key, value in asdict(config).items() if key != "count"}
-    with SimFleet(config.count, **options) as fleet:
+    with StopSignals() as stop, SimFleet(config.count, **options) as fleet:
         bench = UsbBench(fleet, hubs)
         try:
             for port in bench.ports.values():
@@ -542,42 +543,77 @@ def run_bench(config: FleetConfig, hubs: int, command: Sequence[str], out: TextI
             if system_libusb:  # its udev backend sees umockdev's uevents (hotplug)
                 env.setdefault("KITBENCH_LIBUSB", system_libusb)
             if not command:
-                return _wait_for_signal(env, out)
-            return _run_command(command, env)
+                return _wait_for_signal(env, out, stop)
+            return _run_command(command, env, stop)
         finally:
             bench.close()
 
 
-def _run_command(command: Sequence[str], env: dict[str, str]) -> int:
+class StopSignals:
+    """SIGTERM and SIGINT as bytes on a socket, which the main thread waits on.
+
+    Python runs a signal's handler on the main thread when that thread next runs bytecode,
+    but the kernel may give a signal to any thread that does not block it: the fleet's
+    event loop or umockdev's worker. A main thread blocked in a lock (`Event.wait`) or in
+    `waitpid` then never wakes, and the bench ignored that SIGTERM for good. The C-level
+    handler writes the signal's number to the wakeup fd on whichever thread it runs, so a
+    wait on that socket always ends. In place before the bench starts: a SIGTERM during
+    start-up waits there, and the bench ends as soon as it is up.
+    """
+
+    def __init__(self) -> None:
+        self._received, self._wakeup = socket.socketpair()
+        self._wakeup.setblocking(False)
+        self._previous_fd = -1
+        self._previous_handlers: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        self._previous_fd = signal.set_wakeup_fd(self._wakeup.fileno(), warn_on_full_buffer=False)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            # any Python handler makes the C-level one write the wakeup fd, read in `next`
+            self._previous_handlers[signum] = signal.signal(signum, lambda *_: None)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._received.close()
+        self._wakeup.close()
+
+    def fileno(self) -> int:
+        return self._received.fileno()
+
+    def next(self) -> int:
+        """The number of the next signal; waits for one."""
+        return self._received.recv(1)[0]
+
+
+def _run_command(command: Sequence[str], env: dict[str, str], stop: StopSignals) -> int:
     try:
         child = subprocess.Popen(list(command), env=env)
     except OSError as exc:
         print(f"kitbench sim: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
         return 127
-    previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    exited = os.pidfd_open(child.pid)
     try:
-        while True:
-            try:
-                code = child.wait()
-                break
-            except KeyboardInterrupt:  # the child got the terminal's Ctrl-C too
-                continue
+        while exited not in select.select([exited, stop.fileno()], [], [])[0]:
+            if stop.next() == signal.SIGTERM:
+                child.terminate()  # a Ctrl-C (SIGINT) reached the child from the terminal too
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        os.close(exited)
+    code = child.wait()
     return 128 - code if code < 0 else code
 
 
-def _wait_for_signal(env: dict[str, str], out: TextIO) -> int:
+def _wait_for_signal(env: dict[str, str], out: TextIO, stop: StopSignals) -> int:
     print(
         f"run programs on this bench with: UMOCKDEV_DIR={env['UMOCKDEV_DIR']} "
         f"{CONTROL_ENV}={env[CONTROL_ENV]} umockdev-wrapper COMMAND",
         file=out,
         flush=True,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+    stop.next()
     return 0
 
 

@@ -9,10 +9,12 @@ test can unplug, replug and garble devices through the bench's control socket me
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from ctypes.util import find_library
@@ -136,7 +138,11 @@ def start_bench(tmp_path, kitbench_home):
     yield start
     for process in started:
         process.terminate()
-        assert process.wait(timeout=30) == 0
+        try:
+            assert process.wait(timeout=30) == 0
+        finally:
+            process.kill()  # a no-op once it has ended: a bench that hangs must not outlive us
+            process.wait()
 
 
 def test_command_runs_on_a_bench_of_eight_on_two_hubs_and_provisions_it(tmp_path, template):
@@ -263,6 +269,48 @@ def test_legacy_framing_header_and_payload_in_separate_transfers(start_bench, te
     result = bench.python(FRAMING_CLIENT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["separate:CNXN", "combined:timeout"]
+
+
+def threads_taking(pid: int, signum: int) -> list[int]:
+    """The process's threads besides its main one that do not block `signum`: those the
+    kernel may give a signal sent to the process (kill) to."""
+    threads = []
+    for thread in sorted(int(name) for name in os.listdir(f"/proc/{pid}/task")):
+        status = Path(f"/proc/{pid}/task/{thread}/status").read_text()
+        if thread != pid and not int(status.split("SigBlk:")[1].split()[0], 16) >> signum - 1 & 1:
+            threads.append(thread)
+    return threads
+
+
+def signal_thread(pid: int, thread: int, signum: int) -> None:
+    assert ctypes.CDLL(None, use_errno=True).tgkill(pid, thread, signum) == 0
+
+
+@pytest.mark.parametrize("taker", [0, -1], ids=["first", "last"])
+def test_a_sigterm_taken_by_any_thread_ends_the_bench(start_bench, taker):
+    """The fleet's event loop or umockdev's worker may take the SIGTERM sent to the bench;
+    it ends all the same, with exit 0."""
+    bench = start_bench("--count", "1", "--auth", "none")
+    threads = threads_taking(bench.process.pid, signal.SIGTERM)
+    assert len(threads) >= 2, threads  # the event loop's and umockdev's worker
+    signal_thread(bench.process.pid, threads[taker], signal.SIGTERM)
+    assert bench.process.wait(timeout=30) == 0
+
+
+def test_a_sigterm_taken_by_any_thread_ends_the_command_on_the_bench():
+    process = subprocess.Popen(
+        [*KITBENCH, "sim", "--usb", "--count", "1", "--base-port", "0", "--latency", "fast",
+         "--", "sleep", "60"],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        assert "\t" in process.stderr.readline()  # the bench's table: it is up
+        signal_thread(process.pid, threads_taking(process.pid, signal.SIGTERM)[0], signal.SIGTERM)
+        assert process.wait(timeout=30) == 128 + signal.SIGTERM  # sleep was terminated
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.mark.skipif(
