@@ -502,7 +502,10 @@ class UsbBench:
             for port in self.ports.values():
                 port.end_session()
 
-        self._run(stop())
+        try:
+            self._run(stop())
+        finally:  # umockdev removes it when the Testbed is finalized, which exit never does
+            shutil.rmtree(self.root_dir, ignore_errors=True)
 
     def _run(self, coroutine: Any) -> Any:
         future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)

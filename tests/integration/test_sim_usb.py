@@ -289,12 +289,13 @@ def signal_thread(pid: int, thread: int, signum: int) -> None:
 @pytest.mark.parametrize("taker", [0, -1], ids=["first", "last"])
 def test_a_sigterm_taken_by_any_thread_ends_the_bench(start_bench, taker):
     """The fleet's event loop or umockdev's worker may take the SIGTERM sent to the bench;
-    it ends all the same, with exit 0."""
+    it ends all the same, with exit 0, and cleans up."""
     bench = start_bench("--count", "1", "--auth", "none")
     threads = threads_taking(bench.process.pid, signal.SIGTERM)
     assert len(threads) >= 2, threads  # the event loop's and umockdev's worker
     signal_thread(bench.process.pid, threads[taker], signal.SIGTERM)
     assert bench.process.wait(timeout=30) == 0
+    assert not os.path.exists(bench.env["UMOCKDEV_DIR"])  # its testbed is not left behind
 
 
 def test_a_sigterm_taken_by_any_thread_ends_the_command_on_the_bench():
