@@ -22,7 +22,7 @@ from app.labels.queue import LabelPrinted, LabelWaiting
 from app.storage import Store
 from app.ui.admin_lock import Guard, run_now
 from app.ui.barcode import BarcodeWedge
-from app.ui.bench_counters import BenchCounters
+from app.ui.bench_counters import BenchCounters, SyncLabel
 from app.ui.bench_orders import BenchOrders
 from app.ui.bench_toolbar import BenchToolbar
 from app.ui.bench_words import label_words, refusal_words
@@ -32,6 +32,7 @@ from app.ui.device_model import DeviceModel
 from app.ui.engine_cover import EngineCover
 from app.ui.engine_link import EngineLink, EngineState
 from app.ui.needs_you import NeedsYouStrip, need_of, needs_by_kind
+from app.ui.scrolling import VerticalScroll
 from app.ui.taskman import TaskManager
 from app.ui.template_library import TemplateEntry, TemplateLibrary
 from app.ui.tile_grid import TileGrid
@@ -73,17 +74,22 @@ class BenchTab(QWidget):
 
         self.toolbar = BenchToolbar()
         self.counters = BenchCounters()
+        self.sync = SyncLabel()
         self.orders = BenchOrders(
             engine, model, library, self.toolbar, self.selected_endpoints, self,
             store=store, tasks=tasks,
         )  # fmt: skip
-        order_row = QHBoxLayout()  # its own row: the order's progress is read from afar
-        order_row.addWidget(self.orders.order_bar)
-        order_row.addStretch(1)
+        # Two rows, each narrower than a 1366-pixel laptop screen in every language: the
+        # toolbar with the sync state (elided), the order (its own row: its progress is read
+        # from afar) with the counters.
         toolbar_row = QHBoxLayout()
         toolbar_row.addWidget(self.toolbar)
         toolbar_row.addStretch(1)
-        toolbar_row.addWidget(self.counters)
+        toolbar_row.addWidget(self.sync)
+        order_row = QHBoxLayout()
+        order_row.addWidget(self.orders.order_bar)
+        order_row.addStretch(1)
+        order_row.addWidget(self.counters)
 
         self.template_errors = QLabel()
         self.template_errors.setWordWrap(True)
@@ -109,7 +115,7 @@ class BenchTab(QWidget):
         tiles_layout.addWidget(self.view, 1)
         self.engine_cover = EngineCover(tiles_area)
         self.splitter.addWidget(tiles_area)
-        self.splitter.addWidget(self.details)
+        self.splitter.addWidget(VerticalScroll(self.details))  # a laptop's height is enough
         self.splitter.setStretchFactor(0, 1)  # a wider window widens the tiles, not the details
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setSizes([900, 360])

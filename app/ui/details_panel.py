@@ -161,6 +161,9 @@ class DetailsPanel(QWidget):
         self.state.setMargin(6)
 
         self.info = QFormLayout()
+        # A value too wide beside its name goes under it: a long fingerprint never widens the
+        # panel (and narrows the tiles) beyond what the value needs.
+        self.info.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._fields: dict[str, QLabel] = {}
         for name in (*DEVICE_FIELDS, *(label for label, _ in IDENTITY_FIELDS)):
             value = QLabel("—")

@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         self.services.settings.auto_provision = enabled
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        self.bench.counters.show_sync(status)
+        self.bench.sync.show_sync(status)
         if status.library_changed:  # a release became ready, or was withdrawn
             self.services.library.reload()
 

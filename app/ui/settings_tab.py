@@ -35,6 +35,7 @@ from app.sync import TrustState, trust_status
 from app.templates.release import DEFAULT_CHANNEL
 from app.ui.admin_lock import Guard, run_now
 from app.ui.language import LANGUAGES, SYSTEM
+from app.ui.scrolling import VerticalScroll
 from app.ui.settings import Settings
 from app.ui.taskman import TaskManager, describe
 
@@ -133,8 +134,7 @@ class SettingsTab(QWidget):
         form = QWidget()
         form.setMaximumWidth(960)
         outer = QHBoxLayout(self)
-        outer.addWidget(form, 1)
-        outer.addStretch(0)
+        outer.addWidget(VerticalScroll(form), 1)  # a laptop screen's height is enough
         layout = QVBoxLayout(form)
         for group in (station, backend, bench):
             layout.addWidget(group)

@@ -25,11 +25,15 @@ from app.core import (
     Refused,
     WaitingForAllow,
 )
+from app.core.orders import Order
 from app.devices.slots import generated_label
+from app.sync import SyncState, SyncStatus
 from app.ui.needs_you import Need
 from app.ui.tile_grid import HubBlock, hub_of
+from tests.ui.test_bench_orders import create_order
 
 FULL_HD = (1920, 1080)
+LAPTOP = (1366, 720)  # a 1366x768 screen less its title bar and task bar
 # A maximised window on a 1080-line screen with a title bar and a task bar.
 MAXIMISED_WITH_PANELS = (1920, 1010)
 
@@ -216,6 +220,44 @@ def test_keys_and_a_barcode_scan_work_on_compact_tiles(open_bench, qtbot):
     assert tab.selected_endpoints() == [endpoints[149]]
     assert tab.details.tile is model.tile(endpoints[149])
     assert view.indexAt(QPoint(last.center())).row() == 149
+
+
+def test_the_window_fits_a_1366x768_laptop_screen_with_the_whole_bench_in_it(
+    open_bench, qtbot, kitbench_home
+):
+    """A laptop's 768 lines less a title bar and a task bar: the window may be no taller than
+    720, with an order whose strip of held-back devices shows, every need in the strip, a
+    failed device's details, and a long sync error; the dozen tiles all stay in view."""
+    create_order(kitbench_home, Order("PO 4711", target=12, template_name="bench-test"))
+    bench = open_bench(window_size=LAPTOP)
+    statuses = (
+        [Done("t")] * 3 + [Failed(Cause.STEP_FAILED, 0, "INSTALL_FAILED_OLDER_SDK")]
+        + [WaitingForAllow(), Refused("battery 9% below 15%"), NotOnOrder("PO 4711")]
+        + [Provisioning("t", 2, 5)] * 3 + [Ready()] * 2
+    )  # fmt: skip
+    endpoints = _plug(bench.model, statuses)
+    view = _laid_out(bench, qtbot, len(statuses))
+    tab, window = bench.window.bench, bench.window
+    tab.orders.reload(then_choose="PO 4711")
+    qtbot.waitUntil(tab.orders.held_back.isVisible)
+    tab.select(endpoints[3])
+    refused = "the backend refused the station's token: " + "ask the fleet admin " * 10
+    tab.sync.show_sync(SyncStatus(SyncState.ERROR, waiting=3, message=refused))
+    qtbot.waitUntil(lambda: tab.details.tile is bench.model.tile(endpoints[3]))
+
+    hint = window.minimumSizeHint()
+    assert hint.width() <= LAPTOP[0] and hint.height() <= LAPTOP[1], hint
+    window.resize(*LAPTOP)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == LAPTOP)
+    qtbot.waitUntil(lambda: _all_inside_the_viewport(view))
+    assert tab.needs_you.isVisible() and tab.toolbar.start_button.isVisible()
+    assert tab.sync.text().endswith("…") and refused in tab.sync.toolTip()  # elided, not wider
+
+    # A long scanned asset tag widens the details as far as it needs; nothing is cut off.
+    bench.model.set_asset_tag(endpoints[3], "AT-" + "7" * 50)
+    details_area = tab.splitter.widget(1)
+    qtbot.waitUntil(lambda: tab.details.width() > 500)
+    qtbot.waitUntil(lambda: tab.details.width() == details_area.viewport().width())
 
 
 def test_the_window_opens_maximised_on_first_launch(open_bench, qtbot):

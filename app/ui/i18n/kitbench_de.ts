@@ -86,10 +86,6 @@ Dieses Fenster verwenden oder es schließen und Kitbench neu starten.</translati
 <context>
     <name>BenchCounters</name>
     <message>
-        <source>sync: —</source>
-        <translation>Sync: —</translation>
-    </message>
-    <message>
         <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
         <translation>✓ {done} fertig   ✗ {failed} Fehler   ⊘ {refused} abgelehnt   ▶ {working} in Arbeit</translation>
     </message>
@@ -1791,6 +1787,13 @@ Admin-PIN eingeben:</translation>
     <message>
         <source>Page {number} of {total}</source>
         <translation>Seite {number} von {total}</translation>
+    </message>
+</context>
+<context>
+    <name>SyncLabel</name>
+    <message>
+        <source>sync: —</source>
+        <translation>Sync: —</translation>
     </message>
 </context>
 <context>

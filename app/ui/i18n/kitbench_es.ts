@@ -86,10 +86,6 @@ Use esa ventana, o ciérrela y vuelva a iniciar Kitbench.</translation>
 <context>
     <name>BenchCounters</name>
     <message>
-        <source>sync: —</source>
-        <translation>sinc.: —</translation>
-    </message>
-    <message>
         <source>✓ {done} done   ✗ {failed} failed   ⊘ {refused} refused   ▶ {working} in progress</source>
         <translation>✓ {done} terminados   ✗ {failed} fallidos   ⊘ {refused} rechazados   ▶ {working} en curso</translation>
     </message>
@@ -1791,6 +1787,13 @@ Introduzca el PIN de administrador:</translation>
     <message>
         <source>Page {number} of {total}</source>
         <translation>Página {number} de {total}</translation>
+    </message>
+</context>
+<context>
+    <name>SyncLabel</name>
+    <message>
+        <source>sync: —</source>
+        <translation>sinc.: —</translation>
     </message>
 </context>
 <context>
