@@ -204,7 +204,11 @@ def status_words(info: DeviceInfo) -> str:
     """What the device's own status says, in the bench's words ("" when its state says it);
     the device's own words inside a failure or refusal stay as it said them."""
     match info.status:
-        case None:
+        case None if info.state is DeviceState.NO_ADB:  # discovery's hint, in the bench's words
+            return QCoreApplication.translate(
+                "TileView", "Turn on USB debugging (Settings › Developer options)"
+            )
+        case None:  # discovery's own detail (e.g. the udev rules USB access needs), as said
             return info.message or ""
         case AlreadyDone(template=template, version=version):
             return QCoreApplication.translate(

@@ -84,3 +84,8 @@ def test_a_lost_device_says_what_happened_in_words():
     view = view_of(tile(Lost(Problem.UNAUTHORIZED)))
     assert view.state is DeviceState.DETACHED
     assert view.instruction == "No longer allowed: tap Allow on the device"
+
+
+def test_a_device_with_usb_debugging_off_says_where_to_turn_it_on():
+    info = DeviceInfo("usb:1-1.4", "A4", DeviceState.NO_ADB, message="discovery's English hint")
+    assert Tile(info).reason == "Turn on USB debugging (Settings › Developer options)"

@@ -2008,6 +2008,10 @@ Admin-PIN eingeben:</translation>
         <translation>Das Gerät hat die Verbindung abgelehnt</translation>
     </message>
     <message>
+        <source>Turn on USB debugging (Settings › Developer options)</source>
+        <translation>USB-Debugging einschalten (Einstellungen › Entwickleroptionen)</translation>
+    </message>
+    <message>
         <source>Already provisioned with {template} v{version}</source>
         <translation>Bereits mit {template} v{version} eingerichtet</translation>
     </message>

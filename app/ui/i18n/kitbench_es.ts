@@ -2008,6 +2008,10 @@ Introduzca el PIN de administrador:</translation>
         <translation>El dispositivo rechazó la conexión</translation>
     </message>
     <message>
+        <source>Turn on USB debugging (Settings › Developer options)</source>
+        <translation>Active la depuración USB (Ajustes › Opciones para desarrolladores)</translation>
+    </message>
+    <message>
         <source>Already provisioned with {template} v{version}</source>
         <translation>Ya configurado con {template} v{version}</translation>
     </message>
