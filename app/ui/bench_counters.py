@@ -3,7 +3,7 @@ how the station's sync with the backend goes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QSize, Qt
+from PySide6.QtCore import QDateTime, QLocale, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
@@ -52,10 +52,26 @@ class SyncLabel(QLabel):
         self.setText(self.words)
 
     def show_sync(self, status: SyncStatus) -> None:
-        self.words = sync_words(status)
+        self.words = self.sync_words(status)
         self.setToolTip(self.words)
         self.updateGeometry()
         self._elide()
+
+    def sync_words(self, status: SyncStatus) -> str:
+        """The sync state for the toolbar: "sync: synced", "sync: offline since 14:02 · 3
+        waiting to sync"; a count in the language's plural forms and number format."""
+        if status.state is SyncState.SYNCED:
+            words = self.tr("synced")
+        elif status.state is SyncState.OFFLINE and status.offline_since:
+            since = QDateTime.fromSecsSinceEpoch(int(status.offline_since.timestamp()))
+            time = QLocale().toString(since.time(), QLocale.FormatType.ShortFormat)
+            waiting = self.tr("offline since {time} · %Ln waiting to sync", "", status.waiting)
+            words = waiting.format(time=time)
+        elif status.state is SyncState.WAITING:
+            words = self.tr("%Ln waiting to sync", "", status.waiting)
+        else:  # the backend's or the network's own words
+            words = self.tr("sync error: {problem}").format(problem=status.message)
+        return self.tr("sync: {status}").format(status=words)
 
     def sizeHint(self) -> QSize:
         """As wide as the whole words, whatever is shown now."""
@@ -81,26 +97,3 @@ class SyncLabel(QLabel):
             text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
         if text != self.text():
             self.setText(text)
-
-
-def sync_words(status: SyncStatus) -> str:
-    """The sync state for the toolbar: "sync: synced", "sync: offline since 14:02 · 3 waiting"."""
-    if status.state is SyncState.SYNCED:
-        words = QCoreApplication.translate("BenchCounters", "synced")
-    elif status.state is SyncState.OFFLINE and status.offline_since:
-        since = QDateTime.fromSecsSinceEpoch(int(status.offline_since.timestamp()))
-        words = QCoreApplication.translate(
-            "BenchCounters", "offline since {time} · {count} waiting to sync"
-        ).format(
-            time=QLocale().toString(since.time(), QLocale.FormatType.ShortFormat),
-            count=QLocale().toString(status.waiting),
-        )
-    elif status.state is SyncState.WAITING:
-        words = QCoreApplication.translate("BenchCounters", "{count} waiting to sync").format(
-            count=QLocale().toString(status.waiting)
-        )
-    else:  # the backend's or the network's own words
-        words = QCoreApplication.translate("BenchCounters", "sync error: {problem}").format(
-            problem=status.message
-        )
-    return QCoreApplication.translate("BenchCounters", "sync: {status}").format(status=words)

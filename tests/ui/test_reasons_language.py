@@ -11,6 +11,8 @@ from PySide6.QtCore import QLocale, QTranslator
 from app.core import DeviceState
 from app.core.reasons import Why
 from app.storage import Config
+from app.sync import SyncState, SyncStatus
+from app.ui.bench_counters import SyncLabel
 from app.ui.history_tab import COLUMNS
 from app.ui.settings import Settings
 from app.ui.tile_view import instruction
@@ -140,3 +142,13 @@ def test_a_label_printer_that_is_off_reads_german_in_the_status_bar(
     assert f"Etikett für {tile.info.serial} nicht gedruckt: " in said
     assert f"der Etikettendrucker zpl://127.0.0.1:{port} ist aus oder nicht erreichbar" in said
     assert instruction(tile) == "Abziehen · Etikett wartet"
+
+
+def test_the_sync_count_reads_german_in_its_plural_forms(qtbot, language):
+    language("de")
+    label = SyncLabel()
+    qtbot.addWidget(label)
+    label.show_sync(SyncStatus(SyncState.WAITING, waiting=1))
+    assert label.words == "Sync: 1 wartet auf Sync"
+    label.show_sync(SyncStatus(SyncState.WAITING, waiting=1234))
+    assert label.words == "Sync: 1.234 warten auf Sync"  # the count in German digits

@@ -93,26 +93,6 @@ Dieses Fenster verwenden oder es schließen und Kitbench neu starten.</translati
         <source>{rate} / hour</source>
         <translation>{rate} / Stunde</translation>
     </message>
-    <message>
-        <source>synced</source>
-        <translation>synchronisiert</translation>
-    </message>
-    <message>
-        <source>offline since {time} · {count} waiting to sync</source>
-        <translation>offline seit {time} · {count} warten auf Sync</translation>
-    </message>
-    <message>
-        <source>{count} waiting to sync</source>
-        <translation>{count} warten auf Sync</translation>
-    </message>
-    <message>
-        <source>sync error: {problem}</source>
-        <translation>Sync-Fehler: {problem}</translation>
-    </message>
-    <message>
-        <source>sync: {status}</source>
-        <translation>Sync: {status}</translation>
-    </message>
 </context>
 <context>
     <name>BenchOrders</name>
@@ -1794,6 +1774,32 @@ Admin-PIN eingeben:</translation>
     <message>
         <source>sync: —</source>
         <translation>Sync: —</translation>
+    </message>
+    <message>
+        <source>synced</source>
+        <translation>synchronisiert</translation>
+    </message>
+    <message numerus="yes">
+        <source>offline since {time} · %Ln waiting to sync</source>
+        <translation>
+            <numerusform>offline seit {time} · %Ln wartet auf Sync</numerusform>
+            <numerusform>offline seit {time} · %Ln warten auf Sync</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln waiting to sync</source>
+        <translation>
+            <numerusform>%Ln wartet auf Sync</numerusform>
+            <numerusform>%Ln warten auf Sync</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>sync error: {problem}</source>
+        <translation>Sync-Fehler: {problem}</translation>
+    </message>
+    <message>
+        <source>sync: {status}</source>
+        <translation>Sync: {status}</translation>
     </message>
 </context>
 <context>

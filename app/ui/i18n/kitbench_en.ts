@@ -101,6 +101,23 @@
     </message>
 </context>
 <context>
+    <name>SyncLabel</name>
+    <message numerus="yes">
+        <source>offline since {time} · %Ln waiting to sync</source>
+        <translation>
+            <numerusform>offline since {time} · %Ln waiting to sync</numerusform>
+            <numerusform>offline since {time} · %Ln waiting to sync</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln waiting to sync</source>
+        <translation>
+            <numerusform>%Ln waiting to sync</numerusform>
+            <numerusform>%Ln waiting to sync</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>TemplatesTab</name>
     <message numerus="yes">
         <source>&lt;b&gt;{file}&lt;/b&gt; ({origin}) is invalid: %n error(s).</source>

@@ -93,26 +93,6 @@ Use esa ventana, o ciérrela y vuelva a iniciar Kitbench.</translation>
         <source>{rate} / hour</source>
         <translation>{rate} / hora</translation>
     </message>
-    <message>
-        <source>synced</source>
-        <translation>sincronizado</translation>
-    </message>
-    <message>
-        <source>offline since {time} · {count} waiting to sync</source>
-        <translation>sin conexión desde las {time} · {count} por sincronizar</translation>
-    </message>
-    <message>
-        <source>{count} waiting to sync</source>
-        <translation>{count} por sincronizar</translation>
-    </message>
-    <message>
-        <source>sync error: {problem}</source>
-        <translation>error de sincronización: {problem}</translation>
-    </message>
-    <message>
-        <source>sync: {status}</source>
-        <translation>sinc.: {status}</translation>
-    </message>
 </context>
 <context>
     <name>BenchOrders</name>
@@ -1794,6 +1774,32 @@ Introduzca el PIN de administrador:</translation>
     <message>
         <source>sync: —</source>
         <translation>sinc.: —</translation>
+    </message>
+    <message>
+        <source>synced</source>
+        <translation>sincronizado</translation>
+    </message>
+    <message numerus="yes">
+        <source>offline since {time} · %Ln waiting to sync</source>
+        <translation>
+            <numerusform>sin conexión desde las {time} · %Ln por sincronizar</numerusform>
+            <numerusform>sin conexión desde las {time} · %Ln por sincronizar</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln waiting to sync</source>
+        <translation>
+            <numerusform>%Ln por sincronizar</numerusform>
+            <numerusform>%Ln por sincronizar</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>sync error: {problem}</source>
+        <translation>error de sincronización: {problem}</translation>
+    </message>
+    <message>
+        <source>sync: {status}</source>
+        <translation>sinc.: {status}</translation>
     </message>
 </context>
 <context>
