@@ -40,8 +40,8 @@ screenshots: $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.ui.screenshots docs/screenshots
 
 # The bench alone, as `kitbench gui --demo N` shows it on a whole 1920x1080 screen: 150
-# devices in compact tiles, a dozen in large ones (docs/screenshots/bench-N.png), and the dozen
-# in German (bench-12-de.png). Needs Xvfb
+# devices in compact tiles, a dozen in large ones (docs/screenshots/bench-N.png), the dozen
+# in German (bench-12-de.png) and on a 1366x768 laptop (bench-12-1366x768.png). Needs Xvfb
 # and Qt's xcb libraries: apt-get install xvfb xauth libxcb-cursor0.
 bench-screenshots: $(STAMP) translations
 	for n in 150 12; do \
@@ -50,6 +50,8 @@ bench-screenshots: $(STAMP) translations
 	done
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m app.ui.screenshots \
 		docs/screenshots --bench 12 --language de
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m app.ui.screenshots \
+		docs/screenshots --bench 12
 
 # PNGs of every fleet console page (headless chromium), into docs/screenshots/console-*.png.
 console-screenshots: $(STAMP) translations

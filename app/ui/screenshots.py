@@ -12,6 +12,8 @@ window as order-bar.png: the toolbar, the order row and the held-back strip).
 
     xvfb-run -s "-screen 0 1920x1080x24" python -m app.ui.screenshots docs/screenshots \
         --bench 150
+
+and a dozen on a 1366×768 laptop screen (bench-12-1366x768.png).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from app.ui.main_window import MainWindow
 
 DEVICES = 12
 SIZE = (1500, 900)
+FULL_HD = (1920, 1080)
 WAITING = {DeviceState.ATTACHED, DeviceState.UNAUTHORIZED, DeviceState.PROVISIONING}
 
 
@@ -123,7 +126,8 @@ def order_area(window: MainWindow) -> QRect:
 def bench_on_screen(out: Path, devices: int, language: str = "en") -> Path:
     """The bench of a `devices`-device demo filling the screen, as bench staff see it: some
     done, some failed, some waiting for Allow, the rest at work; saved as bench-N.png (in
-    English) or bench-N-LANGUAGE.png."""
+    English) or bench-N-LANGUAGE.png, with the screen's size after it when it is not
+    1920×1080 (bench-12-1366x768.png)."""
     app = application()
     install_translators(language)
     demo = DemoBench(devices, faults="install_fail=0.08,never_auth=0.05")
@@ -161,9 +165,10 @@ def bench_on_screen(out: Path, devices: int, language: str = "en") -> Path:
         failed = [t for t in model.tiles() if t.state == DeviceState.FAILED]
         window.bench.select((failed or model.tiles())[0].endpoint)
         pump(app, lambda: False, 1.5)
-        path = out / (
-            f"bench-{devices}.png" if language == "en" else f"bench-{devices}-{language}.png"
-        )
+        size = (screen.size().width(), screen.size().height())
+        on = "" if size == FULL_HD else "-{}x{}".format(*size)
+        in_language = "" if language == "en" else f"-{language}"
+        path = out / f"bench-{devices}{in_language}{on}.png"
         screen.grabWindow(0).save(str(path))
         print(path)
         window.close()  # stops the station off the GUI thread, then closes
