@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -385,8 +384,7 @@ def config_list() -> None:
 @click.option("--once", is_flag=True, help="Send everything waiting, then exit (1 if any is left).")
 def sync(once: bool) -> None:
     """Send recorded runs to the fleet backend and pull published templates."""
-    import threading
-
+    from app.signals import StopSignals
     from app.sync import Backoff, SyncState, SyncWorker
 
     with open_store() as store:
@@ -408,13 +406,11 @@ def sync(once: bool) -> None:
             if release_trouble:
                 sys.exit(1)
             return
-        stopped = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stopped.set())
-        worker = SyncWorker(store, on_status=lambda status: click.echo(status.text()))
-        worker.start()
-        stopped.wait()
-        worker.stop()
+        with StopSignals() as stop:  # whichever thread takes the SIGTERM, the wait ends
+            worker = SyncWorker(store, on_status=lambda status: click.echo(status.text()))
+            worker.start()
+            stop.wait()
+            worker.stop()
 
 
 def _report_releases(status) -> bool:

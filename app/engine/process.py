@@ -32,6 +32,7 @@ from app.engine.protocol import (
 )
 from app.engine.service import Engine
 from app.provisioning.station_words import describe_station_problem
+from app.signals import StopSignals
 from app.storage import ConfigError, StationProblemError, StoreError, station_problem
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,15 @@ ENGINE_NICENESS = 5
 
 
 def serve(connection: Connection, options: EngineOptions) -> None:
-    """Run the engine until it is told to stop or its window goes away."""
+    """Run the engine until it is told to stop, its window goes away or a SIGTERM comes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the window's: it closes first
     _yield_the_cpu_to_the_window()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    # Whichever of the engine's threads the kernel gives a SIGTERM to, it ends the wait below.
+    with StopSignals(signal.SIGTERM) as stop:
+        _serve(connection, options, stop)
+
+
+def _serve(connection: Connection, options: EngineOptions, stop: StopSignals) -> None:
     _log_to_file(options)
     lock = EngineLock(options.data_dir)
     try:
@@ -80,11 +85,11 @@ def serve(connection: Connection, options: EngineOptions) -> None:
                     break
         except (EOFError, OSError):
             log.warning("the window's connection closed: stopping the runs and exiting")
-        stop.set()
+        stop.wake()
 
     threading.Thread(target=receive, name="engine-commands", daemon=True).start()
-    while not stop.wait(0.5):  # woken by SIGTERM too (signals reach the main thread)
-        pass
+    if stop.wait() == signal.SIGTERM:
+        log.info("SIGTERM: stopping the runs and exiting")
     watchdog = threading.Timer(CLOSE_DEADLINE_S, _exit_now)
     watchdog.daemon = True
     watchdog.start()

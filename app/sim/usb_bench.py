@@ -36,6 +36,7 @@ from concurrent.futures import Future
 from dataclasses import asdict
 from typing import Any, TextIO
 
+from app.signals import StopSignals
 from app.sim import protocol as p
 from app.sim.device import SimDevice
 from app.sim.fleet import FleetConfig, SimFleet
@@ -535,6 +536,8 @@ def under_preload() -> bool:
 def run_bench(config: FleetConfig, hubs: int, command: Sequence[str], out: TextIO) -> int:
     """Build the bench, run COMMAND on it (or wait for SIGTERM or Ctrl-C), return its status."""
     options = {key: value for key, value in asdict(config).items() if key != "count"}
+    # In place before the bench starts: a SIGTERM during start-up waits on the socket, and
+    # the bench ends as soon as it is up.
     with StopSignals() as stop, SimFleet(config.count, **options) as fleet:
         bench = UsbBench(fleet, hubs)
         try:
@@ -552,46 +555,6 @@ def run_bench(config: FleetConfig, hubs: int, command: Sequence[str], out: TextI
             bench.close()
 
 
-class StopSignals:
-    """SIGTERM and SIGINT as bytes on a socket, which the main thread waits on.
-
-    Python runs a signal's handler on the main thread when that thread next runs bytecode,
-    but the kernel may give a signal to any thread that does not block it: the fleet's
-    event loop or umockdev's worker. A main thread blocked in a lock (`Event.wait`) or in
-    `waitpid` then never wakes, and the bench ignored that SIGTERM for good. The C-level
-    handler writes the signal's number to the wakeup fd on whichever thread it runs, so a
-    wait on that socket always ends. In place before the bench starts: a SIGTERM during
-    start-up waits there, and the bench ends as soon as it is up.
-    """
-
-    def __init__(self) -> None:
-        self._received, self._wakeup = socket.socketpair()
-        self._wakeup.setblocking(False)
-        self._previous_fd = -1
-        self._previous_handlers: dict[int, Any] = {}
-
-    def __enter__(self) -> StopSignals:
-        self._previous_fd = signal.set_wakeup_fd(self._wakeup.fileno(), warn_on_full_buffer=False)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            # any Python handler makes the C-level one write the wakeup fd, read in `next`
-            self._previous_handlers[signum] = signal.signal(signum, lambda *_: None)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for signum, handler in self._previous_handlers.items():
-            signal.signal(signum, handler)
-        signal.set_wakeup_fd(self._previous_fd)
-        self._received.close()
-        self._wakeup.close()
-
-    def fileno(self) -> int:
-        return self._received.fileno()
-
-    def next(self) -> int:
-        """The number of the next signal; waits for one."""
-        return self._received.recv(1)[0]
-
-
 def _run_command(command: Sequence[str], env: dict[str, str], stop: StopSignals) -> int:
     try:
         child = subprocess.Popen(list(command), env=env)
@@ -601,7 +564,7 @@ def _run_command(command: Sequence[str], env: dict[str, str], stop: StopSignals)
     exited = os.pidfd_open(child.pid)
     try:
         while exited not in select.select([exited, stop.fileno()], [], [])[0]:
-            if stop.next() == signal.SIGTERM:
+            if stop.wait(0) == signal.SIGTERM:
                 child.terminate()  # a Ctrl-C (SIGINT) reached the child from the terminal too
     finally:
         os.close(exited)
@@ -616,7 +579,7 @@ def _wait_for_signal(env: dict[str, str], out: TextIO, stop: StopSignals) -> int
         file=out,
         flush=True,
     )
-    stop.next()
+    stop.wait()
     return 0
 
 

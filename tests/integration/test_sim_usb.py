@@ -9,7 +9,6 @@ test can unplug, replug and garble devices through the bench's control socket me
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ import pytest
 
 from app.sim.usb_bench import BenchControl
 from tests.integration.test_sim_stock_adb import free_port
+from tests.thread_signals import signal_thread, threads_taking
 
 UMOCKDEV_WRAPPER = shutil.which("umockdev-wrapper")
 KITBENCH = (sys.executable, "-m", "app")
@@ -269,21 +269,6 @@ def test_legacy_framing_header_and_payload_in_separate_transfers(start_bench, te
     result = bench.python(FRAMING_CLIENT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["separate:CNXN", "combined:timeout"]
-
-
-def threads_taking(pid: int, signum: int) -> list[int]:
-    """The process's threads besides its main one that do not block `signum`: those the
-    kernel may give a signal sent to the process (kill) to."""
-    threads = []
-    for thread in sorted(int(name) for name in os.listdir(f"/proc/{pid}/task")):
-        status = Path(f"/proc/{pid}/task/{thread}/status").read_text()
-        if thread != pid and not int(status.split("SigBlk:")[1].split()[0], 16) >> signum - 1 & 1:
-            threads.append(thread)
-    return threads
-
-
-def signal_thread(pid: int, thread: int, signum: int) -> None:
-    assert ctypes.CDLL(None, use_errno=True).tgkill(pid, thread, signum) == 0
 
 
 @pytest.mark.parametrize("taker", [0, -1], ids=["first", "last"])
