@@ -402,9 +402,10 @@ def sync(once: bool) -> None:
             if status.waiting or status.state is SyncState.ERROR:
                 click.echo(f"{status.waiting} run(s) waiting: {status.message}", err=True)
                 sys.exit(1)
-            click.echo("synced: nothing waiting")
-            if release_trouble:
+            if release_trouble:  # every run is sent, but the releases did not come
+                click.echo("no run waiting to send")
                 sys.exit(1)
+            click.echo("synced: nothing waiting")
             return
         with StopSignals() as stop:  # whichever thread takes the SIGTERM, the wait ends
             worker = SyncWorker(store, on_status=lambda status: click.echo(status.text()))

@@ -163,6 +163,21 @@ def test_sync_once_with_the_backend_down_exits_1_and_keeps_runs(runner, recorded
     assert "4 run(s) waiting: backend unreachable" in result.output
 
 
+def test_sync_once_with_nothing_waiting_and_the_backend_down_does_not_say_synced(runner):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    runner.invoke(cli, ["config", "set", "backend.url", f"http://127.0.0.1:{port}"])
+    runner.invoke(cli, ["config", "set", "backend.token", "tok"])
+    result = runner.invoke(cli, ["sync", "--once"])
+    assert result.exit_code == 1
+    assert "synced" not in result.output
+    assert "no run waiting to send" in result.output
+    assert "backend unreachable" in result.output
+
+
 @pytest.mark.parametrize(
     "args",
     [
