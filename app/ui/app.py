@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import ctypes
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTimer
+from PySide6.QtCore import QCoreApplication, QLocale, QSocketNotifier, QTimer
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -24,6 +23,7 @@ from app.core.paths import resources_dir
 from app.devices.device import Device
 from app.devices.usb_hotplug import UsbWatcher
 from app.engine.protocol import EngineOptions
+from app.signals import StopSignals
 from app.storage import Config, ConfigError, Store, StoreError
 from app.sync import pulled_dir
 from app.ui.bridge import EventBridge
@@ -197,16 +197,19 @@ def watch_usb(services: Services, window: MainWindow) -> None:
     services.engine.watch_usb()
 
 
-def close_on_stop_signals(window: QWidget) -> None:
+def close_on_stop_signals(window: QWidget, stop: StopSignals) -> None:
     """Ctrl-C in the terminal or a SIGTERM (a logout, `kill`) closes the window as a person
-    would: runs stop and the store finishes its writes. Python's default turns them into a
-    KeyboardInterrupt traceback inside whichever slot happened to run."""
+    would: runs stop and the store finishes its writes. The signal arrives as a byte on the
+    wakeup socket of `stop` (app/signals.py), which the event loop watches: Python's own
+    handler would run only when the main thread next runs Python code, and its default turns
+    Ctrl-C into a KeyboardInterrupt traceback inside whichever slot happened to run."""
+    notifier = QSocketNotifier(stop.fileno(), QSocketNotifier.Type.Read, window)
 
-    def close(_signum: int, _frame: object) -> None:
-        QTimer.singleShot(0, window.close)
+    def received() -> None:
+        if stop.wait(0) is not None:
+            window.close()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, close)
+    notifier.activated.connect(received)
 
 
 def run_gui(*, demo: int | None = None) -> int:
@@ -259,8 +262,9 @@ def run_gui(*, demo: int | None = None) -> int:
                 5000,
             ),
         )
-        close_on_stop_signals(window)
-        return app.exec()
+        with StopSignals() as stop:
+            close_on_stop_signals(window, stop)
+            return app.exec()
     finally:
         if demo_bench is not None:
             demo_bench.stop()

@@ -10,6 +10,8 @@ import pytest
 
 import app.ui.app as gui_app
 import app.ui.main_window as main_window
+from app.signals import StopSignals
+from tests.thread_signals import signal_thread
 
 
 def test_a_broken_config_file_is_explained_and_the_gui_exits_1(qapp, kitbench_home, monkeypatch):
@@ -30,14 +32,26 @@ def test_a_broken_config_file_is_explained_and_the_gui_exits_1(qapp, kitbench_ho
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
 def test_ctrl_c_or_sigterm_closes_the_window_as_a_person_would(open_bench, qtbot, signum):
     bench = open_bench()
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        gui_app.close_on_stop_signals(bench.window)
+    with StopSignals() as stop:
+        gui_app.close_on_stop_signals(bench.window, stop)
         os.kill(os.getpid(), signum)  # no KeyboardInterrupt out of whatever slot runs next
         qtbot.waitUntil(lambda: bench.window.stopped, timeout=10_000)
+    assert not bench.window.isVisible()
+
+
+def test_a_sigterm_taken_by_another_thread_closes_the_window(open_bench, qtbot):
+    """The kernel may give a `kill` to any thread that does not block it, not the GUI's."""
+    bench = open_bench()
+    parked = threading.Event()
+    other = threading.Thread(target=parked.wait, daemon=True)
+    other.start()
+    try:
+        with StopSignals() as stop:
+            gui_app.close_on_stop_signals(bench.window, stop)
+            signal_thread(os.getpid(), other.native_id, signal.SIGTERM)
+            qtbot.waitUntil(lambda: bench.window.stopped, timeout=10_000)
     finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
+        parked.set()
     assert not bench.window.isVisible()
 
 
