@@ -24,8 +24,9 @@ from __future__ import annotations
 import io
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adb_shell import constants, exceptions
@@ -53,6 +54,7 @@ SEND_V2_SETUP = struct.Struct("<4sII")
 # SND2's compression flags, each offered by its own feature in the device's banner.
 COMPRESSION_FLAGS = {"brotli": 1, "lz4": 2, "zstd": 4}
 COMPRESSED_CHUNK = 64 * 1024  # adb 34 sends each compressed piece as one DATA of at most this
+PACK_BLOCK = 1024 * 1024  # a packed file is compressed this much at a time
 # Over TCP, header and payload go out in one write up to this size: one syscall, one segment.
 COALESCE_LIMIT = 64 * 1024
 
@@ -62,6 +64,52 @@ class ShellV2Result:
     exit_code: int | None  # None: the shell ended without reporting one
     stdout: bytes
     stderr: bytes
+
+
+@dataclass(frozen=True)
+class PackedFile:
+    """A file as the one compressed stream a sendrecv_v2 push sends, made once and sent to
+    any number of devices: the stream depends on the file and the compression only, and
+    the receiving side decodes it whatever DATA pieces it arrives in (adbd 34's decoders
+    take it piece by piece)."""
+
+    compression: str  # "lz4", "zstd" or "brotli"
+    blocks: tuple[bytes, ...]  # the compressor's output, block by block
+    size: int  # compressed bytes: what crosses the bus
+    raw_size: int  # the file's own bytes
+
+
+def pack_file(path: Path, compression: str) -> PackedFile:
+    """`path` compressed as `AdbSession` compresses a push; OSError when it cannot be read."""
+    compress, finish = _compressor(compression)
+    blocks, raw_size = [], 0
+    with path.open("rb") as source:
+        while block := source.read(PACK_BLOCK):
+            raw_size += len(block)
+            if packed := compress(block):
+                blocks.append(packed)
+    blocks.append(finish())
+    return PackedFile(compression, tuple(blocks), sum(map(len, blocks)), raw_size)
+
+
+class PackedStream(io.BytesIO):
+    """A packed file handed to `AdbSession.push`, which sends its blocks as they are.
+
+    Reports progress in compressed bytes after each block; the callback may raise to
+    abandon the push. A BytesIO only because adb-shell takes any other argument for a path.
+    """
+
+    def __init__(self, packed: PackedFile, progress: Callable[[int, int], object] | None):
+        super().__init__()
+        self.packed, self._progress = packed, progress
+
+    def blocks(self) -> Iterator[bytes]:
+        done = 0
+        for block in self.packed.blocks:
+            yield block
+            done += len(block)
+            if self._progress is not None:
+                self._progress(done, self.packed.size)
 
 
 class ChecksumSkippingIOManager(_AdbIOManager):  # type: ignore[misc]  # adb-shell has no types
@@ -275,12 +323,18 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
         to a hundred devices those copies were much of the station's CPU. Here each packet's
         DATA chunks are read into one reused buffer and sent from it, with adb-shell's
         packet layout: whole chunks of at most `max_chunk_size`, as many as fit. Progress is
-        the stream's to report (Device.push passes no callback).
+        the stream's to report (Device.push passes no callback). A `PackedStream` goes as
+        the compressed stream it already is.
         """
+        if isinstance(stream, PackedStream):
+            self._push_compressed(stream.blocks(), device_path, st_mode, mtime,
+                                  stream.packed.compression, adb_info, filesync_info)  # fmt: skip
+            return
         compression = self.compression()
         if compression is not None:
-            self._push_compressed(stream, device_path, st_mode, mtime, compression,
-                                  adb_info, filesync_info)  # fmt: skip
+            self._push_compressed(_compressed_blocks(stream, compression, self._maxdata),
+                                  device_path, st_mode, mtime, compression, adb_info,
+                                  filesync_info)  # fmt: skip
             return
         fileinfo = f"{device_path},{int(st_mode)}".encode()
         self._filesync_send(constants.SEND, adb_info, filesync_info, data=fileinfo)
@@ -313,7 +367,7 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
 
     def _push_compressed(
         self,
-        stream: io.BufferedIOBase,
+        blocks: Iterable[bytes],
         device_path: str,
         st_mode: int,
         mtime: int,
@@ -330,11 +384,8 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
             + SEND_V2_SETUP.pack(SEND_V2, int(st_mode), COMPRESSION_FLAGS[compression])
         )
         self._put(setup, adb_info, filesync_info)
-        compress, finish = _compressor(compression)
-        block = bytearray(self._maxdata)
-        while count := stream.readinto(block):
-            self._put_data(compress(bytes(block[:count])), adb_info, filesync_info)
-        self._put_data(finish(), adb_info, filesync_info)
+        for block in blocks:
+            self._put_data(block, adb_info, filesync_info)
         self._filesync_send(constants.DONE, adb_info, filesync_info, size=mtime or int(time.time()))
         for command, _, data in self._filesync_read_until(
             [], [constants.OKAY, constants.FAIL], adb_info, filesync_info
@@ -377,6 +428,17 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
         self._io_manager.send(message, adb_info)
         self._read_until([constants.OKAY], adb_info)
         filesync_info.send_idx = 0
+
+
+def _compressed_blocks(
+    stream: io.BufferedIOBase, compression: str, block_size: int
+) -> Iterator[bytes]:
+    """`stream` compressed as it is read, block by block, then the stream's end."""
+    compress, finish = _compressor(compression)
+    block = bytearray(block_size)
+    while count := stream.readinto(block):
+        yield compress(bytes(block[:count]))
+    yield finish()
 
 
 def _compressor(name: str) -> tuple[Callable[[bytes], bytes], Callable[[], bytes]]:

@@ -15,7 +15,7 @@ import shlex
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,13 @@ from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.core import Problem as Problem  # re-exported: callers take it with DeviceError
 from app.core.evidence import PNG_SIGNATURE
-from app.devices.adb_protocol import AdbSession, ConnectFailed, authorize
+from app.devices.adb_protocol import (
+    AdbSession,
+    ConnectFailed,
+    PackedFile,
+    PackedStream,
+    authorize,
+)
 from app.devices.endpoints import TcpEndpoint, parse_endpoint
 from app.devices.transport import FullWriteTcpTransport
 from app.devices.usb import LIBUSB_ERROR_OVERFLOW
@@ -137,6 +143,9 @@ class Device:
         # Pushes compress with this (sendrecv_v2: "lz4", "zstd", "brotli") where the device
         # offers it; the station picks it by the device's bus (app.core.buses).
         self.push_compression: str | None = None
+        # Installs then go as compressed pushes too (see `install_compression`); False: they
+        # stream uncompressed wherever the device can stream (the physical bench's baseline).
+        self.compressed_installs = True
 
     @classmethod
     def open(
@@ -178,18 +187,49 @@ class Device:
             )
         return ShellResult(exit_code, stdout, stderr)
 
-    def push(self, local: Path, remote: str, progress: Progress | None = None) -> None:
-        """Copy a local file to `remote`. `progress` may raise to abandon the transfer."""
+    def offered_compression(self) -> str | None:
+        """What pushes compress with: the bus's push compression where the device offers it
+        (sendrecv_v2, Android 11+), else None."""
+        if self.push_compression is None:
+            return None
+        with self._errors("connecting", CONNECT_TIMEOUT_S):
+            session = self._connected()
+        if not isinstance(session, AdbSession):
+            return None
+        session.push_compression = self.push_compression
+        return session.compression()
+
+    def install_compression(self) -> str | None:
+        """The compression installs are pushed with (`offered_compression`), or None: they
+        go as `adb install` sends them."""
+        return self.offered_compression() if self.compressed_installs else None
+
+    def push(
+        self,
+        local: Path,
+        remote: str,
+        progress: Progress | None = None,
+        packed: PackedFile | None = None,
+    ) -> None:
+        """Copy a local file to `remote`. `progress` may raise to abandon the transfer.
+
+        `packed`: the file already compressed (`pack_file`), sent as it is where the device
+        takes its compression; progress then counts compressed bytes."""
         total = local.stat().st_size
         with (
             local.open("rb") as source,
             self._errors(f"pushing {local.name}", TRANSFER_STALL_TIMEOUT_S),
         ):
             session = self._connected()
+            stream: io.BytesIO = _ProgressReader(source, total, progress)
             if isinstance(session, AdbSession):
                 session.push_compression = self.push_compression
+                if packed is not None:
+                    session.push_compression = packed.compression
+                    if session.compression() == packed.compression:
+                        stream = PackedStream(packed, progress)
             session.push(
-                _ProgressReader(source, total, progress),
+                stream,
                 remote,
                 st_mode=PUSH_MODE,
                 transport_timeout_s=TRANSFER_STALL_TIMEOUT_S,
@@ -203,21 +243,25 @@ class Device:
         progress: Progress | None = None,
         timeout: float | None = None,
         transfer_slot: AbstractContextManager[object] | None = None,
+        packed: PackedFile | None = None,
     ) -> ShellResult:
         """Install an APK as `adb install` does; the result's output says Success or Failure.
 
-        Streamed where the device offers it (`abb_exec:package install -S` on Android 11+,
-        `exec:cmd package install -S` on Android 7+): the APK goes to the package manager
-        on the stream, with no temporary copy on the device, and an APK the device refuses
-        up front stops being sent. Older devices get it pushed to a temporary file, `pm
-        install`ed and removed. `transfer_slot` is held while the bytes cross the bus only,
-        so the bus is not also held while the package manager works.
+        `packed` (the APK compressed with `install_compression()`): pushed compressed to a
+        temporary file, `pm install`ed from there and removed, so fewer bytes cross a full
+        bus. Otherwise streamed where the device offers it (`abb_exec:package install -S`
+        on Android 11+, `exec:cmd package install -S` on Android 7+): the APK goes to the
+        package manager on the stream, with no temporary copy on the device, and an APK
+        the device refuses up front stops being sent. Older devices get it pushed to a
+        temporary file, `pm install`ed and removed. `transfer_slot` is held while the
+        bytes cross the bus only, so the bus is not also held while the package manager
+        works.
         """
         session = self._connected()
         features = session.features if isinstance(session, AdbSession) else frozenset()
-        if "abb_exec" in features or "cmd" in features:
+        if packed is None and ("abb_exec" in features or "cmd" in features):
             return self._stream_install(apk, options, features, progress, timeout, transfer_slot)
-        return self._push_install(apk, options, progress, timeout, transfer_slot)
+        return self._push_install(apk, options, progress, timeout, transfer_slot, packed)
 
     def _stream_install(
         self,
@@ -258,20 +302,28 @@ class Device:
         progress: Progress | None,
         timeout: float | None,
         transfer_slot: AbstractContextManager[object] | None,
+        packed: PackedFile | None = None,
     ) -> ShellResult:
-        remote = f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
+        remote = _temporary_apk()
+        removed = False
         try:
             with transfer_slot or nullcontext():
-                self.push(apk, remote, progress)
-            return self.shell(
-                f"pm install {' '.join(options)} {remote}".replace("  ", " "), timeout
-            )
+                self.push(apk, remote, progress, packed)
+            # Installed and removed in one round trip; pm's own status is the command's.
+            install = shlex.join(["pm", "install", *options, remote])
+            result = self.shell(f"{install}; status=$?; rm -f {remote}; exit $status", timeout)
+            removed = True
+            return result
         finally:
-            # Also after a failed or cancelled push: no half APKs left in /data/local/tmp.
-            try:
-                self.shell(f"rm -f {remote}", timeout=10)
-            except DeviceError:
-                log.info("%s: could not remove %s", self.endpoint.spec, remote)
+            if not removed:  # a failed or cancelled push: no half APKs left in /data/local/tmp
+                self._remove([remote])
+
+    def _remove(self, remotes: Sequence[str]) -> None:
+        """Remove temporary files; a device that cannot be reached keeps them (logged)."""
+        try:
+            self.shell(f"rm -f {' '.join(remotes)}", timeout=10)
+        except DeviceError:
+            log.info("%s: could not remove %s", self.endpoint.spec, " ".join(remotes))
 
     def install_set(
         self,
@@ -280,15 +332,19 @@ class Device:
         progress: Progress | None = None,
         timeout: float | None = None,
         transfer_slot: AbstractContextManager[object] | None = None,
+        packed: Sequence[PackedFile] | None = None,
     ) -> ShellResult:
         """Install a base APK and its splits as one app through an install session, as `adb
         install-multiple` does: install-create, one install-write per APK, install-commit.
 
         All or nothing: the package manager installs the set at commit or not at all, and a
         write or commit that fails abandons the session (install-abandon), so nothing staged
-        stays behind. Each APK is streamed where the device offers it (abb_exec, exec:cmd),
-        else pushed to a temporary file that `pm install-write` reads. `transfer_slot` is
-        held while the APKs cross the bus, not while the package manager works.
+        stays behind. `packed` (each APK compressed with `install_compression()`): all are
+        pushed compressed to temporary files, written into the session from there in one
+        round trip and removed. Otherwise each APK is streamed where the device offers it
+        (abb_exec, exec:cmd), else pushed to a temporary file that `pm install-write` reads.
+        `transfer_slot` is held while the APKs cross the bus, not while the package manager
+        works.
         """
         session = self._connected()
         features = session.features if isinstance(session, AdbSession) else frozenset()
@@ -302,13 +358,20 @@ class Device:
         sizes = [apk.stat().st_size for apk in apks]
         committed = False
         try:
-            with transfer_slot or nullcontext():
-                for index, apk in enumerate(apks):
-                    before = sum(sizes[:index])
-                    part = _offset_progress(progress, before, sum(sizes))
-                    written = self._write_split(apk, index, session_id, features, part, timeout)
-                    if "Success" not in written.output:
-                        return ShellResult(1, written.output)
+            if packed is not None:
+                refused = self._write_packed_splits(apks, packed, session_id, pm, progress,
+                                                    timeout, transfer_slot)  # fmt: skip
+                if refused is not None:
+                    return refused
+            else:
+                with transfer_slot or nullcontext():
+                    for index, apk in enumerate(apks):
+                        before = sum(sizes[:index])
+                        part = _offset_progress(progress, before, sum(sizes))
+                        written = self._write_split(apk, index, session_id, features, part,
+                                                    timeout)  # fmt: skip
+                        if "Success" not in written.output:
+                            return ShellResult(1, written.output)
             committed = True  # a commit ends the session, whatever its verdict
             result = self.shell(f"{pm} install-commit {session_id}", timeout)
             return ShellResult(0 if "Success" in result.output else 1, result.output)
@@ -318,6 +381,44 @@ class Device:
                     self.shell(f"{pm} install-abandon {session_id}", timeout=10)
                 except DeviceError:
                     log.info("%s: could not abandon install session", self.endpoint.spec)
+
+    def _write_packed_splits(
+        self,
+        apks: list[Path],
+        packed: Sequence[PackedFile],
+        session_id: str,
+        pm: str,
+        progress: Progress | None,
+        timeout: float | None,
+        transfer_slot: AbstractContextManager[object] | None,
+    ) -> ShellResult | None:
+        """Push every APK compressed to a temporary file, then write them all into the
+        session and remove them in one round trip. None when all were written; else the
+        package manager's refusal."""
+        remotes = [_temporary_apk() for _ in apks]
+        sizes = [pack.size for pack in packed]
+        removed = False
+        try:
+            with transfer_slot or nullcontext():
+                for index, (apk, pack) in enumerate(zip(apks, packed, strict=True)):
+                    part = _offset_progress(progress, sum(sizes[:index]), sum(sizes))
+                    self.push(apk, remotes[index], part, pack)
+            writes = " && ".join(
+                shlex.join([*pm.split(), "install-write", "-S", str(pack.raw_size), session_id,
+                            f"{index:02d}_{apk.name}", remote])
+                for index, (apk, pack, remote) in enumerate(zip(apks, packed, remotes,
+                                                                 strict=True))
+            )  # fmt: skip
+            written = self.shell(
+                f"{writes}; status=$?; rm -f {' '.join(remotes)}; exit $status", timeout
+            )
+            removed = True
+        finally:
+            if not removed:  # a failed or cancelled push: no half APKs left in /data/local/tmp
+                self._remove(remotes)
+        if written.ok and written.output.count("Success") == len(apks):
+            return None
+        return ShellResult(1, written.output)
 
     def _write_split(
         self,
@@ -333,7 +434,7 @@ class Device:
         name = f"{index:02d}_{apk.name}"
         timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
         if "abb_exec" not in features and "cmd" not in features:
-            remote = f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
+            remote = _temporary_apk()
             try:
                 self.push(apk, remote, progress)
                 return self.shell(
@@ -341,10 +442,7 @@ class Device:
                     timeout,
                 )
             finally:
-                try:
-                    self.shell(f"rm -f {remote}", timeout=10)
-                except DeviceError:
-                    log.info("%s: could not remove %s", self.endpoint.spec, remote)
+                self._remove([remote])
         words = ["package", "install-write", "-S", str(size), session_id, name, "-"]
         if "abb_exec" in features:
             destination = b"abb_exec:" + "\0".join(words).encode()
@@ -520,6 +618,11 @@ class _ProgressReader(io.BytesIO):
             self._done += count
             self._progress(self._done, self._total)
         return count
+
+
+def _temporary_apk() -> str:
+    """A name of its own in the device's temporary folder, for one APK on its way in."""
+    return f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
 
 
 def _offset_progress(progress: Progress | None, before: int, total: int) -> Progress | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -17,10 +18,14 @@ from pathlib import Path
 from app.core import StepStatus
 from app.core.apk import ApkInfo, NotAnApk, read_apk
 from app.core.reasons import Reason, Why
+from app.devices.adb_protocol import PackedFile, pack_file
 from app.devices.device import Device
 from app.provisioning.reason_text import english
 
 POLL_INTERVAL_S = 0.25  # how often waits look at the device again
+# Compressed streams kept for a batch: a kitting template's APKs (a 48 MB app and a few more)
+# fit; beyond it the least recently used are dropped and made again when asked for.
+PACKED_BUDGET_BYTES = 256 * 1024 * 1024
 
 
 class StepFailed(Exception):
@@ -70,13 +75,18 @@ class ArtifactCache:
     """Reads and hashes each local file once per batch, however many devices take it.
 
     A file that changes on disk (size or mtime) is read again. Concurrent requests for
-    the same file wait for the one reader instead of reading it too.
+    the same file wait for the one reader instead of reading it too. Likewise each file's
+    compressed stream (`packed`) is made once for every device whose bus pushes with that
+    compression, within `packed_budget` bytes of streams kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, packed_budget: int = PACKED_BUDGET_BYTES) -> None:
         self._lock = threading.Lock()
         self._entries: dict[tuple[Path, int, int], _Entry] = {}
         self.reads = 0  # files actually read, for tests and benchmarks
+        self._packed: OrderedDict[tuple[Path, int, int, str], _PackedEntry] = OrderedDict()
+        self._packed_budget = packed_budget
+        self.packs = 0  # compressed streams actually made, for tests and benchmarks
 
     def sha256(self, path: Path) -> str:
         return self._get(path, parse_apk=False).sha256
@@ -84,12 +94,41 @@ class ArtifactCache:
     def apk(self, path: Path) -> ApkArtifact:
         return self._get(path, parse_apk=True)
 
-    def _get(self, path: Path, *, parse_apk: bool) -> ApkArtifact:
+    def packed(self, path: Path, compression: str) -> PackedFile:
+        """The file as one compressed stream (`pack_file`), made once for the batch."""
+        key = (*self._key(path), compression)
+        with self._lock:
+            entry = self._packed.setdefault(key, _PackedEntry())
+            self._packed.move_to_end(key)
+        with entry.lock:
+            if entry.packed is None:
+                try:
+                    entry.packed = pack_file(path, compression)
+                except OSError as exc:
+                    raise StepFailed(_unreadable(path, exc)) from None
+                self.packs += 1
+            packed = entry.packed
+        self._keep_within_budget()
+        return packed
+
+    def _keep_within_budget(self) -> None:
+        """Drop the least recently used streams beyond the budget (the newest stays); a
+        device sending one keeps it until it is done."""
+        with self._lock:
+            kept = sum(e.packed.size for e in self._packed.values() if e.packed is not None)
+            while kept > self._packed_budget and len(self._packed) > 1:
+                _, oldest = self._packed.popitem(last=False)
+                kept -= oldest.packed.size if oldest.packed is not None else 0
+
+    def _key(self, path: Path) -> tuple[Path, int, int]:
         try:
             status = path.stat()
         except OSError as exc:
             raise StepFailed(_unreadable(path, exc)) from None
-        key = (path.resolve(), status.st_size, status.st_mtime_ns)
+        return (path.resolve(), status.st_size, status.st_mtime_ns)
+
+    def _get(self, path: Path, *, parse_apk: bool) -> ApkArtifact:
+        key = self._key(path)
         with self._lock:
             entry = self._entries.setdefault(key, _Entry())
         with entry.lock:
@@ -124,6 +163,12 @@ def _unreadable(path: Path, exc: OSError) -> Reason:
 class _Entry:
     lock: threading.Lock = field(default_factory=threading.Lock)
     artifact: ApkArtifact | None = None
+
+
+@dataclass
+class _PackedEntry:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    packed: PackedFile | None = None
 
 
 @dataclass

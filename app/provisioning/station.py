@@ -79,6 +79,7 @@ class Station:
         jobs: int | None = None,
         bus_transfer_limit: int | None = None,
         transfer_order: str = "arrival",
+        compressed_installs: bool = True,
         data_dir: Path | None = None,
         auth_timeout_s: float = 60.0,
         port_map: PortMap | None = None,
@@ -89,6 +90,8 @@ class Station:
         """Large transfers cross each bus as the transfer scheduler admits them (by the bus's
         bandwidth; `bus_transfer_limit`, if set, also caps how many at once per bus;
         `transfer_order` is the scheduler's order, see `scheduler.ORDERS`).
+        `compressed_installs`: installs go as compressed pushes where a device's bus
+        compresses pushes (False: streamed as `adb install` does, the bench's baseline).
         `port_map` defaults to the data directory's `ports.yaml` (PortMapError if broken);
         `open_device` is how sessions are opened (tests stand simulators in for USB);
         `before_run` records a run before it may touch its device (the store's recorder), and
@@ -113,6 +116,7 @@ class Station:
         self._jobs = threading.BoundedSemaphore(jobs) if jobs else None
         self._port_map = port_map
         self._transfers = TransferScheduler(bus_transfer_limit or None, transfer_order)
+        self._compressed_installs = compressed_installs
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # runs asked for and not settled
@@ -307,6 +311,7 @@ class Station:
             endpoint.spec, self._key, auth_timeout_s=self.auth_timeout_s, on_auth_prompt=on_prompt
         )
         device.push_compression = push_compression(bus_of(endpoint.spec, self._port_map)[1])
+        device.compressed_installs = self._compressed_installs
         return device
 
     def screencap_aside(self, endpoint: Endpoint) -> bytes:

@@ -12,10 +12,12 @@ import re
 import shlex
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from app.core import StepStatus
 from app.core.reasons import Arg, Reason, Why
+from app.devices.adb_protocol import PackedFile
 from app.devices.device import DeviceError, ShellResult
 from app.provisioning.apk_sets import NotAnApkSet, archive_splits
 from app.provisioning.checks import (
@@ -101,12 +103,14 @@ def install(params: Install, ctx: StepContext) -> Outcome:
     if apk.info.min_sdk and apk.info.min_sdk > ctx.facts.sdk:
         raise StepFailed(_needs_sdk(package, apk.info.min_sdk, ctx.facts.sdk))
     options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
+    packed = _packed(ctx, [apk.path])
     result = ctx.device.install(
         apk.path,
         options,
         progress=ctx.transfer_progress(f"sending {apk.path.name}"),
         timeout=ctx.timeout,
-        transfer_slot=ctx.transfer_slot(apk.size),
+        transfer_slot=ctx.transfer_slot(packed[0].size if packed else apk.size),
+        packed=packed[0] if packed else None,
     )
     if "Success" not in result.output:
         raise StepFailed(_install_refused(result, package), result.output, package=package)
@@ -167,12 +171,15 @@ def install_split_set(params: Install, ctx: StepContext) -> Outcome:
         needed = max(FIRST_SPLIT_SDK, base.min_sdk or 0)
         raise StepFailed(_needs_sdk(package, needed, ctx.facts.sdk))
     options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
+    packed = _packed(ctx, [apk.path for apk in apks])
+    sent = sum(pack.size for pack in packed) if packed else sum(apk.size for apk in apks)
     result = ctx.device.install_set(
         [apk.path for apk in apks],
         options,
         progress=ctx.transfer_progress(f"sending {local.name}"),
         timeout=ctx.timeout,
-        transfer_slot=ctx.transfer_slot(sum(apk.size for apk in apks)),
+        transfer_slot=ctx.transfer_slot(sent),
+        packed=packed,
     )
     if "Success" not in result.output:
         raise StepFailed(_install_refused(result, package), result.output, package=package)
@@ -182,6 +189,16 @@ def install_split_set(params: Install, ctx: StepContext) -> Outcome:
         f"installed {package} {version} with {len(wanted)} splits{before}",
         result.output,
     )
+
+
+def _packed(ctx: StepContext, paths: list[Path]) -> list[PackedFile] | None:
+    """The files compressed for an install from a compressed push, where the device's bus
+    and the device take one (docs/architecture.md, "Compressed pushes"); None: install as
+    `adb install` does. Made once per batch, whichever devices send them."""
+    compression = ctx.device.install_compression()
+    if compression is None:
+        return None
+    return [ctx.artifacts.packed(path, compression) for path in paths]
 
 
 def installed_splits(ctx: StepContext, package: str) -> list[str]:
@@ -293,8 +310,10 @@ def push(params: Push, ctx: StepContext) -> Outcome:
     found = _run(ctx, f"sha256sum {_quote(params.dest)}")
     if found.ok and found.output.split()[:1] == [wanted]:
         return Outcome(StepStatus.OK, f"{params.dest} already has this content")
-    with ctx.transfer_slot(local.stat().st_size):
-        ctx.device.push(local, params.dest, ctx.transfer_progress(f"sending {local.name}"))
+    compression = ctx.device.offered_compression()
+    packed = ctx.artifacts.packed(local, compression) if compression else None
+    with ctx.transfer_slot(packed.size if packed else local.stat().st_size):
+        ctx.device.push(local, params.dest, ctx.transfer_progress(f"sending {local.name}"), packed)
     return Outcome(StepStatus.CHANGED, f"copied {local.name} to {params.dest}")
 
 

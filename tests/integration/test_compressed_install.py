@@ -1,0 +1,225 @@
+"""Installs from a compressed push, where a device's bus compresses pushes (a usb2 bus) and the
+device takes the compression (Android 11+): the APK crosses the bus LZ4-compressed into a
+temporary file, `pm install` (or an install session) reads it from there, and the file is
+removed whatever happens. Each APK is compressed once for every device of the batch."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from station_events import StationEvents
+
+from app.core import Cause, RunFinished, StepProgress
+from app.devices.adb_protocol import pack_file
+from app.devices.device import Device
+from app.devices.slots import BusInfo, PortMap
+from app.provisioning import context
+from app.provisioning.station import Station
+from app.templates import load_template
+from tests.bench.kitting_apks import Layout, build_kitting_apk
+
+MB = 1_000_000
+PACKAGE = "com.example.kiosk"
+COMPRESSIBLE = Layout(dex=0.5, resources=0.5)  # a string table that LZ4 shortens by a third
+SPLITS = ("config.arm64_v8a", "config.xxhdpi")
+
+
+def write_apk(path, version: int, size: int = 4 * MB, *, package: str = PACKAGE,
+              split: str | None = None, seed: int = 1):  # fmt: skip
+    path.write_bytes(build_kitting_apk(package, version, size, COMPRESSIBLE, split=split,
+                                       seed=seed))  # fmt: skip
+    return path
+
+
+def write_set(folder, version: int, *, package: str = PACKAGE, bad_split: str | None = None):
+    """base.apk and two config splits of `package`; `bad_split` is cut in half (no APK)."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for seed, split in enumerate((None, *SPLITS), start=1):
+        path = write_apk(folder / f"{split or 'base'}.apk", version, 2 * MB, package=package,
+                         split=split, seed=seed)  # fmt: skip
+        if split is not None and split == bad_split:
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+        paths.append(path)
+    return paths
+
+
+def on_a_bus(fleet) -> PortMap:
+    """The port map of a simulated bench: each device on the usb2 bus the simulator gave it."""
+    pairs = zip(fleet.endpoints, fleet.devices, strict=True)
+    return PortMap(
+        buses={f"{e.host}:{e.port}": BusInfo(str(d.behaviour.bus.number)) for e, d in pairs}
+    )
+
+
+def provision(fleet, template, home, **options) -> StationEvents:
+    """One forced batch on every device of `fleet` by a fresh station; its events."""
+    events = StationEvents()
+    station = Station(on_event=events, data_dir=home, port_map=on_a_bus(fleet), **options)
+    try:
+        station.set_template(template)
+        station.start([e.spec for e in fleet.endpoints], force=True)
+        assert station.wait_idle(120)
+    finally:
+        station.close()
+    return events
+
+
+def template_of(folder, steps: str):
+    (folder / "t.yaml").write_text(f"kitbench: 1\nname: kiosk\nversion: 1\nsteps:\n{steps}")
+    return load_template(folder / "t.yaml")
+
+
+def temporary_files(device: Device) -> list[str]:
+    return [
+        name for name in device.shell("ls /data/local/tmp").stdout.split() if "kitbench" in name
+    ]
+
+
+def test_an_install_on_a_usb2_bus_sends_fewer_bytes_and_leaves_no_temporary_file(
+    start_fleet, host_key, tmp_path
+):
+    """Two Pixel 8s, each on a usb2 bus of its own: one station installs compressed, the
+    other as `adb install` streams it (the baseline); both end with the app installed."""
+    fleet = start_fleet(2, auth="none", profile="pixel8", latency="realistic", buses=2)
+    apk = write_apk(tmp_path / "kiosk.apk", 7)
+    template = template_of(tmp_path, "  - install: {apk: kiosk.apk}\n")
+    packed = pack_file(apk, "lz4").size
+    carried = []
+    for index, compressed in enumerate((True, False)):
+        bus = fleet.devices[index].behaviour.bus
+        events = StationEvents()
+        station = Station(on_event=events, data_dir=tmp_path / f"home-{index}",
+                          port_map=on_a_bus(fleet), compressed_installs=compressed)  # fmt: skip
+        try:
+            station.set_template(template)
+            station.start([fleet.endpoints[index].spec], force=True)
+            assert station.wait_idle(120)
+        finally:
+            station.close()
+        assert [e.result.outcome.value for e in events.of(RunFinished)] == ["done"]
+        assert max(e.fraction for e in events.of(StepProgress)) == 1.0  # progress reached the end
+        carried.append(bus.carried)
+        device = Device.open(fleet.endpoints[index].spec, host_key)
+        try:
+            listed = device.shell(f"pm list packages --show-versioncode {PACKAGE}").stdout
+            assert f"package:{PACKAGE} versionCode:7" in listed
+            assert temporary_files(device) == []
+        finally:
+            device.close()
+    compressed, streamed = carried
+    assert packed <= compressed < packed + 64 * 1024  # the compressed stream and a little framing
+    assert streamed >= apk.stat().st_size
+    assert compressed < 0.8 * streamed
+
+
+def test_a_refused_install_removes_its_temporary_file_and_fails_the_step(
+    start_fleet, host_key, tmp_path
+):
+    fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
+    model = fleet.devices[0].model
+    refusal = "Failure [INSTALL_FAILED_INTERNAL_ERROR: Could not open session]\n"
+    fleet.call(lambda: setattr(model, "install_fault", lambda _package: refusal))
+    write_apk(tmp_path / "kiosk.apk", 7)
+    events = provision(fleet, template_of(tmp_path, "  - install: {apk: kiosk.apk}\n"),
+                       tmp_path / "home")  # fmt: skip
+    result = events.of(RunFinished)[0].result
+    assert result.cause is Cause.STEP_FAILED
+    assert "INSTALL_FAILED_INTERNAL_ERROR" in result.steps[0].output
+    device = Device.open(fleet.endpoints[0].spec, host_key)
+    try:
+        assert PACKAGE not in device.shell("pm list packages").stdout
+        assert temporary_files(device) == []
+    finally:
+        device.close()
+
+
+def test_a_stopped_compressed_install_removes_its_temporary_file(start_fleet, host_key, tmp_path):
+    fleet = start_fleet(1, auth="none", profile="pixel8")
+    apk = write_apk(tmp_path / "kiosk.apk", 7)
+    packed = pack_file(apk, "lz4")
+
+    class Stopped(Exception):
+        pass
+
+    def stop_halfway(done: int, total: int) -> None:
+        if done > total // 2:
+            raise Stopped
+
+    device = Device.open(fleet.endpoints[0].spec, host_key)
+    try:
+        device.push_compression = "lz4"
+        assert device.install_compression() == "lz4"
+        with pytest.raises(Stopped):
+            device.install(apk, ["-r"], progress=stop_halfway, packed=packed)
+        assert temporary_files(device) == []
+        assert PACKAGE not in device.shell("pm list packages").stdout
+    finally:
+        device.close()
+
+
+def installed(device: Device, package: str = PACKAGE) -> str:
+    """The installed versionCode and splits of `package`, as dumpsys lists them."""
+    dump = device.shell(f"dumpsys package {package}").stdout
+    version = re.search(r"versionCode=(\d+)", dump)
+    splits = re.search(r"splits=\[(.*)\]", dump)
+    return f"{version and version[1]} [{splits and splits[1]}]"
+
+
+def test_a_compressed_split_set_installs_all_or_nothing(start_fleet, host_key, tmp_path):
+    fleet = start_fleet(1, auth="none", profile="pixel8")
+    model = fleet.devices[0].model
+    device = Device.open(fleet.endpoints[0].spec, host_key)
+    try:
+        device.push_compression = "lz4"
+        good = write_set(tmp_path / "v3", 3)
+        sent = []
+        result = device.install_set(good, ["-r"], progress=lambda done, _total: sent.append(done),
+                                    packed=[pack_file(p, "lz4") for p in good])  # fmt: skip
+        assert result.ok, result.output
+        assert sent[-1] == sum(pack_file(p, "lz4").size for p in good)  # compressed bytes
+        assert installed(device) == "3 [base, config.arm64_v8a, config.xxhdpi]"
+        broken = write_set(tmp_path / "v4", 4, bad_split="config.xxhdpi")
+        refused = device.install_set(broken, ["-r"], packed=[pack_file(p, "lz4") for p in broken])
+        assert not refused.ok and "INSTALL_PARSE_FAILED_NOT_APK" in refused.output
+        assert installed(device) == "3 [base, config.arm64_v8a, config.xxhdpi]"  # as it was
+        assert fleet.call(lambda: dict(model.install_sessions)) == {}  # nothing left staged
+        assert temporary_files(device) == []
+    finally:
+        device.close()
+
+
+def test_each_apk_is_compressed_once_for_the_whole_bench(
+    start_fleet, host_key, tmp_path, monkeypatch
+):
+    """Three devices on one usb2 bus, an APK, a split set and a push of the APK: four files,
+    four compressions (the push sends the APK's stream again)."""
+    packs = []
+
+    def counted(path, compression):
+        packs.append(path.name)
+        return pack_file(path, compression)
+
+    monkeypatch.setattr(context, "pack_file", counted)
+    fleet = start_fleet(3, auth="none", profile="pixel8", latency="realistic", buses=1)
+    write_apk(tmp_path / "kiosk.apk", 7)
+    write_set(tmp_path / "maps", 2, package="com.example.maps")
+    template = template_of(tmp_path, (
+        "  - install: {apk: kiosk.apk}\n"
+        "  - install: {apk: maps/base.apk, splits: [maps/config.arm64_v8a.apk,"
+        " maps/config.xxhdpi.apk]}\n"
+        "  - push: {src: kiosk.apk, dest: /sdcard/Download/copy.apk}\n"
+    ))  # fmt: skip
+    events = provision(fleet, template, tmp_path / "home")
+    results = [e.result for e in events.of(RunFinished)]
+    assert [r.outcome.value for r in results] == ["done"] * 3, [
+        (r.error, [s.message for s in r.steps]) for r in results
+    ]
+    assert sorted(packs) == ["base.apk", "config.arm64_v8a.apk", "config.xxhdpi.apk", "kiosk.apk"]
+    device = Device.open(fleet.endpoints[2].spec, host_key)
+    try:
+        assert installed(device, "com.example.maps") == "2 [base, config.arm64_v8a, config.xxhdpi]"
+        assert temporary_files(device) == []
+    finally:
+        device.close()
