@@ -18,7 +18,7 @@ from adb_shell import constants
 from click.testing import CliRunner
 
 from app.cli import cli
-from app.devices.adb_protocol import A_VERSION_SKIP_CHECKSUM, AdbSession
+from app.devices.adb_protocol import A_VERSION_SKIP_CHECKSUM, AdbSession, pack_file
 from app.devices.device import NOT_ANDROID, Device, DeviceError
 from app.devices.transport import FullWriteTcpTransport
 
@@ -98,6 +98,37 @@ def test_push_and_pull_of_20_mb_are_intact(device, real_adbd, random_file, tmp_p
     assert hashlib.sha256((real_adbd.workdir / "payload.bin").read_bytes()).hexdigest() == digest
     assert hashlib.sha256(pulled.read_bytes()).hexdigest() == digest
     assert device.shell(f"sha256sum {remote}").stdout.split()[0] == digest
+
+
+def test_one_compressed_stream_is_pushed_intact_to_it_again_and_again(
+    device, real_adbd, random_file
+):
+    """An APK compressed once (as the station does for every device of a batch on a usb2
+    bus) and sent as it is, twice: adbd 34 decodes each push whole, and a push stopped
+    halfway leaves a session that takes the next one."""
+    local = random_file("app.apk", 6 * MB, seed=11)
+    with local.open("ab") as text:  # a resource table's strings: what LZ4 does shorten
+        text.write(b"string/action_bar_title color/primary_dark\n" * (2 * MB // 43))
+    device.push_compression = "lz4"
+    assert device.offered_compression() == "lz4"  # adbd 34 offers sendrecv_v2_lz4
+    packed = pack_file(local, "lz4")
+    assert packed.size < 0.9 * local.stat().st_size
+
+    class Stopped(Exception):
+        pass
+
+    def stop_halfway(done: int, total: int) -> None:
+        if done > total // 2:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        device.push(local, f"{real_adbd.workdir}/stopped.apk", stop_halfway, packed)
+    for name in ("first.apk", "second.apk"):
+        device.push(local, f"{real_adbd.workdir}/{name}", packed=packed)
+
+    digest = hashlib.sha256(local.read_bytes()).hexdigest()
+    for name in ("first.apk", "second.apk"):
+        assert hashlib.sha256((real_adbd.workdir / name).read_bytes()).hexdigest() == digest
 
 
 def test_stat_and_list_see_what_was_pushed(device, real_adbd, tmp_path):
