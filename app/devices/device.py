@@ -485,8 +485,7 @@ class Device:
 
     def props(self) -> dict[str, str]:
         """Every system property; DeviceError when the device has none to give."""
-        stdout = _property_read(self.shell("getprop", timeout=20), "getprop")
-        return {m["name"]: m["value"] for m in PROPERTY_LINE.finditer(stdout)}
+        return parse_props(_property_read(self.shell("getprop", timeout=20), "getprop"))
 
     def identity(self) -> Identity:
         """Who the device says it is; `android` is False for a device without getprop."""
@@ -494,7 +493,7 @@ class Device:
         if result.exit_code == COMMAND_NOT_FOUND:
             return Identity.not_android()
         stdout = _property_read(result, "getprop")
-        return Identity.from_props({m["name"]: m["value"] for m in PROPERTY_LINE.finditer(stdout)})
+        return Identity.from_props(parse_props(stdout))
 
     def getprop(self, name: str) -> str:
         """One property's value ("" when unset), never an error's text."""
@@ -672,6 +671,11 @@ def _shell_v1(session: AdbDevice, command: str, timeout: float) -> tuple[int | N
     if not status.isdigit():
         return None, text
     return int(status), text[:position]
+
+
+def parse_props(stdout: str) -> dict[str, str]:
+    """The properties in what `getprop` (no arguments) printed."""
+    return {m["name"]: m["value"] for m in PROPERTY_LINE.finditer(stdout)}
 
 
 def _property_read(result: ShellResult, doing: str) -> str:

@@ -11,11 +11,12 @@ recognised, a reset device is kitted again.
 
 from __future__ import annotations
 
+import secrets
 import shlex
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from app.devices.device import Device, DeviceError, ShellResult
+from app.devices.device import Device, DeviceError, ShellResult, parse_props
 
 MARKER_KEY = "kitbench_provisioned"
 MARKER_FORMAT = "kitbench/1"
@@ -56,6 +57,31 @@ def read_marker(device: Device) -> Marker | None:
     except DeviceError:
         return None
     return Marker.parse(result.output) if result.ok else None
+
+
+@dataclass(frozen=True)
+class StartOfRun:
+    """What a run looks at before it starts, read in one round trip."""
+
+    props: dict[str, str] | None  # None when getprop failed: the run reads them again, says why
+    marker: Marker | None
+
+
+def read_start_of_run(device: Device) -> StartOfRun:
+    """The device's properties and its marker in one shell round trip: getprop's answer ends
+    at a line with a fresh fence and its exit status, the marker's read follows. Whatever
+    fails reads as unknown (no props, no marker), never as an error here."""
+    fence = f"KBMK{secrets.token_hex(8)}"
+    script = f'getprop; echo "{fence}:$?"; settings get global {MARKER_KEY}'
+    try:
+        result = device.shell(script, timeout=20)
+    except DeviceError:
+        return StartOfRun(None, None)
+    props_text, found, rest = result.stdout.partition(f"{fence}:")
+    status, _, marker_text = rest.partition("\n")
+    props = parse_props(props_text) if found and status.strip() == "0" else None
+    marker = Marker.parse(marker_text) if found and result.ok else None
+    return StartOfRun(props, marker)
 
 
 def write_marker_command(marker: Marker) -> str:

@@ -97,6 +97,7 @@ class DeviceRun:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     announced: bool = False  # RunStarted was sent (only the station's worker sets it)
     identity: DeviceIdentity | None = None  # read before the run started (an order's IMEIs)
+    props: dict[str, str] | None = None  # read with the marker before the run started
 
     def cancel_for(self, cause: Cause) -> None:
         if not self.cancel.is_set():
@@ -175,13 +176,14 @@ def run_result(
 
 
 def run_identity(
-    device: Device, facts: DeviceFacts, asset_tag: str | None
+    device: Device, facts: DeviceFacts, asset_tag: str | None, props: dict[str, str] | None
 ) -> DeviceIdentity | None:
     """Who the device is, read once per run (None for a device that is not Android); an IMEI
-    scanned as the asset tag fills in one the device would not give."""
+    scanned as the asset tag fills in one the device would not give. `props` are the ones
+    read for this run already, if any."""
     if not facts.android:
         return None
-    identity = read_identity(device, device.props())
+    identity = read_identity(device, device.props() if props is None else props)
     tag = (asset_tag or "").strip()
     return identity.with_scanned_imei(tag) if is_imei(tag) else identity
 
@@ -322,7 +324,7 @@ class Runner:
         """The run's identity: as read before the run began (for the order), else now."""
         if self.request.identity is not None:
             return self.request.identity
-        return run_identity(self.device, self.facts, self.request.asset_tag)
+        return run_identity(self.device, self.facts, self.request.asset_tag, self.request.props)
 
     def _mark_provisioned(self, index: int) -> tuple[StepResult, Failure | None]:
         """Leave the marker that says this device is provisioned, and read it back."""

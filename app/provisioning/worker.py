@@ -60,7 +60,7 @@ from app.provisioning.lifecycle import (
     Unplugged,
     advance,
 )
-from app.provisioning.marker import read_marker
+from app.provisioning.marker import read_marker, read_start_of_run
 from app.provisioning.reason_text import english
 from app.provisioning.runner import (
     Batch,
@@ -338,11 +338,18 @@ class Worker:
         if run.cancel.is_set():
             self._end_unstarted(batch, run, run.cancel_cause)
             return
+        start = read_start_of_run(device) if facts.android else None  # one round trip
+        run.props = start.props if start else None
         order = self.station.held_back(facts, lambda: self._imeis_for_order(device, facts, run))
         if order is not None:
             self._advance(HeldBack(order))
             return
-        marker = None if request.force else read_marker(device)  # the device is the truth
+        if request.force:
+            marker = None
+        elif start is not None:  # the device is the truth
+            marker = start.marker
+        else:
+            marker = read_marker(device)
         if marker is not None and (marker.template, marker.version) == (
             template.name,
             template.version,
@@ -384,7 +391,7 @@ class Worker:
         """The device's IMEIs for an order's expected list: its identity, read for the run now
         (the run keeps it); none when the device will not say."""
         try:
-            run.identity = run_identity(device, facts, run.asset_tag)
+            run.identity = run_identity(device, facts, run.asset_tag, run.props)
         except DeviceError as exc:  # no IMEIs: held back, the admin may let it in
             log.warning("%s: IMEIs not read for the order: %s", self.endpoint.spec, exc)
             return ()
