@@ -22,6 +22,7 @@ adb-shell 0.4's internals (`_AdbIOManager`), hence the upper bound in pyproject.
 from __future__ import annotations
 
 import io
+import os
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -68,48 +69,45 @@ class ShellV2Result:
 
 @dataclass(frozen=True)
 class PackedFile:
-    """A file as the one compressed stream a sendrecv_v2 push sends, made once and sent to
-    any number of devices: the stream depends on the file and the compression only, and
-    the receiving side decodes it whatever DATA pieces it arrives in (adbd 34's decoders
-    take it piece by piece)."""
+    """A file as the sync DATA messages of a sendrecv_v2 compressed push, made once and sent
+    to any number of devices: the stream depends on the file and the compression only.
+    The same bytes as `AdbSession` sends compressing on the fly (each piece at most 64 KiB,
+    as adb 34 sends them), framed already, so a push only slices packets out of them."""
 
     compression: str  # "lz4", "zstd" or "brotli"
-    blocks: tuple[bytes, ...]  # the compressor's output, block by block
-    size: int  # compressed bytes: what crosses the bus
+    data: bytes  # the DATA messages, headers and compressed pieces
     raw_size: int  # the file's own bytes
+
+    @property
+    def size(self) -> int:
+        """What crosses the bus for the file."""
+        return len(self.data)
 
 
 def pack_file(path: Path, compression: str) -> PackedFile:
     """`path` compressed as `AdbSession` compresses a push; OSError when it cannot be read."""
-    compress, finish = _compressor(compression)
-    blocks, raw_size = [], 0
+    framed = bytearray()
     with path.open("rb") as source:
-        while block := source.read(PACK_BLOCK):
-            raw_size += len(block)
-            if packed := compress(block):
-                blocks.append(packed)
-    blocks.append(finish())
-    return PackedFile(compression, tuple(blocks), sum(map(len, blocks)), raw_size)
+        raw_size = os.fstat(source.fileno()).st_size
+        for block in _compressed_blocks(source, compression, PACK_BLOCK):
+            framed += _data_messages(block)
+    return PackedFile(compression, bytes(framed), raw_size)
 
 
 class PackedStream(io.BytesIO):
-    """A packed file handed to `AdbSession.push`, which sends its blocks as they are.
+    """A packed file handed to `AdbSession.push`, which sends its messages as they are.
 
-    Reports progress in compressed bytes after each block; the callback may raise to
-    abandon the push. A BytesIO only because adb-shell takes any other argument for a path.
+    Reports progress in packed bytes as packets go; the callback may raise to abandon the
+    push. A BytesIO only because adb-shell takes any other argument for a path.
     """
 
     def __init__(self, packed: PackedFile, progress: Callable[[int, int], object] | None):
         super().__init__()
         self.packed, self._progress = packed, progress
 
-    def blocks(self) -> Iterator[bytes]:
-        done = 0
-        for block in self.packed.blocks:
-            yield block
-            done += len(block)
-            if self._progress is not None:
-                self._progress(done, self.packed.size)
+    def sent(self, done: int) -> None:
+        if self._progress is not None:
+            self._progress(done, self.packed.size)
 
 
 class ChecksumSkippingIOManager(_AdbIOManager):  # type: ignore[misc]  # adb-shell has no types
@@ -327,8 +325,7 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
         the compressed stream it already is.
         """
         if isinstance(stream, PackedStream):
-            self._push_compressed(stream.blocks(), device_path, st_mode, mtime,
-                                  stream.packed.compression, adb_info, filesync_info)  # fmt: skip
+            self._push_packed(stream, device_path, st_mode, mtime, adb_info, filesync_info)
             return
         compression = self.compression()
         if compression is not None:
@@ -377,15 +374,45 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
     ) -> None:
         """sendrecv_v2's SEND as adb 34 sends it: SND2 with the path, then SND2 with mode and
         the compression flag, then the file as one compressed stream in DATA pieces."""
-        path = device_path.encode()
-        setup = (
-            SYNC_HEADER.pack(int.from_bytes(SEND_V2, "little"), len(path))
-            + path
-            + SEND_V2_SETUP.pack(SEND_V2, int(st_mode), COMPRESSION_FLAGS[compression])
-        )
-        self._put(setup, adb_info, filesync_info)
+        self._put(_send_v2_setup(device_path, st_mode, compression), adb_info, filesync_info)
         for block in blocks:
-            self._put_data(block, adb_info, filesync_info)
+            self._put(_data_messages(block), adb_info, filesync_info)
+        self._end_push(mtime, adb_info, filesync_info)
+
+    def _push_packed(
+        self,
+        stream: PackedStream,
+        device_path: str,
+        st_mode: int,
+        mtime: int,
+        adb_info: _AdbTransactionInfo,
+        filesync_info: _FileSyncTransactionInfo,
+    ) -> None:
+        """A compressed push of a packed file: its DATA messages go out as packet payloads
+        sliced from it (no copy), only the first packet's shared with the SND2 setup."""
+        setup = _send_v2_setup(device_path, st_mode, stream.packed.compression)
+        self._put(setup, adb_info, filesync_info)
+        data, buffer = memoryview(stream.packed.data), filesync_info.send_buffer
+        position = 0
+        while position < len(data):
+            if filesync_info.send_idx == 0 and len(data) - position >= len(buffer):
+                self._send_view(data[position : position + len(buffer)], adb_info)
+                position += len(buffer)
+            else:
+                used = filesync_info.send_idx
+                taken = min(len(buffer) - used, len(data) - position)
+                buffer[used : used + taken] = data[position : position + taken]
+                filesync_info.send_idx = used + taken
+                position += taken
+                if filesync_info.send_idx == len(buffer):
+                    self._send_buffered(memoryview(buffer), adb_info, filesync_info)
+            stream.sent(position)
+        self._end_push(mtime, adb_info, filesync_info)
+
+    def _end_push(
+        self, mtime: int, adb_info: _AdbTransactionInfo, filesync_info: _FileSyncTransactionInfo
+    ) -> None:
+        """DONE with the modification time, then the device's OKAY or FAIL."""
         self._filesync_send(constants.DONE, adb_info, filesync_info, size=mtime or int(time.time()))
         for command, _, data in self._filesync_read_until(
             [], [constants.OKAY, constants.FAIL], adb_info, filesync_info
@@ -393,13 +420,6 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
             if command == constants.OKAY:
                 return
             raise exceptions.PushFailedError(data)
-
-    def _put_data(
-        self, data: bytes, adb_info: _AdbTransactionInfo, filesync_info: _FileSyncTransactionInfo
-    ) -> None:
-        for start in range(0, len(data), COMPRESSED_CHUNK):
-            piece = data[start : start + COMPRESSED_CHUNK]
-            self._put(SYNC_HEADER.pack(SYNC_DATA, len(piece)) + piece, adb_info, filesync_info)
 
     def _put(
         self, data: bytes, adb_info: _AdbTransactionInfo, filesync_info: _FileSyncTransactionInfo
@@ -423,11 +443,33 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
         filesync_info: _FileSyncTransactionInfo,
     ) -> None:
         """adb-shell's `_filesync_flush` without copying the buffer: send, await the OKAY."""
-        message = AdbMessage(constants.WRTE, adb_info.local_id, adb_info.remote_id,
-                             view[: filesync_info.send_idx])  # fmt: skip
+        self._send_view(view[: filesync_info.send_idx], adb_info)
+        filesync_info.send_idx = 0
+
+    def _send_view(self, view: memoryview, adb_info: _AdbTransactionInfo) -> None:
+        """One WRTE of the sync stream straight from `view`, then the device's OKAY."""
+        message = AdbMessage(constants.WRTE, adb_info.local_id, adb_info.remote_id, view)
         self._io_manager.send(message, adb_info)
         self._read_until([constants.OKAY], adb_info)
-        filesync_info.send_idx = 0
+
+
+def _send_v2_setup(device_path: str, st_mode: int, compression: str) -> bytes:
+    """SND2 with the path, then SND2 with the mode and the compression's flag."""
+    path = device_path.encode()
+    return (
+        SYNC_HEADER.pack(int.from_bytes(SEND_V2, "little"), len(path))
+        + path
+        + SEND_V2_SETUP.pack(SEND_V2, int(st_mode), COMPRESSION_FLAGS[compression])
+    )
+
+
+def _data_messages(block: bytes) -> bytes:
+    """A compressed block as DATA messages of at most COMPRESSED_CHUNK bytes each."""
+    return b"".join(
+        SYNC_HEADER.pack(SYNC_DATA, len(piece)) + piece
+        for piece in (block[start : start + COMPRESSED_CHUNK]
+                      for start in range(0, len(block), COMPRESSED_CHUNK))
+    )  # fmt: skip
 
 
 def _compressed_blocks(

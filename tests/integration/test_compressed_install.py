@@ -109,7 +109,7 @@ def test_an_install_on_a_usb2_bus_sends_fewer_bytes_and_leaves_no_temporary_file
         finally:
             device.close()
     compressed, streamed = carried
-    assert packed <= compressed < packed + 64 * 1024  # the compressed stream and a little framing
+    assert 0.99 * packed <= compressed <= packed  # the compressed stream, less its framing
     assert streamed >= apk.stat().st_size
     assert compressed < 0.8 * streamed
 
