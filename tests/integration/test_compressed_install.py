@@ -223,3 +223,22 @@ def test_each_apk_is_compressed_once_for_the_whole_bench(
         assert temporary_files(device) == []
     finally:
         device.close()
+
+
+def test_an_installed_apk_and_split_set_are_not_sent_again(start_fleet, tmp_path):
+    fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
+    write_apk(tmp_path / "kiosk.apk", 7)
+    write_set(tmp_path / "maps", 2, package="com.example.maps")
+    template = template_of(tmp_path, (
+        "  - install: {apk: kiosk.apk}\n"
+        "  - install: {apk: maps/base.apk, splits: [maps/config.arm64_v8a.apk,"
+        " maps/config.xxhdpi.apk]}\n"
+    ))  # fmt: skip
+    bus = fleet.devices[0].behaviour.bus
+    carried = []
+    for run in range(2):
+        events = provision(fleet, template, tmp_path / f"home-{run}")
+        assert [e.result.outcome.value for e in events.of(RunFinished)] == ["done"]
+        carried.append(bus.carried)
+    assert carried[0] > 0
+    assert carried[1] == carried[0]  # the same versionCodes (and splits) found: nothing sent
