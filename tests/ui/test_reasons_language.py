@@ -82,7 +82,8 @@ def test_a_failed_install_reads_german_with_androids_own_words(open_bench, qtbot
     history.apply_filter()
     qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=TIMEOUT_MS)
     error = history.model.index(0, [key for key, _ in COLUMNS].index("error"))
-    assert history.model.data(error) == german
+    # the tile may fail before the engine has recorded the run's end; History shows it then
+    qtbot.waitUntil(lambda: history.model.data(error) == german, timeout=TIMEOUT_MS)
     history.table.selectRow(0)
     qtbot.waitUntil(lambda: f"Fehler: {german}" in history.steps.toPlainText())
     assert f"Android hat die Installation abgelehnt: {android}" in history.steps.toPlainText()
