@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from app.storage.manifest import COLUMNS, Manifest
 from app.ui.sheet import MARGIN_MM, PDF_DPI, _font, ensure_gui_application
@@ -17,7 +17,10 @@ ROW_MM = 5.2
 HEADER_MM = 24.0
 FOOTER_MM = 7.0
 # Relative column widths (landscape A4), in the order of COLUMNS.
-WEIGHTS = (10, 14, 28, 14, 10, 16, 12, 7, 18, 10)
+WEIGHTS = (10, 16, 27, 14, 12, 15, 12, 7, 17, 9)
+# Columns an asset register is matched on: a value too wide for its column is drawn smaller,
+# whole, never elided (a long serial of wide letters would lose its end, also to pdftotext).
+IDENTIFIERS = frozenset({"serial", "imeis", "wifi_mac", "asset_tag"})
 
 
 class ManifestError(Exception):
@@ -95,10 +98,13 @@ def _paint_page(painter, device, manifest, rows, page, size) -> None:
         if row_index % 2:
             painter.fillRect(rect(0, y - 0.6, width, ROW_MM), QColor(242, 242, 242))
         for (key, _title), left, column_width in zip(COLUMNS, lefts, widths, strict=True):
-            text = metrics.elidedText(row[key], Qt.TextElideMode.ElideRight,
-                                      (column_width - 1) * mm)  # fmt: skip
-            painter.drawText(rect(left, y, column_width - 1, ROW_MM),
-                             Qt.AlignmentFlag.AlignLeft, text)  # fmt: skip
+            room = (column_width - 1) * mm
+            cell = rect(left, y, column_width - 1, ROW_MM)
+            if key in IDENTIFIERS and metrics.horizontalAdvance(row[key]) > room:
+                _draw_shrunk(painter, device, cell, row[key], room)
+                continue
+            text = metrics.elidedText(row[key], Qt.TextElideMode.ElideRight, room)
+            painter.drawText(cell, Qt.AlignmentFlag.AlignLeft, text)
 
     painter.setPen(QColor(90, 90, 90))
     painter.setFont(_font(8))
@@ -107,3 +113,15 @@ def _paint_page(painter, device, manifest, rows, page, size) -> None:
                      f"Order {manifest.order.number} · {len(manifest.rows)} devices · "
                      f"printed {date.today().isoformat()} by Kitbench")  # fmt: skip
     painter.drawText(footer, Qt.AlignmentFlag.AlignRight, f"Page {page[0]} of {page[1]}")
+
+
+def _draw_shrunk(painter: QPainter, device, cell: QRectF, text: str, room: float) -> None:
+    """Draw `text` whole, in a font made small enough for `room`, on the row's baseline."""
+    font = painter.font()
+    metrics = QFontMetricsF(font, device)
+    smaller = QFont(font)
+    smaller.setPointSizeF(font.pointSizeF() * 0.98 * room / metrics.horizontalAdvance(text))
+    drop = metrics.ascent() - QFontMetricsF(smaller, device).ascent()
+    painter.setFont(smaller)
+    painter.drawText(cell.translated(0, drop), Qt.AlignmentFlag.AlignLeft, text)
+    painter.setFont(font)
