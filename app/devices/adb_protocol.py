@@ -221,10 +221,26 @@ class AdbSession(AdbDevice):  # type: ignore[misc]  # adb-shell has no types
     ) -> ShellV2Result:
         """Run `command` through `shell,v2,raw:` (no pty): stdout, stderr and the exit status
         arrive framed apart (AOSP's shell_protocol.h: id byte, little-endian length, data)."""
-        adb_info = self._open(
+        return self.shell_v2_result(
+            self.start_shell_v2(command, transport_timeout_s, read_timeout_s, timeout_s)
+        )
+
+    def start_shell_v2(
+        self,
+        command: str,
+        transport_timeout_s: float | None,
+        read_timeout_s: float,
+        timeout_s: float | None,
+    ) -> _AdbTransactionInfo:
+        """Open `command`'s shell v2 stream and return without waiting for it: other streams
+        (a push) may run on the session meanwhile, its packets kept until `shell_v2_result`."""
+        return self._open(
             b"shell,v2,raw:" + command.encode("utf-8"), transport_timeout_s, read_timeout_s,
             timeout_s,
         )  # fmt: skip
+
+    def shell_v2_result(self, adb_info: _AdbTransactionInfo) -> ShellV2Result:
+        """Read a started shell v2 command's output until it ends."""
         pending = bytearray()
         streams = {V2_STDOUT: bytearray(), V2_STDERR: bytearray()}
         exit_code: int | None = None

@@ -244,6 +244,8 @@ class Device:
         timeout: float | None = None,
         transfer_slot: AbstractContextManager[object] | None = None,
         packed: PackedFile | None = None,
+        prefetched: str | None = None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> ShellResult:
         """Install an APK as `adb install` does; the result's output says Success or Failure.
 
@@ -256,12 +258,18 @@ class Device:
         temporary file, `pm install`ed and removed. `transfer_slot` is held while the
         bytes cross the bus only, so the bus is not also held while the package manager
         works.
+
+        `prefetched`: the temporary file the compressed APK was already pushed to (see
+        `prefetch`); it is installed from there and removed. `meanwhile` runs while the
+        package manager installs from a pushed file, on the same session (see
+        `_shell_meanwhile`): the next step's prefetch.
         """
         session = self._connected()
         features = session.features if isinstance(session, AdbSession) else frozenset()
         if packed is None and ("abb_exec" in features or "cmd" in features):
             return self._stream_install(apk, options, features, progress, timeout, transfer_slot)
-        return self._push_install(apk, options, progress, timeout, transfer_slot, packed)
+        return self._push_install(apk, options, progress, timeout, transfer_slot, packed,
+                                  prefetched, meanwhile)  # fmt: skip
 
     def _stream_install(
         self,
@@ -303,23 +311,75 @@ class Device:
         timeout: float | None,
         transfer_slot: AbstractContextManager[object] | None,
         packed: PackedFile | None = None,
+        prefetched: str | None = None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> ShellResult:
-        remote = _temporary_apk()
+        remote = prefetched or _temporary_apk()
         removed = False
         try:
-            with transfer_slot or nullcontext():
-                self.push(apk, remote, progress, packed)
+            if prefetched is None:
+                with transfer_slot or nullcontext():
+                    self.push(apk, remote, progress, packed)
             # Installed and removed in one round trip; pm's own status is the command's.
             install = shlex.join(["pm", "install", *options, remote])
-            result = self.shell(f"{install}; status=$?; rm -f {remote}; exit $status", timeout)
+            command = f"{install}; status=$?; rm -f {remote}; exit $status"
+            result = self._shell_meanwhile(command, timeout, meanwhile)
             removed = True
             return result
         finally:
             if not removed:  # a failed or cancelled push: no half APKs left in /data/local/tmp
                 self._remove([remote])
 
+    def _shell_meanwhile(
+        self, command: str, timeout: float | None, meanwhile: Callable[[], None] | None
+    ) -> ShellResult:
+        """Run `command`, and `meanwhile` while it runs on the device: ADB multiplexes
+        streams on one session, so a push goes beside a shell stream whose output waits on
+        the session. The same thread does both (adb-shell holds the session's lock while
+        it waits for a packet, so a second thread would wait for the command anyway).
+        `meanwhile` must not raise. Without shell v2 (Android before 7) nothing runs
+        meanwhile."""
+        session = self._connected()
+        if meanwhile is None or not (
+            isinstance(session, AdbSession) and "shell_v2" in session.features
+        ):
+            return self.shell(command, timeout)
+        timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
+        with self._errors(f"running `{_program(command)}`", timeout):
+            started = session.start_shell_v2(command, timeout, timeout, timeout)
+        meanwhile()
+        with self._errors(f"running `{_program(command)}`", timeout):
+            answer = session.shell_v2_result(started)  # this session's, even if a push lost it
+        if answer.exit_code is None:
+            raise DeviceError(
+                Problem.FAILED, "the command ended the shell before reporting its status"
+            )
+        return ShellResult(answer.exit_code, _text(answer.stdout), _text(answer.stderr))
+
+    def prefetch(self, apks: Sequence[Path], packed: Sequence[PackedFile]) -> list[str]:
+        """Push APKs compressed to temporary files of their own for a later install
+        (`install(prefetched=…)`, `install_set(prefetched=…)`), which removes them; the
+        caller removes them if no install does (`remove_temporary`). Nothing is left behind
+        when a push fails."""
+        remotes = [_temporary_apk() for _ in apks]
+        pushed = False
+        try:
+            for apk, pack, remote in zip(apks, packed, remotes, strict=True):
+                self.push(apk, remote, None, pack)
+            pushed = True
+        finally:
+            if not pushed:
+                self._remove(remotes)
+        return remotes
+
+    def remove_temporary(self, remotes: Sequence[str]) -> None:
+        """Remove prefetched files no install took (a failed or stopped run)."""
+        self._remove(remotes)
+
     def _remove(self, remotes: Sequence[str]) -> None:
         """Remove temporary files; a device that cannot be reached keeps them (logged)."""
+        if not remotes:
+            return
         try:
             self.shell(f"rm -f {' '.join(remotes)}", timeout=10)
         except DeviceError:
@@ -333,6 +393,8 @@ class Device:
         timeout: float | None = None,
         transfer_slot: AbstractContextManager[object] | None = None,
         packed: Sequence[PackedFile] | None = None,
+        prefetched: Sequence[str] | None = None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> ShellResult:
         """Install a base APK and its splits as one app through an install session, as `adb
         install-multiple` does: install-create, one install-write per APK, install-commit.
@@ -344,15 +406,22 @@ class Device:
         round trip and removed. Otherwise each APK is streamed where the device offers it
         (abb_exec, exec:cmd), else pushed to a temporary file that `pm install-write` reads.
         `transfer_slot` is held while the APKs cross the bus, not while the package manager
-        works.
+        works. `prefetched`: the temporary files the packed APKs were already pushed to
+        (`prefetch`), written from there and removed. `meanwhile` runs while the set
+        commits (see `_shell_meanwhile`).
         """
         session = self._connected()
         features = session.features if isinstance(session, AdbSession) else frozenset()
         streamed = "abb_exec" in features or "cmd" in features
         pm = "cmd package" if streamed else "pm"
-        created = self.shell(f"{pm} install-create {shlex.join(options)}".strip(), timeout)
+        try:
+            created = self.shell(f"{pm} install-create {shlex.join(options)}".strip(), timeout)
+        except DeviceError:
+            self._remove(prefetched or [])
+            raise
         number = SESSION_CREATED.search(created.output)
         if number is None:
+            self._remove(prefetched or [])  # no session to write them into
             return ShellResult(1, created.output)
         session_id = number.group(1)
         sizes = [apk.stat().st_size for apk in apks]
@@ -360,7 +429,7 @@ class Device:
         try:
             if packed is not None:
                 refused = self._write_packed_splits(apks, packed, session_id, pm, progress,
-                                                    timeout, transfer_slot)  # fmt: skip
+                                                    timeout, transfer_slot, prefetched)  # fmt: skip
                 if refused is not None:
                     return refused
             else:
@@ -373,7 +442,8 @@ class Device:
                         if "Success" not in written.output:
                             return ShellResult(1, written.output)
             committed = True  # a commit ends the session, whatever its verdict
-            result = self.shell(f"{pm} install-commit {session_id}", timeout)
+            result = self._shell_meanwhile(f"{pm} install-commit {session_id}", timeout,
+                                           meanwhile)  # fmt: skip
             return ShellResult(0 if "Success" in result.output else 1, result.output)
         finally:
             if not committed:
@@ -391,18 +461,20 @@ class Device:
         progress: Progress | None,
         timeout: float | None,
         transfer_slot: AbstractContextManager[object] | None,
+        prefetched: Sequence[str] | None = None,
     ) -> ShellResult | None:
-        """Push every APK compressed to a temporary file, then write them all into the
-        session and remove them in one round trip. None when all were written; else the
-        package manager's refusal."""
-        remotes = [_temporary_apk() for _ in apks]
+        """Push every APK compressed to a temporary file (unless `prefetched` there), then
+        write them all into the session and remove them in one round trip. None when all
+        were written; else the package manager's refusal."""
+        remotes = list(prefetched) if prefetched else [_temporary_apk() for _ in apks]
         sizes = [pack.size for pack in packed]
         removed = False
         try:
-            with transfer_slot or nullcontext():
-                for index, (apk, pack) in enumerate(zip(apks, packed, strict=True)):
-                    part = _offset_progress(progress, sum(sizes[:index]), sum(sizes))
-                    self.push(apk, remotes[index], part, pack)
+            if not prefetched:
+                with transfer_slot or nullcontext():
+                    for index, (apk, pack) in enumerate(zip(apks, packed, strict=True)):
+                        part = _offset_progress(progress, sum(sizes[:index]), sum(sizes))
+                        self.push(apk, remotes[index], part, pack)
             writes = " && ".join(
                 shlex.join([*pm.split(), "install-write", "-S", str(pack.raw_size), session_id,
                             f"{index:02d}_{apk.name}", remote])

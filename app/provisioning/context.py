@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from app.core import StepStatus
 from app.core.apk import ApkInfo, NotAnApk, read_apk
@@ -21,6 +22,7 @@ from app.core.reasons import Reason, Why
 from app.devices.adb_protocol import PackedFile, pack_file
 from app.devices.device import Device
 from app.provisioning.reason_text import english
+from app.templates.model import Install
 
 POLL_INTERVAL_S = 0.25  # how often waits look at the device again
 # Compressed streams kept for a batch: a kitting template's APKs (a 48 MB app and a few more)
@@ -171,6 +173,19 @@ class _PackedEntry:
     packed: PackedFile | None = None
 
 
+class TransferSlot(Protocol):
+    """A slot on the device's bus for a transfer of `size` bytes, held while it crosses;
+    it yields whether the transfer may go (always, unless `wait` is False and the bus has
+    no room now)."""
+
+    def __call__(self, size: int, /, *, wait: bool = True) -> AbstractContextManager[bool]: ...
+
+
+def no_shared_bus(_size: int, *, wait: bool = True) -> AbstractContextManager[bool]:
+    """The slot of a device on a bus of its own: nothing waits."""
+    return nullcontext(True)
+
+
 @dataclass
 class StepContext:
     """Everything one step on one device may use; built by the runner per step."""
@@ -182,7 +197,12 @@ class StepContext:
     resolve_path: Callable[[str], Path]
     cancel: threading.Event
     report: Callable[[float, str], None]  # (fraction 0..1, detail) of this step
-    transfer_slot: Callable[[int], AbstractContextManager[None]] = lambda _size: nullcontext()
+    transfer_slot: TransferSlot = no_shared_bus
+    # The install step right after this one, parameters filled in: its APKs may be sent
+    # while this step's install runs on the device (None: nothing is sent ahead).
+    next_install: Install | None = None
+    # APKs sent ahead in this run and not installed yet: their paths -> temporary files
+    prefetched: dict[tuple[Path, ...], list[str]] = field(default_factory=dict)
 
     def check_cancel(self) -> None:
         if self.cancel.is_set():

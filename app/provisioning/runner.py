@@ -15,10 +15,9 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from app.core import (
@@ -46,6 +45,8 @@ from app.provisioning.context import (
     Outcome,
     StepContext,
     StepFailed,
+    TransferSlot,
+    no_shared_bus,
 )
 from app.provisioning.evidence import failure_evidence
 from app.provisioning.marker import (
@@ -58,7 +59,7 @@ from app.provisioning.marker import (
 from app.provisioning.reason_text import english
 from app.provisioning.steps import EXECUTORS
 from app.templates import LoadedTemplate, SecretStore, VariableError, mask, render
-from app.templates.model import AnyStep
+from app.templates.model import AnyStep, Install
 
 # Seconds a step may take when the template does not say.
 DEFAULT_TIMEOUTS = {"install": 300.0, "push": 300.0, "reboot": 180.0, "wait_for": 120.0}
@@ -244,11 +245,17 @@ class Runner:
         batch: Batch,
         request: DeviceRun,
         on_event: Callable[[RunEvent], None],
-        transfer_slot: Callable[[int], AbstractContextManager[None]] = lambda _size: nullcontext(),
+        transfer_slot: TransferSlot = no_shared_bus,
+        *,
+        prefetch_next: bool = True,
     ) -> None:
+        """`prefetch_next`: an install step's next install sends its APKs while the first
+        installs on the device (docs/architecture.md, "Prefetched installs")."""
         self.device, self.facts, self.batch, self.request = device, facts, batch, request
         self.on_event = on_event
         self.transfer_slot = transfer_slot
+        self.prefetch_next = prefetch_next
+        self._prefetched: dict[tuple[Path, ...], list[str]] = {}  # sent ahead, not installed
         self._secret_values = batch.secrets.values()
         template = batch.template.template
         self.variables = {
@@ -300,6 +307,11 @@ class Runner:
                 results.append(result)
                 if failure:
                     break
+            if self._prefetched:  # sent ahead for a step that did not run: none left behind
+                self.device.remove_temporary(
+                    [remote for remotes in self._prefetched.values() for remote in remotes]
+                )
+                self._prefetched.clear()
             if failure is None:  # last, and only when every step succeeded
                 result, failure = self._mark_provisioned(len(template.steps))
                 results.append(result)
@@ -489,7 +501,23 @@ class Runner:
             cancel=self.request.cancel,
             report=report,
             transfer_slot=self.transfer_slot,
+            next_install=self._next_install(index),
+            prefetched=self._prefetched,
         )
+
+    def _next_install(self, index: int) -> Install | None:
+        """The step after `index` if it is an install whose APKs may be sent ahead."""
+        steps = self.batch.template.template.steps
+        if not self.prefetch_next or index + 1 >= len(steps):
+            return None
+        following = steps[index + 1]
+        if following.action != "install":
+            return None
+        try:
+            params = self._rendered(following)
+        except VariableError:
+            return None
+        return params if isinstance(params, Install) else None
 
     def _rendered(self, step: AnyStep) -> Any:
         """The step's parameters with placeholders filled in for this device (a model, or the

@@ -61,19 +61,34 @@ class BusSchedule:
 
     @contextmanager
     def transfer(
-        self, device: str, size: int, cancel: threading.Event | None = None, progress: int = 0
-    ) -> Iterator[None]:
+        self,
+        device: str,
+        size: int,
+        cancel: threading.Event | None = None,
+        progress: int = 0,
+        *,
+        wait: bool = True,
+    ) -> Iterator[bool]:
         """Hold the bus for one transfer of `size` bytes by `device` (whose run has moved
-        `progress` bytes before it); measures the device's rate.
+        `progress` bytes before it); measures the device's rate. Yields whether the
+        transfer may go: always, unless `wait` is False and the bus has no room now or
+        others wait for it (a prefetch takes only the bus's spare room, never a turn).
 
         Raises Cancelled if `cancel` is set while it waits."""
         if self.bytes_per_s is None or size < LARGE_TRANSFER_BYTES:
-            yield
+            yield True
             return
-        ticket = self._admit(device, progress, cancel)
+        if wait:
+            ticket = self._admit(device, progress, cancel)
+        else:
+            spare = self._admit_if_room(device)
+            if spare is None:
+                yield False
+                return
+            ticket = spare
         started = time.monotonic()
         try:
-            yield
+            yield True
         finally:
             elapsed = time.monotonic() - started
             with self._lock:
@@ -97,6 +112,15 @@ class BusSchedule:
                     self._lock.notify_all()
                     raise Cancelled
             return waiter.order
+
+    def _admit_if_room(self, device: str) -> int | None:
+        """Admit a transfer at once if the bus has room and nobody waits, else None."""
+        with self._lock:
+            if self._waiting or not self._has_room():
+                return None
+            ticket = next(self._counter)
+            self._active[ticket] = self.rate_of(device)
+            return ticket
 
     def _admit_waiting(self) -> None:
         """Admit waiters in this bus's order while it has room (lock held)."""

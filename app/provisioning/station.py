@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,7 +46,7 @@ from app.devices.keys import station_key
 from app.devices.slots import PORT_MAP_FILE, PortMap, SlotLabeller, bus_of
 from app.devices.usb_hotplug import UsbChange, UsbEvent, UsbWatcher
 from app.devices.usb_session import UsbEndpoint
-from app.provisioning.context import DeviceFacts
+from app.provisioning.context import DeviceFacts, TransferSlot
 from app.provisioning.ledger import Ledger
 from app.provisioning.order_gate import ImeiReader
 from app.provisioning.runner import (
@@ -80,6 +80,7 @@ class Station:
         bus_transfer_limit: int | None = None,
         transfer_order: str = "arrival",
         compressed_installs: bool = True,
+        prefetch_next: bool = True,
         data_dir: Path | None = None,
         auth_timeout_s: float = 60.0,
         port_map: PortMap | None = None,
@@ -92,6 +93,8 @@ class Station:
         `transfer_order` is the scheduler's order, see `scheduler.ORDERS`).
         `compressed_installs`: installs go as compressed pushes where a device's bus
         compresses pushes (False: streamed as `adb install` does, the bench's baseline).
+        `prefetch_next`: an install's next install sends its APKs while the first installs
+        on the device (False: one after the other, the bench's baseline).
         `port_map` defaults to the data directory's `ports.yaml` (PortMapError if broken);
         `open_device` is how sessions are opened (tests stand simulators in for USB);
         `before_run` records a run before it may touch its device (the store's recorder), and
@@ -117,6 +120,7 @@ class Station:
         self._port_map = port_map
         self._transfers = TransferScheduler(bus_transfer_limit or None, transfer_order)
         self._compressed_installs = compressed_installs
+        self.prefetch_next = prefetch_next
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # runs asked for and not settled
@@ -289,20 +293,19 @@ class Station:
         finally:
             self._jobs.release()
 
-    def transfer_slot(
-        self, endpoint: Endpoint, cancel: threading.Event
-    ) -> Callable[[int], AbstractContextManager[None]]:
-        """For one run: a slot on the device's bus for each transfer of `size` bytes."""
+    def transfer_slot(self, endpoint: Endpoint, cancel: threading.Event) -> TransferSlot:
+        """For one run: a slot on the device's bus for each transfer of `size` bytes (with
+        `wait=False` only if the bus has room now: it yields whether it got one)."""
         name, bytes_per_s = bus_of(endpoint.spec, self._port_map)
         schedule = self._transfers.bus(name, bytes_per_s)
         moved = 0
 
         @contextmanager
-        def slot(size: int) -> Iterator[None]:
+        def slot(size: int, *, wait: bool = True) -> Iterator[bool]:
             nonlocal moved
-            with schedule.transfer(endpoint.spec, size, cancel, moved):
-                yield
-            moved += size
+            with schedule.transfer(endpoint.spec, size, cancel, moved, wait=wait) as admitted:
+                yield admitted
+            moved += size if admitted else 0
 
         return slot
 

@@ -8,10 +8,12 @@ arrive with their placeholders already filled in for this device. A failure's re
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from app.provisioning.checks import (
     verify,
     wait_for,
 )
-from app.provisioning.context import Outcome, StepContext, StepFailed
+from app.provisioning.context import ApkArtifact, Cancelled, Outcome, StepContext, StepFailed
 from app.templates.model import (
     DeviceOwner,
     Grant,
@@ -40,6 +42,8 @@ from app.templates.model import (
     Uninstall,
     Wifi,
 )
+
+log = logging.getLogger(__name__)
 
 FIRST_CMD_WIFI_SDK = 30  # Android 11 opened `cmd wifi` to the shell user
 ANDROID_EXCEPTION = re.compile(r"^(?:[\w.$]+(?:Exception|Error)|Error|Security exception): (.+)$")
@@ -85,8 +89,59 @@ def _quote(text: str) -> str:
 
 
 def install(params: Install, ctx: StepContext) -> Outcome:
+    """One APK, or a split set through one install session (all or nothing). Nothing crosses
+    the bus when the same versionCode (with the same splits) is installed."""
+    plan = _plan(params, ctx)
+    if plan.done is not None:
+        return plan.done
+    paths = [apk.path for apk in plan.apks]
+    name = ctx.resolve_path(params.apk).name
+    options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
+    packed = _packed(ctx, paths)
+    prefetched = ctx.prefetched.pop(tuple(paths), None) if packed else None
+    if prefetched:
+        ctx.report(1.0, f"sent {name} ahead")
+    meanwhile = _prefetch_next(ctx, plan.package) if packed else None
+    sent = sum(pack.size for pack in packed) if packed else sum(apk.size for apk in plan.apks)
+    progress = ctx.transfer_progress(f"sending {name}")
+    if plan.splits is None:
+        result = ctx.device.install(
+            paths[0], options, progress=progress, timeout=ctx.timeout,
+            transfer_slot=ctx.transfer_slot(sent), packed=packed[0] if packed else None,
+            prefetched=prefetched[0] if prefetched else None, meanwhile=meanwhile,
+        )  # fmt: skip
+    else:
+        result = ctx.device.install_set(
+            paths, options, progress=progress, timeout=ctx.timeout,
+            transfer_slot=ctx.transfer_slot(sent), packed=packed, prefetched=prefetched,
+            meanwhile=meanwhile,
+        )  # fmt: skip
+    if "Success" not in result.output:
+        raise StepFailed(_install_refused(result, plan.package), result.output,
+                         package=plan.package)  # fmt: skip
+    before = f" (was {plan.present})" if plan.present is not None else ""
+    splits = f" with {len(plan.splits)} splits" if plan.splits is not None else ""
+    return Outcome(StepStatus.CHANGED,
+                   f"installed {plan.package} {plan.version}{splits}{before}",
+                   result.output)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an install step sends: its APKs (base first), or nothing when `done`."""
+
+    apks: list[ApkArtifact]
+    package: str
+    version: int
+    present: int | None  # the versionCode installed now
+    splits: list[str] | None  # a split set's split names; None: one APK
+    done: Outcome | None = None
+
+
+def _plan(params: Install, ctx: StepContext) -> _Plan:
+    """Check an install step's files and what the device has; StepFailed if it cannot go."""
     if params.splits or params.apk.endswith(".apks"):
-        return install_split_set(params, ctx)
+        return _split_set_plan(params, ctx)
     apk = ctx.artifacts.apk(ctx.resolve_path(params.apk))
     if params.sha256 and apk.sha256 != params.sha256.lower():
         raise StepFailed(Reason.of(Why.SHA256_MISMATCH, file=apk.path.name, found=apk.sha256))
@@ -97,25 +152,13 @@ def install(params: Install, ctx: StepContext) -> Outcome:
         )
     present = installed_version(ctx, package)
     if present == version:
-        return Outcome(StepStatus.OK, f"{package} {version} already installed")
+        done = Outcome(StepStatus.OK, f"{package} {version} already installed")
+        return _Plan([apk], package, version, present, None, done)
     if present is not None and present > version and not params.downgrade:
         raise StepFailed(_newer_installed(package, present, version))
     if apk.info.min_sdk and apk.info.min_sdk > ctx.facts.sdk:
         raise StepFailed(_needs_sdk(package, apk.info.min_sdk, ctx.facts.sdk))
-    options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
-    packed = _packed(ctx, [apk.path])
-    result = ctx.device.install(
-        apk.path,
-        options,
-        progress=ctx.transfer_progress(f"sending {apk.path.name}"),
-        timeout=ctx.timeout,
-        transfer_slot=ctx.transfer_slot(packed[0].size if packed else apk.size),
-        packed=packed[0] if packed else None,
-    )
-    if "Success" not in result.output:
-        raise StepFailed(_install_refused(result, package), result.output, package=package)
-    before = f" (was {present})" if present is not None else ""
-    return Outcome(StepStatus.CHANGED, f"installed {package} {version}{before}", result.output)
+    return _Plan([apk], package, version, present, None)
 
 
 def _newer_installed(package: str, installed: int, version: int) -> Reason:
@@ -130,9 +173,8 @@ def _install_refused(result: ShellResult, package: str) -> Reason:
     return Reason.of(Why.INSTALL_REFUSED, android=android_reason(result), package=package)
 
 
-def install_split_set(params: Install, ctx: StepContext) -> Outcome:
-    """A base APK and its splits as one app, through one install session: all or nothing.
-    Nothing crosses the bus when the same versionCode with the same splits is installed."""
+def _split_set_plan(params: Install, ctx: StepContext) -> _Plan:
+    """A base APK and its splits, installed as one app."""
     local = ctx.resolve_path(params.apk)
     if params.sha256 and ctx.artifacts.sha256(local) != params.sha256.lower():
         raise StepFailed(Reason.of(Why.SHA256_MISMATCH, file=local.name, found=""))
@@ -164,31 +206,14 @@ def install_split_set(params: Install, ctx: StepContext) -> Outcome:
     wanted = sorted(apk.info.split for apk in apks if apk.info.split is not None)
     present = installed_version(ctx, package)
     if present == version and installed_splits(ctx, package) == wanted:
-        return Outcome(StepStatus.OK, f"{package} {version} already installed with its splits")
+        done = Outcome(StepStatus.OK, f"{package} {version} already installed with its splits")
+        return _Plan(apks, package, version, present, wanted, done)
     if present is not None and present > version and not params.downgrade:
         raise StepFailed(_newer_installed(package, present, version))
     if ctx.facts.sdk < FIRST_SPLIT_SDK or (base.min_sdk or 0) > ctx.facts.sdk:
         needed = max(FIRST_SPLIT_SDK, base.min_sdk or 0)
         raise StepFailed(_needs_sdk(package, needed, ctx.facts.sdk))
-    options = ["-r"] + (["-g"] if params.grant_permissions else []) + (["-d"] * params.downgrade)
-    packed = _packed(ctx, [apk.path for apk in apks])
-    sent = sum(pack.size for pack in packed) if packed else sum(apk.size for apk in apks)
-    result = ctx.device.install_set(
-        [apk.path for apk in apks],
-        options,
-        progress=ctx.transfer_progress(f"sending {local.name}"),
-        timeout=ctx.timeout,
-        transfer_slot=ctx.transfer_slot(sent),
-        packed=packed,
-    )
-    if "Success" not in result.output:
-        raise StepFailed(_install_refused(result, package), result.output, package=package)
-    before = f" (was {present})" if present is not None else ""
-    return Outcome(
-        StepStatus.CHANGED,
-        f"installed {package} {version} with {len(wanted)} splits{before}",
-        result.output,
-    )
+    return _Plan(apks, package, version, present, wanted)
 
 
 def _packed(ctx: StepContext, paths: list[Path]) -> list[PackedFile] | None:
@@ -199,6 +224,35 @@ def _packed(ctx: StepContext, paths: list[Path]) -> list[PackedFile] | None:
     if compression is None:
         return None
     return [ctx.artifacts.packed(path, compression) for path in paths]
+
+
+def _prefetch_next(ctx: StepContext, installing: str) -> Callable[[], None] | None:
+    """What to do while `installing` installs from its pushed file: push the next step's
+    APKs (an install step right after this one) to temporary files on the device, if that
+    step will send them (not installed yet, another app) and the bus has room now
+    (docs/architecture.md, "Prefetched installs"). It never fails the running step: the
+    next step then sends its APKs itself."""
+    params = ctx.next_install
+    if params is None:
+        return None
+    following = params
+
+    def prefetch() -> None:
+        try:
+            plan = _plan(following, ctx)
+            if plan.done is not None or plan.package == installing:
+                return
+            paths = [apk.path for apk in plan.apks]
+            packed = _packed(ctx, paths)
+            if packed is None:
+                return
+            with ctx.transfer_slot(sum(pack.size for pack in packed), wait=False) as admitted:
+                if admitted:
+                    ctx.prefetched[tuple(paths)] = ctx.device.prefetch(paths, packed)
+        except (StepFailed, DeviceError, Cancelled) as exc:
+            log.info("%s: next install not sent ahead: %s", ctx.facts.serial, exc)
+
+    return prefetch
 
 
 def installed_splits(ctx: StepContext, package: str) -> list[str]:

@@ -377,7 +377,8 @@ class Worker:
             self._announce(run, announcement)
             self._advance(RunBegan(template.name, step_count(batch.template)))
             runner = Runner(device, facts, batch, run, self._on_run_event,
-                            self.station.transfer_slot(self.endpoint, run.cancel))  # fmt: skip
+                            self.station.transfer_slot(self.endpoint, run.cancel),
+                            prefetch_next=self.station.prefetch_next)  # fmt: skip
             result = runner.run(announcement.started_at)
         self._finish(batch, run, result)
         if result.cause is not None and result.cause.loses_session:

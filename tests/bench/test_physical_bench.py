@@ -11,7 +11,10 @@ Sizes come from the environment (defaults in brackets), so a reader can rerun at
     KITBENCH_BENCH_INSTALLS   how Kitbench installs, the first against the targets and the
                               others as baselines in the same run: `compressed` (from an LZ4
                               push, as the station does on usb2 buses), `streamed` (as `adb
-                              install` streams, uncompressed) [compressed,streamed]
+                              install` streams, uncompressed), `one-by-one` (compressed,
+                              but an install's next install is not sent while the first
+                              installs on the device: no prefetch)
+                              [compressed,one-by-one,streamed]
     KITBENCH_BENCH_ESPER      devices for the 16-at-a-time reference (0: skip) [150]
     KITBENCH_BENCH_PROCESS    devices for whole-process `kitbench provision` T(N)/T(1) [40]
     KITBENCH_BENCH_CPU        devices for station CPU and memory per device (0: skip) [256]
@@ -82,7 +85,7 @@ DEVICES = _env_int("KITBENCH_BENCH_DEVICES", 150)
 BUSES = _env_int("KITBENCH_BENCH_BUSES", 5)
 SMALL = [int(n) for n in _env_list("KITBENCH_BENCH_SMALL", "10,40")]
 ORDERS = _env_list("KITBENCH_BENCH_ORDERS", "arrival,progress")
-INSTALL_MODES = _env_list("KITBENCH_BENCH_INSTALLS", "compressed,streamed")
+INSTALL_MODES = _env_list("KITBENCH_BENCH_INSTALLS", "compressed,one-by-one,streamed")
 ESPER = _env_int("KITBENCH_BENCH_ESPER", DEVICES)
 PROCESS = _env_int("KITBENCH_BENCH_PROCESS", 40)
 CPU_DEVICES = _env_int("KITBENCH_BENCH_CPU", 256)
@@ -338,9 +341,9 @@ def test_physical_bench_against_its_bound_and_the_script(kitting, tmp_path):
                 for mode in INSTALL_MODES if order == ORDERS[0] else INSTALL_MODES[:1]:
                     way = f"{size} {order} {mode}"
                     home = tmp_path / f"kb-{run}-{size}-{order}-{mode}"
-                    compressed = mode == "compressed"
                     wall, lost = kitbench_on_bench(kitting, size, buses, home, transfer_order=order,
-                                                   compressed_installs=compressed)  # fmt: skip
+                                                   compressed_installs=mode != "streamed",
+                                                   prefetch_next=mode == "compressed")  # fmt: skip
                     walls[(order, mode)] = figures.add(way, wall)
                     figures.add(f"{way} ratio", wall / bound)
                     figures.add(f"{way} sent ratio", wall / sent_bound)
