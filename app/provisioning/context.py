@@ -14,7 +14,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from app.core import StepStatus
 from app.core.apk import ApkInfo, NotAnApk, read_apk
@@ -173,19 +172,6 @@ class _PackedEntry:
     packed: PackedFile | None = None
 
 
-class TransferSlot(Protocol):
-    """A slot on the device's bus for a transfer of `size` bytes, held while it crosses;
-    it yields whether the transfer may go (always, unless `wait` is False and the bus has
-    no room now)."""
-
-    def __call__(self, size: int, /, *, wait: bool = True) -> AbstractContextManager[bool]: ...
-
-
-def no_shared_bus(_size: int, *, wait: bool = True) -> AbstractContextManager[bool]:
-    """The slot of a device on a bus of its own: nothing waits."""
-    return nullcontext(True)
-
-
 @dataclass
 class StepContext:
     """Everything one step on one device may use; built by the runner per step."""
@@ -197,7 +183,7 @@ class StepContext:
     resolve_path: Callable[[str], Path]
     cancel: threading.Event
     report: Callable[[float, str], None]  # (fraction 0..1, detail) of this step
-    transfer_slot: TransferSlot = no_shared_bus
+    transfer_slot: Callable[[int], AbstractContextManager[None]] = lambda _size: nullcontext()
     # The install step right after this one, parameters filled in: its APKs may be sent
     # while this step's install runs on the device (None: nothing is sent ahead).
     next_install: Install | None = None

@@ -15,6 +15,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -45,8 +46,6 @@ from app.provisioning.context import (
     Outcome,
     StepContext,
     StepFailed,
-    TransferSlot,
-    no_shared_bus,
 )
 from app.provisioning.evidence import failure_evidence
 from app.provisioning.marker import (
@@ -245,7 +244,7 @@ class Runner:
         batch: Batch,
         request: DeviceRun,
         on_event: Callable[[RunEvent], None],
-        transfer_slot: TransferSlot = no_shared_bus,
+        transfer_slot: Callable[[int], AbstractContextManager[None]] = lambda _size: nullcontext(),
         *,
         prefetch_next: bool = True,
     ) -> None:

@@ -61,34 +61,19 @@ class BusSchedule:
 
     @contextmanager
     def transfer(
-        self,
-        device: str,
-        size: int,
-        cancel: threading.Event | None = None,
-        progress: int = 0,
-        *,
-        wait: bool = True,
-    ) -> Iterator[bool]:
+        self, device: str, size: int, cancel: threading.Event | None = None, progress: int = 0
+    ) -> Iterator[None]:
         """Hold the bus for one transfer of `size` bytes by `device` (whose run has moved
-        `progress` bytes before it); measures the device's rate. Yields whether the
-        transfer may go: always, unless `wait` is False and the bus has no room now or
-        others wait for it (a prefetch takes only the bus's spare room, never a turn).
+        `progress` bytes before it); measures the device's rate.
 
         Raises Cancelled if `cancel` is set while it waits."""
         if self.bytes_per_s is None or size < LARGE_TRANSFER_BYTES:
-            yield True
+            yield
             return
-        if wait:
-            ticket = self._admit(device, progress, cancel)
-        else:
-            spare = self._admit_if_room(device)
-            if spare is None:
-                yield False
-                return
-            ticket = spare
+        ticket = self._admit(device, progress, cancel)
         started = time.monotonic()
         try:
-            yield True
+            yield
         finally:
             elapsed = time.monotonic() - started
             with self._lock:
@@ -112,15 +97,6 @@ class BusSchedule:
                     self._lock.notify_all()
                     raise Cancelled
             return waiter.order
-
-    def _admit_if_room(self, device: str) -> int | None:
-        """Admit a transfer at once if the bus has room and nobody waits, else None."""
-        with self._lock:
-            if self._waiting or not self._has_room():
-                return None
-            ticket = next(self._counter)
-            self._active[ticket] = self.rate_of(device)
-            return ticket
 
     def _admit_waiting(self) -> None:
         """Admit waiters in this bus's order while it has room (lock held)."""

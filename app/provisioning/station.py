@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,7 +46,7 @@ from app.devices.keys import station_key
 from app.devices.slots import PORT_MAP_FILE, PortMap, SlotLabeller, bus_of
 from app.devices.usb_hotplug import UsbChange, UsbEvent, UsbWatcher
 from app.devices.usb_session import UsbEndpoint
-from app.provisioning.context import DeviceFacts, TransferSlot
+from app.provisioning.context import DeviceFacts
 from app.provisioning.ledger import Ledger
 from app.provisioning.order_gate import ImeiReader
 from app.provisioning.runner import (
@@ -293,19 +293,20 @@ class Station:
         finally:
             self._jobs.release()
 
-    def transfer_slot(self, endpoint: Endpoint, cancel: threading.Event) -> TransferSlot:
-        """For one run: a slot on the device's bus for each transfer of `size` bytes (with
-        `wait=False` only if the bus has room now: it yields whether it got one)."""
+    def transfer_slot(
+        self, endpoint: Endpoint, cancel: threading.Event
+    ) -> Callable[[int], AbstractContextManager[None]]:
+        """For one run: a slot on the device's bus for each transfer of `size` bytes."""
         name, bytes_per_s = bus_of(endpoint.spec, self._port_map)
         schedule = self._transfers.bus(name, bytes_per_s)
         moved = 0
 
         @contextmanager
-        def slot(size: int, *, wait: bool = True) -> Iterator[bool]:
+        def slot(size: int) -> Iterator[None]:
             nonlocal moved
-            with schedule.transfer(endpoint.spec, size, cancel, moved, wait=wait) as admitted:
-                yield admitted
-            moved += size if admitted else 0
+            with schedule.transfer(endpoint.spec, size, cancel, moved):
+                yield
+            moved += size
 
         return slot
 

@@ -229,9 +229,9 @@ def _packed(ctx: StepContext, paths: list[Path]) -> list[PackedFile] | None:
 def _prefetch_next(ctx: StepContext, installing: str) -> Callable[[], None] | None:
     """What to do while `installing` installs from its pushed file: push the next step's
     APKs (an install step right after this one) to temporary files on the device, if that
-    step will send them (not installed yet, another app) and the bus has room now
-    (docs/architecture.md, "Prefetched installs"). It never fails the running step: the
-    next step then sends its APKs itself."""
+    step will send them (not installed yet, another app), as a transfer on the device's bus
+    in its turn (docs/architecture.md, "Prefetched installs"). It never fails the running
+    step: the next step then sends its APKs itself."""
     params = ctx.next_install
     if params is None:
         return None
@@ -246,9 +246,8 @@ def _prefetch_next(ctx: StepContext, installing: str) -> Callable[[], None] | No
             packed = _packed(ctx, paths)
             if packed is None:
                 return
-            with ctx.transfer_slot(sum(pack.size for pack in packed), wait=False) as admitted:
-                if admitted:
-                    ctx.prefetched[tuple(paths)] = ctx.device.prefetch(paths, packed)
+            with ctx.transfer_slot(sum(pack.size for pack in packed)):
+                ctx.prefetched[tuple(paths)] = ctx.device.prefetch(paths, packed)
         except (StepFailed, DeviceError, Cancelled) as exc:
             log.info("%s: next install not sent ahead: %s", ctx.facts.serial, exc)
 

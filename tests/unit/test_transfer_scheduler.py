@@ -98,25 +98,3 @@ def test_a_stopped_run_leaves_the_queue_and_small_transfers_never_wait():
 def test_an_unknown_order_is_refused():
     with pytest.raises(ValueError, match="arrival"):
         TransferScheduler(order="random")
-
-
-def test_a_transfer_that_does_not_wait_takes_only_spare_room_and_never_a_turn():
-    """A prefetch (`wait=False`) goes at once where the bus has room, is refused where it is
-    full or others wait, and once admitted holds its place like any transfer."""
-    bus = TransferScheduler().bus("usb1", 40e6)
-    first = Transfer(bus, "a")
-    assert first.started.wait(5)
-    with bus.transfer("b", BIG, wait=False) as admitted:  # half the bus taken: room for one
-        assert admitted
-        third = Transfer(bus, "c")
-        with bus._lock:
-            assert bus._lock.wait_for(lambda: len(bus._waiting) == 1, 5)  # the bus is full
-        with bus.transfer("d", BIG, wait=False) as spare:
-            assert not spare
-    assert third.started.wait(5)  # the prefetch's end handed the bus on
-    with bus.transfer("d", BIG, wait=False) as spare:  # full again: a and c
-        assert not spare
-    first.end()
-    third.end()
-    with bus.transfer("d", LARGE_TRANSFER_BYTES - 1, wait=False) as small:
-        assert small  # small transfers never wait
