@@ -235,11 +235,10 @@ def _prefetch_next(ctx: StepContext, installing: str) -> Callable[[], None] | No
     params = ctx.next_install
     if params is None:
         return None
-    following = params
 
     def prefetch() -> None:
         try:
-            plan = _plan(following, ctx)
+            plan = _plan(params, ctx)
             if plan.done is not None or plan.package == installing:
                 return
             paths = [apk.path for apk in plan.apks]
@@ -248,8 +247,12 @@ def _prefetch_next(ctx: StepContext, installing: str) -> Callable[[], None] | No
                 return
             with ctx.transfer_slot(sum(pack.size for pack in packed)):
                 ctx.prefetched[tuple(paths)] = ctx.device.prefetch(paths, packed)
-        except (StepFailed, DeviceError, Cancelled) as exc:
-            log.info("%s: next install not sent ahead: %s", ctx.facts.serial, exc)
+        except StepFailed as exc:  # the step says so itself when it runs
+            log.info("%s: next install not sent ahead: %s", ctx.facts.serial, exc.reason.kind)
+        except DeviceError as exc:
+            log.info("%s: next install not sent ahead: %s", ctx.facts.serial, exc.problem)
+        except Cancelled:
+            pass  # the run stops at the next step
 
     return prefetch
 
