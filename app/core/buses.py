@@ -24,3 +24,12 @@ def push_compression(bytes_per_s: float | None) -> str | None:
     if bytes_per_s is not None and bytes_per_s <= BUS_SPEEDS[DEFAULT_BUS_SPEED]:
         return "lz4"
     return None
+
+
+def packed_compressions(live: str, *, strongest: bool = True) -> tuple[str, ...]:
+    """The compressions for a file compressed once per batch (`pack_file`) on a bus whose live
+    pushes compress with `live`, preferred first, each taken where the device offers it:
+    zstd, stronger and slower, since its CPU is paid once per batch and not per device
+    (docs/architecture.md, "Compressed pushes"), then `live`. Not `strongest`: `live` only
+    (the physical bench's baseline)."""
+    return ("zstd", live) if strongest and live != "zstd" else (live,)

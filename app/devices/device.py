@@ -26,6 +26,7 @@ from adb_shell.adb_device import AdbDevice
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
 
 from app.core import Problem as Problem  # re-exported: callers take it with DeviceError
+from app.core.buses import packed_compressions
 from app.core.evidence import PNG_SIGNATURE
 from app.devices.adb_protocol import (
     AdbSession,
@@ -146,6 +147,9 @@ class Device:
         # Installs then go as compressed pushes too (see `install_compression`); False: they
         # stream uncompressed wherever the device can stream (the physical bench's baseline).
         self.compressed_installs = True
+        # Files compressed once per batch take zstd where the device offers it (False: the
+        # bus's push compression, the physical bench's baseline); see `offered_compression`.
+        self.strongest_packing = True
 
     @classmethod
     def open(
@@ -188,16 +192,22 @@ class Device:
         return ShellResult(exit_code, stdout, stderr)
 
     def offered_compression(self) -> str | None:
-        """What pushes compress with: the bus's push compression where the device offers it
-        (sendrecv_v2, Android 11+), else None."""
+        """What a file compressed once per batch (`pack_file`) is pushed with: where the bus
+        compresses pushes, the first of `packed_compressions` the device offers (sendrecv_v2,
+        Android 11+: zstd where offered, else the bus's), else None."""
         if self.push_compression is None:
             return None
         with self._errors("connecting", CONNECT_TIMEOUT_S):
             session = self._connected()
         if not isinstance(session, AdbSession):
             return None
-        session.push_compression = self.push_compression
-        return session.compression()
+        for compression in packed_compressions(
+            self.push_compression, strongest=self.strongest_packing
+        ):
+            session.push_compression = compression
+            if session.compression() == compression:
+                return compression
+        return None
 
     def install_compression(self) -> str | None:
         """The compression installs are pushed with (`offered_compression`), or None: they

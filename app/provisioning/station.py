@@ -81,6 +81,7 @@ class Station:
         transfer_order: str = "arrival",
         compressed_installs: bool = True,
         prefetch_next: bool = True,
+        strongest_packing: bool = True,
         data_dir: Path | None = None,
         auth_timeout_s: float = 60.0,
         port_map: PortMap | None = None,
@@ -95,6 +96,8 @@ class Station:
         compresses pushes (False: streamed as `adb install` does, the bench's baseline).
         `prefetch_next`: an install's next install sends its APKs while the first installs
         on the device (False: one after the other, the bench's baseline).
+        `strongest_packing`: files compressed once per batch take zstd where the device
+        offers it (False: the bus's push compression, LZ4, another baseline).
         `port_map` defaults to the data directory's `ports.yaml` (PortMapError if broken);
         `open_device` is how sessions are opened (tests stand simulators in for USB);
         `before_run` records a run before it may touch its device (the store's recorder), and
@@ -121,6 +124,7 @@ class Station:
         self._transfers = TransferScheduler(bus_transfer_limit or None, transfer_order)
         self._compressed_installs = compressed_installs
         self.prefetch_next = prefetch_next
+        self._strongest_packing = strongest_packing
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # runs asked for and not settled
@@ -316,6 +320,7 @@ class Station:
         )
         device.push_compression = push_compression(bus_of(endpoint.spec, self._port_map)[1])
         device.compressed_installs = self._compressed_installs
+        device.strongest_packing = self._strongest_packing
         return device
 
     def screencap_aside(self, endpoint: Endpoint) -> bytes:

@@ -9,12 +9,13 @@ Sizes come from the environment (defaults in brackets), so a reader can rerun at
     KITBENCH_BENCH_SMALL      smaller benches also compared with the script, e.g. "10,40" [10,40]
     KITBENCH_BENCH_ORDERS     transfer orders compared on the full bench [arrival,progress]
     KITBENCH_BENCH_INSTALLS   how Kitbench installs, the first against the targets and the
-                              others as baselines in the same run: `compressed` (from an LZ4
-                              push, as the station does on usb2 buses), `streamed` (as `adb
-                              install` streams, uncompressed), `one-by-one` (compressed,
-                              but an install's next install is not sent while the first
-                              installs on the device: no prefetch)
-                              [compressed,one-by-one,streamed]
+                              others as baselines in the same run: `compressed` (from a
+                              compressed push, zstd where the device offers it, as the
+                              station does on usb2 buses), `lz4` (the same with LZ4 only),
+                              `one-by-one` (compressed, but an install's next install is
+                              not sent while the first installs on the device: no
+                              prefetch), `streamed` (as `adb install` streams,
+                              uncompressed) [compressed,one-by-one,streamed]
     KITBENCH_BENCH_ESPER      devices for the 16-at-a-time reference (0: skip) [150]
     KITBENCH_BENCH_PROCESS    devices for whole-process `kitbench provision` T(N)/T(1) [40]
     KITBENCH_BENCH_CPU        devices for station CPU and memory per device (0: skip) [256]
@@ -25,8 +26,9 @@ is Debian's adb 29 (`/usr/bin/adb`) with a server of its own on a free port, one
 job per device. Each run prints its figures as "[bench] physical run R: …" with the load
 average beside them; the last lines ("[bench] physical: …") give each figure as min–max over
 the runs, beside its target. The lower bound is given twice: for the template's own bytes (the
-hardware's bound, what the targets mean) and for the bytes compressed installs and pushes
-actually send (LZ4, as the station sends them on a usb2 bus). Ratios are taken within a run.
+hardware's bound, what the targets mean) and for the bytes each way of installing actually
+sends (zstd as the station packs files for the bench's Android 14 devices on a usb2 bus, LZ4,
+or the APKs themselves and the push in LZ4 when streamed). Ratios are taken within a run.
 Nothing asserts on time: only that every device ended `done` (Kitbench) or printed its last
 line (the script).
 """
@@ -149,19 +151,29 @@ def install_sizes(directory: Path) -> list[int]:
     return [sum((directory / name).stat().st_size for name, *_ in apks) for apks in INSTALLS]
 
 
-def sent_bytes(directory: Path) -> int:
-    """What one device's run sends over the bus with LZ4: its APKs and its push, compressed."""
-    files = [name for apks in INSTALLS for name, *_ in apks] + ["config.bin"]
-    return sum(pack_file(directory / name, "lz4").size for name in files)
+# What each way of installing packs a file with (streamed: the push only).
+PACKING = {"compressed": "zstd", "one-by-one": "zstd", "lz4": "lz4", "streamed": "lz4"}
 
 
-def lower_bound(directory: Path, devices: int, buses: int, *, compressed: bool = False) -> float:
+def sent_bytes(directory: Path, mode: str) -> int:
+    """What one device's run sends over the bus installing the `mode` way: its APKs and its
+    push, each packed once per batch as the station packs them (streamed: the APKs as they
+    are)."""
+    apks = [name for apks in INSTALLS for name, *_ in apks]
+    push = pack_file(directory / "config.bin", PACKING[mode]).size
+    if mode == "streamed":
+        return sum((directory / name).stat().st_size for name in apks) + push
+    return sum(pack_file(directory / name, PACKING[mode]).size for name in apks) + push
+
+
+def lower_bound(directory: Path, devices: int, buses: int, *, mode: str | None = None) -> float:
     """The physical lower bound: the larger of the busiest bus's bytes at 40 MB/s plus what no
     device can overlap (its first shell round trip before any byte, the reboot and one round
-    trip after its last byte), and one device's own time alone. `compressed`: for the bytes
-    that LZ4 leaves, which is what crosses the bus (the dex optimisation stays the APKs')."""
+    trip after its last byte), and one device's own time alone. `mode`: for the bytes that
+    installing this way sends, which is what crosses the bus (the dex optimisation stays the
+    APKs')."""
     installs = install_sizes(directory)
-    per_device = sent_bytes(directory) if compressed else sum(installs) + PUSH_BYTES
+    per_device = sent_bytes(directory, mode) if mode else sum(installs) + PUSH_BYTES
     busiest = -(-devices // buses)
     rtt = LATENCY.shell_round_trip[0]
     no_overlap = rtt + LATENCY.reboot + LATENCY.boot_settle + rtt
@@ -335,15 +347,16 @@ def test_physical_bench_against_its_bound_and_the_script(kitting, tmp_path):
         for size in sizes:
             buses = min(BUSES, size)
             bound = lower_bound(kitting, size, buses)
-            sent_bound = lower_bound(kitting, size, buses, compressed=True)
             walls = {}
             for order in ORDERS if size == DEVICES else ORDERS[:1]:
                 for mode in INSTALL_MODES if order == ORDERS[0] else INSTALL_MODES[:1]:
                     way = f"{size} {order} {mode}"
                     home = tmp_path / f"kb-{run}-{size}-{order}-{mode}"
+                    sent_bound = lower_bound(kitting, size, buses, mode=mode)
                     wall, lost = kitbench_on_bench(kitting, size, buses, home, transfer_order=order,
                                                    compressed_installs=mode != "streamed",
-                                                   prefetch_next=mode == "compressed")  # fmt: skip
+                                                   prefetch_next=mode in ("compressed", "lz4"),
+                                                   strongest_packing=mode != "lz4")  # fmt: skip
                     walls[(order, mode)] = figures.add(way, wall)
                     figures.add(f"{way} ratio", wall / bound)
                     figures.add(f"{way} sent ratio", wall / sent_bound)
@@ -379,10 +392,10 @@ def test_physical_bench_against_its_bound_and_the_script(kitting, tmp_path):
                 problems.append(f"run {run}, {ESPER} devices 16 at a time: {lost}")
     for size in sizes:
         buses, bound = min(BUSES, size), lower_bound(kitting, size, buses)
-        sent_bound = lower_bound(kitting, size, buses, compressed=True)
         for order in ORDERS if size == DEVICES else ORDERS[:1]:
             for mode in INSTALL_MODES if order == ORDERS[0] else INSTALL_MODES[:1]:
                 way = f"{size} {order} {mode}"
+                sent_bound = lower_bound(kitting, size, buses, mode=mode)
                 print(f"[bench] physical: {size} devices on {buses} usb2 buses, order {order}, "
                       f"{mode} installs: Kitbench {figures.span(way)} s, lower bound {bound:.1f} "
                       f"s, ratio {figures.span(f'{way} ratio', 3)} (target <= 1.10); of the "

@@ -1,7 +1,8 @@
 """Installs from a compressed push, where a device's bus compresses pushes (a usb2 bus) and the
-device takes the compression (Android 11+): the APK crosses the bus LZ4-compressed into a
-temporary file, `pm install` (or an install session) reads it from there, and the file is
-removed whatever happens. Each APK is compressed once for every device of the batch."""
+device takes the compression (Android 11+): the APK crosses the bus compressed (zstd where the
+device offers it, else LZ4) into a temporary file, `pm install` (or an install session) reads
+it from there, and the file is removed whatever happens. Each APK is compressed once for every
+device of the batch."""
 
 from __future__ import annotations
 
@@ -80,18 +81,20 @@ def temporary_files(device: Device) -> list[str]:
 def test_an_install_on_a_usb2_bus_sends_fewer_bytes_and_leaves_no_temporary_file(
     start_fleet, host_key, tmp_path
 ):
-    """Two Pixel 8s, each on a usb2 bus of its own: one station installs compressed, the
-    other as `adb install` streams it (the baseline); both end with the app installed."""
-    fleet = start_fleet(2, auth="none", profile="pixel8", latency="realistic", buses=2)
+    """Three Pixel 8s (Android 14: zstd and LZ4 offered), each on a usb2 bus of its own: one
+    station installs from a zstd push, one from an LZ4 push, one as `adb install` streams
+    (the baselines); all end with the app installed, zstd's with the fewest bytes sent."""
+    fleet = start_fleet(3, auth="none", profile="pixel8", latency="realistic", buses=3)
     apk = write_apk(tmp_path / "kiosk.apk", 7)
     template = template_of(tmp_path, "  - install: {apk: kiosk.apk}\n")
-    packed = pack_file(apk, "lz4").size
+    packed = pack_file(apk, "zstd").size
     carried = []
-    for index, compressed in enumerate((True, False)):
+    ways = [{}, {"strongest_packing": False}, {"compressed_installs": False}]
+    for index, options in enumerate(ways):
         bus = fleet.devices[index].behaviour.bus
         events = StationEvents()
         station = Station(on_event=events, data_dir=tmp_path / f"home-{index}",
-                          port_map=on_a_bus(fleet), compressed_installs=compressed)  # fmt: skip
+                          port_map=on_a_bus(fleet), **options)  # fmt: skip
         try:
             station.set_template(template)
             station.start([fleet.endpoints[index].spec], force=True)
@@ -108,10 +111,34 @@ def test_an_install_on_a_usb2_bus_sends_fewer_bytes_and_leaves_no_temporary_file
             assert temporary_files(device) == []
         finally:
             device.close()
-    compressed, streamed = carried
-    assert 0.99 * packed <= compressed <= packed  # the compressed stream, less its framing
+    zstd, lz4, streamed = carried
+    assert 0.99 * packed <= zstd <= packed  # the zstd stream, less its framing
+    assert 0.99 * pack_file(apk, "lz4").size <= lz4 <= pack_file(apk, "lz4").size
     assert streamed >= apk.stat().st_size
-    assert compressed < 0.8 * streamed
+    assert zstd < 0.95 * lz4 < 0.8 * streamed
+
+
+def test_a_device_without_zstd_installs_from_an_lz4_push(start_fleet, host_key, tmp_path):
+    """A device whose adbd offers LZ4 but not zstd, on a usb2 bus: the APK goes as LZ4."""
+    fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
+    sim = fleet.devices[0]
+    without_zstd = tuple(name for name in sim.features if name != "sendrecv_v2_zstd")
+    fleet.call(lambda: setattr(sim, "features", without_zstd))
+    apk = write_apk(tmp_path / "kiosk.apk", 7)
+    events = provision(fleet, template_of(tmp_path, "  - install: {apk: kiosk.apk}\n"),
+                       tmp_path / "home")  # fmt: skip
+    assert [e.result.outcome.value for e in events.of(RunFinished)] == ["done"]
+    lz4 = pack_file(apk, "lz4").size
+    assert 0.99 * lz4 <= sim.behaviour.bus.carried <= lz4
+    device = Device.open(fleet.endpoints[0].spec, host_key)
+    try:
+        assert "sendrecv_v2_zstd" not in device._connected().features
+        assert (
+            f"package:{PACKAGE} versionCode:7"
+            in device.shell(f"pm list packages --show-versioncode {PACKAGE}").stdout
+        )
+    finally:
+        device.close()
 
 
 def test_a_refused_install_removes_its_temporary_file_and_fails_the_step(
@@ -138,7 +165,7 @@ def test_a_refused_install_removes_its_temporary_file_and_fails_the_step(
 def test_a_stopped_compressed_install_removes_its_temporary_file(start_fleet, host_key, tmp_path):
     fleet = start_fleet(1, auth="none", profile="pixel8")
     apk = write_apk(tmp_path / "kiosk.apk", 7)
-    packed = pack_file(apk, "lz4")
+    packed = pack_file(apk, "zstd")
 
     class Stopped(Exception):
         pass
@@ -150,7 +177,7 @@ def test_a_stopped_compressed_install_removes_its_temporary_file(start_fleet, ho
     device = Device.open(fleet.endpoints[0].spec, host_key)
     try:
         device.push_compression = "lz4"
-        assert device.install_compression() == "lz4"
+        assert device.install_compression() == "zstd"  # Android 14 offers it
         with pytest.raises(Stopped):
             device.install(apk, ["-r"], progress=stop_halfway, packed=packed)
         assert temporary_files(device) == []

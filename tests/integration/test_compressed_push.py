@@ -58,8 +58,11 @@ def test_a_device_without_the_compression_gets_a_plain_push(start_fleet, host_ke
 
 
 def test_the_station_compresses_pushes_on_a_usb2_bus_only():
-    from app.core.buses import BUS_SPEEDS, push_compression
+    from app.core.buses import BUS_SPEEDS, packed_compressions, push_compression
 
     assert push_compression(BUS_SPEEDS["usb2"]) == "lz4"
     assert push_compression(BUS_SPEEDS["usb3"]) is None
     assert push_compression(None) is None  # a network device of its own: no shared cap
+    # files packed once per batch: zstd first where the device offers it, else the bus's
+    assert packed_compressions("lz4") == ("zstd", "lz4")
+    assert packed_compressions("lz4", strongest=False) == ("lz4",)

@@ -100,18 +100,21 @@ def test_push_and_pull_of_20_mb_are_intact(device, real_adbd, random_file, tmp_p
     assert device.shell(f"sha256sum {remote}").stdout.split()[0] == digest
 
 
+@pytest.mark.parametrize("compression", ["zstd", "lz4"])
 def test_one_compressed_stream_is_pushed_intact_to_it_again_and_again(
-    device, real_adbd, random_file
+    device, real_adbd, random_file, compression
 ):
     """An APK compressed once (as the station does for every device of a batch on a usb2
-    bus) and sent as it is, twice: adbd 34 decodes each push whole, and a push stopped
-    halfway leaves a session that takes the next one."""
+    bus: zstd at its packing level where offered, else LZ4) and sent as it is, twice: adbd
+    34 decodes each push whole, and a push stopped halfway leaves a session that takes the
+    next one."""
     local = random_file("app.apk", 6 * MB, seed=11)
     with local.open("ab") as text:  # a resource table's strings: what LZ4 does shorten
         text.write(b"string/action_bar_title color/primary_dark\n" * (2 * MB // 43))
-    device.push_compression = "lz4"
-    assert device.offered_compression() == "lz4"  # adbd 34 offers sendrecv_v2_lz4
-    packed = pack_file(local, "lz4")
+    device.push_compression = "lz4"  # the bus's
+    device.strongest_packing = compression == "zstd"
+    assert device.offered_compression() == compression  # adbd 34 offers both
+    packed = pack_file(local, compression)
     assert packed.size < 0.9 * local.stat().st_size
 
     class Stopped(Exception):
