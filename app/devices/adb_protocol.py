@@ -90,7 +90,8 @@ class PackedFile:
 
 
 def pack_file(path: Path, compression: str) -> PackedFile:
-    """`path` compressed as `AdbSession` compresses a push; OSError when it cannot be read."""
+    """`path` compressed as `AdbSession` compresses a push, zstd at `PACKED_ZSTD_LEVEL`;
+    OSError when it cannot be read."""
     framed = bytearray()
     with path.open("rb") as source:
         raw_size = os.fstat(source.fileno()).st_size
