@@ -71,7 +71,7 @@ def test_the_next_install_crosses_the_bus_while_the_first_installs(start_fleet, 
     write_apk(tmp_path / "kiosk.apk", 7)
     maps = write_set(tmp_path / "maps", 2, package=MAPS)
     template = template_of(tmp_path, TWO_INSTALLS)
-    the_set = sum(pack_file(path, "lz4").size for path in maps)
+    the_set = sum(pack_file(path, "zstd").size for path in maps)  # Android 14 offers zstd
     during_first = []
     for prefetch_next in (True, False):
         fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
@@ -100,7 +100,7 @@ def test_a_run_stopped_between_the_installs_leaves_no_file_sent_ahead(
     installed and its temporary files are gone."""
     write_apk(tmp_path / "kiosk.apk", 7)
     maps = write_set(tmp_path / "maps", 2, package=MAPS)
-    the_set = sum(pack_file(path, "lz4").size for path in maps)
+    the_set = sum(pack_file(path, "zstd").size for path in maps)  # Android 14 offers zstd
     fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
     bus = fleet.devices[0].behaviour.bus
     station: list[Station] = []
