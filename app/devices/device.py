@@ -338,7 +338,7 @@ class Device:
             return result
         finally:
             if not removed:  # a failed or cancelled push: no half APKs left in /data/local/tmp
-                self._remove([remote])
+                self.remove_temporary([remote])
 
     def _shell_meanwhile(
         self, command: str, timeout: float | None, meanwhile: Callable[[], None] | None
@@ -379,15 +379,12 @@ class Device:
             pushed = True
         finally:
             if not pushed:
-                self._remove(remotes)
+                self.remove_temporary(remotes)
         return remotes
 
     def remove_temporary(self, remotes: Sequence[str]) -> None:
-        """Remove prefetched files no install took (a failed or stopped run)."""
-        self._remove(remotes)
-
-    def _remove(self, remotes: Sequence[str]) -> None:
-        """Remove temporary files; a device that cannot be reached keeps them (logged)."""
+        """Remove temporary files (pushed installs, prefetched files no install took); a
+        device that cannot be reached keeps them (logged)."""
         if not remotes:
             return
         try:
@@ -427,11 +424,11 @@ class Device:
         try:
             created = self.shell(f"{pm} install-create {shlex.join(options)}".strip(), timeout)
         except DeviceError:
-            self._remove(prefetched or [])
+            self.remove_temporary(prefetched or [])
             raise
         number = SESSION_CREATED.search(created.output)
         if number is None:
-            self._remove(prefetched or [])  # no session to write them into
+            self.remove_temporary(prefetched or [])  # no session to write them into
             return ShellResult(1, created.output)
         session_id = number.group(1)
         sizes = [apk.stat().st_size for apk in apks]
@@ -497,7 +494,7 @@ class Device:
             removed = True
         finally:
             if not removed:  # a failed or cancelled push: no half APKs left in /data/local/tmp
-                self._remove(remotes)
+                self.remove_temporary(remotes)
         if written.ok and written.output.count("Success") == len(apks):
             return None
         return ShellResult(1, written.output)
@@ -524,7 +521,7 @@ class Device:
                     timeout,
                 )
             finally:
-                self._remove([remote])
+                self.remove_temporary([remote])
         words = ["package", "install-write", "-S", str(size), session_id, name, "-"]
         if "abb_exec" in features:
             destination = b"abb_exec:" + "\0".join(words).encode()
