@@ -29,7 +29,9 @@ def push_compression(bytes_per_s: float | None) -> str | None:
 def packed_compressions(live: str, *, strongest: bool = True) -> tuple[str, ...]:
     """The compressions for a file compressed once per batch (`pack_file`) on a bus whose live
     pushes compress with `live`, preferred first, each taken where the device offers it:
-    zstd, stronger and slower, since its CPU is paid once per batch and not per device
-    (docs/architecture.md, "Compressed pushes"), then `live`. Not `strongest`: `live` only
-    (the physical bench's baseline)."""
-    return ("zstd", live) if strongest and live != "zstd" else (live,)
+    zstd, then brotli (Android 11 offers only brotli), stronger and slower than `live`, since
+    their CPU is paid once per batch and not per device (docs/architecture.md, "Compressed
+    pushes"), then `live`. Not `strongest`: `live` only (the physical bench's baseline)."""
+    if not strongest:
+        return (live,)
+    return tuple(dict.fromkeys(("zstd", "brotli", live)))

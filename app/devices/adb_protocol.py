@@ -60,6 +60,10 @@ PACK_BLOCK = 1024 * 1024  # a packed file is compressed this much at a time
 # 9 leaves 0.883 of the bytes (level 1 0.894, 6 0.886, 12 0.882, 19 0.881; LZ4 0.909) for
 # 0.3 s of one core per 74 MB (level 12 0.6 s, 19 22 s); decoding costs the same at any level.
 PACKED_ZSTD_LEVEL = 9
+# brotli's quality for a packed file (Android 11 offers no other compression): on the same
+# APKs quality 5 leaves 0.885 (1 0.897, 4 0.887, 6 0.883, 9 0.882) for 0.4 s of one core per
+# 74 MB, as zstd's level 9 does (quality 6 0.5 s, 7 1.5 s, 9 2.5 s).
+PACKED_BROTLI_QUALITY = 5
 # Over TCP, header and payload go out in one write up to this size: one syscall, one segment.
 COALESCE_LIMIT = 64 * 1024
 
@@ -90,12 +94,12 @@ class PackedFile:
 
 
 def pack_file(path: Path, compression: str) -> PackedFile:
-    """`path` compressed as `AdbSession` compresses a push, zstd at `PACKED_ZSTD_LEVEL`;
-    OSError when it cannot be read."""
+    """`path` compressed as `AdbSession` compresses a push, but stronger: zstd at
+    `PACKED_ZSTD_LEVEL`, brotli at `PACKED_BROTLI_QUALITY`; OSError when it cannot be read."""
     framed = bytearray()
     with path.open("rb") as source:
         raw_size = os.fstat(source.fileno()).st_size
-        blocks = _compressed_blocks(source, compression, PACK_BLOCK, PACKED_ZSTD_LEVEL)
+        blocks = _compressed_blocks(source, compression, PACK_BLOCK, packed=True)
         for block in blocks:
             framed += _data_messages(block)
     return PackedFile(compression, bytes(framed), raw_size)
@@ -496,10 +500,10 @@ def _data_messages(block: bytes) -> bytes:
 
 
 def _compressed_blocks(
-    stream: io.BufferedIOBase, compression: str, block_size: int, zstd_level: int = 1
+    stream: io.BufferedIOBase, compression: str, block_size: int, *, packed: bool = False
 ) -> Iterator[bytes]:
     """`stream` compressed as it is read, block by block, then the stream's end."""
-    compress, finish = _compressor(compression, zstd_level)
+    compress, finish = _compressor(compression, packed=packed)
     block = bytearray(block_size)
     while count := stream.readinto(block):
         yield compress(bytes(block[:count]))
@@ -507,12 +511,12 @@ def _compressed_blocks(
 
 
 def _compressor(
-    name: str, zstd_level: int = 1
+    name: str, *, packed: bool = False
 ) -> tuple[Callable[[bytes], bytes], Callable[[], bytes]]:
     """(compress a block, finish the stream) for one SND2 compression, at the fast levels
-    adb 34 uses, so a station's cores keep up with its buses (zstd: `zstd_level`, higher for
-    a file packed once per batch). zstd makes one frame of the whole file, as adb 34's
-    ZstdEncoder does (ZSTD_e_continue for each block, ZSTD_e_end at the end)."""
+    adb 34 uses, so a station's cores keep up with its buses, or `packed`: stronger, for a file
+    compressed once per batch. zstd makes one frame of the whole file, as adb 34's ZstdEncoder
+    does (ZSTD_e_continue for each block, ZSTD_e_end at the end)."""
     if name == "lz4":
         import lz4.frame
 
@@ -528,11 +532,12 @@ def _compressor(
     if name == "zstd":
         import zstandard
 
-        zstd_stream = zstandard.ZstdCompressor(level=zstd_level).compressobj()
+        level = PACKED_ZSTD_LEVEL if packed else 1
+        zstd_stream = zstandard.ZstdCompressor(level=level).compressobj()
         return zstd_stream.compress, zstd_stream.flush
     import brotli
 
-    brotli_stream = brotli.Compressor(quality=1)
+    brotli_stream = brotli.Compressor(quality=PACKED_BROTLI_QUALITY if packed else 1)
     return brotli_stream.process, brotli_stream.finish
 
 

@@ -1,8 +1,8 @@
 """Installs from a compressed push, where a device's bus compresses pushes (a usb2 bus) and the
 device takes the compression (Android 11+): the APK crosses the bus compressed (zstd where the
-device offers it, else LZ4) into a temporary file, `pm install` (or an install session) reads
-it from there, and the file is removed whatever happens. Each APK is compressed once for every
-device of the batch."""
+device offers it, brotli on Android 11, else LZ4) into a temporary file, `pm install` (or an
+install session) reads it from there, and the file is removed whatever happens. Each APK is
+compressed once for every device of the batch."""
 
 from __future__ import annotations
 
@@ -118,12 +118,15 @@ def test_an_install_on_a_usb2_bus_sends_fewer_bytes_and_leaves_no_temporary_file
     assert zstd < 0.95 * lz4 < 0.8 * streamed
 
 
-def test_a_device_without_zstd_installs_from_an_lz4_push(start_fleet, host_key, tmp_path):
-    """A device whose adbd offers LZ4 but not zstd, on a usb2 bus: the APK goes as LZ4."""
+def test_a_device_with_lz4_only_installs_from_an_lz4_push(start_fleet, host_key, tmp_path):
+    """A device whose adbd offers LZ4 but neither zstd nor brotli, on a usb2 bus: the APK goes
+    as LZ4."""
     fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
     sim = fleet.devices[0]
-    without_zstd = tuple(name for name in sim.features if name != "sendrecv_v2_zstd")
-    fleet.call(lambda: setattr(sim, "features", without_zstd))
+    lz4_only = tuple(
+        name for name in sim.features if name not in ("sendrecv_v2_zstd", "sendrecv_v2_brotli")
+    )
+    fleet.call(lambda: setattr(sim, "features", lz4_only))
     apk = write_apk(tmp_path / "kiosk.apk", 7)
     events = provision(fleet, template_of(tmp_path, "  - install: {apk: kiosk.apk}\n"),
                        tmp_path / "home")  # fmt: skip
@@ -133,10 +136,33 @@ def test_a_device_without_zstd_installs_from_an_lz4_push(start_fleet, host_key, 
     device = Device.open(fleet.endpoints[0].spec, host_key)
     try:
         assert "sendrecv_v2_zstd" not in device._connected().features
+        assert "sendrecv_v2_brotli" not in device._connected().features
         assert (
             f"package:{PACKAGE} versionCode:7"
             in device.shell(f"pm list packages --show-versioncode {PACKAGE}").stdout
         )
+    finally:
+        device.close()
+
+
+def test_an_android_11_device_installs_from_a_brotli_push(start_fleet, host_key, tmp_path):
+    """Android 11's adbd offers brotli and nothing else: on a usb2 bus the APK goes packed in
+    brotli, not plain as adb 34 would stream it."""
+    fleet = start_fleet(1, auth="none", profile="zebra_tc52", latency="realistic", buses=1)
+    apk = write_apk(tmp_path / "kiosk.apk", 7)
+    events = provision(fleet, template_of(tmp_path, "  - install: {apk: kiosk.apk}\n"),
+                       tmp_path / "home")  # fmt: skip
+    assert [e.result.outcome.value for e in events.of(RunFinished)] == ["done"]
+    brotli = pack_file(apk, "brotli").size
+    assert 0.99 * brotli <= fleet.devices[0].behaviour.bus.carried <= brotli
+    assert brotli < 0.8 * apk.stat().st_size
+    device = Device.open(fleet.endpoints[0].spec, host_key)
+    try:
+        assert (
+            f"package:{PACKAGE} versionCode:7"
+            in device.shell(f"pm list packages --show-versioncode {PACKAGE}").stdout
+        )
+        assert temporary_files(device) == []
     finally:
         device.close()
 

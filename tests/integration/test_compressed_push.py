@@ -63,6 +63,7 @@ def test_the_station_compresses_pushes_on_a_usb2_bus_only():
     assert push_compression(BUS_SPEEDS["usb2"]) == "lz4"
     assert push_compression(BUS_SPEEDS["usb3"]) is None
     assert push_compression(None) is None  # a network device of its own: no shared cap
-    # files packed once per batch: zstd first where the device offers it, else the bus's
-    assert packed_compressions("lz4") == ("zstd", "lz4")
+    # files packed once per batch: zstd first where the device offers it, then brotli (all
+    # that Android 11 offers), else the bus's
+    assert packed_compressions("lz4") == ("zstd", "brotli", "lz4")
     assert packed_compressions("lz4", strongest=False) == ("lz4",)
