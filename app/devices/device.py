@@ -16,7 +16,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,7 +72,6 @@ COMMAND_NOT_FOUND = 127  # the shell's exit status for a program it cannot find
 NOT_ANDROID = "not an Android device (getprop not found)"
 PROPERTY_LINE = re.compile(r"^\[(?P<name>[^\]]+)\]: \[(?P<value>.*)\]$", re.MULTILINE)
 BATTERY_LEVEL = re.compile(r"^\s*level: (\d+)\s*$", re.MULTILINE)
-SESSION_CREATED = re.compile(r"^Success: created install session \[(\d+)\]", re.MULTILINE)
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -246,101 +245,39 @@ class Device:
                 read_timeout_s=TRANSFER_STALL_TIMEOUT_S,
             )
 
-    def install(
+    def features(self) -> frozenset[str]:
+        """The services the device's banner lists (`shell_v2`, `abb_exec`, `sendrecv_v2`…)."""
+        with self._errors("connecting", CONNECT_TIMEOUT_S):
+            session = self._connected()
+        return session.features if isinstance(session, AdbSession) else frozenset()
+
+    def stream_into(
         self,
-        apk: Path,
-        options: list[str],
-        progress: Progress | None = None,
-        timeout: float | None = None,
-        transfer_slot: AbstractContextManager[object] | None = None,
-        packed: PackedFile | None = None,
-        prefetched: str | None = None,
-        meanwhile: Callable[[], None] | None = None,
-    ) -> ShellResult:
-        """Install an APK as `adb install` does; the result's output says Success or Failure.
-
-        `packed` (the APK compressed with `install_compression()`): pushed compressed to a
-        temporary file, `pm install`ed from there and removed, so fewer bytes cross a full
-        bus. Otherwise streamed where the device offers it (`abb_exec:package install -S`
-        on Android 11+, `exec:cmd package install -S` on Android 7+): the APK goes to the
-        package manager on the stream, with no temporary copy on the device, and an APK
-        the device refuses up front stops being sent. Older devices get it pushed to a
-        temporary file, `pm install`ed and removed. `transfer_slot` is held while the
-        bytes cross the bus only, so the bus is not also held while the package manager
-        works.
-
-        `prefetched`: the temporary file the compressed APK was already pushed to (see
-        `prefetch`); it is installed from there and removed. `meanwhile` runs while the
-        package manager installs from a pushed file, on the same session (see
-        `_shell_meanwhile`): the next step's prefetch.
-        """
-        session = self._connected()
-        features = session.features if isinstance(session, AdbSession) else frozenset()
-        if packed is None and ("abb_exec" in features or "cmd" in features):
-            return self._stream_install(apk, options, features, progress, timeout, transfer_slot)
-        return self._push_install(apk, options, progress, timeout, transfer_slot, packed,
-                                  prefetched, meanwhile)  # fmt: skip
-
-    def _stream_install(
-        self,
-        apk: Path,
-        options: list[str],
-        features: frozenset[str],
+        service: bytes,
+        local: Path,
         progress: Progress | None,
-        timeout: float | None,
-        transfer_slot: AbstractContextManager[object] | None,
-    ) -> ShellResult:
-        size = apk.stat().st_size
-        words = ["package", "install", *options, "-S", str(size)]
-        if "abb_exec" in features:
-            destination = b"abb_exec:" + "\0".join(words).encode()
-        else:
-            destination = f"exec:cmd {shlex.join(words)}".encode()
-        timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
-        with ExitStack() as on_the_bus:
-            on_the_bus.enter_context(transfer_slot or nullcontext())
-            with apk.open("rb") as source, self._errors(f"installing {apk.name}", timeout):
-                session = self._connected()
-                assert isinstance(session, AdbSession)
-                output, _ = session.exec_with_input(
-                    destination,
-                    _ProgressReader(source, size, progress),
-                    TRANSFER_STALL_TIMEOUT_S,
-                    max(timeout, TRANSFER_STALL_TIMEOUT_S),
-                    None,
-                    sent=on_the_bus.close,  # the bus is free while the package manager works
-                )
-        text = _text(output)
-        return ShellResult(0 if "Success" in text else 1, text)
+        timeout: float,
+        sent: Callable[[], object] | None = None,
+    ) -> str:
+        """Open `service` (`exec:…`, `abb_exec:…`) with `local`'s bytes as its input, as `adb
+        install` streams an APK, and return what it printed. A service that answers before
+        it took everything (the package manager refusing an APK up front) gets nothing
+        more. `sent` is called once the device has taken the input (or refused it)."""
+        size = local.stat().st_size
+        with local.open("rb") as source, self._errors(f"installing {local.name}", timeout):
+            session = self._connected()
+            assert isinstance(session, AdbSession)  # streams need the banner's features
+            output, _ = session.exec_with_input(
+                service,
+                _ProgressReader(source, size, progress),
+                TRANSFER_STALL_TIMEOUT_S,
+                max(timeout, TRANSFER_STALL_TIMEOUT_S),
+                None,
+                sent=sent,
+            )
+        return _text(output)
 
-    def _push_install(
-        self,
-        apk: Path,
-        options: list[str],
-        progress: Progress | None,
-        timeout: float | None,
-        transfer_slot: AbstractContextManager[object] | None,
-        packed: PackedFile | None = None,
-        prefetched: str | None = None,
-        meanwhile: Callable[[], None] | None = None,
-    ) -> ShellResult:
-        remote = prefetched or _temporary_apk()
-        removed = False
-        try:
-            if prefetched is None:
-                with transfer_slot or nullcontext():
-                    self.push(apk, remote, progress, packed)
-            # Installed and removed in one round trip; pm's own status is the command's.
-            install = shlex.join(["pm", "install", *options, remote])
-            command = f"{install}; status=$?; rm -f {remote}; exit $status"
-            result = self._shell_meanwhile(command, timeout, meanwhile)
-            removed = True
-            return result
-        finally:
-            if not removed:  # a failed or cancelled push: no half APKs left in /data/local/tmp
-                self.remove_temporary([remote])
-
-    def _shell_meanwhile(
+    def shell_meanwhile(
         self, command: str, timeout: float | None, meanwhile: Callable[[], None] | None
     ) -> ShellResult:
         """Run `command`, and `meanwhile` while it runs on the device: ADB multiplexes
@@ -366,22 +303,6 @@ class Device:
             )
         return ShellResult(answer.exit_code, _text(answer.stdout), _text(answer.stderr))
 
-    def prefetch(self, apks: Sequence[Path], packed: Sequence[PackedFile]) -> list[str]:
-        """Push APKs compressed to temporary files of their own for a later install
-        (`install(prefetched=…)`, `install_set(prefetched=…)`), which removes them; the
-        caller removes them if no install does (`remove_temporary`). Nothing is left behind
-        when a push fails."""
-        remotes = [_temporary_apk() for _ in apks]
-        pushed = False
-        try:
-            for apk, pack, remote in zip(apks, packed, remotes, strict=True):
-                self.push(apk, remote, None, pack)
-            pushed = True
-        finally:
-            if not pushed:
-                self.remove_temporary(remotes)
-        return remotes
-
     def remove_temporary(self, remotes: Sequence[str]) -> None:
         """Remove temporary files (pushed installs, prefetched files no install took); a
         device that cannot be reached keeps them (logged)."""
@@ -391,153 +312,6 @@ class Device:
             self.shell(f"rm -f {' '.join(remotes)}", timeout=10)
         except DeviceError:
             log.info("%s: could not remove %s", self.endpoint.spec, " ".join(remotes))
-
-    def install_set(
-        self,
-        apks: list[Path],
-        options: list[str],
-        progress: Progress | None = None,
-        timeout: float | None = None,
-        transfer_slot: AbstractContextManager[object] | None = None,
-        packed: Sequence[PackedFile] | None = None,
-        prefetched: Sequence[str] | None = None,
-        meanwhile: Callable[[], None] | None = None,
-    ) -> ShellResult:
-        """Install a base APK and its splits as one app through an install session, as `adb
-        install-multiple` does: install-create, one install-write per APK, install-commit.
-
-        All or nothing: the package manager installs the set at commit or not at all, and a
-        write or commit that fails abandons the session (install-abandon), so nothing staged
-        stays behind. `packed` (each APK compressed with `install_compression()`): all are
-        pushed compressed to temporary files, written into the session from there in one
-        round trip and removed. Otherwise each APK is streamed where the device offers it
-        (abb_exec, exec:cmd), else pushed to a temporary file that `pm install-write` reads.
-        `transfer_slot` is held while the APKs cross the bus, not while the package manager
-        works. `prefetched`: the temporary files the packed APKs were already pushed to
-        (`prefetch`), written from there and removed. `meanwhile` runs while the set
-        commits (see `_shell_meanwhile`).
-        """
-        session = self._connected()
-        features = session.features if isinstance(session, AdbSession) else frozenset()
-        streamed = "abb_exec" in features or "cmd" in features
-        pm = "cmd package" if streamed else "pm"
-        try:
-            created = self.shell(f"{pm} install-create {shlex.join(options)}".strip(), timeout)
-        except DeviceError:
-            self.remove_temporary(prefetched or [])
-            raise
-        number = SESSION_CREATED.search(created.output)
-        if number is None:
-            self.remove_temporary(prefetched or [])  # no session to write them into
-            return ShellResult(1, created.output)
-        session_id = number.group(1)
-        sizes = [apk.stat().st_size for apk in apks]
-        committed = False
-        try:
-            if packed is not None:
-                refused = self._write_packed_splits(apks, packed, session_id, pm, progress,
-                                                    timeout, transfer_slot, prefetched)  # fmt: skip
-                if refused is not None:
-                    return refused
-            else:
-                with transfer_slot or nullcontext():
-                    for index, apk in enumerate(apks):
-                        before = sum(sizes[:index])
-                        part = _offset_progress(progress, before, sum(sizes))
-                        written = self._write_split(apk, index, session_id, features, part,
-                                                    timeout)  # fmt: skip
-                        if "Success" not in written.output:
-                            return ShellResult(1, written.output)
-            committed = True  # a commit ends the session, whatever its verdict
-            result = self._shell_meanwhile(f"{pm} install-commit {session_id}", timeout,
-                                           meanwhile)  # fmt: skip
-            return ShellResult(0 if "Success" in result.output else 1, result.output)
-        finally:
-            if not committed:
-                try:
-                    self.shell(f"{pm} install-abandon {session_id}", timeout=10)
-                except DeviceError:
-                    log.info("%s: could not abandon install session", self.endpoint.spec)
-
-    def _write_packed_splits(
-        self,
-        apks: list[Path],
-        packed: Sequence[PackedFile],
-        session_id: str,
-        pm: str,
-        progress: Progress | None,
-        timeout: float | None,
-        transfer_slot: AbstractContextManager[object] | None,
-        prefetched: Sequence[str] | None = None,
-    ) -> ShellResult | None:
-        """Push every APK compressed to a temporary file (unless `prefetched` there), then
-        write them all into the session and remove them in one round trip. None when all
-        were written; else the package manager's refusal."""
-        remotes = list(prefetched) if prefetched else [_temporary_apk() for _ in apks]
-        sizes = [pack.size for pack in packed]
-        removed = False
-        try:
-            if not prefetched:
-                with transfer_slot or nullcontext():
-                    for index, (apk, pack) in enumerate(zip(apks, packed, strict=True)):
-                        part = _offset_progress(progress, sum(sizes[:index]), sum(sizes))
-                        self.push(apk, remotes[index], part, pack)
-            writes = " && ".join(
-                shlex.join([*pm.split(), "install-write", "-S", str(pack.raw_size), session_id,
-                            f"{index:02d}_{apk.name}", remote])
-                for index, (apk, pack, remote) in enumerate(zip(apks, packed, remotes,
-                                                                 strict=True))
-            )  # fmt: skip
-            written = self.shell(
-                f"{writes}; status=$?; rm -f {' '.join(remotes)}; exit $status", timeout
-            )
-            removed = True
-        finally:
-            if not removed:  # a failed or cancelled push: no half APKs left in /data/local/tmp
-                self.remove_temporary(remotes)
-        if written.ok and written.output.count("Success") == len(apks):
-            return None
-        return ShellResult(1, written.output)
-
-    def _write_split(
-        self,
-        apk: Path,
-        index: int,
-        session_id: str,
-        features: frozenset[str],
-        progress: Progress | None,
-        timeout: float | None,
-    ) -> ShellResult:
-        """One APK into the session under a name of its own (`NN_file.apk`)."""
-        size = apk.stat().st_size
-        name = f"{index:02d}_{apk.name}"
-        timeout = timeout or DEFAULT_SHELL_TIMEOUT_S
-        if "abb_exec" not in features and "cmd" not in features:
-            remote = _temporary_apk()
-            try:
-                self.push(apk, remote, progress)
-                return self.shell(
-                    f"pm install-write -S {size} {session_id} {shlex.quote(name)} {remote}",
-                    timeout,
-                )
-            finally:
-                self.remove_temporary([remote])
-        words = ["package", "install-write", "-S", str(size), session_id, name, "-"]
-        if "abb_exec" in features:
-            destination = b"abb_exec:" + "\0".join(words).encode()
-        else:
-            destination = f"exec:cmd {shlex.join(words)}".encode()
-        with apk.open("rb") as source, self._errors(f"installing {apk.name}", timeout):
-            session = self._connected()
-            assert isinstance(session, AdbSession)
-            output, _ = session.exec_with_input(
-                destination,
-                _ProgressReader(source, size, progress),
-                TRANSFER_STALL_TIMEOUT_S,
-                max(timeout, TRANSFER_STALL_TIMEOUT_S),
-                None,
-            )
-        return ShellResult(0, _text(output))
 
     def screencap(self, timeout: float = SCREENCAP_TIMEOUT_S) -> bytes:
         """The device's screen as a PNG (`screencap -p`), bytes as the device gave them.
@@ -696,18 +470,6 @@ class _ProgressReader(io.BytesIO):
             self._done += count
             self._progress(self._done, self._total)
         return count
-
-
-def _temporary_apk() -> str:
-    """A name of its own in the device's temporary folder, for one APK on its way in."""
-    return f"{REMOTE_TEMP_DIR}/kitbench-{secrets.token_hex(6)}.apk"
-
-
-def _offset_progress(progress: Progress | None, before: int, total: int) -> Progress | None:
-    """One APK's progress as the whole set's: its bytes after the `before` already sent."""
-    if progress is None:
-        return None
-    return lambda done, _size: progress(before + done, total)
 
 
 def _open_usb(

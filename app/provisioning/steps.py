@@ -19,6 +19,7 @@ from typing import Any
 
 from app.core import StepStatus
 from app.core.reasons import Arg, Reason, Why
+from app.devices import installs
 from app.devices.adb_protocol import PackedFile
 from app.devices.device import DeviceError, ShellResult
 from app.provisioning.apk_sets import NotAnApkSet, archive_splits
@@ -105,14 +106,14 @@ def install(params: Install, ctx: StepContext) -> Outcome:
     sent = sum(pack.size for pack in packed) if packed else sum(apk.size for apk in plan.apks)
     progress = ctx.transfer_progress(f"sending {name}")
     if plan.splits is None:
-        result = ctx.device.install(
-            paths[0], options, progress=progress, timeout=ctx.timeout,
+        result = installs.install(
+            ctx.device, paths[0], options, progress=progress, timeout=ctx.timeout,
             transfer_slot=ctx.transfer_slot(sent), packed=packed[0] if packed else None,
             prefetched=prefetched[0] if prefetched else None, meanwhile=meanwhile,
         )  # fmt: skip
     else:
-        result = ctx.device.install_set(
-            paths, options, progress=progress, timeout=ctx.timeout,
+        result = installs.install_set(
+            ctx.device, paths, options, progress=progress, timeout=ctx.timeout,
             transfer_slot=ctx.transfer_slot(sent), packed=packed, prefetched=prefetched,
             meanwhile=meanwhile,
         )  # fmt: skip
@@ -246,7 +247,7 @@ def _prefetch_next(ctx: StepContext, installing: str) -> Callable[[], None] | No
             if packed is None:
                 return
             with ctx.transfer_slot(sum(pack.size for pack in packed)):
-                ctx.prefetched[tuple(paths)] = ctx.device.prefetch(paths, packed)
+                ctx.prefetched[tuple(paths)] = installs.prefetch(ctx.device, paths, packed)
         except StepFailed as exc:  # the step says so itself when it runs
             log.info("%s: next install not sent ahead: %s", ctx.facts.serial, exc.reason.kind)
         except DeviceError as exc:

@@ -12,6 +12,7 @@ import pytest
 from station_events import StationEvents
 
 from app.core import Cause, RunFinished, StepProgress
+from app.devices import installs
 from app.devices.adb_protocol import pack_file
 from app.devices.device import Device
 from app.devices.slots import BusInfo, PortMap
@@ -205,7 +206,7 @@ def test_a_stopped_compressed_install_removes_its_temporary_file(start_fleet, ho
         device.push_compression = "lz4"
         assert device.install_compression() == "zstd"  # Android 14 offers it
         with pytest.raises(Stopped):
-            device.install(apk, ["-r"], progress=stop_halfway, packed=packed)
+            installs.install(device, apk, ["-r"], progress=stop_halfway, packed=packed)
         assert temporary_files(device) == []
         assert PACKAGE not in device.shell("pm list packages").stdout
     finally:
@@ -228,13 +229,16 @@ def test_a_compressed_split_set_installs_all_or_nothing(start_fleet, host_key, t
         device.push_compression = "lz4"
         good = write_set(tmp_path / "v3", 3)
         sent = []
-        result = device.install_set(good, ["-r"], progress=lambda done, _total: sent.append(done),
-                                    packed=[pack_file(p, "lz4") for p in good])  # fmt: skip
+        result = installs.install_set(device, good, ["-r"],
+                                      progress=lambda done, _total: sent.append(done),
+                                      packed=[pack_file(p, "lz4") for p in good])  # fmt: skip
         assert result.ok, result.output
         assert sent[-1] == sum(pack_file(p, "lz4").size for p in good)  # compressed bytes
         assert installed(device) == "3 [base, config.arm64_v8a, config.xxhdpi]"
         broken = write_set(tmp_path / "v4", 4, bad_split="config.xxhdpi")
-        refused = device.install_set(broken, ["-r"], packed=[pack_file(p, "lz4") for p in broken])
+        refused = installs.install_set(
+            device, broken, ["-r"], packed=[pack_file(p, "lz4") for p in broken]
+        )
         assert not refused.ok and "INSTALL_PARSE_FAILED_NOT_APK" in refused.output
         assert installed(device) == "3 [base, config.arm64_v8a, config.xxhdpi]"  # as it was
         assert fleet.call(lambda: dict(model.install_sessions)) == {}  # nothing left staged

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from station_events import bus_bytes_after_forced_runs
 
+from app.devices import installs
 from app.devices.device import Device
 from app.sim.apk import build_apk
 
@@ -42,8 +43,11 @@ def test_a_split_set_installs_all_or_nothing(start_fleet, host_key, tmp_path, pr
     device = Device.open(fleet.endpoints[0].spec, host_key)
     try:
         sent = []
-        result = device.install_set(
-            write_set(tmp_path / "v3", 3), ["-r"], progress=lambda done, total: sent.append(done)
+        result = installs.install_set(
+            device,
+            write_set(tmp_path / "v3", 3),
+            ["-r"],
+            progress=lambda done, total: sent.append(done),
         )
         assert "Success" in result.output
         assert sent[-1] == sum(p.stat().st_size for p in write_set(tmp_path / "v3", 3))
@@ -51,7 +55,7 @@ def test_a_split_set_installs_all_or_nothing(start_fleet, host_key, tmp_path, pr
         assert "splits=[base, config.arm64_v8a, config.xxhdpi]" in installed(device)
 
         broken = write_set(tmp_path / "v4", 4, bad_split="config.xxhdpi")
-        refused = device.install_set(broken, ["-r"])
+        refused = installs.install_set(device, broken, ["-r"])
         assert not refused.ok and "INSTALL_PARSE_FAILED_NOT_APK" in refused.output
         assert installed(device).startswith("versionCode=3")  # the app as it was
         assert "splits=[base, config.arm64_v8a, config.xxhdpi]" in installed(device)
@@ -73,7 +77,7 @@ def test_a_failed_write_abandons_the_session(start_fleet, host_key, tmp_path):
         paths[1].unlink()
         paths[1].write_bytes(build_apk(PACKAGE, 3, split=SPLITS[0]))
         fleet.call(lambda: setattr(model, "profile", replace(model.profile, storage_gb=0)))
-        result = device.install_set(paths, ["-r"])
+        result = installs.install_set(device, paths, ["-r"])
         assert not result.ok
         assert fleet.call(lambda: dict(model.install_sessions)) == {}
         assert PACKAGE not in device.shell("pm list packages").output

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from station_events import bus_bytes_after_forced_runs
 
+from app.devices import installs
 from app.devices.device import Device
 from app.sim.apk import build_apk
 
@@ -30,7 +31,7 @@ def sent_by(device: Device, apk, **options) -> tuple[str, int]:
         nonlocal sent
         sent = done
 
-    result = device.install(apk, ["-r"], progress=progress, **options)
+    result = installs.install(device, apk, ["-r"], progress=progress, **options)
     return result.output, sent
 
 
