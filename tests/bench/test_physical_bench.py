@@ -19,6 +19,8 @@ Sizes come from the environment (defaults in brackets), so a reader can rerun at
     KITBENCH_BENCH_ESPER      devices for the 16-at-a-time reference (0: skip) [150]
     KITBENCH_BENCH_PROCESS    devices for whole-process `kitbench provision` T(N)/T(1) [40]
     KITBENCH_BENCH_CPU        devices for station CPU and memory per device (0: skip) [256]
+    KITBENCH_BENCH_PROFILE    the simulated model of every device on the physical bench, e.g.
+                              `zebra_tc52` (Android 11: brotli its only compression) [pixel8]
 
 The template is the issue's kitting template, its APKs built like real ones
 (`kitting_apks.py`: deflated dex, stored native libraries, resources and images). The script
@@ -27,8 +29,9 @@ job per device. Each run prints its figures as "[bench] physical run R: …" wit
 average beside them; the last lines ("[bench] physical: …") give each figure as min–max over
 the runs, beside its target. The lower bound is given twice: for the template's own bytes (the
 hardware's bound, what the targets mean) and for the bytes each way of installing actually
-sends (zstd as the station packs files for the bench's Android 14 devices on a usb2 bus, LZ4,
-or the APKs themselves and the push in LZ4 when streamed). Ratios are taken within a run.
+sends (zstd as the station packs files for the bench's Android 14 devices on a usb2 bus, brotli
+for Android 11's, LZ4, or the APKs themselves and the push packed when streamed). Ratios are
+taken within a run.
 Nothing asserts on time: only that every device ended `done` (Kitbench) or printed its last
 line (the script).
 """
@@ -49,10 +52,12 @@ from pathlib import Path
 
 import pytest
 
+from app.core.buses import packed_compressions
 from app.devices.adb_protocol import pack_file
 from app.sim.apk import build_apk
 from app.sim.behaviour import LATENCIES
 from app.sim.profiles import PROFILES
+from app.sim.protocol import adbd_features
 from app.templates import load_template
 from tests.bench.kitting_apks import (
     ABI_SPLIT,
@@ -68,7 +73,7 @@ from tests.bench.test_engine_bench import timed_run
 
 MB = 1_000_000  # the bus's unit
 BUS_BYTES_PER_S = 40e6
-PROFILE = PROFILES["pixel8"]
+PROFILE = PROFILES[os.environ.get("KITBENCH_BENCH_PROFILE", "pixel8")]
 LATENCY = LATENCIES["realistic"]
 ADB = shutil.which("adb")
 EPHEMERAL_PORTS = 32768  # where Linux starts handing out local ports (ip_local_port_range)
@@ -151,8 +156,16 @@ def install_sizes(directory: Path) -> list[int]:
     return [sum((directory / name).stat().st_size for name, *_ in apks) for apks in INSTALLS]
 
 
-# What each way of installing packs a file with (streamed: the push only).
-PACKING = {"compressed": "zstd", "one-by-one": "zstd", "lz4": "lz4", "streamed": "lz4"}
+def packing(mode: str) -> str | None:
+    """What the station packs a file with installing the `mode` way on a usb2 bus (streamed:
+    the push only), the first compression the bench's devices offer; None: none."""
+    offered = adbd_features(PROFILE.sdk)
+    return next((name for name in packed_compressions("lz4", strongest=mode != "lz4")
+                 if f"sendrecv_v2_{name}" in offered), None)  # fmt: skip
+
+
+def packed_size(path: Path, compression: str | None) -> int:
+    return pack_file(path, compression).size if compression else path.stat().st_size
 
 
 def sent_bytes(directory: Path, mode: str) -> int:
@@ -160,10 +173,10 @@ def sent_bytes(directory: Path, mode: str) -> int:
     push, each packed once per batch as the station packs them (streamed: the APKs as they
     are)."""
     apks = [name for apks in INSTALLS for name, *_ in apks]
-    push = pack_file(directory / "config.bin", PACKING[mode]).size
+    push = packed_size(directory / "config.bin", packing(mode))
     if mode == "streamed":
         return sum((directory / name).stat().st_size for name in apks) + push
-    return sum(pack_file(directory / name, PACKING[mode]).size for name in apks) + push
+    return sum(packed_size(directory / name, packing(mode)) for name in apks) + push
 
 
 def lower_bound(directory: Path, devices: int, buses: int, *, mode: str | None = None) -> float:
@@ -219,7 +232,7 @@ def bench(devices: int, buses: int | None, home: Path):
     home.mkdir(parents=True, exist_ok=True)
     base = str(free_ports(devices))
     command = [sys.executable, "-m", "app", "sim", "--count", str(devices), "--base-port", base,
-               "--auth", "none", "--latency", "realistic", "--profile", "pixel8"]  # fmt: skip
+               "--auth", "none", "--latency", "realistic", "--profile", PROFILE.name]  # fmt: skip
     if buses:
         command += ["--buses", str(buses), "--ports-file", str(home / "ports.yaml")]
     process = subprocess.Popen(
