@@ -57,12 +57,13 @@ COMPRESSION_FLAGS = {"brotli": 1, "lz4": 2, "zstd": 4}
 COMPRESSED_CHUNK = 64 * 1024  # adb 34 sends each compressed piece as one DATA of at most this
 PACK_BLOCK = 1024 * 1024  # a packed file is compressed this much at a time
 # zstd's level for a packed file, compressed once per batch: on the physical bench's APKs level
-# 9 leaves 0.883 of the bytes (level 1 0.894, 6 0.886, 12 0.882, 19 0.881; LZ4 0.909) for
-# 0.3 s of one core per 74 MB (level 12 0.6 s, 19 22 s); decoding costs the same at any level.
+# 9 leaves 0.624 of the bytes (level 1 0.695, 6 0.635, 12 0.621, 19 0.615; LZ4 0.759) for
+# 1.1 s of one core per 74 MB (level 6 0.5 s, 12 2.9 s, 19 26 s); decoding costs the same at
+# any level (docs/architecture.md, "Compressed pushes").
 PACKED_ZSTD_LEVEL = 9
 # brotli's quality for a packed file (Android 11 offers no other compression): on the same
-# APKs quality 5 leaves 0.885 (1 0.897, 4 0.887, 6 0.883, 9 0.882) for 0.4 s of one core per
-# 74 MB, as zstd's level 9 does (quality 6 0.5 s, 7 1.5 s, 9 2.5 s).
+# APKs quality 5 leaves 0.634 (1 0.690, 4 0.639, 6 0.628, 9 0.622) for 0.9 s of one core per
+# 74 MB, about zstd's level 9 (quality 6 1.1 s, 7 3.6 s, 9 7.2 s).
 PACKED_BROTLI_QUALITY = 5
 # Over TCP, header and payload go out in one write up to this size: one syscall, one segment.
 COALESCE_LIMIT = 64 * 1024

@@ -37,7 +37,7 @@ from app.core import (
     RunStarted,
     StationProblem,
 )
-from app.core.buses import push_compression
+from app.core.buses import BUS_SPEEDS, DEFAULT_BUS_SPEED, packed_compressions, push_compression
 from app.core.evidence import ScreenMissed, ScreenShot
 from app.core.paths import data_dir as default_data_dir
 from app.devices.device import Device
@@ -56,6 +56,7 @@ from app.provisioning.scheduler import TransferScheduler
 from app.provisioning.worker import Worker
 from app.storage.config import shares_adb_key
 from app.templates import LoadedTemplate, SecretStore
+from app.templates.model import Install, Push
 
 log = logging.getLogger("kitbench.provisioning")
 
@@ -189,9 +190,13 @@ class Station:
             self.emit(DeviceChanged(info))
 
     def set_template(self, template: LoadedTemplate) -> None:
-        """The template later runs use; its files are read once for all devices."""
+        """The template later runs use; its files are read once for all devices, and
+        compressed ahead where devices are expected on a bus that compresses pushes."""
         self._batch = Batch(template, secrets=self._secrets, station=self.station_name,
                             operator=self.operator, order=self.order)  # fmt: skip
+        compression = self._packing_ahead()
+        if compression is not None:
+            self._batch.artifacts.pack_ahead(files_sent(template), compression)
 
     def start(self, endpoints: Iterable[str] | None = None, *, force: bool = False) -> None:
         """Provision these devices (default: every connected, idle one)."""
@@ -314,6 +319,19 @@ class Station:
 
         return slot
 
+    def _packing_ahead(self) -> str | None:
+        """What a new template's files are compressed with before any device asks for them:
+        where devices are expected on a bus that compresses pushes (a usb2 bus in the port
+        map, or USB watched), the first of `packed_compressions`, which today's devices
+        (Android 12+) offer; None where nothing will compress."""
+        with self._lock:
+            watching_usb = self._usb_watcher is not None
+        buses = [BUS_SPEEDS[bus.speed] for bus in self._port_map.buses.values()]
+        live = push_compression(BUS_SPEEDS[DEFAULT_BUS_SPEED])
+        if live is None or not (watching_usb or any(map(push_compression, buses))):
+            return None
+        return packed_compressions(live, strongest=self._strongest_packing)[0]
+
     def open_device(self, endpoint: Endpoint, on_prompt: Callable[[], None]) -> Device:
         device = self._open_device(
             endpoint.spec, self._key, auth_timeout_s=self.auth_timeout_s, on_auth_prompt=on_prompt
@@ -386,3 +404,15 @@ class Station:
             self._workers[spec] = worker
         worker.thread.start()
         return worker
+
+
+def files_sent(template: LoadedTemplate) -> list[Path]:
+    """The local files a template's install and push steps send, in step order (an .apks
+    archive's splits are read from it when its step runs)."""
+    relatives: list[str] = []
+    for step in template.template.steps:
+        if isinstance(step.params, Install) and not step.params.apk.endswith(".apks"):
+            relatives += [step.params.apk, *step.params.splits]
+        elif isinstance(step.params, Push):
+            relatives.append(step.params.src)
+    return [template.resolve_path(relative) for relative in dict.fromkeys(relatives)]

@@ -119,6 +119,41 @@ def test_an_install_on_a_usb2_bus_sends_fewer_bytes_and_leaves_no_temporary_file
     assert zstd < 0.95 * lz4 < 0.8 * streamed
 
 
+def test_a_template_set_on_a_usb2_bench_is_compressed_before_any_device_asks(start_fleet, tmp_path):
+    """The first install of a batch does not wait for its APK's stream: set on a bench of usb2
+    buses, the template's APK and pushed file are packed at once (zstd, which today's devices
+    offer), and the runs send those streams; a station with no bus that compresses packs
+    nothing ahead."""
+    fleet = start_fleet(2, auth="none", profile="pixel8", latency="realistic", buses=1)
+    apk = write_apk(tmp_path / "kiosk.apk", 7)
+    config = tmp_path / "config.bin"
+    config.write_bytes(b"kiosk mode on\n" * 20_000)
+    steps = "  - install: {apk: kiosk.apk}\n  - push: {src: config.bin, dest: /sdcard/config.bin}\n"
+    template = template_of(tmp_path, steps)
+    events = StationEvents()
+    station = Station(on_event=events, data_dir=tmp_path / "home", port_map=on_a_bus(fleet))
+    try:
+        station.set_template(template)
+        artifacts = station._batch.artifacts
+        artifacts.packing_ahead.join(30)
+        assert artifacts.packs == 2  # before any device asked
+        station.start([e.spec for e in fleet.endpoints], force=True)
+        assert station.wait_idle(120)
+        assert artifacts.packs == 2  # the runs took the streams made ahead
+    finally:
+        station.close()
+    assert [e.result.outcome.value for e in events.of(RunFinished)] == ["done", "done"]
+    streams = pack_file(apk, "zstd").size + pack_file(config, "zstd").size
+    assert 0.99 * 2 * streams <= fleet.devices[0].behaviour.bus.carried <= 2 * streams
+
+    elsewhere = Station(on_event=StationEvents(), data_dir=tmp_path / "home-2", port_map=PortMap())
+    try:
+        elsewhere.set_template(template)
+        assert elsewhere._batch.artifacts.packing_ahead is None
+    finally:
+        elsewhere.close()
+
+
 def test_a_device_with_lz4_only_installs_from_an_lz4_push(start_fleet, host_key, tmp_path):
     """A device whose adbd offers LZ4 but neither zstd nor brotli, on a usb2 bus: the APK goes
     as LZ4."""

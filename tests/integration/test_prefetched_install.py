@@ -68,10 +68,10 @@ def run(fleet, template, home, *, prefetch_next: bool = True, stop_after_first=N
 def test_the_next_install_crosses_the_bus_while_the_first_installs(start_fleet, host_key, tmp_path):
     """A Pixel 8 (Android 14) on a usb2 bus: the split set's compressed APKs cross the bus
     during the first app's install; without prefetching (the baseline) none do."""
-    write_apk(tmp_path / "kiosk.apk", 7)
+    kiosk = pack_file(write_apk(tmp_path / "kiosk.apk", 7), "zstd").size  # Android 14 offers it
     maps = write_set(tmp_path / "maps", 2, package=MAPS)
     template = template_of(tmp_path, TWO_INSTALLS)
-    the_set = sum(pack_file(path, "zstd").size for path in maps)  # Android 14 offers zstd
+    the_set = sum(pack_file(path, "zstd").size for path in maps)
     during_first = []
     for prefetch_next in (True, False):
         fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
@@ -80,7 +80,9 @@ def test_the_next_install_crosses_the_bus_while_the_first_installs(start_fleet, 
                       prefetch_next=prefetch_next)  # fmt: skip
         assert [r.outcome.value for r in results] == ["done"], results
         assert len(spans) == 2  # the app, then the set's commit
-        during_first.append(spans[0][1] - spans[0][0])
+        # what crossed by the end of the app's install beside the app: the split set goes only
+        # once pm has begun installing the app (its parse as well as its dexopt)
+        during_first.append(spans[0][1] - kiosk)
         device = Device.open(fleet.endpoints[0].spec, host_key)
         try:
             assert installed(device, MAPS) == "2 [base, config.arm64_v8a, config.xxhdpi]"
@@ -90,7 +92,7 @@ def test_the_next_install_crosses_the_bus_while_the_first_installs(start_fleet, 
             device.close()
     prefetched, one_by_one = during_first
     assert 0.99 * the_set <= prefetched <= the_set  # the whole set, compressed, meanwhile
-    assert one_by_one == 0
+    assert abs(one_by_one) < 0.01 * the_set  # none of it (the framing counts a few bytes less)
 
 
 def test_a_run_stopped_between_the_installs_leaves_no_file_sent_ahead(
