@@ -257,9 +257,10 @@ def bench(devices: int, buses: int | None, home: Path):
                "--auth", "none", "--latency", "realistic", "--profile", PROFILE.name]  # fmt: skip
     if buses:
         command += ["--buses", str(buses), "--ports-file", str(home / "ports.yaml")]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
+    # the simulator's log (every reboot, refusal and fault) goes to home/simulator/logs
+    environment = {**os.environ, "KITBENCH_HOME": str(home / "simulator")}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)  # fmt: skip
     try:
         lines = [process.stdout.readline() for _ in range(devices)]
         running = SimBench([f"tcp:127.0.0.1:{line.split()[0]}" for line in lines])
@@ -280,7 +281,10 @@ def kitbench_on_bench(
     with bench(devices, buses, home) as running:
         wall, _, results = timed_run(template, running.specs, home, **options)
     lost = unfinished(running.specs, results)
-    return wall, (f"{tally(results)}; " + describe(lost, devices)) if lost else None
+    if not lost:
+        return wall, None
+    where = f"\n  the simulator's log: {home / 'simulator' / 'logs'}"
+    return wall, f"{tally(results)}; " + describe(lost, devices) + where
 
 
 # Reconnecting after the reboot: over TCP adb retries an offline device only every 10 s, where
