@@ -25,6 +25,11 @@ MB = 1_000_000
 PACKAGE = "com.example.kiosk"
 COMPRESSIBLE = Layout(dex=0.5, resources=0.5)  # a string table that LZ4 shortens by a third
 SPLITS = ("config.arm64_v8a", "config.xxhdpi")
+TWO_INSTALLS = (  # an app, then a split set (write_apk, write_set)
+    "  - install: {apk: kiosk.apk}\n"
+    "  - install: {apk: maps/base.apk, splits: [maps/config.arm64_v8a.apk,"
+    " maps/config.xxhdpi.apk]}\n"
+)
 
 
 def write_apk(path, version: int, size: int = 4 * MB, *, package: str = PACKAGE,
@@ -55,10 +60,13 @@ def on_a_bus(fleet) -> PortMap:
     )
 
 
-def provision(fleet, template, home, **options) -> StationEvents:
-    """One forced batch on every device of `fleet` by a fresh station; its events."""
+def provision(fleet, template, home, stations: list | None = None, **options) -> StationEvents:
+    """One forced batch on every device of `fleet` by a fresh station; its events. The
+    station is added to `stations`, for a test that stops it meanwhile."""
     events = StationEvents()
     station = Station(on_event=events, data_dir=home, port_map=on_a_bus(fleet), **options)
+    if stations is not None:
+        stations.append(station)
     try:
         station.set_template(template)
         station.start([e.spec for e in fleet.endpoints], force=True)
@@ -297,12 +305,9 @@ def test_each_apk_is_compressed_once_for_the_whole_bench(
     fleet = start_fleet(3, auth="none", profile="pixel8", latency="realistic", buses=1)
     write_apk(tmp_path / "kiosk.apk", 7)
     write_set(tmp_path / "maps", 2, package="com.example.maps")
-    template = template_of(tmp_path, (
-        "  - install: {apk: kiosk.apk}\n"
-        "  - install: {apk: maps/base.apk, splits: [maps/config.arm64_v8a.apk,"
-        " maps/config.xxhdpi.apk]}\n"
-        "  - push: {src: kiosk.apk, dest: /sdcard/Download/copy.apk}\n"
-    ))  # fmt: skip
+    template = template_of(
+        tmp_path, TWO_INSTALLS + "  - push: {src: kiosk.apk, dest: /sdcard/Download/copy.apk}\n"
+    )
     events = provision(fleet, template, tmp_path / "home")
     results = [e.result for e in events.of(RunFinished)]
     assert [r.outcome.value for r in results] == ["done"] * 3, [
@@ -321,11 +326,7 @@ def test_an_installed_apk_and_split_set_are_not_sent_again(start_fleet, tmp_path
     fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
     write_apk(tmp_path / "kiosk.apk", 7)
     write_set(tmp_path / "maps", 2, package="com.example.maps")
-    template = template_of(tmp_path, (
-        "  - install: {apk: kiosk.apk}\n"
-        "  - install: {apk: maps/base.apk, splits: [maps/config.arm64_v8a.apk,"
-        " maps/config.xxhdpi.apk]}\n"
-    ))  # fmt: skip
+    template = template_of(tmp_path, TWO_INSTALLS)
     bus = fleet.devices[0].behaviour.bus
     carried = []
     for run in range(2):

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
-from station_events import StationEvents
-
 from app.core import RunFinished
 from app.devices.adb_protocol import pack_file
 from app.devices.device import Device
 from app.provisioning.station import Station
 from tests.integration.test_compressed_install import (
+    TWO_INSTALLS,
     installed,
-    on_a_bus,
+    provision,
     template_of,
     temporary_files,
     write_apk,
@@ -22,11 +21,6 @@ from tests.integration.test_compressed_install import (
 )
 
 MAPS = "com.example.maps"
-TWO_INSTALLS = (
-    "  - install: {apk: kiosk.apk}\n"
-    "  - install: {apk: maps/base.apk, splits: [maps/config.arm64_v8a.apk,"
-    " maps/config.xxhdpi.apk]}\n"
-)
 
 
 def watch_installs(fleet, on_install=None) -> list[tuple[int, int]]:
@@ -50,21 +44,6 @@ def watch_installs(fleet, on_install=None) -> list[tuple[int, int]]:
     return spans
 
 
-def run(fleet, template, home, *, prefetch_next: bool = True, stop_after_first=None):
-    events = StationEvents()
-    station = Station(on_event=events, data_dir=home, port_map=on_a_bus(fleet),
-                      prefetch_next=prefetch_next)  # fmt: skip
-    if stop_after_first is not None:
-        stop_after_first.append(station)
-    try:
-        station.set_template(template)
-        station.start([e.spec for e in fleet.endpoints], force=True)
-        assert station.wait_idle(120)
-    finally:
-        station.close()
-    return [e.result for e in events.of(RunFinished)]
-
-
 def test_the_next_install_crosses_the_bus_while_the_first_installs(start_fleet, host_key, tmp_path):
     """A Pixel 8 (Android 14) on a usb2 bus: the split set's compressed APKs cross the bus
     during the first app's install; without prefetching (the baseline) none do."""
@@ -76,8 +55,9 @@ def test_the_next_install_crosses_the_bus_while_the_first_installs(start_fleet, 
     for prefetch_next in (True, False):
         fleet = start_fleet(1, auth="none", profile="pixel8", latency="realistic", buses=1)
         spans = watch_installs(fleet)
-        results = run(fleet, template, tmp_path / f"home-{prefetch_next}",
-                      prefetch_next=prefetch_next)  # fmt: skip
+        events = provision(fleet, template, tmp_path / f"home-{prefetch_next}",
+                           prefetch_next=prefetch_next)  # fmt: skip
+        results = [e.result for e in events.of(RunFinished)]
         assert [r.outcome.value for r in results] == ["done"], results
         assert len(spans) == 2  # the app, then the set's commit
         # what crossed by the end of the app's install beside the app: the split set goes only
@@ -120,8 +100,8 @@ def test_a_run_stopped_between_the_installs_leaves_no_file_sent_ahead(
         station[0].stop()
 
     watch_installs(fleet, stop_when_sent_ahead)
-    results = run(fleet, template_of(tmp_path, TWO_INSTALLS), tmp_path / "home",
-                  stop_after_first=station)  # fmt: skip
+    events = provision(fleet, template_of(tmp_path, TWO_INSTALLS), tmp_path / "home", station)
+    results = [e.result for e in events.of(RunFinished)]
     assert [r.outcome.value for r in results] != ["done"]
     assert [step.status.value for step in results[0].steps][:1] == ["changed"]
     assert len(seen) == 1 and len(seen[0]) == 3, seen  # the set was on the device, sent ahead
